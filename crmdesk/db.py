@@ -1,0 +1,115 @@
+"""Engine and sessions; SQLite specifics (WAL, foreign keys, busy timeout); schema migrations."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from crmdesk.config import resolve_db_url
+from crmdesk.services.errors import SchemaError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_conn, _record):
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def make_engine(url: str | None = None, **kw) -> Engine:
+    url = resolve_db_url(url)
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        if u.database and u.database != ":memory:":
+            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 10}, **kw)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        # let SQLAlchemy, not the driver, open transactions, so BEGIN IMMEDIATE works
+        event.listen(engine, "connect", lambda c, _r: setattr(c, "isolation_level", None))
+        event.listen(engine, "begin", lambda c: c.exec_driver_sql("BEGIN IMMEDIATE"))
+    else:
+        engine = create_engine(url, pool_pre_ping=True, **kw)
+    return engine
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def schema_state(engine: Engine) -> tuple[str | None, str]:
+    """(revision of the database or None for an empty one, revision this program has)."""
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    return current, head
+
+
+def upgrade(engine: Engine, revision: str = "head") -> Path | None:
+    """Create or upgrade the schema; a used SQLite file is copied aside first.
+
+    Returns the path of that copy, if one was made. A database made by a newer program
+    is refused, never touched.
+    """
+    current, head = schema_state(engine)
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    if current is not None and current not in {r.revision for r in script.walk_revisions()}:
+        raise SchemaError(
+            f"База данных создана более новой версией crmdesk (схема {current}, "
+            f"эта программа знает схему до {head}). Обновите программу; база не изменена."
+        )
+    if current == head and revision == "head":
+        return None
+    backup = None
+    if current is not None and engine.dialect.name == "sqlite" and engine.url.database:
+        src = Path(engine.url.database)
+        if src.exists():
+            stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+            backup = src.with_name(f"{src.stem}.before-{head}-{stamp}{src.suffix}")
+            with engine.connect() as conn:  # fold the WAL into the file before copying
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            shutil.copy2(src, backup)
+    command.upgrade(alembic_config(engine), revision)
+    return backup
+
+
+def open_database(url: str | None = None, *, migrate: bool = True) -> Engine:
+    """The engine of a ready-to-use database, upgraded to this program's schema."""
+    engine = make_engine(url)
+    if migrate:
+        upgrade(engine)
+    else:
+        current, head = schema_state(engine)
+        if current != head:
+            raise SchemaError(
+                f"Схема базы данных ({current or 'пустая'}) не совпадает со схемой программы "
+                f"({head}); выполните «crmdesk db upgrade»."
+            )
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def describe(engine: Engine) -> str:
+    """How the status bar and CLI name the database: the file or the server."""
+    u = engine.url
+    if u.get_backend_name() == "sqlite":
+        return f"SQLite: {u.database}"
+    return f"PostgreSQL: {u.host or 'localhost'}:{u.port or 5432}/{u.database}"

@@ -1,0 +1,35 @@
+"""Typed SQLAlchemy models, the same on SQLite and PostgreSQL."""
+
+from crmdesk.models.base import Base, utcnow
+from crmdesk.models.catalog import Product
+from crmdesk.models.clients import (
+    BankAccount,
+    Client,
+    ClientAddress,
+    ClientEmail,
+    ClientGroup,
+    ClientPhone,
+    ContactEmail,
+    ContactPerson,
+    ContactPhone,
+    client_group_links,
+)
+from crmdesk.models.crm import Attachment, AuditEntry, Interaction, Task
+from crmdesk.models.documents import (
+    DOC_TYPES,
+    Document,
+    DocumentLine,
+    NumberSequence,
+    Settlement,
+)
+from crmdesk.models.org import Organization, Setting
+from crmdesk.models.sales import Deal, DealStageHistory, SalesProcess, Stage, StageTransition
+from crmdesk.models.users import Role, User
+
+__all__ = [
+    "Attachment", "AuditEntry", "BankAccount", "Base", "Client", "ClientAddress", "ClientEmail",
+    "ClientGroup", "ClientPhone", "ContactEmail", "ContactPerson", "ContactPhone", "DOC_TYPES",
+    "Deal", "DealStageHistory", "Document", "DocumentLine", "Interaction", "NumberSequence",
+    "Organization", "Product", "Role", "SalesProcess", "Setting", "Settlement", "Stage",
+    "StageTransition", "Task", "User", "client_group_links", "utcnow",
+]
