@@ -60,9 +60,7 @@ class Task(IdMixin, Versioned, Markable, Base):
 
     def is_overdue(self, now: datetime | None = None) -> bool:
         """Overdue is derived: open and past its deadline."""
-        return bool(
-            self.status == "open" and self.deadline and self.deadline < (now or utcnow())
-        )
+        return bool(self.status == "open" and self.deadline and self.deadline < (now or utcnow()))
 
 
 class Attachment(IdMixin, Base):

@@ -88,7 +88,7 @@ class DocumentLine(IdMixin, Base):
     price: Mapped[Decimal] = mapped_column(Money)
     discount_pct: Mapped[Decimal] = mapped_column(Rate, default=Decimal("0"))
     vat_rate: Mapped[Decimal | None] = mapped_column(Rate)  # None = без НДС
-    amount: Mapped[Decimal] = mapped_column(Money)  # what the client pays for the line
+    amount: Mapped[Decimal] = mapped_column(Money)  # the table's «Сумма»: qty × price − discount
     vat_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     cost_price: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))  # frozen at sale
     cost_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))

@@ -47,3 +47,34 @@ class ReferencedError(CrmError):
 
 class SchemaError(CrmError):
     """The database schema cannot be used by this program."""
+
+
+class InvalidData(CrmError):
+    """Several fields are wrong at once; ``errors`` holds one ValidationError per field."""
+
+    def __init__(self, errors: list[ValidationError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+class Collector:
+    """Run several validations, remember every failure, raise them together at the end."""
+
+    def __init__(self):
+        self.errors: list[ValidationError] = []
+
+    def check(self, func, *args, **kw):
+        try:
+            return func(*args, **kw)
+        except ValidationError as exc:
+            self.errors.append(exc)
+            return None
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.append(ValidationError(field, message))
+
+    def raise_if_any(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise InvalidData(self.errors)

@@ -1,0 +1,225 @@
+"""Clients: create, change (with optimistic locking), read, assign; all with rights checks."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from crmdesk.models import (
+    BankAccount,
+    Client,
+    ClientAddress,
+    ClientEmail,
+    ClientGroup,
+    ClientPhone,
+    ContactEmail,
+    ContactPerson,
+    ContactPhone,
+    User,
+)
+from crmdesk.services import rights
+from crmdesk.services.context import Context
+from crmdesk.services.errors import Collector, NotFound
+from crmdesk.services.locking import check_version
+from crmdesk.services.phones import normalize_phone
+from crmdesk.services.settings import phone_region
+from crmdesk.services.validation import (
+    validate_account,
+    validate_bik,
+    validate_corr_account,
+    validate_email,
+    validate_inn,
+    validate_kpp,
+    validate_ogrn,
+)
+
+SCALARS = ("kind", "name", "full_name", "source", "status", "preferences", "interests", "comment")
+
+
+def _phones(col: Collector, items, region: str, field: str = "Телефон") -> list[tuple]:
+    out, seen = [], set()
+    for item in items or []:
+        raw, label = (
+            (item.get("number"), item.get("label")) if isinstance(item, dict) else (item, None)
+        )
+        phone = col.check(normalize_phone, raw, region=region, field=field)
+        if phone and (phone.e164, phone.ext) not in seen:
+            seen.add((phone.e164, phone.ext))
+            out.append((phone.e164, phone.ext, label))
+    return out
+
+
+def _emails(col: Collector, items, field: str = "E-mail") -> list[str]:
+    out = []
+    for item in items or []:
+        email = col.check(validate_email, item, field=field)
+        if email and email not in out:
+            out.append(email)
+    return out
+
+
+def _groups(ctx: Context, names) -> list[ClientGroup]:
+    groups = []
+    for name in names or []:
+        name = name.strip()
+        group = ctx.session.scalar(
+            select(ClientGroup).where(func.lower(ClientGroup.name) == name.lower())
+        )
+        if group is None:
+            group = ClientGroup(name=name)
+            ctx.session.add(group)
+        groups.append(group)
+    return groups
+
+
+def _owner(ctx: Context, owner) -> User | None:
+    if owner is None or isinstance(owner, User):
+        return owner
+    stmt = select(User).where(User.id == owner if isinstance(owner, int) else User.login == owner)
+    user = ctx.session.scalar(stmt)
+    if user is None:
+        raise NotFound(f"Поле «Менеджер»: пользователь «{owner}» не найден.")
+    return user
+
+
+def _apply(ctx: Context, client: Client, data: dict) -> None:
+    """Validate everything first, then change the client: all or nothing."""
+    col = Collector()
+    region = phone_region(ctx.session)
+    if "name" in data and not (data["name"] or "").strip():
+        col.add("Наименование", "не заполнено")
+    inn = col.check(validate_inn, data.get("inn")) if "inn" in data else client.inn
+    kpp = col.check(validate_kpp, data.get("kpp")) if "kpp" in data else client.kpp
+    ogrn = col.check(validate_ogrn, data.get("ogrn")) if "ogrn" in data else client.ogrn
+    phones = _phones(col, data.get("phones"), region) if "phones" in data else None
+    emails = _emails(col, data.get("emails")) if "emails" in data else None
+    banks = []
+    for bank in data.get("bank_accounts") or []:
+        bik = col.check(validate_bik, bank.get("bik"))
+        acc = col.check(validate_account, bank.get("account"), bik) if bik else bank.get("account")
+        corr = bank.get("corr_account")
+        corr = col.check(validate_corr_account, corr, bik) if bik and corr else corr
+        banks.append(
+            BankAccount(bank_name=bank.get("bank_name"), bik=bik, account=acc, corr_account=corr)
+        )
+    contacts = []
+    for c in data.get("contacts") or []:
+        if not (c.get("name") or "").strip():
+            col.add("Контактное лицо", "не заполнено имя")
+            continue
+        birthday = c.get("birthday")
+        if isinstance(birthday, str) and birthday:
+            birthday = date.fromisoformat(birthday)
+        person = ContactPerson(
+            name=c["name"].strip(),
+            position=c.get("position"),
+            birthday=birthday or None,
+            comment=c.get("comment"),
+        )
+        person.phones = [
+            ContactPhone(e164=e, ext=x, label=lbl)
+            for e, x, lbl in _phones(col, c.get("phones"), region, f"Телефон ({c['name']})")
+        ]
+        person.emails = [
+            ContactEmail(email=e) for e in _emails(col, c.get("emails"), f"E-mail ({c['name']})")
+        ]
+        contacts.append(person)
+    owner = _owner(ctx, data["owner"]) if "owner" in data else client.owner
+    col.raise_if_any()
+
+    if "owner" in data and owner is not client.owner and client.id is not None:
+        if not ctx.can(rights.ASSIGN):
+            rights.require(ctx.user, rights.ASSIGN)
+    for key in SCALARS:
+        if key in data:
+            value = data[key]
+            setattr(client, key, value.strip() if isinstance(value, str) else value)
+    client.inn, client.kpp, client.ogrn, client.owner = inn, kpp, ogrn, owner
+    if phones is not None:
+        keep = {(p.e164, p.ext): p for p in client.phones}
+        client.phones = [
+            keep.get((e, x)) or ClientPhone(e164=e, ext=x, label=lbl) for e, x, lbl in phones
+        ]
+    if emails is not None:
+        keep_e = {e.email: e for e in client.emails}
+        client.emails = [keep_e.get(e) or ClientEmail(email=e) for e in emails]
+    if "addresses" in data:
+        client.addresses = [
+            ClientAddress(kind=a.get("kind", "actual"), text=a["text"])
+            if isinstance(a, dict)
+            else ClientAddress(text=a)
+            for a in data["addresses"] or []
+            if a
+        ]
+    if "bank_accounts" in data:
+        client.bank_accounts = banks
+    if "contacts" in data:
+        client.contacts = contacts
+    if "groups" in data:
+        client.groups = _groups(ctx, data["groups"])
+
+
+def create_client(ctx: Context, data: dict) -> Client:
+    rights.require(ctx.user, rights.EDIT_OWN)
+    data = dict(data)
+    if data.get("owner") not in (None, ctx.user.id, ctx.user.login) and not ctx.can(rights.ASSIGN):
+        rights.require(ctx.user, rights.ASSIGN)
+    data.setdefault("owner", ctx.user)
+    data.setdefault("name", "")
+    client = Client(kind=data.get("kind") or "company", name="")
+    _apply(ctx, client, data)
+    ctx.session.add(client)
+    ctx.session.flush()
+    return client
+
+
+def get_client(ctx: Context, client_id: int) -> Client:
+    client = ctx.session.get(Client, client_id)
+    if client is None:
+        raise NotFound(f"Клиент с кодом {client_id} не найден.")
+    rights.check_read_client(ctx.user, client)
+    return client
+
+
+def update_client(
+    ctx: Context, client_id: int, data: dict, expected_version: int | None = None
+) -> Client:
+    client = get_client(ctx, client_id)
+    rights.check_write_client(ctx.user, client)
+    check_version(client, expected_version, f"Клиент «{client.name}»")
+    _apply(ctx, client, data)
+    ctx.session.flush()
+    return client
+
+
+def set_deletion_mark(ctx: Context, client_id: int, mark: bool = True) -> Client:
+    client = get_client(ctx, client_id)
+    rights.check_write_client(ctx.user, client)
+    client.deletion_mark = mark
+    ctx.session.flush()
+    return client
+
+
+def list_clients(ctx: Context, query: str = "", limit: int = 50, offset: int = 0):
+    from crmdesk.services.search import clients_query
+
+    stmt = clients_query(ctx.session, ctx.user, query).order_by(Client.search_name, Client.id)
+    return list(ctx.session.scalars(stmt.limit(limit).offset(offset)))
+
+
+def client_row(client: Client) -> dict:
+    """The key fields of a client as the command line and lists show them."""
+    from crmdesk.services.phones import format_phone
+
+    return {
+        "id": client.id,
+        "name": client.name,
+        "kind": client.kind,
+        "inn": client.inn,
+        "phones": [format_phone(p.e164, p.ext) for p in client.phones],
+        "emails": [e.email for e in client.emails],
+        "groups": [g.name for g in client.groups],
+        "owner": client.owner.login if client.owner else None,
+        "deletion_mark": client.deletion_mark,
+    }

@@ -1,0 +1,422 @@
+"""Sales documents: write, post and unpost, create on the basis of another, deletion marks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from crmdesk.models import (
+    DOC_TYPES,
+    Client,
+    Document,
+    DocumentLine,
+    Organization,
+    Product,
+    Settlement,
+    utcnow,
+)
+from crmdesk.services import rights
+from crmdesk.services.context import Context
+from crmdesk.services.errors import Collector, NotFound, PostingError, ValidationError
+from crmdesk.services.locking import check_version
+from crmdesk.services.money import ZERO, D, line_amounts
+from crmdesk.services.numbering import next_number
+from crmdesk.services.settings import get_setting
+
+# what each type may be created from
+BASIS = {"order": ("proposal",), "invoice": ("order", "proposal"), "payment": ("invoice", "order")}
+
+
+def get_document(ctx: Context, doc_id: int, write: bool = False) -> Document:
+    doc = ctx.session.get(Document, doc_id)
+    if doc is None:
+        raise NotFound(f"Документ с кодом {doc_id} не найден.")
+    rights.check_read_client(ctx.user, doc.client)
+    if write:
+        rights.require(ctx.user, rights.DOCUMENTS)
+        rights.check_write_client(ctx.user, doc.client)
+    return doc
+
+
+def find_document(ctx: Context, number: str) -> Document:
+    doc = ctx.session.scalar(select(Document).where(Document.number == number.strip()))
+    if doc is None:
+        raise NotFound(f"Документ № {number} не найден.")
+    return get_document(ctx, doc.id)
+
+
+def _org(ctx: Context) -> Organization:
+    return ctx.session.scalar(select(Organization).order_by(Organization.id).limit(1))
+
+
+def _lines(ctx: Context, doc: Document, items: list[dict], col: Collector) -> None:
+    org = _org(ctx)
+    lines = []
+    for no, item in enumerate(items, 1):
+        product = None
+        ref = item.get("product_id") or item.get("product")
+        if ref is not None:
+            stmt = select(Product).where(
+                Product.id == ref if isinstance(ref, int) else Product.article == str(ref)
+            )
+            product = ctx.session.scalar(stmt)
+            if product is None:
+                col.errors.append(ValidationError("Номенклатура", f"не найдена: {ref}", no))
+                continue
+        try:
+            qty = D(item.get("quantity", 1))
+            price = (
+                D(item["price"])
+                if item.get("price") is not None
+                else (product.price if product else None)
+            )
+            discount = D(item.get("discount_pct") or 0)
+        except (ArithmeticError, ValueError) as exc:
+            col.errors.append(ValidationError("Количество/Цена", f"не число ({exc})", no))
+            continue
+        if price is None:
+            col.errors.append(ValidationError("Цена", "не заполнена", no))
+            continue
+        if not Decimal(0) <= discount <= Decimal(100):
+            col.errors.append(ValidationError("Скидка", "должна быть от 0 до 100 %", no))
+            continue
+        description = item.get("description") or (product.name if product else "")
+        if not description:
+            col.errors.append(ValidationError("Товары (работы, услуги)", "не заполнено", no))
+            continue
+        if doc.vat_mode == "none":
+            rate = None
+        elif item.get("vat_rate") is not None:
+            rate = D(item["vat_rate"])
+        else:
+            rate = product.vat_rate if product else org.vat_rate
+        cost = (
+            D(item["cost_price"])
+            if item.get("cost_price") is not None
+            else (product.cost_price if product else ZERO)
+        )
+        a = line_amounts(qty, price, discount, rate, doc.vat_mode, cost)
+        lines.append(
+            DocumentLine(
+                line_no=no,
+                product=product,
+                description=description,
+                unit=item.get("unit") or (product.unit if product else "шт"),
+                quantity=qty,
+                price=price,
+                discount_pct=discount,
+                vat_rate=rate,
+                amount=a.amount,
+                vat_amount=a.vat_amount,
+                cost_price=cost,
+                cost_amount=a.cost_amount,
+            )
+        )
+    doc.lines = lines
+    recompute_totals(doc)
+
+
+def recompute_totals(doc: Document) -> None:
+    """Totals are the sums of the rounded lines; a payment keeps its own total."""
+    if doc.doc_type == "payment":
+        return
+    amount = sum((ln.amount for ln in doc.lines), ZERO)
+    vat = sum((ln.vat_amount for ln in doc.lines), ZERO)
+    doc.vat_total = vat
+    doc.total = amount + vat if doc.vat_mode == "on_top" else amount
+    doc.cost_total = sum((ln.cost_amount for ln in doc.lines), ZERO)
+
+
+HEADER = ("comment", "due_date", "payment_method", "contact_id", "deal_id", "vat_mode")
+
+
+def _apply(ctx: Context, doc: Document, data: dict) -> None:
+    col = Collector()
+    if "date" in data and data["date"] is not None:
+        when = data["date"]
+        if isinstance(when, date) and not isinstance(when, datetime):
+            when = datetime(when.year, when.month, when.day, 12, tzinfo=utcnow().tzinfo)
+        doc.date = when
+    for key in HEADER:
+        if key in data:
+            setattr(doc, key, data[key])
+    if isinstance(doc.due_date, str):
+        doc.due_date = date.fromisoformat(doc.due_date)
+    if doc.vat_mode not in ("none", "included", "on_top"):
+        col.add("НДС", f"неизвестный режим «{doc.vat_mode}»")
+    if doc.doc_type == "payment" and "total" in data:
+        try:
+            doc.total = D(data["total"])
+        except ArithmeticError:
+            col.add("Сумма", "не число")
+    if "lines" in data and doc.doc_type != "payment":
+        _lines(ctx, doc, data["lines"] or [], col)
+    col.raise_if_any()
+
+
+def create_document(
+    ctx: Context,
+    doc_type: str,
+    client_id: int,
+    data: dict | None = None,
+    basis_id: int | None = None,
+) -> Document:
+    if doc_type not in DOC_TYPES:
+        raise ValidationError("Вид документа", f"неизвестен «{doc_type}»")
+    rights.require(ctx.user, rights.DOCUMENTS)
+    client = ctx.session.get(Client, client_id)
+    if client is None:
+        raise NotFound(f"Поле «Клиент»: клиент с кодом {client_id} не найден.")
+    rights.check_write_client(ctx.user, client)
+    data = dict(data or {})
+    when = data.get("date") or utcnow()
+    org = _org(ctx)
+    doc = Document(
+        doc_type=doc_type,
+        client=client,
+        manager_id=ctx.user.id,
+        basis_id=basis_id,
+        vat_mode=data.get("vat_mode") or org.vat_mode,
+        date=utcnow(),
+        lines=[],
+        total=ZERO,
+        vat_total=ZERO,
+        cost_total=ZERO,
+    )
+    _apply(ctx, doc, {"lines": [], **data, "date": when})
+    if doc.doc_type == "invoice" and doc.due_date is None:
+        days = int(get_setting(ctx.session, "invoice_due_days") or 5)
+        doc.due_date = doc.date.date() + timedelta(days=days)
+    doc.year = doc.date.year
+    doc.number = next_number(ctx.session, doc_type, doc.year)
+    ctx.session.add(doc)
+    ctx.session.flush()
+    return doc
+
+
+def update_document(
+    ctx: Context, doc_id: int, data: dict, expected_version: int | None = None
+) -> Document:
+    """Change a document; a posted one is reposted so its movements follow the change."""
+    doc = get_document(ctx, doc_id, write=True)
+    check_version(doc, expected_version, doc.title)
+    was_posted = doc.posted
+    if was_posted:
+        unpost(ctx, doc.id)
+    _apply(ctx, doc, data)
+    ctx.session.flush()
+    if was_posted:
+        post(ctx, doc.id)
+    return doc
+
+
+def _check_postable(doc: Document) -> None:
+    col = Collector()
+    if doc.deletion_mark:
+        col.add("Пометка удаления", "документ помечен на удаление и не может быть проведён")
+    if doc.client.deletion_mark:
+        col.add("Клиент", f"клиент «{doc.client.name}» помечен на удаление")
+    if doc.doc_type == "payment":
+        if doc.total is None or doc.total <= 0:
+            col.add("Сумма", "должна быть больше нуля")
+    elif not doc.lines:
+        col.add("Товары (работы, услуги)", "в документе нет ни одной строки")
+    for line in doc.lines:
+        if line.quantity is None or line.quantity <= 0:
+            col.errors.append(
+                ValidationError("Количество", "должно быть больше нуля", line.line_no)
+            )
+        if line.price is None or line.price < 0:
+            col.errors.append(ValidationError("Цена", "не может быть отрицательной", line.line_no))
+    if col.errors:
+        raise PostingError(
+            f"Документ {doc.title} не проведён:\n" + "\n".join(str(e) for e in col.errors)
+        )
+
+
+def invoice_remaining(ctx_or_session, invoice_id: int) -> Decimal:
+    session = getattr(ctx_or_session, "session", ctx_or_session)
+    value = session.scalar(
+        select(func.sum(Settlement.amount)).where(Settlement.invoice_id == invoice_id)
+    )
+    return value if value is not None else ZERO
+
+
+def post(ctx: Context, doc_id: int) -> Document:
+    doc = get_document(ctx, doc_id, write=True)
+    if doc.posted:
+        _remove_movements(ctx, doc)
+    _check_postable(doc)
+    if doc.doc_type == "invoice":
+        ctx.session.add(
+            Settlement(
+                recorder_id=doc.id,
+                client_id=doc.client_id,
+                invoice_id=doc.id,
+                date=doc.date,
+                due_date=doc.due_date,
+                amount=doc.total,
+            )
+        )
+    elif doc.doc_type == "payment":
+        _allocate_payment(ctx, doc)
+    doc.posted = True
+    ctx.session.flush()
+    return doc
+
+
+def _allocate_payment(ctx: Context, doc: Document) -> None:
+    """Settle the named invoice, else the oldest open invoices; the rest is an advance."""
+    left = doc.total
+    named = doc.basis if doc.basis is not None and doc.basis.doc_type == "invoice" else None
+    if named is not None:
+        candidates = [named]
+    else:
+        candidates = list(
+            ctx.session.scalars(
+                select(Document)
+                .where(
+                    Document.client_id == doc.client_id,
+                    Document.doc_type == "invoice",
+                    Document.posted.is_(True),
+                )
+                .order_by(Document.due_date, Document.date, Document.id)
+                .with_for_update()
+            )
+        )
+    for inv in candidates:
+        if left <= 0:
+            break
+        if not inv.posted:
+            continue
+        owed = invoice_remaining(ctx.session, inv.id)
+        part = min(owed, left)
+        if part > 0:
+            ctx.session.add(
+                Settlement(
+                    recorder_id=doc.id,
+                    client_id=doc.client_id,
+                    invoice_id=inv.id,
+                    date=doc.date,
+                    amount=-part,
+                )
+            )
+            left -= part
+    if left > 0:
+        ctx.session.add(
+            Settlement(
+                recorder_id=doc.id,
+                client_id=doc.client_id,
+                invoice_id=None,
+                date=doc.date,
+                amount=-left,
+            )
+        )
+
+
+def _remove_movements(ctx: Context, doc: Document) -> None:
+    if doc.doc_type == "invoice":
+        payers = ctx.session.scalars(
+            select(Document.number)
+            .join(Settlement, Settlement.recorder_id == Document.id)
+            .where(Settlement.invoice_id == doc.id, Settlement.recorder_id != doc.id)
+        ).all()
+        if payers:
+            raise PostingError(
+                f"Счёт {doc.number} оплачен документами {', '.join(sorted(set(payers)))}: "
+                "сначала отмените их проведение."
+            )
+    for row in ctx.session.scalars(select(Settlement).where(Settlement.recorder_id == doc.id)):
+        ctx.session.delete(row)
+    ctx.session.flush()
+
+
+def unpost(ctx: Context, doc_id: int) -> Document:
+    doc = get_document(ctx, doc_id, write=True)
+    if doc.posted:
+        _remove_movements(ctx, doc)
+        doc.posted = False
+        ctx.session.flush()
+    return doc
+
+
+def set_deletion_mark(ctx: Context, doc_id: int, mark: bool = True) -> Document:
+    """Marking a posted document unposts it first, as 1C does."""
+    doc = get_document(ctx, doc_id, write=True)
+    if mark and doc.posted:
+        unpost(ctx, doc.id)
+    doc.deletion_mark = mark
+    ctx.session.flush()
+    return doc
+
+
+def create_based_on(
+    ctx: Context, basis_id: int, doc_type: str, data: dict | None = None
+) -> Document:
+    """Proposal → order → invoice → payment: copy client, lines and amounts."""
+    basis = get_document(ctx, basis_id)
+    if basis.doc_type not in BASIS.get(doc_type, ()):
+        raise ValidationError(
+            "Основание",
+            f"«{DOC_TYPES[doc_type][1]}» нельзя создать на основании "
+            f"«{DOC_TYPES[basis.doc_type][1]}»",
+        )
+    fields = {
+        "vat_mode": basis.vat_mode,
+        "contact_id": basis.contact_id,
+        "deal_id": basis.deal_id,
+        "comment": f"Основание: {basis.title}",
+    }
+    if doc_type == "payment":
+        due = (
+            invoice_remaining(ctx.session, basis.id)
+            if basis.posted and basis.doc_type == "invoice"
+            else basis.total
+        )
+        fields["total"] = due if due > 0 else basis.total
+        fields["payment_method"] = "bank"
+    else:
+        fields["lines"] = [
+            {
+                "product_id": ln.product_id,
+                "description": ln.description,
+                "unit": ln.unit,
+                "quantity": ln.quantity,
+                "price": ln.price,
+                "discount_pct": ln.discount_pct,
+                "vat_rate": ln.vat_rate,
+                "cost_price": ln.cost_price,
+            }
+            for ln in basis.lines
+        ]
+        if doc_type == "invoice" and basis.doc_type == "order" and basis.due_date:
+            fields["due_date"] = basis.due_date
+    fields.update(data or {})
+    return create_document(ctx, doc_type, basis.client_id, fields, basis_id=basis.id)
+
+
+def client_balance(ctx: Context, client_id: int) -> Decimal:
+    """What the client owes now (negative: an advance)."""
+    value = ctx.session.scalar(
+        select(func.sum(Settlement.amount)).where(Settlement.client_id == client_id)
+    )
+    return value if value is not None else ZERO
+
+
+def document_row(doc: Document) -> dict:
+    return {
+        "id": doc.id,
+        "type": doc.doc_type,
+        "number": doc.number,
+        "date": doc.date.date().isoformat(),
+        "client": doc.client.name,
+        "total": str(doc.total),
+        "vat": str(doc.vat_total),
+        "posted": doc.posted,
+        "deletion_mark": doc.deletion_mark,
+        "due_date": doc.due_date.isoformat() if doc.due_date else None,
+        "basis": doc.basis.number if doc.basis else None,
+        "manager": doc.manager.login if doc.manager else None,
+    }
