@@ -45,6 +45,17 @@ def make_engine(url: str | None = None, **kw) -> Engine:
     return engine
 
 
+def checkpoint(engine: Engine) -> None:
+    """Fold an SQLite WAL back into the main file (outside any transaction)."""
+    if engine.dialect.name != "sqlite":
+        return
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.close()
+
+
 def alembic_config(engine: Engine) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -81,8 +92,7 @@ def upgrade(engine: Engine, revision: str = "head") -> Path | None:
         if src.exists():
             stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
             backup = src.with_name(f"{src.stem}.before-{head}-{stamp}{src.suffix}")
-            with engine.connect() as conn:  # fold the WAL into the file before copying
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            checkpoint(engine)
             shutil.copy2(src, backup)
     command.upgrade(alembic_config(engine), revision)
     return backup

@@ -86,18 +86,22 @@ class _ScaledDecimal(TypeDecorator):
 class Money(_ScaledDecimal):
     """Money in roubles with kopecks."""
 
+    cache_ok = True
+
     precision, scale = 18, 2
 
 
 class Quantity(_ScaledDecimal):
     """A quantity of goods, three decimal places."""
 
+    cache_ok = True
     precision, scale = 15, 3
 
 
 class Rate(_ScaledDecimal):
     """A percentage (VAT rate, discount), two decimal places."""
 
+    cache_ok = True
     precision, scale = 7, 2
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from crmdesk.models import (
     BankAccount,
@@ -23,6 +23,7 @@ from crmdesk.services.context import Context
 from crmdesk.services.errors import Collector, NotFound
 from crmdesk.services.locking import check_version
 from crmdesk.services.phones import normalize_phone
+from crmdesk.services.search import clients_query, normalize
 from crmdesk.services.settings import phone_region
 from crmdesk.services.validation import (
     validate_account,
@@ -60,16 +61,19 @@ def _emails(col: Collector, items, field: str = "E-mail") -> list[str]:
 
 
 def _groups(ctx: Context, names) -> list[ClientGroup]:
+    """Groups by name, whatever the case (SQLite's lower() ignores Cyrillic); new ones made."""
+    known = {normalize(g.name): g for g in ctx.session.scalars(select(ClientGroup))}
     groups = []
     for name in names or []:
-        name = name.strip()
-        group = ctx.session.scalar(
-            select(ClientGroup).where(func.lower(ClientGroup.name) == name.lower())
-        )
+        name = " ".join(name.split())
+        if not name:
+            continue
+        group = known.get(normalize(name))
         if group is None:
-            group = ClientGroup(name=name)
+            group = known[normalize(name)] = ClientGroup(name=name)
             ctx.session.add(group)
-        groups.append(group)
+        if group not in groups:
+            groups.append(group)
     return groups
 
 
@@ -202,8 +206,6 @@ def set_deletion_mark(ctx: Context, client_id: int, mark: bool = True) -> Client
 
 
 def list_clients(ctx: Context, query: str = "", limit: int = 50, offset: int = 0):
-    from crmdesk.services.search import clients_query
-
     stmt = clients_query(ctx.session, ctx.user, query).order_by(Client.search_name, Client.id)
     return list(ctx.session.scalars(stmt.limit(limit).offset(offset)))
 

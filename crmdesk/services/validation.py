@@ -1,0 +1,134 @@
+"""Checks of Russian requisites (INN, KPP, OGRN, BIK, accounts) and e-mail, with 1C messages.
+
+Each validator returns the normalized value, None for an empty one, or raises
+ValidationError naming the field.
+"""
+
+from __future__ import annotations
+
+import re
+
+from email_validator import EmailNotValidError
+from email_validator import validate_email as _check_email
+
+from crmdesk.services.errors import ValidationError
+
+_INN10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN12_1 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN12_2 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+_ACCOUNT_WEIGHTS = (7, 1, 3) * 8
+
+
+def _clean(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return re.sub(r"[\s\u00a0-]", "", str(value))
+
+
+def _check_digit(digits: str, weights) -> int:
+    return sum(int(d) * w for d, w in zip(digits, weights, strict=False)) % 11 % 10
+
+
+def validate_inn(value, field: str = "ИНН") -> str | None:
+    inn = _clean(value)
+    if not inn:
+        return None
+    if not inn.isdigit() or len(inn) not in (10, 12):
+        raise ValidationError(field, "должен содержать 10 или 12 цифр")
+    if len(inn) == 10:
+        ok = _check_digit(inn, _INN10) == int(inn[9])
+    else:
+        ok = _check_digit(inn, _INN12_1) == int(inn[10]) and _check_digit(inn, _INN12_2) == int(
+            inn[11]
+        )
+    if not ok:
+        raise ValidationError(field, "неверное контрольное число")
+    return inn
+
+
+def validate_kpp(value, field: str = "КПП") -> str | None:
+    kpp = _clean(value).upper()
+    if not kpp:
+        return None
+    if not re.fullmatch(r"\d{4}[\dA-Z]{2}\d{3}", kpp):
+        raise ValidationError(
+            field, "должен содержать 9 знаков (4 цифры, 2 цифры или буквы, 3 цифры)"
+        )
+    return kpp
+
+
+def validate_ogrn(value, field: str = "ОГРН") -> str | None:
+    ogrn = _clean(value)
+    if not ogrn:
+        return None
+    if not ogrn.isdigit() or len(ogrn) not in (13, 15):
+        raise ValidationError(field, "должен содержать 13 цифр (ОГРН) или 15 (ОГРНИП)")
+    base, mod = (ogrn[:12], 11) if len(ogrn) == 13 else (ogrn[:14], 13)
+    if int(base) % mod % 10 != int(ogrn[-1]):
+        raise ValidationError(field, "неверное контрольное число")
+    return ogrn
+
+
+def validate_bik(value, field: str = "БИК") -> str | None:
+    bik = _clean(value)
+    if not bik:
+        return None
+    if not re.fullmatch(r"04\d{7}", bik):
+        raise ValidationError(field, "должен содержать 9 цифр и начинаться с 04")
+    return bik
+
+
+def _account_key_ok(prefix3: str, account: str) -> bool:
+    digits = prefix3 + account
+    return sum(int(d) * w for d, w in zip(digits, _ACCOUNT_WEIGHTS, strict=False)) % 10 == 0
+
+
+def _account(value, field: str) -> str | None:
+    acc = _clean(value)
+    if not acc:
+        return None
+    if not acc.isdigit() or len(acc) != 20:
+        raise ValidationError(field, "должен содержать 20 цифр")
+    return acc
+
+
+def validate_account(account, bik, field: str = "Расчётный счёт") -> str | None:
+    """A settlement account, its key checked over the last 3 digits of the BIK."""
+    acc = _account(account, field)
+    if acc is None:
+        return None
+    bik = validate_bik(bik)
+    if bik and not _account_key_ok(bik[-3:], acc):
+        raise ValidationError(field, f"неверный контрольный ключ для БИК {bik}")
+    return acc
+
+
+def validate_corr_account(account, bik, field: str = "Корр. счёт") -> str | None:
+    """A correspondent account, its key checked over "0" and digits 5-6 of the BIK."""
+    acc = _account(account, field)
+    if acc is None:
+        return None
+    bik = validate_bik(bik)
+    if bik and not _account_key_ok("0" + bik[4:6], acc):
+        raise ValidationError(field, f"неверный контрольный ключ для БИК {bik}")
+    return acc
+
+
+def validate_email(value, field: str = "E-mail") -> str | None:
+    text = (value or "").strip() if not isinstance(value, (int, float)) else str(value)
+    if not text:
+        return None
+    try:
+        return _check_email(text, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValidationError(field, f"неверный адрес электронной почты «{text}»") from exc
+
+
+def is_valid(validator, *args) -> bool:
+    try:
+        validator(*args)
+        return True
+    except ValidationError:
+        return False
