@@ -56,6 +56,20 @@ def checkpoint(engine: Engine) -> None:
         raw.close()
 
 
+def reset_sequences(conn) -> None:
+    """After rows were inserted with explicit ids, make PostgreSQL's serials continue past them."""
+    if conn.dialect.name != "postgresql":
+        return
+    from crmdesk.models import Base
+
+    for table in Base.metadata.sorted_tables:
+        if "id" in table.c and table.c.id.primary_key:
+            conn.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+            )
+
+
 def alembic_config(engine: Engine) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))

@@ -1,0 +1,276 @@
+"""Command line: parses, calls the business rules, prints text or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+
+from crmdesk import __version__
+from crmdesk.services.errors import CrmError
+
+LISTS = ("clients", "users", "orders", "invoices", "payments", "proposals", "tasks")
+
+
+def _common(top: bool) -> argparse.ArgumentParser:
+    """Options every command takes, before or after its name; only the top sets defaults."""
+    common = argparse.ArgumentParser(add_help=False)
+    default = {} if top else {"default": argparse.SUPPRESS}
+    common.add_argument("--db", metavar="URL", help="база: URL или путь к файлу SQLite", **default)
+    common.add_argument(
+        "--user", metavar="LOGIN", help="выполнить с правами пользователя", **default
+    )
+    common.add_argument("--json", action="store_true", help="выводить только JSON", **default)
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = _common(top=False)
+    p = argparse.ArgumentParser(
+        prog="crmdesk",
+        parents=[_common(top=True)],
+        description="crmdesk — CRM для малого и среднего бизнеса",
+    )
+    p.add_argument("--version", action="version", version=f"crmdesk {__version__}")
+    sub = p.add_subparsers(dest="command")
+
+    db = sub.add_parser("db", parents=[common], help="схема базы данных")
+    dbs = db.add_subparsers(dest="db_command", required=True)
+    dbs.add_parser("upgrade", parents=[common], help="создать или обновить схему")
+    dbs.add_parser("info", parents=[common], help="где база и какая у неё схема")
+    cp = dbs.add_parser("copy", parents=[common], help="скопировать базу в другую (пустую)")
+    cp.add_argument("--to", required=True, metavar="URL")
+
+    demo = sub.add_parser("demo", parents=[common], help="заполнить базу демонстрационными данными")
+    demo.add_argument("--clients", type=int, default=200)
+    demo.add_argument("--seed", type=int, default=1)
+
+    ls = sub.add_parser("list", parents=[common], help="список объектов")
+    ls.add_argument("what", choices=LISTS)
+    ls.add_argument("--limit", type=int, default=50)
+
+    cl = sub.add_parser("clients", parents=[common], help="поиск клиентов")
+    cls = cl.add_subparsers(dest="clients_command", required=True)
+    find = cls.add_parser("find", parents=[common], help="поиск по имени, телефону, ИНН, e-mail")
+    find.add_argument("text")
+    find.add_argument("--limit", type=int, default=50)
+    bp = cls.add_parser("by-phone", parents=[common], help="кто звонит: клиент по номеру")
+    bp.add_argument("number")
+
+    dump = sub.add_parser("dump", parents=[common], help="выгрузить всю базу в JSON")
+    dump.add_argument("file")
+    load = sub.add_parser("load", parents=[common], help="загрузить JSON в пустую базу")
+    load.add_argument("file")
+    return p
+
+
+def _emit(args, data, text: Callable[[], str]) -> None:
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
+    else:
+        print(text())
+
+
+def _progress(args):
+    if args.json or not sys.stderr.isatty():
+        return None
+
+    def report(done, total):
+        print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
+
+    return report
+
+
+def _table(rows: list[dict], keys: list[str]) -> str:
+    def cell(v):
+        return ", ".join(map(str, v)) if isinstance(v, list) else ("" if v is None else str(v))
+
+    if not rows:
+        return "(нет записей)"
+    widths = {k: min(40, max(len(k), *(len(cell(r.get(k))) for r in rows))) for k in keys}
+    lines = ["  ".join(k.ljust(widths[k]) for k in keys)]
+    for r in rows:
+        lines.append("  ".join(cell(r.get(k))[: widths[k]].ljust(widths[k]) for k in keys))
+    return "\n".join(lines)
+
+
+def cmd_db(args, engine) -> int:
+    from crmdesk import db as dbmod
+
+    if args.db_command == "info":
+        current, head = dbmod.schema_state(engine)
+        data = {"database": dbmod.describe(engine), "schema": current, "program_schema": head}
+        _emit(args, data, lambda: "\n".join(f"{k}: {v}" for k, v in data.items()))
+    elif args.db_command == "copy":
+        from crmdesk.services.exchange import copy_database
+
+        counts = copy_database(engine, args.to, progress=_progress(args))
+        _emit(args, counts, lambda: f"Скопировано строк: {sum(counts.values())}")
+    return 0
+
+
+def _list(args, ctx) -> list[dict]:
+    from sqlalchemy import select
+
+    from crmdesk.models import Client, Document, User
+    from crmdesk.services import clients, documents, rights, tasks
+
+    if args.what == "clients":
+        return [clients.client_row(c) for c in clients.list_clients(ctx, limit=args.limit)]
+    if args.what == "users":
+        rows = ctx.session.scalars(select(User).order_by(User.login).limit(args.limit))
+        return [
+            {
+                "id": u.id,
+                "login": u.login,
+                "full_name": u.full_name,
+                "role": u.role.code,
+                "position": u.position,
+                "active": u.active,
+            }
+            for u in rows
+        ]
+    if args.what == "tasks":
+        return [
+            {
+                "id": t.id,
+                "title": t.title,
+                "executor": t.executor.login if t.executor else None,
+                "deadline": t.deadline.isoformat() if t.deadline else None,
+                "status": t.status,
+                "overdue": t.is_overdue(),
+                "client": t.client.name if t.client else None,
+            }
+            for t in tasks.list_tasks(ctx, limit=args.limit)
+        ]
+    doc_type = args.what[:-1]
+    stmt = (
+        select(Document)
+        .join(Client)
+        .where(Document.doc_type == doc_type, rights.client_filter(ctx.user))
+        .order_by(Document.date.desc(), Document.id.desc())
+        .limit(args.limit)
+    )
+    return [documents.document_row(d) for d in ctx.session.scalars(stmt)]
+
+
+LIST_KEYS = {
+    "clients": ["id", "name", "inn", "phones", "emails", "groups", "owner"],
+    "users": ["id", "login", "full_name", "role", "position", "active"],
+    "tasks": ["id", "title", "executor", "deadline", "status", "overdue", "client"],
+}
+DOC_KEYS = ["number", "date", "client", "total", "posted", "due_date", "basis", "manager"]
+
+
+def run(args) -> int:
+    from crmdesk.db import make_engine, open_database
+
+    if args.command is None:
+        return open_app(args)
+    if args.command == "db" and args.db_command == "upgrade":
+        from crmdesk.db import describe, schema_state
+        from crmdesk.services.setup import initialize
+
+        engine = make_engine(args.db)
+        from crmdesk.db import upgrade
+
+        backup = upgrade(engine)
+        initialize(engine)
+        current, _ = schema_state(engine)
+        data = {
+            "database": describe(engine),
+            "schema": current,
+            "backup": str(backup) if backup else None,
+        }
+        _emit(
+            args,
+            data,
+            lambda: (
+                f"Схема {current}: {describe(engine)}"
+                + (f"\nКопия до обновления: {backup}" if backup else "")
+            ),
+        )
+        return 0
+    engine = open_database(args.db)
+    from crmdesk.services.setup import initialize
+
+    if args.command == "load":
+        from crmdesk.services.exchange import load
+
+        counts = load(engine, args.file, progress=_progress(args))
+        _emit(args, counts, lambda: f"Загружено строк: {sum(counts.values())}")
+        return 0
+    initialize(engine)
+    if args.command == "db":
+        return cmd_db(args, engine)
+    if args.command == "demo":
+        from crmdesk.services.demo import generate
+
+        counts = generate(engine, clients=args.clients, seed=args.seed, progress=_progress(args))
+        _emit(args, counts, lambda: "\n".join(f"{k}: {v}" for k, v in counts.items()))
+        return 0
+    if args.command == "dump":
+        from crmdesk.services.exchange import dump
+
+        counts = dump(engine, args.file, progress=_progress(args))
+        _emit(args, counts, lambda: f"Выгружено строк: {sum(counts.values())} в {args.file}")
+        return 0
+
+    from crmdesk.services.context import unit_of_work
+
+    with unit_of_work(engine, args.user) as ctx:
+        if args.command == "list":
+            rows = _list(args, ctx)
+            keys = LIST_KEYS.get(args.what, DOC_KEYS)
+            _emit(args, rows, lambda: _table(rows, keys))
+        elif args.command == "clients":
+            return _clients(args, ctx)
+    return 0
+
+
+def _clients(args, ctx) -> int:
+    from crmdesk.services import search
+    from crmdesk.services.clients import client_row
+    from crmdesk.services.phones import format_phone
+    from crmdesk.services.settings import phone_region
+
+    if args.clients_command == "find":
+        rows = [
+            client_row(c)
+            for c in search.find_clients(ctx.session, ctx.user, args.text, limit=args.limit)
+        ]
+        _emit(args, rows, lambda: _table(rows, LIST_KEYS["clients"]))
+        return 0
+    found = search.by_phone(ctx.session, ctx.user, args.number, phone_region(ctx.session))
+    rows = [
+        {**client_row(c), "contact": p.name if p else None, "phone": format_phone(e)}
+        for c, p, e in found
+    ]
+    _emit(args, rows, lambda: _table(rows, ["id", "name", "contact", "phone", "owner"]))
+    return 0 if rows else 3
+
+
+def open_app(args) -> int:
+    try:
+        from crmdesk.app import main as app_main
+    except ImportError:
+        print(
+            "Окно приложения ещё не готово в этой версии; работает командная строка: "
+            "crmdesk --help",
+            file=sys.stderr,
+        )
+        return 2
+    return app_main(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return run(args)
+    except CrmError as exc:
+        if args.json:
+            print(json.dumps({"error": str(exc)}, ensure_ascii=False))
+        else:
+            print(f"Ошибка: {exc}", file=sys.stderr)
+        return 1
