@@ -12,6 +12,16 @@ from crmdesk.services.errors import CrmError
 
 LISTS = ("clients", "users", "orders", "invoices", "payments", "proposals", "tasks")
 
+# Modules that add their own commands: each has register(sub, common), and every parser it
+# adds calls set_defaults(handler=function(args, engine) -> int). The handler runs on an
+# opened, initialized database (or None, with set_defaults(needs_db=False), for commands that
+# choose their database themselves); emit() and table() below print its results.
+COMMAND_MODULES = (
+    "crmdesk.commands.reports",
+    "crmdesk.commands.transfer",
+    "crmdesk.commands.ui",
+)
+
 
 def _common(top: bool) -> argparse.ArgumentParser:
     """Options every command takes, before or after its name; only the top sets defaults."""
@@ -62,17 +72,28 @@ def _parser() -> argparse.ArgumentParser:
     dump.add_argument("file")
     load = sub.add_parser("load", parents=[common], help="загрузить JSON в пустую базу")
     load.add_argument("file")
+
+    import importlib
+
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub, common)
     return p
 
 
-def _emit(args, data, text: Callable[[], str]) -> None:
+def emit(args, data, text: Callable[[], str]) -> None:
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
     else:
         print(text())
 
 
-def _progress(args):
+def progress(args):
     if args.json or not sys.stderr.isatty():
         return None
 
@@ -82,7 +103,7 @@ def _progress(args):
     return report
 
 
-def _table(rows: list[dict], keys: list[str]) -> str:
+def table(rows: list[dict], keys: list[str]) -> str:
     def cell(v):
         return ", ".join(map(str, v)) if isinstance(v, list) else ("" if v is None else str(v))
 
@@ -101,12 +122,12 @@ def cmd_db(args, engine) -> int:
     if args.db_command == "info":
         current, head = dbmod.schema_state(engine)
         data = {"database": dbmod.describe(engine), "schema": current, "program_schema": head}
-        _emit(args, data, lambda: "\n".join(f"{k}: {v}" for k, v in data.items()))
+        emit(args, data, lambda: "\n".join(f"{k}: {v}" for k, v in data.items()))
     elif args.db_command == "copy":
         from crmdesk.services.exchange import copy_database
 
-        counts = copy_database(engine, args.to, progress=_progress(args))
-        _emit(args, counts, lambda: f"Скопировано строк: {sum(counts.values())}")
+        counts = copy_database(engine, args.to, progress=progress(args))
+        emit(args, counts, lambda: f"Скопировано строк: {sum(counts.values())}")
     return 0
 
 
@@ -168,6 +189,8 @@ def run(args) -> int:
 
     if args.command is None:
         return open_app(args)
+    if getattr(args, "handler", None) is not None and not getattr(args, "needs_db", True):
+        return args.handler(args, None)
     if args.command == "db" and args.db_command == "upgrade":
         from crmdesk.db import describe, schema_state
         from crmdesk.services.setup import initialize
@@ -183,7 +206,7 @@ def run(args) -> int:
             "schema": current,
             "backup": str(backup) if backup else None,
         }
-        _emit(
+        emit(
             args,
             data,
             lambda: (
@@ -198,23 +221,26 @@ def run(args) -> int:
     if args.command == "load":
         from crmdesk.services.exchange import load
 
-        counts = load(engine, args.file, progress=_progress(args))
-        _emit(args, counts, lambda: f"Загружено строк: {sum(counts.values())}")
+        counts = load(engine, args.file, progress=progress(args))
+        emit(args, counts, lambda: f"Загружено строк: {sum(counts.values())}")
         return 0
     initialize(engine)
+    handler = getattr(args, "handler", None)
+    if handler is not None:
+        return handler(args, engine)
     if args.command == "db":
         return cmd_db(args, engine)
     if args.command == "demo":
         from crmdesk.services.demo import generate
 
-        counts = generate(engine, clients=args.clients, seed=args.seed, progress=_progress(args))
-        _emit(args, counts, lambda: "\n".join(f"{k}: {v}" for k, v in counts.items()))
+        counts = generate(engine, clients=args.clients, seed=args.seed, progress=progress(args))
+        emit(args, counts, lambda: "\n".join(f"{k}: {v}" for k, v in counts.items()))
         return 0
     if args.command == "dump":
         from crmdesk.services.exchange import dump
 
-        counts = dump(engine, args.file, progress=_progress(args))
-        _emit(args, counts, lambda: f"Выгружено строк: {sum(counts.values())} в {args.file}")
+        counts = dump(engine, args.file, progress=progress(args))
+        emit(args, counts, lambda: f"Выгружено строк: {sum(counts.values())} в {args.file}")
         return 0
 
     from crmdesk.services.context import unit_of_work
@@ -223,7 +249,7 @@ def run(args) -> int:
         if args.command == "list":
             rows = _list(args, ctx)
             keys = LIST_KEYS.get(args.what, DOC_KEYS)
-            _emit(args, rows, lambda: _table(rows, keys))
+            emit(args, rows, lambda: table(rows, keys))
         elif args.command == "clients":
             return _clients(args, ctx)
     return 0
@@ -240,14 +266,14 @@ def _clients(args, ctx) -> int:
             client_row(c)
             for c in search.find_clients(ctx.session, ctx.user, args.text, limit=args.limit)
         ]
-        _emit(args, rows, lambda: _table(rows, LIST_KEYS["clients"]))
+        emit(args, rows, lambda: table(rows, LIST_KEYS["clients"]))
         return 0
     found = search.by_phone(ctx.session, ctx.user, args.number, phone_region(ctx.session))
     rows = [
         {**client_row(c), "contact": p.name if p else None, "phone": format_phone(e)}
         for c, p, e in found
     ]
-    _emit(args, rows, lambda: _table(rows, ["id", "name", "contact", "phone", "owner"]))
+    emit(args, rows, lambda: table(rows, ["id", "name", "contact", "phone", "owner"]))
     return 0 if rows else 3
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from platformdirs import user_data_dir
@@ -31,3 +32,27 @@ def normalize_url(url: str) -> str:
 
 def resolve_db_url(cli_url: str | None = None) -> str:
     return normalize_url(cli_url or os.environ.get("CRMDESK_DB") or default_db_url())
+
+
+def resources_dir() -> Path:
+    """The folder with fonts/, icons/, translations/.
+
+    In order: ``CRMDESK_RESOURCES``; a frozen build (PyInstaller, ``sys._MEIPASS``); an
+    installed wheel (``crmdesk/resources``, mapped from the tree's ``resources/`` by
+    pyproject.toml); the source tree or an editable install (``resources/`` beside the
+    package).
+    """
+    here = Path(__file__).resolve().parent
+    candidates = []
+    if os.environ.get("CRMDESK_RESOURCES"):
+        candidates.append(Path(os.environ["CRMDESK_RESOURCES"]))
+    if getattr(sys, "_MEIPASS", None):
+        candidates.append(Path(sys._MEIPASS) / "resources")
+    candidates += [here / "resources", here.parent / "resources"]
+    for path in candidates:
+        if (path / "fonts").is_dir():
+            return path
+    raise FileNotFoundError(
+        "Не найдена папка ресурсов crmdesk (fonts, icons, translations); искали в: "
+        + ", ".join(str(p) for p in candidates)
+    )

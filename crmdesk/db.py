@@ -27,6 +27,12 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+    # SQLite's lower() leaves Cyrillic alone: searches over short lists fold with this instead
+    dbapi_conn.create_function("crm_fold", 1, _fold, deterministic=True)
+
+
+def _fold(value):
+    return None if value is None else str(value).casefold().replace("ё", "е")
 
 
 def make_engine(url: str | None = None, **kw) -> Engine:
