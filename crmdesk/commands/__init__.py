@@ -1,0 +1,1 @@
+"""Command-line commands contributed by the larger capabilities (reports, transfer, UI)."""

@@ -1,0 +1,426 @@
+"""Simple catalogue records — products, groups, contact persons, users, roles, tasks,
+interactions, the organization — read, written and marked with rights and validation.
+
+Clients and documents have rules of their own (services.clients, services.documents); the
+records here differ only by which fields they take, who may write them and what is checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from crmdesk.models import (
+    Client,
+    ClientGroup,
+    ContactEmail,
+    ContactPerson,
+    ContactPhone,
+    Interaction,
+    Organization,
+    Product,
+    Role,
+    Task,
+    User,
+)
+from crmdesk.services import rights
+from crmdesk.services.context import Context
+from crmdesk.services.errors import Collector, NotFound, ValidationError
+from crmdesk.services.locking import check_version
+from crmdesk.services.money import D
+from crmdesk.services.phones import format_phone, normalize_phone
+from crmdesk.services.settings import phone_region
+from crmdesk.services.users import hash_password
+from crmdesk.services.validation import (
+    validate_account,
+    validate_bik,
+    validate_corr_account,
+    validate_email,
+    validate_inn,
+    validate_kpp,
+    validate_ogrn,
+)
+
+
+@dataclass(frozen=True)
+class Kind:
+    model: type
+    title: str
+    fields: tuple[str, ...]
+    can_write: Callable[[Context, object], None]
+    check: Callable[[Context, object, dict, Collector], dict] | None = None
+    label: Callable[[object], str] = lambda obj: getattr(obj, "name", str(obj.id))
+
+
+def _permission(perm: str) -> Callable[[Context, object], None]:
+    return lambda ctx, obj: rights.require(ctx.user, perm)
+
+
+def _contact_write(ctx: Context, obj) -> None:
+    client = obj.client or ctx.session.get(Client, obj.client_id)
+    if client is None:
+        raise ValidationError("Клиент", "не заполнено")
+    rights.check_write_client(ctx.user, client)
+
+
+def _required(col: Collector, data: dict, key: str, title: str) -> None:
+    if key in data and not str(data[key] or "").strip():
+        col.add(title, "не заполнено")
+
+
+def _money(col: Collector, data: dict, key: str, title: str) -> None:
+    if key in data:
+        try:
+            value = D(data[key] or 0)
+        except (ArithmeticError, ValueError):
+            col.add(title, f"«{data[key]}» — не число")
+            return
+        if value < 0:
+            col.add(title, "не может быть отрицательной")
+        data[key] = value
+
+
+def _check_product(ctx, obj, data, col):
+    _required(col, data, "name", "Наименование")
+    _money(col, data, "price", "Цена")
+    _money(col, data, "cost_price", "Себестоимость")
+    if "vat_rate" in data:
+        try:
+            data["vat_rate"] = D(data["vat_rate"] or 0)
+        except (ArithmeticError, ValueError):
+            col.add("Ставка НДС", f"«{data['vat_rate']}» — не число")
+    return data
+
+
+def _check_group(ctx, obj, data, col):
+    _required(col, data, "name", "Наименование")
+    name = " ".join(str(data.get("name") or "").split())
+    other = ctx.session.scalar(select(ClientGroup).where(ClientGroup.name == name))
+    if name and other is not None and other is not obj:
+        col.add("Наименование", f"группа «{name}» уже есть")
+    data["name"] = name
+    return data
+
+
+def _phones_of(col: Collector, ctx: Context, raw, field: str) -> list:
+    region = phone_region(ctx.session)
+    out = []
+    for item in raw or []:
+        phone = col.check(normalize_phone, item, region=region, field=field)
+        if phone and (phone.e164, phone.ext) not in out:
+            out.append((phone.e164, phone.ext))
+    return out
+
+
+def _check_contact(ctx, obj, data, col):
+    _required(col, data, "name", "ФИО")
+    if "client_id" in data and obj.client_id not in (None, data["client_id"]):
+        col.add("Клиент", "контактное лицо нельзя перенести к другому клиенту")
+    if "phones" in data:
+        phones = _phones_of(col, ctx, data.pop("phones"), "Телефон")
+        data["_phones"] = phones
+    if "emails" in data:
+        emails = [col.check(validate_email, e) for e in data.pop("emails") or []]
+        data["_emails"] = [e for e in emails if e]
+    if isinstance(data.get("birthday"), str):
+        try:
+            data["birthday"] = date.fromisoformat(data["birthday"]) if data["birthday"] else None
+        except ValueError:
+            col.add("День рождения", f"«{data['birthday']}» — не дата")
+    return data
+
+
+def _check_user(ctx, obj, data, col):
+    _required(col, data, "login", "Имя входа")
+    _required(col, data, "full_name", "ФИО")
+    login = (data.get("login") or "").strip()
+    if login:
+        other = ctx.session.scalar(select(User).where(User.login == login))
+        if other is not None and other is not obj:
+            col.add("Имя входа", f"«{login}» уже занято")
+        data["login"] = login
+    if data.get("email"):
+        data["email"] = col.check(validate_email, data["email"])
+    if "role_id" in data and ctx.session.get(Role, data["role_id"] or 0) is None:
+        col.add("Роль", "не выбрана")
+    if data.get("password"):
+        data["password_hash"] = hash_password(data.pop("password"))
+    data.pop("password", None)
+    if obj is ctx.user and data.get("active") is False:
+        col.add("Активен", "нельзя отключить самого себя")
+    return data
+
+
+def _check_role(ctx, obj, data, col):
+    _required(col, data, "name", "Наименование")
+    unknown = [p for p in data.get("permissions") or [] if p not in rights.PERMISSIONS]
+    if unknown:
+        col.add("Права", f"неизвестные права: {', '.join(unknown)}")
+    if obj.code == "admin" and "permissions" in data and rights.ADMIN not in data["permissions"]:
+        col.add("Права", "у роли «Администратор» нельзя отнять администрирование")
+    return data
+
+
+def _check_org(ctx, obj, data, col):
+    _required(col, data, "name", "Наименование")
+    for key, check in (
+        ("inn", validate_inn),
+        ("kpp", validate_kpp),
+        ("ogrn", validate_ogrn),
+        ("bik", validate_bik),
+    ):
+        if key in data:
+            data[key] = col.check(check, data[key])
+    bik = data.get("bik", obj.bik)
+    if data.get("account") and bik:
+        data["account"] = col.check(validate_account, data["account"], bik)
+    if data.get("corr_account") and bik:
+        data["corr_account"] = col.check(validate_corr_account, data["corr_account"], bik)
+    if "vat_mode" in data and data["vat_mode"] not in ("none", "included", "on_top"):
+        col.add("НДС", f"неизвестный режим «{data['vat_mode']}»")
+    if "vat_rate" in data:
+        try:
+            data["vat_rate"] = D(data["vat_rate"] or 0)
+        except (ArithmeticError, ValueError):
+            col.add("Ставка НДС", "не число")
+    if data.get("email"):
+        data["email"] = col.check(validate_email, data["email"])
+    return data
+
+
+def _task_write(ctx: Context, task) -> None:
+    if task.id is None or ctx.can(rights.ASSIGN):
+        return
+    if ctx.user.id not in (task.executor_id, task.author_id):
+        raise rights.AccessDenied("Недостаточно прав: это чужая задача.")
+
+
+def _check_task(ctx, obj, data, col):
+    _required(col, data, "title", "Задача")
+    executor = data.get("executor_id", obj.executor_id)
+    if executor not in (None, ctx.user.id, obj.executor_id) and not ctx.can(rights.ASSIGN):
+        col.add("Исполнитель", "поручать задачи другим может руководитель")
+    if data.get("priority") not in (None, 1, 2, 3):
+        col.add("Важность", "1 — высокая, 2 — обычная, 3 — низкая")
+    if data.get("status") == "done" and obj.status != "done":
+        from crmdesk.models import utcnow
+
+        data["done_at"] = utcnow()
+    if data.get("client_id"):
+        client = ctx.session.get(Client, data["client_id"])
+        if client is None:
+            col.add("Клиент", "не найден")
+        else:
+            rights.check_read_client(ctx.user, client)
+    return data
+
+
+def _interaction_write(ctx: Context, obj) -> None:
+    rights.require(ctx.user, rights.INTERACTIONS)
+    client = ctx.session.get(Client, obj.client_id) if obj.client_id else None
+    if client is not None:
+        rights.check_read_client(ctx.user, client)
+
+
+def _check_interaction(ctx, obj, data, col):
+    _required(col, data, "gist", "Суть")
+    from crmdesk.models.crm import INTERACTION_KINDS
+
+    if "kind" in data and data["kind"] not in INTERACTION_KINDS:
+        col.add("Вид", f"неизвестен «{data['kind']}»")
+    if not data.get("client_id", obj.client_id):
+        col.add("Клиент", "не заполнено")
+    return data
+
+
+KINDS: dict[str, Kind] = {
+    "product": Kind(
+        Product,
+        "Номенклатура",
+        (
+            "article",
+            "name",
+            "kind",
+            "unit",
+            "price",
+            "cost_price",
+            "vat_rate",
+            "description",
+            "image",
+        ),
+        _permission(rights.CATALOG),
+        _check_product,
+    ),
+    "group": Kind(
+        ClientGroup, "Группа клиентов", ("name",), _permission(rights.CATALOG), _check_group
+    ),
+    "contact": Kind(
+        ContactPerson,
+        "Контактное лицо",
+        ("client_id", "name", "position", "birthday", "comment"),
+        _contact_write,
+        _check_contact,
+    ),
+    "user": Kind(
+        User,
+        "Пользователь",
+        ("login", "full_name", "position", "phone", "email", "role_id", "active", "password_hash"),
+        _permission(rights.ADMIN),
+        _check_user,
+        lambda u: u.full_name,
+    ),
+    "role": Kind(Role, "Роль", ("name", "permissions"), _permission(rights.ADMIN), _check_role),
+    "organization": Kind(
+        Organization,
+        "Организация",
+        (
+            "name",
+            "full_name",
+            "inn",
+            "kpp",
+            "ogrn",
+            "address",
+            "phone",
+            "email",
+            "bank_name",
+            "bank_city",
+            "bik",
+            "corr_account",
+            "account",
+            "director",
+            "chief_accountant",
+            "logo",
+            "stamp",
+            "director_signature",
+            "accountant_signature",
+            "vat_mode",
+            "vat_rate",
+            "payment_terms",
+        ),
+        _permission(rights.ADMIN),
+        _check_org,
+    ),
+    "task": Kind(
+        Task,
+        "Задача",
+        (
+            "title",
+            "description",
+            "client_id",
+            "executor_id",
+            "deadline",
+            "remind_at",
+            "priority",
+            "status",
+            "done_at",
+        ),
+        _task_write,
+        _check_task,
+        lambda t: t.title,
+    ),
+    "interaction": Kind(
+        Interaction,
+        "Взаимодействие",
+        (
+            "client_id",
+            "contact_id",
+            "kind",
+            "occurred_at",
+            "duration_min",
+            "gist",
+            "next_step",
+            "deal_id",
+        ),
+        _interaction_write,
+        _check_interaction,
+        lambda i: i.gist[:40],
+    ),
+}
+
+
+def kind(name: str) -> Kind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise ValidationError("Вид объекта", f"неизвестен «{name}»") from None
+
+
+def get(ctx: Context, name: str, obj_id: int):
+    k = kind(name)
+    obj = ctx.session.get(k.model, obj_id)
+    if obj is None:
+        raise NotFound(f"{k.title} с кодом {obj_id} не найден(а).")
+    client = _client_of(ctx, obj)
+    if client is not None:
+        rights.check_read_client(ctx.user, client)
+    return obj
+
+
+def _client_of(ctx: Context, obj):
+    client_id = getattr(obj, "client_id", None)
+    return ctx.session.get(Client, client_id) if client_id else None
+
+
+def save(
+    ctx: Context, name: str, obj_id: int | None, data: dict, expected_version: int | None = None
+):
+    """Create (obj_id None) or change a record; every field checked before any is set."""
+    k = kind(name)
+    if obj_id is None:
+        obj = k.model()
+        if name == "interaction":
+            obj.user_id = ctx.user.id
+        if name == "task":
+            obj.author_id = ctx.user.id
+            obj.status = "open"
+            obj.priority = 2
+        for key in ("client_id",):
+            if key in data:
+                setattr(obj, key, data[key])
+    else:
+        obj = get(ctx, name, obj_id)
+        if hasattr(obj, "version"):
+            check_version(obj, expected_version, f"{k.title} «{k.label(obj)}»")
+    k.can_write(ctx, obj)
+    data = dict(data)
+    col = Collector()
+    if k.check is not None:
+        data = k.check(ctx, obj, data, col)
+    col.raise_if_any()
+    for key in k.fields:
+        if key in data:
+            value = data[key]
+            setattr(obj, key, value.strip() if isinstance(value, str) else value)
+    if "_phones" in data:
+        obj.phones = [ContactPhone(e164=e, ext=x) for e, x in data["_phones"]]
+    if "_emails" in data:
+        obj.emails = [ContactEmail(email=e) for e in data["_emails"]]
+    if obj_id is None:
+        ctx.session.add(obj)
+    ctx.session.flush()
+    return obj
+
+
+def set_deletion_mark(ctx: Context, name: str, obj_id: int, mark: bool = True):
+    k = kind(name)
+    obj = get(ctx, name, obj_id)
+    k.can_write(ctx, obj)
+    if not hasattr(obj, "deletion_mark"):
+        raise ValidationError("Пометка удаления", f"«{k.title}» не помечается на удаление")
+    if obj is ctx.user and mark:
+        raise ValidationError("Пометка удаления", "нельзя пометить на удаление самого себя")
+    obj.deletion_mark = mark
+    ctx.session.flush()
+    return obj
+
+
+def values(obj, fields: tuple[str, ...]) -> dict:
+    """A record's fields as plain values (for forms and exports)."""
+    out = {key: getattr(obj, key, None) for key in fields}
+    if isinstance(obj, ContactPerson):
+        out["phones"] = [format_phone(p.e164, p.ext) for p in obj.phones]
+        out["emails"] = [e.email for e in obj.emails]
+    return out

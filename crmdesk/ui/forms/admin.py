@@ -1,0 +1,266 @@
+"""Users, roles, the organization's requisites and the settings (for the administrator)."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QFileDialog
+
+from crmdesk.models import Organization
+from crmdesk.services import attachments, records, rights
+from crmdesk.services.settings import get_setting, set_setting
+from crmdesk.ui.forms import opener, register
+from crmdesk.ui.generic.base import Command, Entity
+from crmdesk.ui.generic.fields import Field
+from crmdesk.ui.generic.objectform import ObjectForm
+from crmdesk.ui.i18n import LANGUAGES, tr
+
+USER_FIELDS = ("login", "full_name", "position", "phone", "email", "active")
+ORG_FIELDS = (
+    "name",
+    "full_name",
+    "inn",
+    "kpp",
+    "ogrn",
+    "address",
+    "phone",
+    "email",
+    "bank_name",
+    "bank_city",
+    "bik",
+    "corr_account",
+    "account",
+    "director",
+    "chief_accountant",
+    "vat_mode",
+    "vat_rate",
+    "payment_terms",
+)
+VAT_MODES = {"included": "НДС в сумме", "on_top": "НДС сверху", "none": "Без НДС"}
+
+
+class UserForm(ObjectForm):
+    entity_name = "user"
+    title_new = "Пользователь (создание)"
+    history_type = "user"
+    lists_changed = ("users",)
+    fields = [
+        Field("full_name", "ФИО", required=True),
+        Field("login", "Имя входа", required=True),
+        Field("role", "Роль", "ref", ref="role", required=True),
+        Field("position", "Должность"),
+        Field("phone", "Телефон"),
+        Field("email", "E-mail"),
+        Field("active", "Активен", "bool"),
+        Field("password", "Новый пароль", "password", hint="пусто — не менять"),
+    ]
+    rows = [
+        ["full_name"],
+        ["login", "role"],
+        ["position", "active"],
+        ["phone", "email"],
+        ["password"],
+    ]
+
+    def defaults(self, ctx):
+        return {"active": True}
+
+    def load(self, ctx, obj_id):
+        u = records.get(ctx, "user", obj_id)
+        values = records.values(u, USER_FIELDS)
+        values["role"] = (u.role.id, u.role.name)
+        return values, None, u.full_name
+
+    def store(self, ctx, obj_id, v, version):
+        data = {k: v[k] for k in USER_FIELDS}
+        data["role_id"] = v["role"]
+        if v["password"]:
+            data["password"] = v["password"]
+        return records.save(ctx, "user", obj_id, data).id
+
+
+class RoleForm(ObjectForm):
+    """A role and its rights: one check box per permission."""
+
+    entity_name = "role"
+    title_new = "Роль (создание)"
+    lists_changed = ("roles",)
+    fields = [
+        Field("name", "Наименование", required=True),
+        *[Field(p, t, "bool") for p, t in rights.PERMISSIONS.items()],
+    ]
+    rows = [["name"], *[[p] for p in rights.PERMISSIONS]]
+
+    def load(self, ctx, obj_id):
+        r = records.get(ctx, "role", obj_id)
+        values = {"name": r.name, **{p: p in (r.permissions or []) for p in rights.PERMISSIONS}}
+        return values, None, r.name
+
+    def store(self, ctx, obj_id, v, version):
+        perms = [p for p in rights.PERMISSIONS if v[p]]
+        data = {"name": v["name"], "permissions": perms}
+        if obj_id is None:
+            data["code"] = v["name"]
+        role = records.save(ctx, "role", obj_id, data)
+        if not role.code:
+            role.code = f"role{role.id}"
+        return role.id
+
+
+class OrganizationForm(ObjectForm):
+    entity_name = "organization"
+    title_new = "Организация"
+    history_type = "organization"
+    lists_changed = ("organization",)
+    fields = [
+        Field("name", "Наименование", required=True),
+        Field("full_name", "Полное наименование"),
+        Field("inn", "ИНН"),
+        Field("kpp", "КПП"),
+        Field("ogrn", "ОГРН"),
+        Field("address", "Адрес"),
+        Field("phone", "Телефон"),
+        Field("email", "E-mail"),
+        Field("bank_name", "Банк"),
+        Field("bank_city", "Город банка"),
+        Field("bik", "БИК"),
+        Field("corr_account", "Корр. счёт"),
+        Field("account", "Расчётный счёт"),
+        Field("director", "Руководитель"),
+        Field("chief_accountant", "Главный бухгалтер"),
+        Field("vat_mode", "НДС", "choice", choices=VAT_MODES),
+        Field("vat_rate", "Ставка НДС", "percent"),
+        Field("payment_terms", "Условия оплаты", "multiline"),
+    ]
+    rows = [
+        ["name"],
+        ["full_name"],
+        ["inn", "kpp"],
+        ["ogrn", "phone"],
+        ["address"],
+        ["email", "bank_city"],
+        ["bank_name", "bik"],
+        ["account", "corr_account"],
+        ["director", "chief_accountant"],
+        ["vat_mode", "vat_rate"],
+        ["payment_terms"],
+    ]
+
+    def __init__(self, shell, obj_id=None, initial=None, parent=None):
+        with shell.app.uow() as ctx:
+            obj_id = obj_id or ctx.session.query(Organization.id).order_by(Organization.id).scalar()
+        super().__init__(shell, obj_id, initial, parent)
+
+    def load(self, ctx, obj_id):
+        o = records.get(ctx, "organization", obj_id)
+        return records.values(o, ORG_FIELDS), o.version, tr("Организация: {0}").format(o.name)
+
+    def store(self, ctx, obj_id, v, version):
+        return records.save(ctx, "organization", obj_id, v, version).id
+
+
+SETTINGS = {
+    "phone_region": ("Регион телефонов по умолчанию", "RU"),
+    "invoice_due_days": ("Срок оплаты счёта, дней", 5),
+    "backup_dir": ("Папка резервных копий", ""),
+    "language": ("Язык интерфейса", "ru"),
+}
+
+
+class SettingsForm(ObjectForm):
+    """Settings shared by every user of the database (the language is per computer)."""
+
+    entity_name = "settings"
+    title_new = "Настройки"
+    fields = [
+        Field("phone_region", "Регион телефонов по умолчанию", hint="RU, KZ, BY…"),
+        Field("invoice_due_days", "Срок оплаты счёта, дней", "int"),
+        Field("backup_dir", "Папка резервных копий"),
+        Field("language", "Язык интерфейса", "choice", choices=LANGUAGES),
+    ]
+    rows = [["phone_region"], ["invoice_due_days"], ["backup_dir"], ["language"]]
+
+    def __init__(self, shell, obj_id=None, initial=None, parent=None):
+        super().__init__(shell, 1, initial, parent)
+        self.form_key = "settings:1"
+
+    def load(self, ctx, obj_id):
+        values = {k: get_setting(ctx.session, k) or d for k, (_t, d) in SETTINGS.items()}
+        values["language"] = self.app.settings().value("language", "ru")
+        return values, None, tr("Настройки")
+
+    def store(self, ctx, obj_id, v, version):
+        import phonenumbers
+
+        from crmdesk.services.errors import ValidationError
+
+        rights.require(ctx.user, rights.ADMIN)
+        region = (v["phone_region"] or "RU").upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValidationError("Регион телефонов по умолчанию", f"неизвестен «{region}»")
+        set_setting(ctx.session, "phone_region", region)
+        set_setting(ctx.session, "invoice_due_days", int(v["invoice_due_days"] or 5))
+        set_setting(ctx.session, "backup_dir", v["backup_dir"] or "")
+        self.app.settings().setValue("language", v["language"])
+        return 1
+
+
+def _add_file(form, _row_id):
+    owner = form.model.state.fixed
+    path, _ = QFileDialog.getOpenFileName(form, tr("Добавить файл"))
+    if not path:
+        return
+    with form.app.uow() as ctx:
+        attachments.attach(
+            ctx,
+            owner["owner_type"],
+            owner["owner_id"],
+            Path(path).name,
+            Path(path).read_bytes(),
+            mimetypes.guess_type(path)[0],
+        )
+    form.app.changed("attachments")
+
+
+def open_attachment(shell, att_id, _initial=None):
+    """Save the file to a temporary folder and open it in the system's program."""
+    import tempfile
+
+    from crmdesk.models.crm import Attachment
+
+    with shell.app.uow() as ctx:
+        att = ctx.session.get(Attachment, att_id)
+        attachments.attachments(ctx, att.owner_type, att.owner_id)  # checks the right to read
+        folder = Path(tempfile.mkdtemp(prefix="crmdesk-"))
+        target = folder / att.name
+        target.write_bytes(att.data)
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
+
+
+register(
+    Entity(
+        "user",
+        "users",
+        "user",
+        opener(UserForm),
+        mark=lambda ctx, i, f: records.set_deletion_mark(ctx, "user", i, f),
+        create_permission=rights.ADMIN,
+    )
+)
+register(Entity("role", "roles", "role", opener(RoleForm), create_permission=rights.ADMIN))
+register(Entity("organization", "organization", "organization", opener(OrganizationForm)))
+register(Entity("settings", "settings", "settings", opener(SettingsForm)))
+register(Entity("history", "history", "history", lambda *a: None, create_permission="-"))
+register(
+    Entity(
+        "attachment",
+        "attachments",
+        "attachment",
+        open_attachment,
+        create_permission="-",
+        list_commands=[Command("add", "Добавить файл", _add_file, needs_row=False)],
+    )
+)

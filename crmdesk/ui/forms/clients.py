@@ -1,0 +1,250 @@
+"""Clients, their contact persons and groups; the client card shows its whole history."""
+
+from __future__ import annotations
+
+from crmdesk.services import clients, records, rights
+from crmdesk.services.phones import format_phone
+from crmdesk.ui.forms import opener, register
+from crmdesk.ui.generic.base import Entity
+from crmdesk.ui.generic.fields import Field
+from crmdesk.ui.generic.objectform import FormCommand, ObjectForm, Tab
+
+KINDS = {"company": "Организация", "person": "Частное лицо"}
+
+
+def _ref(obj, text_attr="full_name"):
+    return (obj.id, getattr(obj, text_attr)) if obj is not None else None
+
+
+class ClientForm(ObjectForm):
+    entity_name = "client"
+    title_new = "Клиент (создание)"
+    history_type = "client"
+    attachments_type = "client"
+    lists_changed = ("clients",)
+    fields = [
+        Field("name", "Наименование", required=True, errors_as=("Клиент",)),
+        Field("kind", "Вид", "choice", choices=KINDS),
+        Field("full_name", "Полное наименование"),
+        Field("inn", "ИНН"),
+        Field("kpp", "КПП"),
+        Field("ogrn", "ОГРН"),
+        Field(
+            "phones",
+            "Телефоны",
+            "lines",
+            errors_as=("Телефон",),
+            hint="по одному в строке, в любом виде: 8 912 345-67-89 доб. 12",
+        ),
+        Field("emails", "Эл. почта", "lines", errors_as=("E-mail",), hint="по одному в строке"),
+        Field("groups", "Группы", hint="через запятую: Новые, Оптовые"),
+        Field("owner", "Менеджер", "ref", ref="user"),
+        Field("status", "Статус"),
+        Field("source", "Источник"),
+        Field("address", "Адрес"),
+        Field("bank_name", "Банк"),
+        Field("bik", "БИК"),
+        Field("account", "Расчётный счёт"),
+        Field("corr_account", "Корр. счёт"),
+        Field("interests", "Интересующие товары", "multiline"),
+        Field("preferences", "Предпочтения", "multiline"),
+        Field("comment", "Комментарий", "multiline"),
+    ]
+    rows = [
+        ["name", "kind"],
+        ["full_name", "owner"],
+        ["inn", "kpp"],
+        ["ogrn", "groups"],
+        ["phones", "emails"],
+        ["status", "source"],
+        ["address"],
+        ["bank_name", "bik"],
+        ["account", "corr_account"],
+        ["interests", "preferences"],
+        ["comment"],
+    ]
+    tabs = [
+        Tab("Контактные лица", "contact", "client_id"),
+        Tab("Взаимодействия", "interaction", "client_id"),
+        Tab("Сделки", "deal", "client_id"),
+        Tab("Предложения", "proposal", "client_id"),
+        Tab("Заказы", "order", "client_id"),
+        Tab("Счета", "invoice", "client_id"),
+        Tab("Оплаты", "payment", "client_id"),
+        Tab("Задачи", "task", "client_id"),
+    ]
+    commands = [
+        FormCommand("call", "Записать звонок", "record_call", "Ctrl+K"),
+        FormCommand("task", "Задача", "new_task", "Ctrl+T"),
+        FormCommand("proposal", "Коммерческое предложение", "new_proposal"),
+    ]
+
+    def defaults(self, ctx) -> dict:
+        return {"kind": "company", "owner": _ref(ctx.user)}
+
+    def load(self, ctx, obj_id):
+        c = clients.get_client(ctx, obj_id)
+        bank = c.bank_accounts[0] if c.bank_accounts else None
+        values = {
+            "name": c.name,
+            "kind": c.kind,
+            "full_name": c.full_name,
+            "inn": c.inn,
+            "kpp": c.kpp,
+            "ogrn": c.ogrn,
+            "phones": [format_phone(p.e164, p.ext) for p in c.phones],
+            "emails": [e.email for e in c.emails],
+            "groups": ", ".join(g.name for g in c.groups),
+            "owner": _ref(c.owner),
+            "status": c.status,
+            "source": c.source,
+            "address": c.addresses[0].text if c.addresses else "",
+            "bank_name": bank.bank_name if bank else "",
+            "bik": bank.bik if bank else "",
+            "account": bank.account if bank else "",
+            "corr_account": bank.corr_account if bank else "",
+            "interests": c.interests,
+            "preferences": c.preferences,
+            "comment": c.comment,
+        }
+        return values, c.version, c.name
+
+    def store(self, ctx, obj_id, v, version):
+        data = {
+            k: v[k]
+            for k in (
+                "name",
+                "kind",
+                "full_name",
+                "inn",
+                "kpp",
+                "ogrn",
+                "phones",
+                "emails",
+                "status",
+                "source",
+                "interests",
+                "preferences",
+                "comment",
+            )
+        }
+        data["groups"] = [g.strip() for g in (v["groups"] or "").split(",") if g.strip()]
+        data["addresses"] = [v["address"]] if v["address"] else []
+        if v["owner"] is not None:
+            data["owner"] = v["owner"]
+        bank = {k: v[k] for k in ("bank_name", "bik", "account", "corr_account")}
+        data["bank_accounts"] = [bank] if any(bank.values()) else []
+        if obj_id is None:
+            return clients.create_client(ctx, data).id
+        return clients.update_client(ctx, obj_id, data, version).id
+
+    # --- commands ---
+    def record_call(self):
+        from crmdesk.ui.forms import entity
+
+        entity("interaction").open(
+            self.shell, None, {"client": (self.obj_id, self.title), "kind": "call_out"}
+        )
+
+    def new_task(self):
+        from crmdesk.ui.forms import entity
+
+        entity("task").open(self.shell, None, {"client": (self.obj_id, self.title)})
+
+    def new_proposal(self):
+        from crmdesk.ui.forms import entity
+
+        entity("proposal").open(self.shell, None, {"client": (self.obj_id, self.title)})
+
+
+class ContactForm(ObjectForm):
+    entity_name = "contact"
+    title_new = "Контактное лицо (создание)"
+    history_type = "contact"
+    lists_changed = ("contacts",)
+    fields = [
+        Field("name", "ФИО", required=True),
+        Field("client", "Клиент", "ref", ref="client", required=True),
+        Field("position", "Должность"),
+        Field("birthday", "День рождения", "date"),
+        Field("phones", "Телефоны", "lines", errors_as=("Телефон",)),
+        Field("emails", "Эл. почта", "lines", errors_as=("E-mail",)),
+        Field("comment", "Комментарий", "multiline"),
+    ]
+    rows = [["name"], ["client"], ["position", "birthday"], ["phones", "emails"], ["comment"]]
+
+    def load(self, ctx, obj_id):
+        p = records.get(ctx, "contact", obj_id)
+        values = records.values(p, ("name", "position", "birthday", "comment"))
+        values["client"] = (p.client.id, p.client.name)
+        return values, None, p.name
+
+    def store(self, ctx, obj_id, v, version):
+        data = {k: v[k] for k in ("name", "position", "birthday", "comment", "phones", "emails")}
+        data["client_id"] = v["client"]
+        return records.save(ctx, "contact", obj_id, data).id
+
+
+class GroupForm(ObjectForm):
+    entity_name = "group"
+    title_new = "Группа клиентов (создание)"
+    lists_changed = ("groups",)
+    fields = [Field("name", "Наименование", required=True)]
+    rows = [["name"]]
+
+    def load(self, ctx, obj_id):
+        g = records.get(ctx, "group", obj_id)
+        return {"name": g.name}, None, g.name
+
+    def store(self, ctx, obj_id, v, version):
+        return records.save(ctx, "group", obj_id, v).id
+
+
+def _mark(kind):
+    return lambda ctx, obj_id, flag: records.set_deletion_mark(ctx, kind, obj_id, flag)
+
+
+def _copy_client(ctx, obj_id):
+    c = clients.get_client(ctx, obj_id)
+    return {
+        "name": c.name + " (копия)",
+        "kind": c.kind,
+        "full_name": c.full_name,
+        "groups": ", ".join(g.name for g in c.groups),
+        "status": c.status,
+        "source": c.source,
+        "owner": _ref(c.owner),
+    }
+
+
+register(
+    Entity(
+        "client",
+        "clients",
+        "client",
+        opener(ClientForm),
+        mark=lambda ctx, i, f: clients.set_deletion_mark(ctx, i, f),
+        copy=_copy_client,
+        create_permission=rights.EDIT_OWN,
+    )
+)
+register(
+    Entity(
+        "contact",
+        "contacts",
+        "contact",
+        opener(ContactForm),
+        mark=_mark("contact"),
+        create_permission=rights.EDIT_OWN,
+    )
+)
+register(
+    Entity(
+        "group",
+        "groups",
+        "group",
+        opener(GroupForm),
+        mark=_mark("group"),
+        create_permission=rights.CATALOG,
+    )
+)

@@ -1,0 +1,193 @@
+"""Sales documents: proposal → order → invoice → payment, each a short declaration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from crmdesk.services import documents, rights
+from crmdesk.services.errors import ValidationError
+from crmdesk.ui.forms import opener, register
+from crmdesk.ui.generic.base import Command, Entity
+from crmdesk.ui.generic.documentform import DocumentForm
+from crmdesk.ui.generic.fields import Field
+
+VAT_MODES = {"included": "НДС в сумме", "on_top": "НДС сверху", "none": "Без НДС"}
+METHODS = {"bank": "Безналичные", "cash": "Наличные"}
+LISTS = ("proposals", "orders", "invoices", "payments", "clients", "deals")
+
+
+def _header(due_title: str) -> list[Field]:
+    return [
+        Field("number", "Номер", readonly=True),
+        Field("date", "Дата", "datetime"),
+        Field("client", "Клиент", "ref", ref="client", required=True),
+        Field("due_date", due_title, "date", errors_as=("Срок",)),
+        Field("vat_mode", "НДС", "choice", choices=VAT_MODES),
+        Field("basis", "Основание", readonly=True),
+        Field("comment", "Комментарий", "multiline"),
+    ]
+
+
+class SalesDocumentForm(DocumentForm):
+    """What the four sales documents share: header, load and store through the rules."""
+
+    history_type = "document"
+    lists_changed = LISTS
+    first_field = "client"
+    rows = [["number", "date"], ["client", "due_date"], ["vat_mode", "basis"], ["comment"]]
+
+    def defaults(self, ctx) -> dict:
+        from crmdesk.services.documents import _org
+
+        return {"vat_mode": _org(ctx).vat_mode, "date": datetime.now().astimezone()}
+
+    def load(self, ctx, obj_id):
+        d = documents.get_document(ctx, obj_id)
+        if d.doc_type != self.doc_type:
+            raise ValidationError("Вид документа", f"{d.number} — не {self.title_new}")
+        values = {
+            "number": d.number,
+            "date": d.date,
+            "client": (d.client.id, d.client.name),
+            "due_date": d.due_date,
+            "vat_mode": d.vat_mode,
+            "comment": d.comment,
+            "basis": d.basis.title if d.basis else "",
+            "total": d.total,
+            "payment_method": d.payment_method,
+            "lines": [
+                {
+                    "product_id": ln.product_id,
+                    "description": ln.description,
+                    "unit": ln.unit,
+                    "quantity": ln.quantity,
+                    "price": ln.price,
+                    "discount_pct": ln.discount_pct,
+                    "vat_rate": ln.vat_rate,
+                    "cost_price": ln.cost_price,
+                }
+                for ln in d.lines
+            ],
+        }
+        self.posted = d.posted
+        title = d.title + (" (проведён)" if d.posted else "")
+        if d.deletion_mark:
+            title += " (помечен на удаление)"
+        return values, d.version, title
+
+    def store(self, ctx, obj_id, v, version):
+        client_id = v.pop("client")
+        if client_id is None:
+            raise ValidationError("Клиент", "не заполнено")
+        data = {
+            k: v[k]
+            for k in v
+            if k in ("date", "due_date", "vat_mode", "comment", "lines", "total", "payment_method")
+        }
+        if obj_id is None:
+            return documents.create_document(ctx, self.doc_type, client_id, data).id
+        doc = documents.get_document(ctx, obj_id)
+        if doc.client_id != client_id:
+            raise ValidationError(
+                "Клиент", "у записанного документа клиента не меняют: создайте новый документ"
+            )
+        if data.get("date") is None:
+            data.pop("date", None)
+        return documents.update_document(ctx, obj_id, data, version).id
+
+
+class ProposalForm(SalesDocumentForm):
+    entity_name = doc_type = "proposal"
+    title_new = "Коммерческое предложение (создание)"
+    fields = _header("Действует до")
+    basis_targets = [("order", "Заказ клиента"), ("invoice", "Счёт на оплату")]
+
+
+class OrderForm(SalesDocumentForm):
+    entity_name = doc_type = "order"
+    title_new = "Заказ клиента (создание)"
+    fields = _header("Оплата по плану")
+    basis_targets = [("invoice", "Счёт на оплату")]
+
+
+class InvoiceForm(SalesDocumentForm):
+    entity_name = doc_type = "invoice"
+    title_new = "Счёт на оплату (создание)"
+    fields = _header("Оплатить до")
+    basis_targets = [("payment", "Поступление оплаты")]
+
+
+class PaymentForm(SalesDocumentForm):
+    entity_name = doc_type = "payment"
+    title_new = "Поступление оплаты (создание)"
+    has_lines = False
+    fields = [
+        Field("number", "Номер", readonly=True),
+        Field("date", "Дата", "datetime"),
+        Field("client", "Клиент", "ref", ref="client", required=True),
+        Field("total", "Сумма", "money", required=True),
+        Field("payment_method", "Способ оплаты", "choice", choices=METHODS),
+        Field("basis", "Основание", readonly=True),
+        Field("comment", "Комментарий", "multiline"),
+    ]
+    rows = [["number", "date"], ["client", "total"], ["payment_method", "basis"], ["comment"]]
+
+    def defaults(self, ctx) -> dict:
+        return {"payment_method": "bank", "date": datetime.now().astimezone()}
+
+
+def _post(form, row_id, post=True):
+    with form.app.uow() as ctx:
+        (documents.post if post else documents.unpost)(ctx, row_id)
+    form.app.changed(*LISTS)
+
+
+def _doc_entity(name: str, form_cls) -> Entity:
+    return register(
+        Entity(
+            name,
+            f"{name}s",
+            name,
+            opener(form_cls),
+            mark=lambda ctx, i, f: documents.set_deletion_mark(ctx, i, f),
+            copy=lambda ctx, i: _copy(ctx, i, form_cls),
+            create_permission=rights.DOCUMENTS,
+            list_commands=[
+                Command("post", "Провести", lambda f, i: _post(f, i, True)),
+                Command("unpost", "Отмена проведения", lambda f, i: _post(f, i, False)),
+            ],
+            affects=LISTS,
+        )
+    )
+
+
+def _copy(ctx, obj_id, form_cls) -> dict:
+    d = documents.get_document(ctx, obj_id)
+    return {
+        "client": (d.client.id, d.client.name),
+        "vat_mode": d.vat_mode,
+        "comment": d.comment,
+        "total": d.total,
+        "payment_method": d.payment_method,
+        "lines": [
+            {
+                "product_id": ln.product_id,
+                "description": ln.description,
+                "unit": ln.unit,
+                "quantity": ln.quantity,
+                "price": ln.price,
+                "discount_pct": ln.discount_pct,
+                "vat_rate": ln.vat_rate,
+            }
+            for ln in d.lines
+        ],
+    }
+
+
+for _name, _cls in (
+    ("proposal", ProposalForm),
+    ("order", OrderForm),
+    ("invoice", InvoiceForm),
+    ("payment", PaymentForm),
+):
+    _doc_entity(_name, _cls)

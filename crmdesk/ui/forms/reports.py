@@ -1,0 +1,288 @@
+"""The report form: period and filters, Сформировать, a grouped table with totals, a chart,
+saved as XLSX/PDF. One form for every report; each report is a line in REPORTS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+)
+
+from crmdesk.services.errors import CrmError
+from crmdesk.ui.generic.base import FormBase, show_error
+from crmdesk.ui.generic.fields import Field, RefEditor
+from crmdesk.ui.i18n import tr
+from crmdesk.ui.icons import icon
+
+
+@dataclass(frozen=True)
+class ReportDecl:
+    title: str
+    period: bool = True  # from/to dates
+    as_of: bool = False
+    group_by: dict | None = None
+    step: dict | None = None  # week / month
+
+
+REPORTS = {
+    "gross-profit": ReportDecl(
+        "Валовая прибыль",
+        group_by={
+            "order": "По заказам",
+            "client": "По клиентам",
+            "manager": "По менеджерам",
+            "product": "По товарам",
+            "month": "По месяцам",
+        },
+    ),
+    "receivables": ReportDecl("Задолженность клиентов", period=False, as_of=True),
+    "forecast": ReportDecl(
+        "Прогноз поступлений", step={"week": "По неделям", "month": "По месяцам"}
+    ),
+}
+PERIODS = {
+    "month": "Этот месяц",
+    "quarter": "Этот квартал",
+    "year": "Этот год",
+    "next8w": "Следующие 8 недель",
+    "custom": "Произвольный период",
+}
+
+
+def period_bounds(code: str, today: date | None = None) -> tuple[date, date]:
+    today = today or date.today()
+    if code == "month":
+        start = today.replace(day=1)
+        end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    elif code == "quarter":
+        first = (today.month - 1) // 3 * 3 + 1
+        start = today.replace(month=first, day=1)
+        end = (start + timedelta(days=93)).replace(day=1) - timedelta(days=1)
+    elif code == "year":
+        start, end = today.replace(month=1, day=1), today.replace(month=12, day=31)
+    else:  # the next 8 weeks from this Monday
+        start = today - timedelta(days=today.weekday())
+        end = start + timedelta(weeks=8, days=-1)
+    return start, end
+
+
+def run_report(ctx, name: str, params: dict):
+    """The report's function from crmdesk.reports with the form's parameters."""
+    from crmdesk.reports.forecast import forecast
+    from crmdesk.reports.gross_profit import gross_profit
+    from crmdesk.reports.receivables import receivables
+
+    manager = params.get("manager")
+    if manager is not None:
+        from crmdesk.models import User
+
+        manager = ctx.session.get(User, manager)
+    if name == "gross-profit":
+        return gross_profit(ctx, params["from"], params["to"], params["group_by"], manager)
+    if name == "receivables":
+        return receivables(ctx, params["as_of"], manager)
+    return forecast(ctx, params["from"], params["to"], params["step"], manager)
+
+
+def _date_edit(value: date) -> QDateEdit:
+    edit = QDateEdit(QDate(value.year, value.month, value.day))
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("dd.MM.yyyy")
+    return edit
+
+
+class ReportForm(FormBase):
+    def __init__(self, shell, name: str):
+        super().__init__(shell)
+        self.name, self.decl = name, REPORTS[name]
+        self.form_key = f"report:{name}"
+        self.result = None
+        self.setWindowTitle(tr(self.decl.title, "sections"))
+        self.setWindowIcon(icon("report"))
+        top = QHBoxLayout()
+        default = "next8w" if name == "forecast" else "year"
+        start, end = period_bounds(default)
+        self.period = QComboBox()
+        for code, title in PERIODS.items():
+            self.period.addItem(tr(title), code)
+        self.period.setCurrentIndex(self.period.findData(default))
+        self.date_from, self.date_to = _date_edit(start), _date_edit(end)
+        self.as_of = _date_edit(date.today())
+        self.period.currentIndexChanged.connect(self._period_chosen)
+        if self.decl.period:
+            top.addWidget(QLabel(tr("Период:")))
+            for w in (self.period, self.date_from, QLabel("—"), self.date_to):
+                top.addWidget(w)
+        if self.decl.as_of:
+            top.addWidget(QLabel(tr("На дату:")))
+            top.addWidget(self.as_of)
+        self.group_by = self._combo(top, tr("Группировка:"), self.decl.group_by)
+        self.step = self._combo(top, tr("Шаг:"), self.decl.step)
+        top.addWidget(QLabel(tr("Менеджер:")))
+        self.manager = RefEditor(Field("manager", "Менеджер", "ref", ref="user"), shell, self)
+        self.manager.setMinimumWidth(180)
+        top.addWidget(self.manager)
+        run = QPushButton(icon("refresh"), tr("Сформировать"))
+        run.setShortcut("Ctrl+Return")
+        run.clicked.connect(self.generate)
+        top.addWidget(run)
+        for name_, text, ext in (("export_xlsx", "XLSX", "xlsx"), ("export_pdf", "PDF", "pdf")):
+            b = QPushButton(icon(name_), tr("Сохранить {0}").format(text))
+            b.clicked.connect(lambda _=False, e=ext: self.save(e))
+            top.addWidget(b)
+        top.addStretch(1)
+        self.table = QTreeWidget()
+        self.table.setRootIsDecorated(True)
+        self.table.setAlternatingRowColors(True)
+        self.chart = QChartView()
+        self.chart.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.chart.setMinimumHeight(220)
+        self.notes = QLabel()
+        self.notes.setWordWrap(True)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(self.chart)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.notes)
+
+    def _combo(self, layout, label: str, choices: dict | None) -> QComboBox | None:
+        if not choices:
+            return None
+        combo = QComboBox()
+        for code, title in choices.items():
+            combo.addItem(tr(title), code)
+        layout.addWidget(QLabel(label))
+        layout.addWidget(combo)
+        return combo
+
+    def _period_chosen(self) -> None:
+        code = self.period.currentData()
+        if code == "custom":
+            return
+        start, end = period_bounds(code)
+        self.date_from.setDate(QDate(start.year, start.month, start.day))
+        self.date_to.setDate(QDate(end.year, end.month, end.day))
+
+    def params(self) -> dict:
+        return {
+            "from": self.date_from.date().toPython(),
+            "to": self.date_to.date().toPython(),
+            "as_of": self.as_of.date().toPython(),
+            "group_by": self.group_by.currentData() if self.group_by else None,
+            "step": self.step.currentData() if self.step else None,
+            "manager": self.manager.get(),
+        }
+
+    def generate(self):
+        try:
+            with self.app.uow() as ctx:
+                self.result = run_report(ctx, self.name, self.params())
+        except CrmError as exc:
+            show_error(self, exc)
+            return None
+        self._show(self.result)
+        return self.result
+
+    def _show(self, result) -> None:
+        from crmdesk.services.lists import Col, format_value
+
+        cols = result.columns
+        self.table.clear()
+        self.table.setColumnCount(len(cols))
+        self.table.setHeaderLabels([c.title for c in cols])
+
+        def fill(item: QTreeWidgetItem, row: dict, bold=False) -> None:
+            for i, c in enumerate(cols):
+                kind = c.kind if c.kind in ("money", "date", "int") else "text"
+                value = row.get(c.key)
+                if c.kind == "percent" and value is not None:
+                    text = f"{value} %".replace(".", ",")
+                elif c.kind == "number" and value is not None:
+                    text = str(value).replace(".", ",")
+                else:
+                    text = format_value(Col(c.key, c.title, None, kind), value)
+                item.setText(i, text)
+                if c.kind in ("money", "percent", "int", "number"):
+                    item.setTextAlignment(i, Qt.AlignmentFlag.AlignRight)
+                if bold:
+                    font = QFont()
+                    font.setBold(True)
+                    item.setFont(i, font)
+                if c.key in ("overdue", "overdue_total") and value:
+                    item.setForeground(i, QBrush(QColor("#c62828")))
+
+        for g in result.groups:
+            parent = self.table.invisibleRootItem()
+            if g.title:
+                parent = QTreeWidgetItem(self.table)
+                fill(parent, g.subtotal or {cols[0].key: g.title}, bold=True)
+                parent.setText(0, g.title)
+                parent.setExpanded(True)
+            for row in g.rows:
+                fill(QTreeWidgetItem(parent), row)
+        if result.total:
+            total = QTreeWidgetItem(self.table)
+            fill(total, result.total, bold=True)
+            total.setText(0, total.text(0) or tr("Итого"))
+        for i in range(len(cols)):
+            self.table.resizeColumnToContents(i)
+        self.notes.setText("\n".join(result.notes))
+        self._chart(result)
+
+    def _chart(self, result) -> None:
+        chart = QChart()
+        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        if result.charts:
+            spec = result.charts[0]
+            chart.setTitle(spec.title)
+            series = QBarSeries()
+            for s in spec.series:
+                bars = QBarSet(s.name)
+                bars.append([float(v or 0) for v in s.values])  # drawing only, never money
+                series.append(bars)
+            chart.addSeries(series)
+            axis_x = QBarCategoryAxis()
+            axis_x.append(spec.categories)
+            axis_x.setLabelsAngle(-45 if len(spec.categories) > 6 else 0)
+            chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
+            series.attachAxis(axis_x)
+            axis_y = QValueAxis()
+            axis_y.setLabelFormat("%.0f")
+            chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
+            series.attachAxis(axis_y)
+        self.chart.setChart(chart)
+
+    def save(self, ext: str, path: str | None = None) -> str | None:
+        from crmdesk.reports import tabular
+
+        if self.result is None and self.generate() is None:
+            return None
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(
+                self, tr("Сохранить отчёт"), f"{self.decl.title}.{ext}", f"*.{ext}"
+            )
+        if not path:
+            return None
+        data = (tabular.result_xlsx if ext == "xlsx" else tabular.result_pdf)(self.result)
+        with open(path, "wb") as f:
+            f.write(data)
+        self.shell.message(tr("Отчёт сохранён: {0}").format(path))
+        return path

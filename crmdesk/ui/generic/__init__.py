@@ -1,0 +1,1 @@
+"""Generic forms: dynamic list, object form, document form, report form."""

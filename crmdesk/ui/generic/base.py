@@ -1,0 +1,63 @@
+"""What every form in the MDI area shares: the shell it lives in and how it reports errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from crmdesk.services.errors import CrmError, InvalidData
+from crmdesk.ui.i18n import tr
+
+
+def show_error(parent: QWidget, exc: Exception) -> None:
+    title = tr("Ошибка") if not isinstance(exc, CrmError) else tr("crmdesk")
+    QMessageBox.warning(parent, title, str(exc))
+
+
+def error_list(exc: CrmError) -> list:
+    return list(exc.errors) if isinstance(exc, InvalidData) else [exc]
+
+
+class FormBase(QWidget):
+    """A form hosted by the shell (the main window, or a stand-alone shell in tests)."""
+
+    form_key = ""  # what identifies the form: reopening it activates the open one
+
+    def __init__(self, shell, parent=None):
+        super().__init__(parent)
+        self.shell = shell
+        self.app = shell.app
+
+    def can_close(self) -> bool:
+        return True
+
+
+@dataclass
+class Command:
+    """An extra command of a list (post, create on basis, record a call…)."""
+
+    icon: str
+    text: str
+    run: Callable  # (list_form, row_id)
+    shortcut: object = None
+    needs_row: bool = True
+
+
+@dataclass
+class Entity:
+    """What the shell needs to know of a kind of object to list, open, copy and mark it."""
+
+    name: str
+    list_name: str
+    icon: str
+    open: Callable  # (shell, obj_id | None, initial values | None) -> None
+    mark: Callable | None = None  # (ctx, obj_id, flag)
+    copy: Callable | None = None  # (ctx, obj_id) -> initial values of a new one
+    create_permission: str | None = None
+    list_commands: list[Command] = field(default_factory=list)
+    affects: tuple[str, ...] = ()  # other lists a change here alters
+
+    def can_create(self, app) -> bool:
+        return self.create_permission is None or app.can(self.create_permission)

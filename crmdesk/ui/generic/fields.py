@@ -1,0 +1,364 @@
+"""Field declarations and the editors the object and document forms build from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+
+from PySide6.QtCore import QDate, QDateTime, QSignalBlocker, QStringListModel, Qt, QTime, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDateEdit,
+    QDateTimeEdit,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QToolButton,
+    QWidget,
+)
+
+from crmdesk.services import lists
+from crmdesk.services.lists import ListState
+from crmdesk.services.money import format_money
+from crmdesk.ui.i18n import tr
+
+EMPTY_DATE = QDate(1900, 1, 1)
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    title: str
+    kind: str = "text"  # text multiline int money percent date datetime bool choice ref lines
+    choices: dict | None = None  # choice: stored value → shown text
+    ref: str | None = None  # ref: the entity name whose list chooses the value
+    required: bool = False
+    readonly: bool = False
+    width: int | None = None
+    hint: str = ""
+    errors_as: tuple[str, ...] = ()  # other field names the business layer reports this under
+
+
+class Editor(QWidget):
+    """One field's editor: get()/set() plain values, ``edited`` when the user changes it."""
+
+    edited = Signal()
+
+    def __init__(self, field: Field, shell=None, parent=None):
+        super().__init__(parent)
+        self.field, self.shell = field, shell
+        self.layout_ = QHBoxLayout(self)
+        self.layout_.setContentsMargins(0, 0, 0, 0)
+        self.layout_.setSpacing(2)
+
+    def focus_widget(self) -> QWidget:
+        return self
+
+    def get(self):
+        raise NotImplementedError
+
+    def set(self, value) -> None:
+        raise NotImplementedError
+
+
+class TextEditor(Editor):
+    def __init__(self, field, shell=None, parent=None, password=False):
+        super().__init__(field, shell, parent)
+        self.edit = QLineEdit(self)
+        if password:
+            self.edit.setEchoMode(QLineEdit.EchoMode.Password)
+        if field.hint:
+            self.edit.setPlaceholderText(tr(field.hint))
+        self.edit.setReadOnly(field.readonly)
+        self.edit.textEdited.connect(lambda _t: self.edited.emit())
+        self.layout_.addWidget(self.edit)
+        self.setFocusProxy(self.edit)
+
+    def get(self):
+        text = self.edit.text().strip()
+        if self.field.kind in ("money", "percent"):
+            if not text:
+                return None
+            try:
+                return Decimal(text.replace(" ", "").replace("\xa0", "").replace(",", "."))
+            except InvalidOperation:
+                return text  # the business layer names the field and says it is not a number
+        return text
+
+    def set(self, value) -> None:
+        if self.field.kind == "money" and value is not None:
+            value = format_money(value)
+        elif self.field.kind == "percent" and value is not None:
+            value = f"{Decimal(value).normalize():f}".replace(".", ",")
+        self.edit.setText("" if value is None else str(value))
+
+
+class MultilineEditor(Editor):
+    def __init__(self, field, shell=None, parent=None):
+        super().__init__(field, shell, parent)
+        self.edit = QPlainTextEdit(self)
+        self.edit.setTabChangesFocus(True)
+        self.edit.setMaximumHeight(90 if field.kind == "multiline" else 70)
+        self.edit.setReadOnly(field.readonly)
+        if field.hint:
+            self.edit.setPlaceholderText(tr(field.hint))
+        self.edit.textChanged.connect(self.edited.emit)
+        self.layout_.addWidget(self.edit)
+        self.setFocusProxy(self.edit)
+
+    def get(self):
+        text = self.edit.toPlainText()
+        if self.field.kind == "lines":
+            return [line.strip() for line in text.splitlines() if line.strip()]
+        return text.strip()
+
+    def set(self, value) -> None:
+        with QSignalBlocker(self.edit):
+            if isinstance(value, list | tuple):
+                value = "\n".join(value)
+            self.edit.setPlainText(value or "")
+
+
+class IntEditor(Editor):
+    def __init__(self, field, shell=None, parent=None):
+        super().__init__(field, shell, parent)
+        self.edit = QSpinBox(self)
+        self.edit.setRange(0, 100000)
+        self.edit.valueChanged.connect(lambda _v: self.edited.emit())
+        self.layout_.addWidget(self.edit)
+        self.setFocusProxy(self.edit)
+
+    def get(self):
+        return self.edit.value()
+
+    def set(self, value) -> None:
+        with QSignalBlocker(self.edit):
+            self.edit.setValue(int(value or 0))
+
+
+class DateEditor(Editor):
+    """A date you can type, pick in a calendar, move by a day with + and -; empty allowed."""
+
+    def __init__(self, field, shell=None, parent=None):
+        super().__init__(field, shell, parent)
+        with_time = field.kind == "datetime"
+        self.edit = QDateTimeEdit(self) if with_time else QDateEdit(self)
+        self.edit.setDisplayFormat("dd.MM.yyyy HH:mm" if with_time else "dd.MM.yyyy")
+        self.edit.setCalendarPopup(True)
+        self.edit.setMinimumDate(EMPTY_DATE)
+        self.edit.setSpecialValueText(" ")
+        self.edit.installEventFilter(self)
+        if with_time:
+            self.edit.dateTimeChanged.connect(lambda _v: self.edited.emit())
+        else:
+            self.edit.dateChanged.connect(lambda _v: self.edited.emit())
+        self.layout_.addWidget(self.edit)
+        self.setFocusProxy(self.edit)
+
+    def eventFilter(self, obj, event):  # noqa: N802
+        if event.type() == event.Type.KeyPress and event.text() in ("+", "-"):
+            current = self.edit.date() if self.edit.date() != EMPTY_DATE else QDate.currentDate()
+            self.edit.setDate(current.addDays(1 if event.text() == "+" else -1))
+            return True
+        return super().eventFilter(obj, event)
+
+    def get(self):
+        if self.edit.date() == EMPTY_DATE:
+            return None
+        d = self.edit.date().toPython()
+        if self.field.kind == "datetime":
+            t = self.edit.time().toPython()
+            return datetime.combine(d, t).astimezone()
+        return d
+
+    def set(self, value) -> None:
+        with QSignalBlocker(self.edit):
+            if value is None:
+                self.edit.setDate(EMPTY_DATE)
+            elif isinstance(value, datetime):
+                local = value.astimezone()
+                self.edit.setDateTime(
+                    QDateTime(
+                        QDate(local.year, local.month, local.day), QTime(local.hour, local.minute)
+                    )
+                )
+            elif isinstance(value, date):
+                self.edit.setDate(QDate(value.year, value.month, value.day))
+                if self.field.kind == "datetime":
+                    self.edit.setTime(QTime(12, 0))
+
+
+class BoolEditor(Editor):
+    def __init__(self, field, shell=None, parent=None):
+        super().__init__(field, shell, parent)
+        self.edit = QCheckBox(self)
+        self.edit.toggled.connect(lambda _v: self.edited.emit())
+        self.layout_.addWidget(self.edit)
+        self.setFocusProxy(self.edit)
+
+    def get(self):
+        return self.edit.isChecked()
+
+    def set(self, value) -> None:
+        with QSignalBlocker(self.edit):
+            self.edit.setChecked(bool(value))
+
+
+class ChoiceEditor(Editor):
+    def __init__(self, field, shell=None, parent=None):
+        super().__init__(field, shell, parent)
+        self.edit = QComboBox(self)
+        for value, text in (field.choices or {}).items():
+            self.edit.addItem(tr(text, "lists"), value)
+        self.edit.currentIndexChanged.connect(lambda _i: self.edited.emit())
+        self.layout_.addWidget(self.edit)
+        self.setFocusProxy(self.edit)
+
+    def get(self):
+        return self.edit.currentData()
+
+    def set(self, value) -> None:
+        with QSignalBlocker(self.edit):
+            self.edit.setCurrentIndex(max(0, self.edit.findData(value)))
+
+
+class RefEditor(Editor):
+    """A reference: type-ahead by text, «…» (F4) opens the choice list, Shift+F4 clears."""
+
+    TYPEAHEAD = 12
+
+    def __init__(self, field, shell=None, parent=None):
+        super().__init__(field, shell, parent)
+        self.value: int | None = None
+        self.text = ""
+        self.fixed: dict = {}
+        self.edit = QLineEdit(self)
+        self.edit.setPlaceholderText(tr("введите часть наименования"))
+        self.button = QToolButton(self)
+        self.button.setText("…")
+        self.button.setToolTip(tr("Выбрать из списка (F4)"))
+        self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.button.clicked.connect(self.choose)
+        self._model = QStringListModel(self)
+        self._ids: dict[str, int] = {}
+        self.completer = QCompleter(self._model, self)
+        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.completer.activated[str].connect(self._completed)
+        self.edit.setCompleter(self.completer)
+        self.edit.textEdited.connect(self._typed)
+        self.edit.editingFinished.connect(self._finished)
+        self.edit.setReadOnly(field.readonly)
+        self.button.setEnabled(not field.readonly)
+        QShortcut(
+            QKeySequence(Qt.Key.Key_F4),
+            self.edit,
+            self.choose,
+            context=Qt.ShortcutContext.WidgetShortcut,
+        )
+        QShortcut(
+            QKeySequence("Shift+F4"),
+            self.edit,
+            self.clear,
+            context=Qt.ShortcutContext.WidgetShortcut,
+        )
+        self.layout_.addWidget(self.edit, 1)
+        self.layout_.addWidget(self.button)
+        self.setFocusProxy(self.edit)
+
+    def _entity(self):
+        from crmdesk.ui.forms import entity
+
+        return entity(self.field.ref)
+
+    def _typed(self, text: str) -> None:
+        if len(text.strip()) < 2 or self.shell is None:
+            return
+        spec = lists.spec(self._entity().list_name)
+        state = ListState(search=text, show_marked=False, fixed=dict(self.fixed))
+        with self.shell.app.uow() as ctx:
+            total = lists.count(ctx, spec, state)
+            rows = lists.fetch(ctx, spec, state, 0, self.TYPEAHEAD, total)
+        self._ids = {spec.display(r.values): r.id for r in rows}
+        self._model.setStringList(list(self._ids))
+
+    def _completed(self, text: str) -> None:
+        if text in self._ids:
+            self.set_ref(self._ids[text], text)
+
+    def _finished(self) -> None:
+        text = self.edit.text().strip()
+        if not text:
+            if self.value is not None:
+                self.clear()
+        elif text != self.text:
+            if text in self._ids:
+                self.set_ref(self._ids[text], text)
+            elif len(self._ids) == 1:
+                only = next(iter(self._ids))
+                self.set_ref(self._ids[only], only)
+            else:
+                self.edit.setText(self.text)  # an unknown text never silently becomes a value
+
+    def choose(self) -> None:
+        from crmdesk.ui.generic.listform import ChoiceDialog
+
+        if self.field.readonly or self.shell is None:
+            return
+        dialog = ChoiceDialog(self.shell, self._entity(), "", self)
+        if self.fixed:
+            dialog.form.model.state.fixed = dict(self.fixed)
+            dialog.form.model.refresh()
+        if self.value is not None:
+            row = dialog.form.model.find_row(self.value)
+            if row is not None:
+                dialog.form.view.selectRow(row)
+        if dialog.exec() and dialog.result_id is not None:
+            self.set_ref(dialog.result_id, dialog.result_text)
+
+    def clear(self) -> None:
+        self.set_ref(None, "")
+
+    def set_ref(self, value: int | None, text: str) -> None:
+        changed = value != self.value
+        self.value, self.text = value, text
+        self.edit.setText(text)
+        if changed:
+            self.edited.emit()
+
+    def get(self):
+        return self.value
+
+    def set(self, value) -> None:
+        """``value`` is (id, text) or None."""
+        if value is None:
+            self.value, self.text = None, ""
+        else:
+            self.value, self.text = value
+        self.edit.setText(self.text)
+
+
+def make_editor(field: Field, shell=None, parent=None) -> Editor:
+    kind = field.kind
+    if kind in ("multiline", "lines"):
+        return MultilineEditor(field, shell, parent)
+    if kind == "int":
+        return IntEditor(field, shell, parent)
+    if kind in ("date", "datetime"):
+        return DateEditor(field, shell, parent)
+    if kind == "bool":
+        return BoolEditor(field, shell, parent)
+    if kind == "choice":
+        return ChoiceEditor(field, shell, parent)
+    if kind == "ref":
+        return RefEditor(field, shell, parent)
+    return TextEditor(field, shell, parent, password=kind == "password")
+
+
+def noon(d: date) -> datetime:
+    return datetime.combine(d, time(12)).astimezone()

@@ -1,0 +1,147 @@
+"""A table model over a dynamic list that fetches only the pages the view shows."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from crmdesk.services import lists
+from crmdesk.services.lists import ListRow, ListSpec, ListState
+from crmdesk.ui.i18n import tr
+from crmdesk.ui.icons import icon
+from crmdesk.ui.session import AppSession
+
+PAGE = 100
+KEEP_PAGES = 40
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+ROW_ROLE = Qt.ItemDataRole.UserRole + 2
+RED = QColor("#c62828")
+
+
+class PagedListModel(QAbstractTableModel):
+    """Rows come from ``services.lists`` a page at a time; sorting and search run in SQL."""
+
+    def __init__(
+        self, app: AppSession, spec: ListSpec, state: ListState | None = None, parent=None
+    ):
+        super().__init__(parent)
+        self.app, self.spec = app, spec
+        self.state = state or ListState()
+        self._pages: OrderedDict[int, list[ListRow]] = OrderedDict()
+        self._total = 0
+        self.frozen_sort = False  # set while the view restores its header
+        self.refresh()
+
+    # --- what the list holds ---
+    def refresh(self) -> None:
+        """Count again and forget the pages (after a save, F5, a new search or sort)."""
+        self.beginResetModel()
+        self._pages.clear()
+        with self.app.uow() as ctx:
+            self._total = lists.count(ctx, self.spec, self.state)
+        self.endResetModel()
+
+    def set_search(self, text: str) -> None:
+        if text != self.state.search:
+            self.state.search = text
+            self.refresh()
+
+    def set_filters(self, filters: list[lists.Filter]) -> None:
+        self.state.filters = list(filters)
+        self.refresh()
+
+    def set_show_marked(self, show: bool) -> None:
+        self.state.show_marked = show
+        self.refresh()
+
+    def row(self, row: int) -> ListRow | None:
+        if not 0 <= row < self._total:
+            return None
+        page_no = row // PAGE
+        page = self._pages.get(page_no)
+        if page is None:
+            with self.app.uow() as ctx:
+                page = lists.fetch(ctx, self.spec, self.state, page_no * PAGE, PAGE, self._total)
+            self._pages[page_no] = page
+            while len(self._pages) > KEEP_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(page_no)
+        index = row - page_no * PAGE
+        return page[index] if index < len(page) else None
+
+    def row_id(self, row: int) -> int | None:
+        r = self.row(row)
+        return r.id if r else None
+
+    def find_row(self, row_id: int) -> int | None:
+        with self.app.uow() as ctx:
+            return lists.row_index(ctx, self.spec, self.state, row_id)
+
+    def loaded_pages(self) -> int:
+        return len(self._pages)
+
+    # --- Qt model interface ---
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else self._total
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.spec.columns)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return tr(self.spec.columns[section].title, "lists")
+        return None
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        r = self.row(index.row())
+        if r is None:
+            return None
+        col = self.spec.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            text = lists.format_value(col, r.values[index.column()])
+            return tr(text, "lists") if col.kind in ("enum", "bool") else text
+        if role == ID_ROLE:
+            return r.id
+        if role == ROW_ROLE:
+            return r
+        if role == Qt.ItemDataRole.TextAlignmentRole and col.kind in ("money", "int", "percent"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.FontRole and r.marked:
+            font = QFont()
+            font.setStrikeOut(True)
+            return font
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if r.alert:
+                return QBrush(RED)
+            if r.marked:
+                return QBrush(QColor("#777777"))
+        if role == Qt.ItemDataRole.DecorationRole and index.column() == 0:
+            if r.marked:
+                return icon("marked")
+            if r.posted is not None:
+                return icon("posted" if r.posted else "unposted")
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0 and r.marked:
+            return tr("Помечен на удаление")
+        return None
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        col = self.spec.columns[column]
+        if not col.sortable or self.frozen_sort or self.sort_column() == (column, order):
+            return
+        self.state.sort_key = col.key
+        self.state.descending = order == Qt.SortOrder.DescendingOrder
+        self.refresh()
+
+    def sort_column(self) -> tuple[int, Qt.SortOrder] | None:
+        key = self.state.sort_key or self.spec.default_sort
+        desc = self.state.descending if self.state.sort_key else self.spec.default_descending
+        for i, col in enumerate(self.spec.columns):
+            if col.key == key:
+                order = Qt.SortOrder.DescendingOrder if desc else Qt.SortOrder.AscendingOrder
+                return i, order
+        return None

@@ -1,0 +1,121 @@
+"""Render the main window and every form on demo data into PNG files (offscreen)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def _slug(text: str) -> str:
+    keep = "".join(ch if ch.isalnum() else "-" for ch in text.lower())
+    return "-".join(part for part in keep.split("-") if part)[:40]
+
+
+def render(outdir: str | Path, url: str | None = None, clients: int = 200,
+           language: str | None = None) -> list[Path]:
+    """Every section, list, object form, document, report and dialog as PNG; returns paths."""
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("CRMDESK_HOME", tempfile.mkdtemp(prefix="crmdesk-shots-"))
+    from crmdesk.app import make_qt_app
+    from crmdesk.db import open_database
+    from crmdesk.services.demo import generate
+    from crmdesk.services.setup import initialize
+    from crmdesk.ui.forms import entities
+    from crmdesk.ui.generic.listform import ListForm
+    from crmdesk.ui.i18n import install_translator
+    from crmdesk.ui.session import AppSession
+    from crmdesk.ui.shell.mainwindow import MainWindow
+    from crmdesk.ui.shell.sections import SECTIONS
+
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    qt = make_qt_app()
+    if language:
+        install_translator(qt, language)
+    if url is None:
+        url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='crmdesk-demo-')) / 'demo.sqlite'}"
+    engine = open_database(url)
+    initialize(engine)
+    from sqlalchemy import func, select
+
+    from crmdesk.models import Client
+
+    with engine.connect() as conn:
+        empty = not conn.scalar(select(func.count()).select_from(Client))
+    if empty:
+        generate(engine, clients=clients, seed=1)
+    window = MainWindow(AppSession(engine), restore=False)
+    window.resize(1400, 860)
+    window.show()
+    shots: list[Path] = []
+
+    def shot(name: str, widget=None) -> None:
+        qt.processEvents()
+        path = out / f"{len(shots) + 1:02d}-{name}.png"
+        (widget or window).grab().save(str(path))
+        shots.append(path)
+
+    def close_all() -> None:
+        for sub in window.mdi.subWindowList():
+            if hasattr(sub.widget(), "modified"):
+                sub.widget().modified = False
+            sub.close()
+        qt.processEvents()
+
+    window.open_special("start", "start")
+    shot("main-window")
+    seen_lists = set()
+    for code, _title, _icon, items in SECTIONS:
+        window.choose_section(code)
+        for item in items:
+            if item.kind in ("import", "backup", "purge", "new", "start"):
+                continue
+            if item.kind == "list" and item.target in seen_lists:
+                continue
+            seen_lists.add(item.target)
+            close_all()
+            form = window.run_item(item)
+            if item.kind == "report" and form is not None:
+                form.generate()
+            shot(f"{code}-{_slug(item.target)}")
+            if isinstance(form, ListForm) and form.model.rowCount():
+                form.open_row(0)
+                shot(f"{code}-{_slug(item.target)}-card")
+                active = window.mdi.activeSubWindow().widget()
+                for i in range(1, (active.tab_widget.count() if getattr(active, "tab_widget", None)
+                                   else 0)):
+                    if item.target == "clients":
+                        active.tab_widget.setCurrentIndex(i)
+                        shot(f"client-tab-{i}")
+                if hasattr(active, "print_menu"):
+                    from crmdesk.ui.forms.printing import print_forms
+
+                    for _title, handler in print_forms(active.doc_type):
+                        handler(window, active.obj_id)
+                        shot(f"print-{_slug(active.doc_type)}")
+    close_all()
+    for name in ("organization", "settings"):
+        entities()[name].open(window, None, None)
+        shot(name)
+    close_all()
+    try:
+        from crmdesk.ui.shell.login import LoginDialog
+        from crmdesk.ui.shell.wizard import FirstStartWizard
+
+        wizard = FirstStartWizard()
+        wizard.resize(760, 560)
+        wizard.show()
+        for n in range(len(wizard.pageIds())):
+            shot(f"wizard-page-{n + 1}", wizard)
+            wizard.next()
+        wizard.close()
+        dialog = LoginDialog(engine)
+        dialog.show()
+        shot("login", dialog)
+        dialog.close()
+    except ImportError:
+        pass
+    window.close()
+    return shots

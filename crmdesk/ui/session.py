@@ -1,0 +1,52 @@
+"""The desktop's connection to the business layer: one database, one signed-in user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from PySide6.QtCore import QObject, QSettings, Signal
+from sqlalchemy import Engine
+
+from crmdesk.config import data_dir
+from crmdesk.db import describe
+from crmdesk.services.context import Context, unit_of_work
+
+
+class ChangeHub(QObject):
+    """One change notification: saves announce what changed, open lists refresh themselves."""
+
+    changed = Signal(str)  # the list name (clients, invoices, …) whose rows changed
+
+
+class AppSession:
+    """Engine + user for the whole window; every operation runs in its own unit of work."""
+
+    def __init__(self, engine: Engine, login: str | None = None):
+        self.engine = engine
+        with unit_of_work(engine, login) as ctx:
+            self.login = ctx.user.login
+            self.user_id = ctx.user.id
+            self.full_name = ctx.user.full_name
+            self.role_name = ctx.user.role.name
+            self.permissions = set(ctx.user.role.permissions or [])
+        self.hub = ChangeHub()
+        self.database = describe(engine)
+
+    @contextmanager
+    def uow(self) -> Iterator[Context]:
+        with unit_of_work(self.engine, self.login) as ctx:
+            yield ctx
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def settings(self) -> QSettings:
+        """Window state of this user (layout, columns, sort, open forms), kept per user."""
+        s = QSettings(str(data_dir() / "ui-state.ini"), QSettings.Format.IniFormat)
+        s.beginGroup(f"user-{self.login}")
+        return s
+
+    def changed(self, *lists: str) -> None:
+        for name in lists:
+            self.hub.changed.emit(name)

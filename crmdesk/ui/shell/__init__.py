@@ -1,0 +1,1 @@
+"""The application's shell: first-start wizard, login, main window, sections, navigation."""

@@ -1,0 +1,202 @@
+"""Dockable panels: the client's quick card, today's tasks, the phone panel (caller ID)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crmdesk.services.errors import CrmError
+from crmdesk.services.money import format_money
+from crmdesk.services.phones import format_phone
+from crmdesk.ui.i18n import tr
+
+
+def client_card_html(ctx, client_id: int) -> str:
+    """The short card of a client: requisites, phones, balance, last contacts, open tasks."""
+    from crmdesk.models.crm import INTERACTION_KINDS
+    from crmdesk.services import clients, documents, interactions, tasks
+
+    c = clients.get_client(ctx, client_id)
+    balance = documents.client_balance(ctx, c.id)
+    rows = [f"<h3>{escape(c.name)}</h3>"]
+    if c.inn:
+        rows.append(f"ИНН {escape(c.inn)}" + (f" / КПП {escape(c.kpp)}" if c.kpp else ""))
+    for p in c.phones:
+        rows.append(f"☎ {escape(format_phone(p.e164, p.ext))}")
+    for e in c.emails:
+        rows.append(f"✉ {escape(e.email)}")
+    if c.owner:
+        rows.append(tr("Менеджер: {0}").format(escape(c.owner.full_name)))
+    if c.groups:
+        rows.append(tr("Группы: {0}").format(escape(", ".join(g.name for g in c.groups))))
+    if balance > 0:
+        rows.append(f"<b style='color:#c62828'>{tr('Долг')}: {format_money(balance)}</b>")
+    elif balance < 0:
+        rows.append(f"<b>{tr('Аванс')}: {format_money(-balance)}</b>")
+    history = interactions.client_history(ctx, c.id, limit=5)
+    if history:
+        rows.append(f"<br><b>{tr('Последние контакты')}</b>")
+        for i in history:
+            rows.append(
+                f"{i.occurred_at.astimezone():%d.%m.%Y} {escape(INTERACTION_KINDS[i.kind])}: "
+                f"{escape(i.gist[:80])}"
+            )
+    open_tasks = [
+        t for t in tasks.list_tasks(ctx, only_open=True, limit=200) if t.client_id == c.id
+    ][:5]
+    if open_tasks:
+        rows.append(f"<br><b>{tr('Открытые задачи')}</b>")
+        for t in open_tasks:
+            style = " style='color:#c62828'" if t.is_overdue() else ""
+            when = f"{t.deadline.astimezone():%d.%m.%Y}" if t.deadline else ""
+            rows.append(f"<span{style}>{when} {escape(t.title)}</span>")
+    return "<br>".join(rows)
+
+
+class QuickCard(QWidget):
+    """The client selected anywhere (a list row, an open card, a caller)."""
+
+    def __init__(self, shell):
+        super().__init__(shell)
+        self.shell = shell
+        self.client_id: int | None = None
+        self.text = QTextBrowser(self)
+        self.open_button = QPushButton(tr("Открыть карточку"), self)
+        self.open_button.clicked.connect(self.open_client)
+        self.open_button.setEnabled(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.text)
+        layout.addWidget(self.open_button)
+        self.text.setHtml(f"<i>{tr('Выберите клиента в списке')}</i>")
+
+    def show_client(self, client_id: int | None) -> None:
+        if client_id == self.client_id:
+            return
+        self.client_id = client_id
+        if client_id is None:
+            self.text.clear()
+            self.open_button.setEnabled(False)
+            return
+        try:
+            with self.shell.app.uow() as ctx:
+                self.text.setHtml(client_card_html(ctx, client_id))
+        except CrmError as exc:
+            self.text.setPlainText(str(exc))
+        self.open_button.setEnabled(True)
+
+    def open_client(self) -> None:
+        from crmdesk.ui.forms import entity
+
+        if self.client_id is not None:
+            entity("client").open(self.shell, self.client_id, None)
+
+
+class TodayPanel(QWidget):
+    """My open tasks due today or earlier; overdue in red; Enter opens one."""
+
+    def __init__(self, shell):
+        super().__init__(shell)
+        self.shell = shell
+        self.list = QListWidget(self)
+        self.list.itemActivated.connect(self._open)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.list)
+        shell.app.hub.changed.connect(lambda name: name == "tasks" and self.refresh())
+        self.refresh()
+
+    def refresh(self) -> None:
+        from datetime import datetime, time, timedelta
+
+        from crmdesk.services import tasks
+
+        self.list.clear()
+        end = datetime.combine(datetime.now().date() + timedelta(days=1), time()).astimezone()
+        with self.shell.app.uow() as ctx:
+            mine = [
+                t
+                for t in tasks.list_tasks(ctx, only_open=True, limit=500)
+                if t.executor_id == ctx.user.id and (t.deadline is None or t.deadline < end)
+            ]
+            for t in mine[:100]:
+                when = f"{t.deadline.astimezone():%d.%m %H:%M} " if t.deadline else ""
+                item = QListWidgetItem(when + t.title)
+                item.setData(Qt.ItemDataRole.UserRole, t.id)
+                if t.is_overdue():
+                    item.setForeground(Qt.GlobalColor.red)
+                    item.setToolTip(tr("Просрочена"))
+                self.list.addItem(item)
+
+    def _open(self, item: QListWidgetItem) -> None:
+        from crmdesk.ui.forms import entity
+
+        entity("task").open(self.shell, item.data(Qt.ItemDataRole.UserRole), None)
+
+
+class PhonePanel(QWidget):
+    """Type or paste a number in any format: the caller's card shows at once."""
+
+    def __init__(self, shell):
+        super().__init__(shell)
+        self.shell = shell
+        self.number = QLineEdit(self)
+        self.number.setPlaceholderText(tr("Номер звонящего"))
+        self.number.setClearButtonEnabled(True)
+        self.result = QListWidget(self)
+        self.result.itemActivated.connect(self._open)
+        self.hint = QLabel(self)
+        self._timer = QTimer(self, singleShot=True, interval=150)
+        self._timer.timeout.connect(self.lookup)
+        self.number.textChanged.connect(lambda _t: self._timer.start())
+        self.number.returnPressed.connect(self.lookup)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.number)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.result)
+
+    def lookup(self) -> list[int]:
+        from crmdesk.services import search
+        from crmdesk.services.settings import phone_region
+
+        self._timer.stop()
+        self.result.clear()
+        text = self.number.text().strip()
+        if sum(ch.isdigit() for ch in text) < 5:
+            self.hint.setText("")
+            return []
+        try:
+            with self.shell.app.uow() as ctx:
+                found = search.by_phone(ctx.session, ctx.user, text, phone_region(ctx.session))
+                rows = [(c.id, c.name, p.name if p else None, e) for c, p, e in found]
+        except CrmError as exc:
+            self.hint.setText(str(exc))
+            return []
+        for cid, name, contact, e164 in rows:
+            item = QListWidgetItem(name + (f" — {contact}" if contact else ""))
+            item.setData(Qt.ItemDataRole.UserRole, cid)
+            item.setToolTip(format_phone(e164))
+            self.result.addItem(item)
+        self.hint.setText(
+            tr("Найдено: {0}").format(len(rows)) if rows else tr("Клиент с этим номером не найден")
+        )
+        if rows:
+            self.shell.client_selected(rows[0][0])
+        return [r[0] for r in rows]
+
+    def _open(self, item: QListWidgetItem) -> None:
+        from crmdesk.ui.forms import entity
+
+        entity("client").open(self.shell, item.data(Qt.ItemDataRole.UserRole), None)

@@ -1,0 +1,126 @@
+"""Signing in: the user's login and password, checked by the business layer."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+)
+from sqlalchemy import Engine, select
+
+from crmdesk.db import describe, session_factory
+from crmdesk.models import User
+from crmdesk.services.errors import AccessDenied
+from crmdesk.services.users import authenticate
+from crmdesk.ui.icons import icon
+
+# ---- Qt-free queries (candidates for services/users.py) --------------------------------
+
+
+def _active_logins(engine: Engine) -> list[str]:
+    """Logins of the users who may sign in, alphabetically."""
+    with session_factory(engine)() as session:
+        return list(
+            session.scalars(
+                select(User.login)
+                .where(User.active.is_(True), User.deletion_mark.is_(False))
+                .order_by(User.login)
+            )
+        )
+
+
+def needs_login(engine: Engine) -> bool:
+    """True when some active user has a password: then everyone signs in."""
+    with session_factory(engine)() as session:
+        found = session.scalar(
+            select(User.id)
+            .where(User.active.is_(True), User.password_hash.is_not(None))
+            .where(User.password_hash != "")
+            .limit(1)
+        )
+    return found is not None
+
+
+def _check_password(engine: Engine, login: str, password: str) -> str:
+    """The login as stored, when the password is right; AccessDenied otherwise."""
+    with session_factory(engine)() as session:
+        return authenticate(session, login, password).login
+
+
+# ---- the dialog --------------------------------------------------------------------------
+
+
+class LoginDialog(QDialog):
+    """Login (any active user's, typed or chosen), password, Войти / Отмена."""
+
+    def __init__(self, engine: Engine, parent=None, *, login: str | None = None):
+        super().__init__(parent)
+        self.engine = engine
+        self._login = ""
+        self.setWindowTitle(self.tr("Вход в crmdesk"))
+        self.setWindowIcon(icon("app"))
+
+        self.login_combo = QComboBox()
+        self.login_combo.setEditable(True)
+        self.login_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.login_combo.addItems(_active_logins(engine))
+        if login:
+            self.login_combo.setCurrentText(login)
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.message = QLabel()
+        self.message.setStyleSheet("color: #c0392b;")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        self.login_combo.editTextChanged.connect(self._clear_message)
+        self.password_edit.textChanged.connect(self._clear_message)
+
+        database = QLabel(describe(engine))
+        database.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        database.setWordWrap(True)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Войти"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Отмена"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow(self.tr("База данных:"), database)
+        form.addRow(self.tr("Пользователь:"), self.login_combo)
+        form.addRow(self.tr("Пароль:"), self.password_edit)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(420)
+        (self.password_edit if self.login_combo.currentText() else self.login_combo).setFocus()
+
+    def login_user(self) -> str:
+        """The login signed in with (after the dialog was accepted)."""
+        return self._login
+
+    def _clear_message(self) -> None:
+        self.message.hide()
+
+    def accept(self) -> None:
+        login = self.login_combo.currentText().strip()
+        try:
+            self._login = _check_password(self.engine, login, self.password_edit.text())
+        except AccessDenied as exc:
+            self.password_edit.clear()
+            self.password_edit.setFocus()
+            self.message.setText(str(exc))
+            self.message.show()
+            return
+        super().accept()

@@ -1,0 +1,105 @@
+"""The section panel's sections and, for each, its function panel: lists, create, reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crmdesk.services import rights
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str  # list | new | form | report | kanban | start | import | backup | purge
+    target: str
+    title: str
+    icon: str
+    permission: str | None = None
+
+
+SECTIONS: list[tuple[str, str, str, list[Item]]] = [
+    (
+        "main",
+        "Главное",
+        "section_main",
+        [
+            Item("start", "start", "Начальная страница", "home"),
+            Item("list", "tasks", "Задачи", "task"),
+            Item("new", "task", "Задача: создать", "add"),
+            Item("list", "interactions", "Взаимодействия", "call"),
+        ],
+    ),
+    (
+        "crm",
+        "CRM",
+        "section_crm",
+        [
+            Item("list", "clients", "Клиенты", "client"),
+            Item("new", "client", "Клиент: создать", "add", rights.EDIT_OWN),
+            Item("list", "contacts", "Контактные лица", "contact"),
+            Item("list", "interactions", "Взаимодействия", "call"),
+            Item("new", "interaction", "Записать звонок", "call", rights.INTERACTIONS),
+            Item("list", "tasks", "Задачи", "task"),
+            Item("import", "clients", "Загрузить клиентов из файла…", "import", rights.EDIT_OWN),
+        ],
+    ),
+    (
+        "sales",
+        "Продажи",
+        "section_sales",
+        [
+            Item("kanban", "deals", "Воронка сделок", "kanban"),
+            Item("list", "deals", "Сделки", "deal"),
+            Item("list", "proposals", "Коммерческие предложения", "proposal"),
+            Item("list", "orders", "Заказы клиентов", "order"),
+            Item("new", "proposal", "Коммерческое предложение: создать", "add", rights.DOCUMENTS),
+            Item("new", "order", "Заказ клиента: создать", "add", rights.DOCUMENTS),
+        ],
+    ),
+    (
+        "money",
+        "Деньги",
+        "section_money",
+        [
+            Item("list", "invoices", "Счета на оплату", "invoice"),
+            Item("list", "payments", "Поступления оплат", "payment"),
+            Item("new", "invoice", "Счёт на оплату: создать", "add", rights.DOCUMENTS),
+            Item("new", "payment", "Поступление оплаты: создать", "add", rights.DOCUMENTS),
+            Item("report", "receivables", "Задолженность клиентов", "report"),
+            Item("report", "forecast", "Прогноз поступлений", "chart"),
+        ],
+    ),
+    (
+        "reports",
+        "Отчёты",
+        "section_reports",
+        [
+            Item("report", "gross-profit", "Валовая прибыль", "chart"),
+            Item("report", "receivables", "Задолженность клиентов", "report"),
+            Item("report", "forecast", "Прогноз поступлений", "chart"),
+        ],
+    ),
+    (
+        "catalogs",
+        "Справочники",
+        "section_catalogs",
+        [
+            Item("list", "clients", "Клиенты", "client"),
+            Item("list", "products", "Товары и услуги", "product"),
+            Item("list", "groups", "Группы клиентов", "group"),
+            Item("list", "users", "Менеджеры", "users"),
+        ],
+    ),
+    (
+        "admin",
+        "Администрирование",
+        "section_admin",
+        [
+            Item("form", "organization", "Организация", "organization", rights.ADMIN),
+            Item("form", "settings", "Настройки", "settings", rights.ADMIN),
+            Item("list", "users", "Пользователи", "users", rights.ADMIN),
+            Item("list", "roles", "Роли и права", "role", rights.ADMIN),
+            Item("backup", "backup", "Резервное копирование", "backup", rights.ADMIN),
+            Item("purge", "purge", "Удаление помеченных объектов", "mark_deletion", rights.ADMIN),
+        ],
+    ),
+]

@@ -1,0 +1,118 @@
+"""Desktop tests: real widgets offscreen (pytest-qt) over a real SQLite file with demo data."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import shutil  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+
+from crmdesk.db import checkpoint, make_engine, open_database  # noqa: E402
+from crmdesk.services.demo import generate  # noqa: E402
+from crmdesk.services.setup import initialize  # noqa: E402
+
+DEMO_CLIENTS = 120
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    engine = open_database(f"sqlite:///{path}")
+    initialize(engine)
+    generate(engine, clients=DEMO_CLIENTS, seed=7)
+    checkpoint(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_engine(demo_template, tmp_path):
+    path = tmp_path / "crm.sqlite"
+    shutil.copy(demo_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """Window state goes to a folder of the test's own."""
+    folder = tmp_path / "home"
+    monkeypatch.setenv("CRMDESK_HOME", str(folder))
+    return folder
+
+
+@pytest.fixture
+def make_shell(qtbot, home):
+    from crmdesk.app import make_qt_app
+    from crmdesk.ui.session import AppSession
+    from crmdesk.ui.shell.mainwindow import MainWindow
+
+    make_qt_app()
+    made = []
+
+    def make(engine, login=None, restore=False):
+        window = MainWindow(AppSession(engine, login), restore=restore)
+        qtbot.addWidget(window)
+        window.resize(1300, 800)
+        window.show()
+        window.activateWindow()
+        qtbot.waitActive(window)
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        for sub in window.mdi.subWindowList():
+            if hasattr(sub.widget(), "modified"):
+                sub.widget().modified = False
+
+
+@pytest.fixture
+def shell(make_shell, demo_engine):
+    return make_shell(demo_engine)
+
+
+@pytest.fixture
+def answer_yes(monkeypatch):
+    """Questions (mark for deletion? save changes?) answered «Да»; the questions are kept."""
+    asked = []
+
+    def question(parent, title, text, *args, **kw):
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    return asked
+
+
+@pytest.fixture
+def warnings(monkeypatch):
+    shown = []
+    monkeypatch.setattr(
+        QMessageBox,
+        "warning",
+        staticmethod(lambda parent, title, text, *a, **k: shown.append(text)),
+    )
+    return shown
+
+
+@pytest.fixture
+def type_text():
+    return _type_text
+
+
+def _type_text(widget, text: str) -> None:
+    """Type text as a keyboard does, Cyrillic included (QTest only knows ASCII keys)."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    for ch in text:
+        QApplication.sendEvent(
+            widget, QKeyEvent(QEvent.Type.KeyPress, 0, Qt.KeyboardModifier.NoModifier, ch)
+        )
