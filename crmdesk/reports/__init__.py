@@ -1,0 +1,156 @@
+"""Print forms and reports: plain functions from data to PDF/XLSX bytes, no Qt.
+
+Print forms (each checks the user's right to read the document):
+
+    invoice_pdf(ctx, doc_id) / invoice_xlsx(ctx, doc_id)      crmdesk.reports.invoice
+    order_pdf(ctx, doc_id) / order_xlsx(ctx, doc_id)          crmdesk.reports.order
+    proposal_pdf(ctx, doc_id, design=None)                    crmdesk.reports.proposal
+    print_document(ctx, form, doc_id, fmt) -> bytes           one entry for all of them
+
+Reports return a ``ReportResult`` (see ``crmdesk.reports.result``):
+
+    run_report(ctx, name, params) -> ReportResult             name in REPORTS
+    report_xlsx(result) -> bytes / report_pdf(result) -> bytes
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from crmdesk.reports.period import find_manager, parse_date
+from crmdesk.reports.result import Chart, Column, Group, ReportResult, Series
+from crmdesk.services.context import Context
+from crmdesk.services.errors import ValidationError
+
+
+@dataclass(frozen=True)
+class ReportInfo:
+    """What the report form asks for: parameter names and, for choices, the options."""
+
+    title: str
+    params: tuple[str, ...]
+    choices: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+PARAM_TITLES = {
+    "date_from": "Начало периода",
+    "date_to": "Конец периода",
+    "as_of": "Дата отчёта",
+    "group_by": "Группировка",
+    "period": "Периодичность",
+    "manager": "Менеджер",
+    "include_settled": "Показывать клиентов без долга",
+}
+
+REPORTS = {
+    "gross-profit": ReportInfo(
+        "Валовая прибыль",
+        ("date_from", "date_to", "group_by", "manager"),
+        {"group_by": {"order": "Заказы", "client": "Клиенты", "manager": "Менеджеры",
+                      "product": "Товары", "month": "Месяцы"}},
+    ),
+    "receivables": ReportInfo(
+        "Дебиторская задолженность", ("as_of", "manager", "include_settled")
+    ),
+    "forecast": ReportInfo(
+        "Прогноз поступлений",
+        ("as_of", "date_from", "date_to", "period", "manager"),
+        {"period": {"week": "По неделям", "month": "По месяцам"}},
+    ),
+}
+
+PRINT_FORMS = {
+    "invoice": ("Счёт на оплату", ("pdf", "xlsx")),
+    "order": ("Заказ клиента", ("pdf", "xlsx")),
+    "proposal": ("Коммерческое предложение", ("pdf",)),
+}
+
+
+def run_report(ctx: Context, name: str, params: dict | None = None) -> ReportResult:
+    """Compute a report. Dates may be date objects or text (24.11.2026 / 2026-11-24);
+    ``manager`` a login, an id or a User; empty values mean the default."""
+    if name not in REPORTS:
+        raise ValidationError("Отчёт", f"нет отчёта «{name}»; есть: {', '.join(REPORTS)}")
+    info = REPORTS[name]
+    params = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
+    unknown = set(params) - set(info.params)
+    if unknown:
+        raise ValidationError("Параметры", f"отчёт «{info.title}» не знает: "
+                                           f"{', '.join(sorted(unknown))}")
+    kw: dict = {}
+    for key, value in params.items():
+        title = PARAM_TITLES[key]
+        if key in ("date_from", "date_to", "as_of"):
+            kw[key] = parse_date(value, title)
+        elif key == "manager":
+            kw[key] = find_manager(ctx.session, value, title)
+        elif key in info.choices:
+            if value not in info.choices[key]:
+                raise ValidationError(title, f"«{value}»: можно {', '.join(info.choices[key])}")
+            kw[key] = value
+        else:
+            kw[key] = bool(value)
+    if kw.get("date_from") and kw.get("date_to") and kw["date_to"] < kw["date_from"]:
+        raise ValidationError(PARAM_TITLES["date_to"], "раньше начала периода")
+    if name == "gross-profit":
+        from crmdesk.reports.gross_profit import gross_profit
+
+        return gross_profit(ctx, **kw)
+    if name == "receivables":
+        from crmdesk.reports.receivables import receivables
+
+        return receivables(ctx, **kw)
+    from crmdesk.reports.forecast import forecast
+
+    return forecast(ctx, **kw)
+
+
+def report_xlsx(result: ReportResult) -> bytes:
+    from crmdesk.reports.tabular import report_xlsx as render
+
+    return render(result)
+
+
+def report_pdf(result: ReportResult) -> bytes:
+    from crmdesk.reports.tabular import report_pdf as render
+
+    return render(result)
+
+
+def print_document(ctx: Context, form: str, doc_id: int, fmt: str = "pdf") -> bytes:
+    """A print form of a document as bytes: form invoice|order|proposal, fmt pdf|xlsx."""
+    if form not in PRINT_FORMS:
+        raise ValidationError("Печатная форма", f"нет формы «{form}»; есть: "
+                                                f"{', '.join(PRINT_FORMS)}")
+    title, formats = PRINT_FORMS[form]
+    if fmt not in formats:
+        raise ValidationError(
+            "Формат", f"«{title}» печатается только в {', '.join(f.upper() for f in formats)}"
+        )
+    if form == "invoice":
+        from crmdesk.reports.invoice import invoice_pdf, invoice_xlsx
+
+        return (invoice_pdf if fmt == "pdf" else invoice_xlsx)(ctx, doc_id)
+    if form == "order":
+        from crmdesk.reports.order import order_pdf, order_xlsx
+
+        return (order_pdf if fmt == "pdf" else order_xlsx)(ctx, doc_id)
+    from crmdesk.reports.proposal import proposal_pdf
+
+    return proposal_pdf(ctx, doc_id)
+
+
+__all__ = [
+    "PRINT_FORMS",
+    "REPORTS",
+    "Chart",
+    "Column",
+    "Group",
+    "ReportInfo",
+    "ReportResult",
+    "Series",
+    "print_document",
+    "report_pdf",
+    "report_xlsx",
+    "run_report",
+]

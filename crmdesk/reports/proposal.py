@@ -1,0 +1,124 @@
+"""Коммерческое предложение: the proposal's lines and product cards as a designed PDF.
+
+``proposal_data`` gathers what is printed; ``proposal_pdf`` draws it in the design stored
+in the database (see ``crmdesk.reports.design``), or in the one passed for a preview.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from crmdesk.reports.design import ProposalDesign, get_design
+from crmdesk.reports.printform import (
+    Party,
+    load_document,
+    org_party,
+    organization,
+    phone_text,
+    vat_totals,
+)
+from crmdesk.reports.words import amount_in_words, date_in_words, local_date, short_date
+from crmdesk.services.context import Context
+from crmdesk.services.phones import format_phone
+
+
+@dataclass
+class ProposalItem:
+    no: int
+    name: str
+    description: str | None
+    image: bytes | None
+    quantity: Decimal
+    unit: str
+    price: Decimal
+    discount: Decimal
+    amount: Decimal
+
+
+@dataclass
+class Manager:
+    name: str
+    position: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass
+class Proposal:
+    title: str
+    file_stem: str
+    supplier: Party
+    supplier_contacts: str
+    addressee: list[str]
+    valid_until: str  # «Предложение действительно до 08.12.2026»
+    items: list[ProposalItem]
+    totals: list[tuple[str, Decimal | None]]
+    total_words: str
+    design: ProposalDesign
+    logo: bytes | None = None
+    manager: Manager | None = None
+    footer: str = ""
+    terms: list[str] = field(default_factory=list)
+
+
+def proposal_data(ctx: Context, doc_id: int, design: ProposalDesign | None = None) -> Proposal:
+    doc = load_document(ctx, doc_id, "proposal")
+    org = organization(ctx.session)
+    design = design or get_design(ctx.session)
+    until = doc.due_date or local_date(doc.date) + timedelta(days=design.validity_days)
+    addressee = [doc.client.full_name or doc.client.name]
+    if doc.contact is not None:
+        who = doc.contact.name
+        addressee.append(f"{doc.contact.position}: {who}" if doc.contact.position else who)
+    contacts = ", ".join(
+        p for p in (phone_text(org.phone), org.email) if p
+    )
+    items = [
+        ProposalItem(
+            no=ln.line_no,
+            name=ln.description,
+            description=ln.product.description if ln.product else None,
+            image=ln.product.image if ln.product and design.show_images else None,
+            quantity=ln.quantity,
+            unit=ln.unit,
+            price=ln.price,
+            discount=ln.discount_pct,
+            amount=ln.amount,
+        )
+        for ln in doc.lines
+    ]
+    manager = None
+    if doc.manager is not None:
+        m = doc.manager
+        manager = Manager(
+            m.full_name,
+            m.position,
+            format_phone(m.phone) if m.phone and m.phone.startswith("+") else m.phone,
+            m.email,
+        )
+    footer = design.footer or " · ".join(p for p in (org.name, contacts) if p)
+    return Proposal(
+        title=f"Коммерческое предложение № {doc.number} от {date_in_words(doc.date)}",
+        file_stem=f"КП {doc.number}",
+        supplier=org_party(org),
+        supplier_contacts=contacts,
+        addressee=addressee,
+        valid_until=f"Предложение действительно до {short_date(until)}",
+        items=items,
+        totals=vat_totals(doc, "Всего:"),
+        total_words=amount_in_words(doc.total),
+        design=design,
+        logo=design.logo or org.logo,
+        manager=manager,
+        footer=footer,
+        terms=[t for t in (design.terms or "").split("\n") if t.strip()],
+    )
+
+
+def proposal_pdf(ctx: Context, doc_id: int, design: ProposalDesign | None = None) -> bytes:
+    """The proposal as PDF in the stored design (or ``design``, e.g. for a preview)."""
+    from crmdesk.reports.proposal_pdf import render
+
+    return render(proposal_data(ctx, doc_id, design))

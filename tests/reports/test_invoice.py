@@ -1,0 +1,235 @@
+"""Счёт на оплату and Заказ клиента: what the PDF says, what the XLSX holds, how they print."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+from pdfcheck import fonts, has, image_count, pages, picture
+from sqlalchemy import select
+
+from crmdesk.models import Organization
+from crmdesk.reports import print_document
+from crmdesk.reports.invoice import invoice_form, invoice_pdf, invoice_xlsx
+from crmdesk.reports.order import order_pdf, order_xlsx
+from crmdesk.services.documents import create_based_on, create_document, post
+from crmdesk.services.errors import AccessDenied, ValidationError
+
+LINES = [
+    {"product": "P-1", "quantity": 3},  # 3 × 1 000,00
+    {"description": "Доставка до объекта", "quantity": 1, "price": "500.00", "vat_rate": 22},
+    {"description": "Монтаж «под ключ»", "quantity": "2.5", "price": "333.33", "vat_rate": 22},
+]
+# 3 000,00 + 500,00 + 833,33 (2,5 × 333,33 = 833,325 → half up) = 4 333,33
+# VAT 22/122 per line: 540,98 + 90,16 + 150,27 = 781,41
+
+
+@pytest.fixture
+def invoice(org, products, buyer):
+    with org("ivanov") as ctx:
+        order = create_document(ctx, "order", buyer, {"date": date(2026, 11, 20), "lines": LINES})
+        post(ctx, order.id)
+        inv = create_based_on(ctx, order.id, "invoice", {"date": date(2026, 11, 24),
+                                                         "due_date": date(2026, 12, 2)})
+        post(ctx, inv.id)
+        return inv.id, inv.number, order.id, order.number
+
+
+def test_invoice_pdf_has_the_standard_layout(org, invoice):
+    doc_id, number, _, order_number = invoice
+    with org("ivanov") as ctx:
+        data = invoice_pdf(ctx, doc_id)
+    text = "\n".join(pages(data))
+    has(
+        text,
+        # the bank block
+        "ПАО Сбербанк, г. Москва", "Банк получателя", "БИК 044525225",
+        "Сч. № 30101810400000000225", "ИНН 7729141771", "КПП 770101001",
+        "Сч. № 40702810038000012345", "Получатель",
+        # title, parties, basis
+        f"Счёт на оплату № {number} от 24 ноября 2026 г.",
+        "Поставщик (Исполнитель): ООО «ТеплоДом», ИНН 7729141771, КПП 770101001, "
+        "125009, г. Москва, ул. Тверская, д. 7, тел.: +7 (495) 123-45-67",
+        "Покупатель (Заказчик): Общество с ограниченной ответственностью «Альфа», "
+        "ИНН 7707083893, КПП 773601001, 620014, г. Екатеринбург, ул. Мира, 1, "
+        "тел.: +7 (912) 345-67-89",
+        f"Основание: Заказ клиента № {order_number} от 20.11.2026",
+        # the table
+        "№ Товары (работы, услуги) Кол-во Ед. Цена Сумма",
+        "1 Насос циркуляционный 3 шт 1 000,00 3 000,00",
+        "2 Доставка до объекта 1 шт 500,00 500,00",
+        "3 Монтаж «под ключ» 2,5 шт 333,33 833,33",
+        # totals, words, terms, signatures
+        "Итого: 4 333,33",
+        "В том числе НДС (22%): 781,41",
+        "Всего к оплате: 4 333,33",
+        "Всего наименований 3, на сумму 4 333,33 руб.",
+        "Четыре тысячи триста тридцать три рубля 33 копейки",
+        "Оплатить не позднее 02.12.2026",
+        "Товар отпускается по факту прихода денег на р/с Поставщика.",
+        "Руководитель", "/А.С. Кузнецов/", "Бухгалтер", "/Е.И. Попова/",
+    )
+    assert "Скидка" not in text  # the column appears only when a line has a discount
+    assert len(pages(data)) == 1
+
+
+def test_cyrillic_fonts_are_embedded_and_no_standard_font_is_used(org, invoice):
+    with org("ivanov") as ctx:
+        data = invoice_pdf(ctx, invoice[0])
+    used = fonts(data)
+    assert used and all(embedded for _, embedded in used), used
+    assert any("DejaVuSans" in name for name, _ in used)
+
+
+@pytest.mark.parametrize(
+    "mode, vat_line, to_pay",
+    [
+        ("included", "В том числе НДС (22%): 781,41", "Всего к оплате: 4 333,33"),
+        ("on_top", "НДС (22%): 953,33", "Всего к оплате: 5 286,66"),  # 660 + 110 + 183,33
+        ("none", "Без налога (НДС) -", "Всего к оплате: 4 333,33"),
+    ],
+)
+def test_vat_line_follows_the_mode(org, products, buyer, mode, vat_line, to_pay):
+    with org("ivanov") as ctx:
+        inv = create_document(ctx, "invoice", buyer, {"lines": LINES, "vat_mode": mode})
+        text = "\n".join(pages(invoice_pdf(ctx, inv.id)))
+        form = invoice_form(ctx, inv.id)
+    has(text, "Итого: 4 333,33", vat_line, to_pay)
+    assert form.totals[-1][1] == inv.total
+    if mode == "on_top":
+        assert "В том числе" not in text
+
+
+def test_several_vat_rates_give_a_line_each(org, buyer):
+    lines = [
+        {"description": "Книга", "quantity": 1, "price": 110, "vat_rate": 10},
+        {"description": "Насос", "quantity": 1, "price": 122, "vat_rate": 22},
+    ]
+    with org("ivanov") as ctx:
+        inv = create_document(ctx, "invoice", buyer, {"lines": lines, "vat_mode": "included"})
+        text = "\n".join(pages(invoice_pdf(ctx, inv.id)))
+    has(text, "В том числе НДС (22%): 22,00", "В том числе НДС (10%): 10,00")
+
+
+def test_invoice_xlsx_is_a_printable_sheet_with_the_same_content(org, invoice):
+    doc_id, number, *_ = invoice
+    with org("ivanov") as ctx:
+        wb = load_workbook(io.BytesIO(invoice_xlsx(ctx, doc_id)))
+    ws = wb.active
+    cells = {c.coordinate: c.value for row in ws.iter_rows() for c in row if c.value is not None}
+    values = list(cells.values())
+    assert f"Счёт на оплату № {number} от 24 ноября 2026 г." in values
+    assert "044525225" in values and "40702810038000012345" in values
+    assert "Четыре тысячи триста тридцать три рубля 33 копейки" in values
+    assert "Оплатить не позднее 02.12.2026" in values
+    assert "/А.С. Кузнецов/" in values
+    header = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value ==
+                  "Товары (работы, услуги)")
+    assert [ws.cell(header, c).value for c in (1, 2, 4, 5, 6, 7)] == [
+        "№", "Товары (работы, услуги)", "Кол-во", "Ед.", "Цена", "Сумма"]
+    first = header + 1
+    assert ws.cell(first, 2).value == "Насос циркуляционный"
+    assert Decimal(str(ws.cell(first, 4).value)) == 3
+    assert Decimal(str(ws.cell(first, 6).value)) == Decimal("1000")
+    assert Decimal(str(ws.cell(first + 2, 7).value)) == Decimal("833.33")
+    assert ws.cell(first + 2, 7).number_format == "#,##0.00"
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    assert f"B{first}:C{first}" in merged  # the name spans two columns, as on paper
+    # the bank block: bank over two rows, «Сч. №» and the account over the last two
+    assert {"A1:D2", "F1:G1", "F2:G2", "A3:B3", "C3:D3", "E3:E4", "F3:G4", "A4:D4"} <= merged
+    title = next(r for r in range(1, header) if str(ws.cell(r, 1).value).startswith("Счёт"))
+    assert f"A{title}:G{title}" in merged and ws.cell(title, 1).font.b
+    assert ws.cell(first, 1).border.left.style == "medium"  # the table's outline
+    totals = {ws.cell(r, 3).value: ws.cell(r, 7).value for r in range(first, ws.max_row + 1)}
+    assert Decimal(str(totals["Всего к оплате:"])) == Decimal("4333.33")
+    assert Decimal(str(totals["В том числе НДС (22%):"])) == Decimal("781.41")
+    # print settings: A4, fit to one page wide, print area, the header repeated
+    assert ws.page_setup.paperSize == 9  # A4
+    assert ws.page_setup.orientation == "portrait"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    assert ws.print_area.endswith(f"!$A$1:$G${ws.max_row}")
+    assert ws.print_title_rows == f"${header}:${header}"
+
+
+def test_logo_stamp_and_facsimiles_are_printed(org, invoice):
+    with org() as ctx:
+        o = ctx.session.scalar(select(Organization))
+        o.logo, o.stamp = picture(300, 100), picture(200, 200, (20, 40, 160))
+        o.director_signature = picture(160, 60, (0, 0, 0))
+        o.accountant_signature = picture(160, 60, (0, 0, 0), "JPEG")
+    with org("ivanov") as ctx:
+        data = invoice_pdf(ctx, invoice[0])
+        ws = load_workbook(io.BytesIO(invoice_xlsx(ctx, invoice[0]))).active
+    assert image_count(data) == 4
+    assert len(ws._images) == 4
+    with org() as ctx:  # a broken picture is left out, the invoice still prints
+        ctx.session.scalar(select(Organization)).logo = b"not a picture"
+    with org("ivanov") as ctx:
+        assert image_count(invoice_pdf(ctx, invoice[0])) == 3
+
+
+def test_two_hundred_lines_run_over_pages_with_the_header_repeated(org, buyer):
+    lines = [{"description": f"Позиция номер {n}", "quantity": n % 7 + 1, "price": "100.10",
+              "vat_rate": 22} for n in range(1, 201)]
+    with org("ivanov") as ctx:
+        inv = create_document(ctx, "invoice", buyer, {"lines": lines})
+        data = invoice_pdf(ctx, inv.id)
+        ws = load_workbook(io.BytesIO(invoice_xlsx(ctx, inv.id))).active
+        total = inv.total
+    texts = pages(data)
+    assert len(texts) >= 4
+    for text in texts:  # every page starts its part of the table with the header
+        has(text, "Товары (работы, услуги)", "Кол-во", "Цена", "Сумма")
+    # totals, words and signatures together on the last page only
+    has(texts[-1], "Позиция номер 200", "Всего к оплате", "Всего наименований 200",
+        "Руководитель", "Бухгалтер")
+    assert all("Всего к оплате" not in t for t in texts[:-1])
+    assert "БИК" in texts[0] and all("БИК" not in t for t in texts[1:])
+    # XLSX: all lines, the header row repeated when printed
+    names = [ws.cell(r, 2).value for r in range(1, ws.max_row + 1)]
+    assert names.count("Позиция номер 200") == 1
+    header = names.index("Товары (работы, услуги)") + 1
+    assert ws.print_title_rows == f"${header}:${header}"
+    assert sum(1 for n in names if n and n.startswith("Позиция номер")) == 200
+    assert total == sum(
+        (Decimal(str(ws.cell(r, 7).value)) for r in range(header + 1, header + 201)), Decimal(0)
+    )
+
+
+def test_discount_adds_a_column(org, buyer):
+    with org("ivanov") as ctx:
+        inv = create_document(ctx, "invoice", buyer, {"lines": [
+            {"description": "Насос", "quantity": 2, "price": 1000, "discount_pct": 10}]})
+        text = pages(invoice_pdf(ctx, inv.id))[0]
+        ws = load_workbook(io.BytesIO(invoice_xlsx(ctx, inv.id))).active
+    has(text, "Скидка, %", "1 Насос 2 шт 10 1 000,00 1 800,00")
+    assert "Скидка, %" in [c.value for row in ws.iter_rows() for c in row]
+
+
+def test_order_print_form(org, invoice):
+    _, _, order_id, order_number = invoice
+    with org("ivanov") as ctx:
+        text = "\n".join(pages(order_pdf(ctx, order_id)))
+        ws = load_workbook(io.BytesIO(order_xlsx(ctx, order_id))).active
+    has(text, f"Заказ клиента № {order_number} от 20 ноября 2026 г.", "Исполнитель:",
+        "Заказчик: Общество с ограниченной ответственностью «Альфа»", "Всего: 4 333,33",
+        "Четыре тысячи триста тридцать три рубля 33 копейки", "Менеджер", "/И.И. Иванов/")
+    assert "БИК" not in text and "М.П." not in text
+    assert ws.print_title_rows is not None
+
+
+def test_rights_and_document_types_are_checked(org, invoice, uow):
+    doc_id, _, order_id, _ = invoice
+    with uow("petrov") as ctx:  # another manager's client
+        with pytest.raises(AccessDenied):
+            invoice_pdf(ctx, doc_id)
+    with org("ivanov") as ctx:
+        with pytest.raises(ValidationError, match="не «Счёт на оплату»"):
+            invoice_pdf(ctx, order_id)
+        with pytest.raises(ValidationError, match="только в PDF"):
+            print_document(ctx, "proposal", doc_id, "xlsx")
+        assert print_document(ctx, "order", order_id, "xlsx").startswith(b"PK")
