@@ -1,0 +1,618 @@
+"""The import run: stream rows, find duplicates in batches, write in bulk, one transaction.
+
+New clients are written with bulk INSERTs (search_name/search_text computed here as the
+flush hooks would; the SQLite FTS triggers follow them) with an audit entry each, like
+the ORM path makes. Rows that merge into a stored client go through the ORM, so field
+changes are audited and versions bumped as in any edit. A failure or a cancel rolls
+everything back; a dry run does the whole work and rolls it back, so its report is exact.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
+
+from crmdesk.models import (
+    AuditEntry,
+    Client,
+    ClientAddress,
+    ClientEmail,
+    ClientGroup,
+    ClientPhone,
+    ContactPerson,
+    Interaction,
+    client_group_links,
+    utcnow,
+)
+from crmdesk.services import rights
+from crmdesk.services.context import Context, unit_of_work
+from crmdesk.services.errors import CrmError
+from crmdesk.services.imports import report as R
+from crmdesk.services.imports.columns import (
+    auto_mapping,
+    describe_mapping,
+    parse_mapping,
+    save_mapping,
+    suggest_mapping,
+)
+from crmdesk.services.imports.matching import Groups, Managers, find_stored
+from crmdesk.services.imports.rows import ClientRow, RowParser, key_reason
+from crmdesk.services.imports.sources import Sheet, Source, open_source
+from crmdesk.services.phones import format_phone
+from crmdesk.services.search import client_search_name, client_search_text, normalize
+from crmdesk.services.settings import phone_region
+
+BATCH = 2000
+IDENTIFYING = {"name", "company", "last_name", "first_name", "phone", "email"}
+
+Progress = Callable[[int, int], None]
+Cancel = Callable[[], bool] | threading.Event
+
+
+class ImportCancelled(CrmError):
+    def __init__(self):
+        super().__init__("Загрузка отменена пользователем; база не изменена.")
+
+
+@dataclass
+class RowOutcome:
+    """What happened to one row (the wizard's preview table)."""
+
+    row: int
+    status: str  # new | merged | rejected
+    name: str
+    phones: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    inn: str | None = None
+    groups: list[str] = field(default_factory=list)
+    manager: str | None = None
+    problems: list[R.ReportRow] = field(default_factory=list)
+
+
+@dataclass
+class _New:
+    row: ClientRow
+    owner_id: int
+    merged_items: list[R.ReportRow] = field(default_factory=list)
+    warned_items: list[R.ReportRow] = field(default_factory=list)
+
+
+def allocate_ids(conn, table, n: int) -> list[int]:
+    """``n`` new primary keys, so children can be written without a round trip per row.
+
+    PostgreSQL: taken from the table's sequence (safe with other writers). SQLite: after
+    the largest, which is safe because the transaction holds the write lock
+    (``BEGIN IMMEDIATE``) from its first statement.
+    """
+    if n <= 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        return list(
+            conn.execute(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"
+                ),
+                {"t": table.name, "n": n},
+            ).scalars()
+        )
+    top = conn.execute(select(func.max(table.c.id))).scalar() or 0
+    return list(range(top + 1, top + n + 1))
+
+
+def _local_midnight(day) -> datetime:
+    return datetime(day.year, day.month, day.day).astimezone().astimezone(UTC)
+
+
+def _add_new(items: list, values: Iterable, same=lambda a, b: a == b) -> None:
+    for v in values:
+        if not any(same(v, x) for x in items):
+            items.append(v)
+
+
+def merge_rows(into: ClientRow, other: ClientRow) -> None:
+    """A later row of the same client, still in memory: fill gaps, add what is new."""
+    for attr in ("full_name", "inn", "kpp", "ogrn", "source", "status", "manager", "created"):
+        if getattr(other, attr) and not getattr(into, attr):
+            setattr(into, attr, getattr(other, attr))
+    _add_new(into.phones, other.phones, lambda a, b: a[:2] == b[:2])
+    _add_new(into.emails, other.emails, lambda a, b: a[0].lower() == b[0].lower())
+    _add_new(into.groups, other.groups, lambda a, b: normalize(a) == normalize(b))
+    _add_new(into.addresses, other.addresses, lambda a, b: normalize(a[1]) == normalize(b[1]))
+    _add_new(
+        into.contacts, other.contacts, lambda a, b: normalize(a["name"]) == normalize(b["name"])
+    )
+    _add_new(into.comment, other.comment, lambda a, b: normalize(a) == normalize(b))
+    _add_new(into.lost, other.lost, lambda a, b: normalize(a) == normalize(b))
+    if other.last_contact and (
+        not into.last_contact or other.last_contact[0] > into.last_contact[0]
+    ):
+        into.last_contact = other.last_contact
+
+
+class Importer:
+    """Writes parsed rows batch by batch inside the caller's unit of work."""
+
+    def __init__(self, ctx: Context, report: R.ImportReport, collect: bool = False):
+        self.ctx, self.session, self.user = ctx, ctx.session, ctx.user
+        self.report = report
+        self.groups = Groups(self.session)
+        self.managers = Managers(self.session)
+        self.known: dict[str, int] = {}  # key → id of a client in the database (old or new)
+        self.missing: set[str] = set()  # keys looked up and not stored
+        self.outcomes: list[RowOutcome] | None = [] if collect else None
+        self.now = utcnow()
+        self.can_assign = ctx.can(rights.ASSIGN)
+
+    # -- one batch -----------------------------------------------------------------------
+    def process(self, batch: list[ClientRow]) -> None:
+        rows = [r for r in batch if not r.rejected]
+        need, typed = set(), set()
+        for r in rows:
+            need.update(k for k in r.keys() if k not in self.known and k not in self.missing)
+            typed.update(e for e, _ in r.emails)
+        if need:
+            found = find_stored(self.session, need, typed)
+            self.known.update(found)
+            self.missing |= need - found.keys()
+        pending: dict[str, _New] = {}
+        new: list[_New] = []
+        merges: list[tuple[int, ClientRow, str]] = []
+        for r in batch:
+            if r.rejected:
+                self.report.rejected += 1
+                for item in r.issues:
+                    self.report.add(item)
+                self._outcome(r, "rejected", r.issues)
+                continue
+            key = next((k for k in r.keys() if k in pending or k in self.known), None)
+            if key is not None and key in pending:
+                target = pending[key]
+                merge_rows(target.row, r)
+                item = self._merged_item(r, key, target.row.name, None)
+                target.merged_items.append(item)
+                target.warned_items += r.issues
+                self.report.merged += 1
+                self._report_row_issues(r, target.row.name, None)
+                self._outcome(r, "merged", [item, *r.issues])
+                for k in r.keys():
+                    pending.setdefault(k, target)
+            elif key is not None:
+                merges.append((self.known[key], r, key))
+                for k in r.keys():
+                    self.known.setdefault(k, self.known[key])
+            else:
+                item = _New(r, self._owner(r))
+                item.warned_items += r.issues
+                new.append(item)
+                self._report_row_issues(r, r.name, None)
+                self._outcome(r, "new", r.issues)
+                for k in r.keys():
+                    pending.setdefault(k, item)
+        ids = self._insert(new)
+        for item, cid in zip(new, ids, strict=True):
+            for k in item.row.keys():
+                self.known[k] = cid
+                self.missing.discard(k)
+            for ri in item.merged_items + item.warned_items:
+                ri.client_id = cid
+        self.report.created += len(new)
+        if merges:
+            self._merge(merges)
+        self.session.flush()
+        self.session.expunge_all()
+
+    def _outcome(self, r: ClientRow, status: str, problems: list[R.ReportRow]) -> None:
+        if self.outcomes is None:
+            return
+        self.outcomes.append(
+            RowOutcome(
+                r.row,
+                status,
+                r.name,
+                [format_phone(e, x) for e, x, _ in r.phones],
+                [e for e, _ in r.emails],
+                r.inn,
+                list(r.groups),
+                r.manager,
+                list(problems),
+            )
+        )
+
+    def _report_row_issues(self, r: ClientRow, client: str, cid: int | None) -> None:
+        for item in r.issues:
+            item.client, item.client_id = client, cid
+            self.report.add(item)
+
+    def _merged_item(self, r: ClientRow, key: str, client: str, cid: int | None) -> R.ReportRow:
+        reason, why = key_reason(key)
+        column, raw = r.key_sources.get(key, ("", ""))
+        item = R.ReportRow(
+            r.row,
+            R.MERGED,
+            column,
+            raw,
+            reason,
+            f"Строка {r.row}: {why} с клиентом «{client}» — данные объединены, "
+            "записанное не изменено",
+            client,
+            cid,
+        )
+        self.report.add(item)
+        return item
+
+    def _note(self, r: ClientRow, column: str, value: str, reason: str, message: str) -> None:
+        item = R.ReportRow(r.row, R.NOTE, column, value, reason, f"Строка {r.row}: {message}")
+        item.client = r.name
+        r.issues.append(item)
+
+    def _owner(self, r: ClientRow) -> int:
+        if not r.manager:
+            return self.user.id
+        uid = self.managers.resolve(r.manager)
+        if uid is None:
+            self._note(
+                r,
+                r.manager_field,
+                r.manager,
+                R.UNKNOWN_MANAGER,
+                f"менеджер «{r.manager}» не найден среди пользователей — клиент закреплён "
+                f"за {self.user.login}",
+            )
+            r.lost.append(f"{r.manager_field}: «{r.manager}» (нет такого пользователя)")
+            return self.user.id
+        if uid != self.user.id and not self.can_assign:
+            self._note(
+                r,
+                r.manager_field,
+                r.manager,
+                R.NO_ASSIGN_RIGHT,
+                f"нет права «Распределение клиентов» — клиент закреплён за {self.user.login}",
+            )
+            return self.user.id
+        return uid
+
+    # -- new clients: bulk -----------------------------------------------------------------
+    def _insert(self, new: list[_New]) -> list[int]:
+        if not new:
+            return []
+        conn = self.session.connection()
+        now, uid = self.now, self.user.id
+        values = []
+        for item in new:
+            r = item.row
+            look = SimpleNamespace(
+                name=r.name,
+                full_name=r.full_name,
+                inn=r.inn,
+                emails=[SimpleNamespace(email=e) for e, _ in r.emails],
+                phones=[SimpleNamespace(e164=e) for e, _, _ in r.phones],
+            )
+            values.append(
+                {
+                    "kind": r.kind,
+                    "name": r.name,
+                    "full_name": r.full_name,
+                    "inn": r.inn,
+                    "kpp": r.kpp,
+                    "ogrn": r.ogrn,
+                    "source": r.source,
+                    "status": r.status,
+                    "owner_id": item.owner_id,
+                    "comment": r.comment_text,
+                    "created_at": _local_midnight(r.created) if r.created else now,
+                    "updated_at": now,
+                    "updated_by_id": uid,
+                    "version": 1,
+                    "deletion_mark": False,
+                    "search_name": client_search_name(look),
+                    "search_text": client_search_text(look),
+                }
+            )
+        ids = allocate_ids(conn, Client.__table__, len(values))
+        for v, cid in zip(values, ids, strict=True):
+            v["id"] = cid
+        conn.execute(insert(Client.__table__), values)
+        phones, emails, addresses, links, calls, audit = [], [], [], [], [], []
+        contact_rows = []
+        for item, cid in zip(new, ids, strict=True):
+            r = item.row
+            phones += [
+                {"client_id": cid, "e164": e, "ext": x, "label": lbl} for e, x, lbl in r.phones
+            ]
+            emails += [{"client_id": cid, "email": e, "label": lbl} for e, lbl in r.emails]
+            addresses += [{"client_id": cid, "kind": k, "text": t[:500]} for k, t in r.addresses]
+            gids = []
+            for g in r.groups:
+                gid = self.groups.resolve(g)
+                if gid not in gids:
+                    gids.append(gid)
+            links += [{"client_id": cid, "group_id": gid} for gid in gids]
+            for c in r.contacts:
+                contact_rows.append(
+                    {
+                        "client_id": cid,
+                        "name": c["name"][:200],
+                        "position": (c.get("position") or None),
+                        "birthday": c.get("birthday"),
+                        "comment": None,
+                        "deletion_mark": False,
+                    }
+                )
+            if r.last_contact:
+                calls.append(self._call(cid, r))
+            audit.append(self._audit("client", cid, r.name))
+        pids = allocate_ids(conn, ContactPerson.__table__, len(contact_rows))
+        for c, pid in zip(contact_rows, pids, strict=True):
+            c["id"] = pid
+            audit.append(self._audit("contact", pid, c["name"]))
+        for model, rows in (
+            (ContactPerson.__table__, contact_rows),
+            (ClientPhone.__table__, phones),
+            (ClientEmail.__table__, emails),
+            (ClientAddress.__table__, addresses),
+            (client_group_links, links),
+            (Interaction.__table__, calls),
+            (AuditEntry.__table__, audit),
+        ):
+            if rows:
+                conn.execute(insert(model), rows)
+        return ids
+
+    def _audit(self, kind: str, oid: int, label: str | None) -> dict:
+        return {
+            "at": self.now,
+            "user_id": self.user.id,
+            "object_type": kind,
+            "object_id": oid,
+            "field": "(создан)",
+            "old_value": None,
+            "new_value": label,
+        }
+
+    def _call(self, cid: int, r: ClientRow) -> dict:
+        day, column = r.last_contact
+        kind = "call_out" if any(w in column.casefold() for w in ("звон", "call")) else "note"
+        return {
+            "client_id": cid,
+            "user_id": self.user.id,
+            "kind": kind,
+            "occurred_at": _local_midnight(day),
+            "gist": f"{column} (из файла {self.report.file})",
+            "deletion_mark": False,
+        }
+
+    # -- rows of stored clients: ORM, audited ----------------------------------------------
+    def _merge(self, merges: list[tuple[int, ClientRow, str]]) -> None:
+        ids = sorted({cid for cid, _, _ in merges})
+        clients = {
+            c.id: c
+            for c in self.session.scalars(
+                select(Client)
+                .where(Client.id.in_(ids))
+                .options(
+                    selectinload(Client.phones),
+                    selectinload(Client.emails),
+                    selectinload(Client.groups),
+                    selectinload(Client.addresses),
+                    selectinload(Client.contacts),
+                )
+            )
+        }
+        calls = {
+            (cid, at)
+            for cid, at in self.session.execute(
+                select(Interaction.client_id, Interaction.occurred_at).where(
+                    Interaction.client_id.in_(ids)
+                )
+            )
+        }
+        for cid, r, key in merges:
+            client = clients[cid]
+            if not rights.can_write_client(self.user, client):
+                self.report.rejected += 1
+                item = R.ReportRow(
+                    r.row,
+                    R.REJECTED,
+                    *r.key_sources.get(key, ("", "")),
+                    R.OTHER_MANAGER,
+                    f"Строка {r.row}: клиент «{client.name}» уже есть и закреплён за другим "
+                    "менеджером — строка не загружена",
+                    client.name,
+                    cid,
+                )
+                self.report.add(item)
+                self._outcome(r, "rejected", [item])
+                continue
+            item = self._merged_item(r, key, client.name, cid)
+            self.report.merged += 1
+            self._fill(client, r)
+            self._report_row_issues(r, client.name, cid)
+            self._outcome(r, "merged", [item, *r.issues])
+            if r.last_contact and (cid, _local_midnight(r.last_contact[0])) not in calls:
+                call = self._call(cid, r)
+                calls.add((cid, call["occurred_at"]))
+                self.session.add(Interaction(**call))
+
+    def _fill(self, client: Client, r: ClientRow) -> None:
+        """Fill what is empty, add what is new; never overwrite a stored value."""
+        extra = []
+        for attr, title in (("inn", "ИНН"), ("kpp", "КПП"), ("ogrn", "ОГРН")):
+            value, stored = getattr(r, attr), getattr(client, attr)
+            if value and not stored:
+                setattr(client, attr, value)
+            elif value and stored != value:
+                extra.append(f"{title} из файла «{value}» не совпадает с записанным «{stored}»")
+        for attr in ("full_name", "source", "status"):
+            if getattr(r, attr) and not getattr(client, attr):
+                setattr(client, attr, getattr(r, attr))
+        if client.owner_id is None:
+            client.owner_id = self._owner(r)
+        have = {(p.e164, p.ext) for p in client.phones}
+        for e, x, lbl in r.phones:
+            if (e, x) not in have:
+                have.add((e, x))
+                client.phones.append(ClientPhone(e164=e, ext=x, label=lbl))
+        mails = {m.email.lower() for m in client.emails}
+        for e, lbl in r.emails:
+            if e.lower() not in mails:
+                mails.add(e.lower())
+                client.emails.append(ClientEmail(email=e, label=lbl))
+        gids = {g.id for g in client.groups}
+        for g in r.groups:
+            gid = self.groups.resolve(g)
+            if gid not in gids:
+                gids.add(gid)
+                client.groups.append(self.session.get(ClientGroup, gid))
+        places = {normalize(a.text) for a in client.addresses}
+        for kind, place in r.addresses:
+            if normalize(place) not in places:
+                places.add(normalize(place))
+                client.addresses.append(ClientAddress(kind=kind, text=place[:500]))
+        people = {normalize(p.name) for p in client.contacts}
+        for c in r.contacts:
+            if normalize(c["name"]) not in people:
+                people.add(normalize(c["name"]))
+                client.contacts.append(
+                    ContactPerson(
+                        name=c["name"][:200], position=c.get("position"), birthday=c.get("birthday")
+                    )
+                )
+        comment = client.comment or ""
+        folded = normalize(comment)
+        for line in r.comment + r.lost + extra:
+            if line and normalize(line) not in folded:
+                comment = f"{comment}\n{line}" if comment else line
+                folded = normalize(comment)
+        if comment != (client.comment or ""):
+            client.comment = comment
+
+    def finish(self) -> None:
+        rep = self.report
+        self.session.execute(
+            insert(AuditEntry.__table__),
+            [
+                {
+                    "at": utcnow(),
+                    "user_id": self.user.id,
+                    "object_type": "import",
+                    "object_id": 0,
+                    "field": "(загрузка клиентов)",
+                    "old_value": None,
+                    "new_value": (
+                        f"{rep.file}: строк {rep.rows}, создано {rep.created}, "
+                        f"объединено {rep.merged}, отклонено {rep.rejected}, "
+                        f"предупреждений {rep.warnings}"
+                    ),
+                }
+            ],
+        )
+
+
+def _is_cancelled(cancelled: Cancel | None) -> bool:
+    if cancelled is None:
+        return False
+    if isinstance(cancelled, threading.Event):
+        return cancelled.is_set()
+    return bool(cancelled())
+
+
+def resolve_mapping(session, sheet: Sheet, mapping) -> tuple[dict[int, str], bool]:
+    """(mapping to use, given by hand?): the wizard's {index: field}, a --mapping spec over
+    the suggested one, or — without any — the saved or guessed mapping."""
+    if mapping is None:
+        return suggest_mapping(session, sheet.headers)[0], False
+    if isinstance(mapping, dict) and all(isinstance(k, int) for k in mapping):
+        return {k: v for k, v in mapping.items() if v}, True
+    base = suggest_mapping(session, sheet.headers)[0]
+    return parse_mapping(mapping, sheet.headers, base), True
+
+
+def check_mapping(sheet: Sheet, mapping: dict[int, str]) -> None:
+    if not IDENTIFYING & set(mapping.values()):
+        shown = ", ".join(f"«{h}»" for h in sheet.headers if h) or "нет"
+        raise CrmError(
+            f"Не найдено ни одной колонки с наименованием, телефоном или e-mail (лист "
+            f"«{sheet.name}», строка заголовка {sheet.header_row}; колонки: {shown}). "
+            "Укажите колонки вручную (--mapping)."
+        )
+
+
+def run_import(
+    engine: Engine,
+    path,
+    *,
+    user: str | None = None,
+    sheet: str | None = None,
+    mapping=None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    cancelled: Cancel | None = None,
+    limit: int | None = None,
+    collect: bool = False,
+) -> tuple[R.ImportReport, list[RowOutcome] | None]:
+    started = time.monotonic()
+    source: Source = open_source(path)
+    try:
+        sh = source.sheet(sheet, sample=0)
+        if not sh.headers:
+            raise CrmError(f"В файле {Path(path).name} нет данных (лист «{sh.name}» пуст).")
+        with unit_of_work(engine, user) as ctx:
+            rights.require(ctx.user, rights.EDIT_OWN)
+            used, by_hand = resolve_mapping(ctx.session, sh, mapping)
+            check_mapping(sh, used)
+            report = R.ImportReport(
+                file=Path(path).name,
+                format=source.describe(),
+                sheet=sh.name,
+                header_row=sh.header_row,
+                mapping=describe_mapping(sh.headers, used),
+                dry_run=dry_run,
+            )
+            importer = Importer(ctx, report, collect=collect)
+            parser = RowParser(sh.headers, used, phone_region(ctx.session))
+            total = min(sh.total, limit) if limit else sh.total
+            if progress:
+                progress(0, total)
+            batch: list[ClientRow] = []
+            try:
+                for n, cells in source.rows(sh):
+                    if limit is not None and report.rows >= limit:
+                        break
+                    report.rows += 1
+                    batch.append(parser.parse(n, cells))
+                    if len(batch) >= BATCH:
+                        if _is_cancelled(cancelled):
+                            raise ImportCancelled()
+                        importer.process(batch)
+                        batch = []
+                        if progress:
+                            progress(report.rows, max(total, report.rows))
+                if _is_cancelled(cancelled):
+                    raise ImportCancelled()
+                if batch:
+                    importer.process(batch)
+                importer.finish()
+                if by_hand and not dry_run and limit is None and used != auto_mapping(sh.headers):
+                    save_mapping(ctx.session, sh.headers, used)
+            except SQLAlchemyError as exc:
+                msg = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+                raise CrmError(f"Загрузка прервана, база не изменена: {msg}") from exc
+            if progress:
+                progress(report.rows, report.rows)
+            if dry_run:
+                ctx.session.rollback()
+        report.seconds = time.monotonic() - started
+        return report, importer.outcomes
+    finally:
+        close = getattr(source, "close", None)
+        if close:
+            close()

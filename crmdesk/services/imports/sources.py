@@ -1,0 +1,257 @@
+"""The files people bring: XLSX (any sheet), CSV (any encoding and separator), vCard.
+
+``open_source(path)`` looks at the file and gives a ``Source``; ``source.sheet()`` finds
+the header row and shows the first rows (what the wizard's first steps display);
+``source.rows(sheet)`` streams the data rows with the row numbers the user sees.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crmdesk.services.errors import CrmError
+from crmdesk.services.imports import vcard
+from crmdesk.services.imports.columns import detect_header, header_score, normalize_header
+
+SCAN_ROWS = 30  # rows looked at to find the header
+SNIFF_BYTES = 256 * 1024
+
+
+@dataclass
+class Sheet:
+    """One table of a file as the wizard shows it."""
+
+    name: str
+    header_row: int  # the header's row number in the file (0: the format has none)
+    headers: list[str]
+    sample: list[tuple[int, list]] = field(default_factory=list)  # (row number, cells)
+    total: int = 0  # data rows, or an estimate (0: unknown)
+
+
+class Source:
+    """A file to import; subclasses read one format."""
+
+    kind = "?"
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def sheet_names(self) -> list[str]:
+        return [self.path.name]
+
+    def raw_rows(self, name: str | None = None) -> Iterator[tuple[int, list]]:
+        raise NotImplementedError
+
+    def estimate(self, name: str | None = None) -> int:
+        return 0
+
+    def default_sheet(self) -> str:
+        return self.sheet_names()[0]
+
+    def sheet(self, name: str | None = None, sample: int = 20) -> Sheet:
+        """The header row found among the first rows, and the first data rows."""
+        name = self._check_name(name)
+        head: list[tuple[int, list]] = []
+        it = self.raw_rows(name)
+        for item in it:
+            head.append(item)
+            if len(head) >= SCAN_ROWS:
+                break
+        if hasattr(it, "close"):
+            it.close()
+        nonempty = [(n, cells) for n, cells in head if _filled(cells)]
+        if not nonempty:
+            return Sheet(name, 0, [], [], 0)
+        idx = detect_header(nonempty)
+        header_row, cells = nonempty[idx]
+        headers = _headers(cells)
+        rows = [(n, c) for n, c in head if n > header_row and _filled(c)][:sample]
+        total = self.estimate(name)
+        return Sheet(name, header_row, headers, rows, max(0, total - header_row) if total else 0)
+
+    def rows(self, sheet: Sheet) -> Iterator[tuple[int, list]]:
+        """Data rows under the header (empty rows skipped), cells padded to the headers."""
+        width = len(sheet.headers)
+        for n, cells in self.raw_rows(sheet.name):
+            if n <= sheet.header_row or not _filled(cells):
+                continue
+            cells = list(cells)
+            if len(cells) < width:
+                cells += [None] * (width - len(cells))
+            yield n, cells
+
+    def _check_name(self, name: str | None) -> str:
+        names = self.sheet_names()
+        if name is None:
+            return self.default_sheet()
+        if name not in names:
+            raise CrmError(
+                f"В файле {self.path.name} нет листа «{name}»; листы: {', '.join(names)}."
+            )
+        return name
+
+    def describe(self) -> str:
+        return self.kind
+
+
+def _filled(cells) -> bool:
+    return any(c is not None and (not isinstance(c, str) or c.strip()) for c in cells)
+
+
+def _headers(cells: list) -> list[str]:
+    out = []
+    for c in cells:
+        text = "" if c is None else " ".join(str(c).split())
+        out.append(text)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+class XlsxSource(Source):
+    kind = "xlsx"
+
+    def __init__(self, path: Path):
+        super().__init__(path)
+        import openpyxl
+
+        try:
+            self._wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException…
+            raise CrmError(f"Файл {Path(path).name} не читается как книга Excel: {exc}") from None
+
+    def sheet_names(self) -> list[str]:
+        return list(self._wb.sheetnames)
+
+    def default_sheet(self) -> str:
+        """The first sheet with a recognizable header, else the first one."""
+        for name in self.sheet_names():
+            if header_score(Source.sheet(self, name, sample=0).headers) >= 2:
+                return name
+        return self.sheet_names()[0]
+
+    def raw_rows(self, name=None) -> Iterator[tuple[int, list]]:
+        ws = self._wb[name or self.sheet_names()[0]]
+        for n, row in enumerate(ws.iter_rows(values_only=True), 1):
+            yield n, list(row)
+
+    def estimate(self, name=None) -> int:
+        ws = self._wb[name or self.sheet_names()[0]]
+        return ws.max_row or 0
+
+    def close(self) -> None:
+        self._wb.close()
+
+
+def detect_encoding(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1251."""
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1251"
+
+
+def detect_delimiter(text: str) -> str:
+    """The separator (',', ';' or tab) that splits the first records most consistently."""
+    best, best_key = ",", (-1, -1)
+    for delim in (",", ";", "\t"):
+        counts: dict[int, int] = {}
+        try:
+            reader = csv.reader(io.StringIO(text), delimiter=delim)
+            for i, rec in enumerate(reader):
+                if i >= 50:
+                    break
+                if rec:
+                    counts[len(rec)] = counts.get(len(rec), 0) + 1
+        except csv.Error:
+            continue
+        if not counts:
+            continue
+        width, times = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        key = (times if width > 1 else 0, width)
+        if key > best_key:
+            best, best_key = delim, key
+    return best
+
+
+class CsvSource(Source):
+    kind = "csv"
+
+    def __init__(self, path: Path):
+        super().__init__(path)
+        with open(path, "rb") as f:
+            head = f.read(SNIFF_BYTES)
+        self.encoding = detect_encoding(head)
+        text = head.decode(self.encoding, errors="ignore")
+        if len(head) == SNIFF_BYTES:  # do not judge on a cut last record
+            text = text[: text.rfind("\n") + 1] or text
+        self.delimiter = detect_delimiter(text)
+        first = next(csv.reader(io.StringIO(text), delimiter=self.delimiter), [])
+        norm = {normalize_header(h) for h in first}
+        if {"first name", "labels"} <= norm or {"given name", "group membership"} <= norm:
+            self.kind = "google"
+        self._total: int | None = None
+
+    def raw_rows(self, name=None) -> Iterator[tuple[int, list]]:
+        with open(self.path, encoding=self.encoding, newline="", errors="replace") as f:
+            for n, rec in enumerate(csv.reader(f, delimiter=self.delimiter), 1):
+                yield n, [c if c.strip() else None for c in rec]
+
+    def estimate(self, name=None) -> int:
+        if self._total is None:
+            self._total = sum(1 for _ in self.raw_rows())
+        return self._total
+
+    def describe(self) -> str:
+        sep = {",": "запятая", ";": "точка с запятой", "\t": "табуляция"}[self.delimiter]
+        return f"{self.kind}, {self.encoding}, разделитель: {sep}"
+
+
+class VcardSource(Source):
+    kind = "vcard"
+
+    def __init__(self, path: Path):
+        super().__init__(path)
+        self._text = vcard.decode_text(Path(path).read_bytes())
+
+    def raw_rows(self, name=None) -> Iterator[tuple[int, list]]:
+        yield 0, list(vcard.HEADERS)
+        yield from enumerate(vcard.read_cards(self._text), 1)
+
+    def sheet(self, name=None, sample: int = 20) -> Sheet:
+        rows = []
+        for n, cells in self.raw_rows():
+            if n and len(rows) < sample:
+                rows.append((n, cells))
+        total = self._text.upper().count("BEGIN:VCARD")
+        return Sheet(self.path.name, 0, list(vcard.HEADERS), rows, total)
+
+
+def open_source(path) -> Source:
+    """The reader for a file, chosen by its content (then its extension)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CrmError(f"Файл {path} не найден.")
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if head.startswith(b"PK\x03\x04"):
+        return XlsxSource(path)
+    if vcard.looks_like_vcard(head):
+        return VcardSource(path)
+    if path.suffix.lower() in (".xls",):
+        raise CrmError(
+            f"Файл {path.name} в старом формате Excel (.xls): сохраните его как .xlsx или .csv."
+        )
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise CrmError(f"Файл {path.name} не похож ни на таблицу, ни на vCard.")
+    return CsvSource(path)
