@@ -19,17 +19,42 @@ def make_qt_app(argv=None):
     return app
 
 
-def _first_start(url: str | None) -> str | None:
-    """No database yet (no --db, no CRMDESK_DB, no default file): run the wizard."""
+def _ui_state():
+    from PySide6.QtCore import QSettings
+
     from crmdesk.config import data_dir
 
-    if url or os.environ.get("CRMDESK_DB") or (data_dir() / "crmdesk.sqlite").exists():
+    return QSettings(str(data_dir() / "ui-state.ini"), QSettings.Format.IniFormat)
+
+
+def remember_database(url: str) -> None:
+    """The database the next start opens when neither --db nor CRMDESK_DB says otherwise."""
+    state = _ui_state()
+    state.setValue("database", url)
+    state.sync()
+
+
+def remembered_database() -> str | None:
+    return _ui_state().value("database") or None
+
+
+def _first_start(url: str | None) -> str | None:
+    """No database chosen (no --db, CRMDESK_DB, remembered one or default file): the wizard."""
+    from crmdesk.config import data_dir
+
+    if url or os.environ.get("CRMDESK_DB"):
         return url
+    remembered = remembered_database()
+    if remembered:
+        return remembered
+    if (data_dir() / "crmdesk.sqlite").exists():
+        return None
     from crmdesk.ui.shell.wizard import FirstStartWizard
 
     wizard = FirstStartWizard()
     if not wizard.exec():
         return None
+    remember_database(wizard.database_url())
     return wizard.database_url()
 
 
@@ -40,15 +65,10 @@ def main(args=None) -> int:
 
     qt = make_qt_app()
     url = getattr(args, "db", None)
-    from PySide6.QtCore import QSettings
-
     from crmdesk.config import data_dir
     from crmdesk.ui.i18n import install_translator
 
-    language = QSettings(str(data_dir() / "ui-state.ini"), QSettings.Format.IniFormat).value(
-        "language"
-    )
-    install_translator(qt, language)
+    install_translator(qt, _ui_state().value("language"))
     url = _first_start(url)
     if url is None and not os.environ.get("CRMDESK_DB") and not getattr(args, "db", None):
         from crmdesk.config import default_db_url

@@ -100,6 +100,7 @@ def render(outdir: str | Path, url: str | None = None, clients: int = 200,
         entities()[name].open(window, None, None)
         shot(name)
     close_all()
+    _transfer_shots(window, shot, qt)
     try:
         from crmdesk.ui.shell.login import LoginDialog
         from crmdesk.ui.shell.wizard import FirstStartWizard
@@ -119,3 +120,40 @@ def render(outdir: str | Path, url: str | None = None, clients: int = 200,
         pass
     window.close()
     return shots
+
+
+def _transfer_shots(window, shot, qt) -> None:
+    """The import wizard page by page on a small messy file, and the backup dialog."""
+    import time
+
+    import openpyxl
+
+    from crmdesk.ui.forms.transfer import ImportWizard, run_backup
+
+    path = Path(tempfile.mkdtemp(prefix="crmdesk-import-")) / "клиенты.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Клиенты отдела продаж на 01.11.2026"])
+    ws.append(["Клиент", "Телефон", "ИНН", "E-mail", "Группа", "Комментарий"])
+    ws.append(["ООО «Северный ветер»", "8 (343) 210-45-67, доб. 12", "6670000000", "",
+               "Опт", "звонить после обеда"])
+    ws.append(["ИП Карпов Олег", "+7 912 605 11 22", "", "karpov@mail.ru", "Розница", ""])
+    ws.append(["", "", "", "", "", "без имени и телефона"])
+    ws.append(["ООО «Альфа»", "89001234567", "7707083893", "alfa@", "Опт", ""])
+    wb.save(path)
+    wizard = ImportWizard(window, str(path))
+    wizard.show()
+    for n in range(6):
+        if wizard.currentPage() is wizard.run_page:
+            deadline = time.monotonic() + 30
+            while wizard.currentPage() is wizard.run_page and time.monotonic() < deadline:
+                qt.processEvents()
+                time.sleep(0.02)
+        shot(f"import-{n + 1}", wizard)
+        if wizard.currentPage() is wizard.report_page:
+            break
+        wizard.next()
+    wizard.close()
+    dialog = run_backup(window)
+    shot("backup", dialog)
+    dialog.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from crmdesk.services import clients, records, rights
 from crmdesk.services.phones import format_phone
 from crmdesk.ui.forms import opener, register
-from crmdesk.ui.generic.base import Entity
+from crmdesk.ui.generic.base import Command, Entity
 from crmdesk.ui.generic.fields import Field
 from crmdesk.ui.generic.objectform import FormCommand, ObjectForm, Tab
 
@@ -204,6 +204,18 @@ def _mark(kind):
     return lambda ctx, obj_id, flag: records.set_deletion_mark(ctx, kind, obj_id, flag)
 
 
+def _import(list_form, _row_id):
+    from crmdesk.ui.forms.transfer import run_import_wizard
+
+    run_import_wizard(list_form.shell)
+
+
+def _export(list_form, _row_id):
+    from crmdesk.ui.forms.transfer import export_clients_dialog
+
+    export_clients_dialog(list_form)
+
+
 def _copy_client(ctx, obj_id):
     c = clients.get_client(ctx, obj_id)
     return {
@@ -226,6 +238,10 @@ register(
         mark=lambda ctx, i, f: clients.set_deletion_mark(ctx, i, f),
         copy=_copy_client,
         create_permission=rights.EDIT_OWN,
+        list_commands=[
+            Command("import", "Загрузить из файла…", _import, needs_row=False),
+            Command("export_xlsx", "Выгрузить клиентов…", _export, needs_row=False),
+        ],
     )
 )
 register(

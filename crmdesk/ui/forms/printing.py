@@ -18,20 +18,28 @@ from crmdesk.ui.icons import icon
 
 
 def _renderers(doc_type: str) -> list[tuple[str, Callable, Callable | None]]:
-    """(title, pdf(ctx, id), xlsx(ctx, id) or None) for each print form of the type."""
-    from crmdesk.reports import invoice, order, proposal
+    """(title, pdf(ctx, id), xlsx(ctx, id) or None) for each print form of the type,
+    as the report layer declares them (crmdesk.reports.PRINT_FORMS)."""
+    from crmdesk.reports import print_document
+    from crmdesk.reports import print_forms as declared
 
-    return {
-        "invoice": [("Счёт на оплату", invoice.invoice_pdf, invoice.invoice_xlsx)],
-        "order": [("Заказ клиента", order.order_pdf, order.order_xlsx)],
-        "proposal": [("Коммерческое предложение", proposal.proposal_pdf, None)],
-    }.get(doc_type, [])
+    def render(form: str, fmt: str) -> Callable:
+        return lambda ctx, doc_id: print_document(ctx, form, doc_id, fmt)
+
+    return [
+        (
+            info.title,
+            render(info.form, "pdf"),
+            render(info.form, "xlsx") if "xlsx" in info.formats else None,
+        )
+        for info in declared(doc_type)
+    ]
 
 
 def print_forms(doc_type: str) -> list[tuple[str, Callable]]:
     return [
         (
-            tr(title, "fields"),
+            tr(title),
             lambda shell, doc_id, p=pdf, x=xlsx, t=title: preview(shell, doc_id, t, p, x),
         )
         for title, pdf, xlsx in _renderers(doc_type)
@@ -55,7 +63,7 @@ class PrintPreview(FormBase):
     def __init__(self, shell, key: str, title: str, pdf: bytes, doc_id: int, xlsx=None):
         super().__init__(shell)
         self.form_key, self.pdf, self.doc_id, self.xlsx = key, pdf, doc_id, xlsx
-        self.setWindowTitle(tr("Печать: {0}").format(tr(title, "fields")))
+        self.setWindowTitle(tr("Печать: {0}").format(tr(title)))
         self.setWindowIcon(icon("print_preview"))
         self._bytes = QByteArray(pdf)
         self._buffer = QBuffer(self._bytes, self)

@@ -3,13 +3,13 @@ saved as XLSX/PDF. One form for every report; each report is a line in REPORTS."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QFileDialog,
@@ -22,38 +22,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from crmdesk.reports import PARAM_TITLES, REPORTS, run_report, save_report
 from crmdesk.services.errors import CrmError
 from crmdesk.ui.generic.base import FormBase, show_error
 from crmdesk.ui.generic.fields import Field, RefEditor
 from crmdesk.ui.i18n import tr
 from crmdesk.ui.icons import icon
 
-
-@dataclass(frozen=True)
-class ReportDecl:
-    title: str
-    period: bool = True  # from/to dates
-    as_of: bool = False
-    group_by: dict | None = None
-    step: dict | None = None  # week / month
-
-
-REPORTS = {
-    "gross-profit": ReportDecl(
-        "Валовая прибыль",
-        group_by={
-            "order": "По заказам",
-            "client": "По клиентам",
-            "manager": "По менеджерам",
-            "product": "По товарам",
-            "month": "По месяцам",
-        },
-    ),
-    "receivables": ReportDecl("Задолженность клиентов", period=False, as_of=True),
-    "forecast": ReportDecl(
-        "Прогноз поступлений", step={"week": "По неделям", "month": "По месяцам"}
-    ),
-}
 PERIODS = {
     "month": "Этот месяц",
     "quarter": "Этот квартал",
@@ -80,24 +55,6 @@ def period_bounds(code: str, today: date | None = None) -> tuple[date, date]:
     return start, end
 
 
-def run_report(ctx, name: str, params: dict):
-    """The report's function from crmdesk.reports with the form's parameters."""
-    from crmdesk.reports.forecast import forecast
-    from crmdesk.reports.gross_profit import gross_profit
-    from crmdesk.reports.receivables import receivables
-
-    manager = params.get("manager")
-    if manager is not None:
-        from crmdesk.models import User
-
-        manager = ctx.session.get(User, manager)
-    if name == "gross-profit":
-        return gross_profit(ctx, params["from"], params["to"], params["group_by"], manager)
-    if name == "receivables":
-        return receivables(ctx, params["as_of"], manager)
-    return forecast(ctx, params["from"], params["to"], params["step"], manager)
-
-
 def _date_edit(value: date) -> QDateEdit:
     edit = QDateEdit(QDate(value.year, value.month, value.day))
     edit.setCalendarPopup(True)
@@ -108,10 +65,11 @@ def _date_edit(value: date) -> QDateEdit:
 class ReportForm(FormBase):
     def __init__(self, shell, name: str):
         super().__init__(shell)
-        self.name, self.decl = name, REPORTS[name]
+        self.name, self.info = name, REPORTS[name]
+        wants = set(self.info.params)
         self.form_key = f"report:{name}"
         self.result = None
-        self.setWindowTitle(tr(self.decl.title, "sections"))
+        self.setWindowTitle(tr(self.info.title))
         self.setWindowIcon(icon("report"))
         top = QHBoxLayout()
         default = "next8w" if name == "forecast" else "year"
@@ -123,15 +81,19 @@ class ReportForm(FormBase):
         self.date_from, self.date_to = _date_edit(start), _date_edit(end)
         self.as_of = _date_edit(date.today())
         self.period.currentIndexChanged.connect(self._period_chosen)
-        if self.decl.period:
+        if "date_from" in wants:
             top.addWidget(QLabel(tr("Период:")))
             for w in (self.period, self.date_from, QLabel("—"), self.date_to):
                 top.addWidget(w)
-        if self.decl.as_of:
+        if "as_of" in wants:
             top.addWidget(QLabel(tr("На дату:")))
             top.addWidget(self.as_of)
-        self.group_by = self._combo(top, tr("Группировка:"), self.decl.group_by)
-        self.step = self._combo(top, tr("Шаг:"), self.decl.step)
+        self.group_by = self._combo(top, tr("Группировка:"), self.info.choices.get("group_by"))
+        self.step = self._combo(top, tr("Шаг:"), self.info.choices.get("period"))
+        self.settled = None
+        if "include_settled" in wants:
+            self.settled = QCheckBox(tr(PARAM_TITLES["include_settled"]))
+            top.addWidget(self.settled)
         top.addWidget(QLabel(tr("Менеджер:")))
         self.manager = RefEditor(Field("manager", "Менеджер", "ref", ref="user"), shell, self)
         self.manager.setMinimumWidth(180)
@@ -182,14 +144,17 @@ class ReportForm(FormBase):
         self.date_to.setDate(QDate(end.year, end.month, end.day))
 
     def params(self) -> dict:
-        return {
-            "from": self.date_from.date().toPython(),
-            "to": self.date_to.date().toPython(),
+        """The values of the parameters this report takes (crmdesk.reports.REPORTS)."""
+        values = {
+            "date_from": self.date_from.date().toPython(),
+            "date_to": self.date_to.date().toPython(),
             "as_of": self.as_of.date().toPython(),
             "group_by": self.group_by.currentData() if self.group_by else None,
-            "step": self.step.currentData() if self.step else None,
+            "period": self.step.currentData() if self.step else None,
             "manager": self.manager.get(),
+            "include_settled": self.settled.isChecked() if self.settled else None,
         }
+        return {k: v for k, v in values.items() if k in self.info.params and v is not None}
 
     def generate(self):
         try:
@@ -207,7 +172,7 @@ class ReportForm(FormBase):
         cols = result.columns
         self.table.clear()
         self.table.setColumnCount(len(cols))
-        self.table.setHeaderLabels([c.title for c in cols])
+        self.table.setHeaderLabels([tr(c.title) for c in cols])
 
         def fill(item: QTreeWidgetItem, row: dict, bold=False) -> None:
             for i, c in enumerate(cols):
@@ -252,10 +217,10 @@ class ReportForm(FormBase):
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
         if result.charts:
             spec = result.charts[0]
-            chart.setTitle(spec.title)
+            chart.setTitle(tr(spec.title))
             series = QBarSeries()
             for s in spec.series:
-                bars = QBarSet(s.name)
+                bars = QBarSet(tr(s.name))
                 bars.append([float(v or 0) for v in s.values])  # drawing only, never money
                 series.append(bars)
             chart.addSeries(series)
@@ -271,18 +236,18 @@ class ReportForm(FormBase):
         self.chart.setChart(chart)
 
     def save(self, ext: str, path: str | None = None) -> str | None:
-        from crmdesk.reports import tabular
-
         if self.result is None and self.generate() is None:
             return None
         if not path:
             path, _ = QFileDialog.getSaveFileName(
-                self, tr("Сохранить отчёт"), f"{self.decl.title}.{ext}", f"*.{ext}"
+                self, tr("Сохранить отчёт"), f"{tr(self.info.title)}.{ext}", f"*.{ext}"
             )
         if not path:
             return None
-        data = (tabular.result_xlsx if ext == "xlsx" else tabular.result_pdf)(self.result)
-        with open(path, "wb") as f:
-            f.write(data)
-        self.shell.message(tr("Отчёт сохранён: {0}").format(path))
-        return path
+        try:
+            saved = save_report(self.result, path)
+        except (CrmError, OSError) as exc:
+            show_error(self, exc)
+            return None
+        self.shell.message(tr("Отчёт сохранён: {0}").format(saved))
+        return str(saved)

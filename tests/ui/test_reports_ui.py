@@ -1,0 +1,66 @@
+"""Report forms and print preview in the desktop, read back from the files they save."""
+
+import openpyxl
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from crmdesk.models import Document
+from crmdesk.ui.forms.printing import print_forms
+
+
+@pytest.mark.parametrize("name", ["gross-profit", "receivables", "forecast"])
+def test_report_form_generates_shows_and_saves(shell, name, tmp_path, warnings):
+    form = shell.open_special("report", name)
+    form.date_from.setDate(form.date_from.date().addYears(-2))
+    result = form.generate()
+    assert warnings == []
+    assert result is not None and result.groups
+    assert form.table.topLevelItemCount() > 0
+    headers = [form.table.headerItem().text(i) for i in range(form.table.columnCount())]
+    assert headers == [c.title for c in result.columns]
+    xlsx = form.save("xlsx", str(tmp_path / f"{name}.xlsx"))
+    ws = openpyxl.load_workbook(xlsx).active
+    cells = [str(c) for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+    assert result.title in " ".join(cells)
+    pdf = form.save("pdf", str(tmp_path / f"{name}.pdf"))
+    text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert result.title in text
+
+
+def test_report_form_manager_filter_narrows_the_figures(shell):
+    form = shell.open_special("report", "receivables")
+    everyone = form.generate().total
+    with shell.app.uow() as ctx:
+        from crmdesk.models import User
+
+        manager = ctx.session.scalar(select(User).where(User.login != "admin").order_by(User.id))
+        manager_id, login = manager.id, manager.login
+    form.manager.set((manager_id, login))
+    assert form.params().get("manager") == manager_id, login
+    mine = form.generate().total
+    key = next(k for k in everyone if k in ("owed", "debt", "total_owed") or "owed" in k)
+    assert mine[key] < everyone[key]
+
+
+def test_print_preview_renders_saves_and_prints(shell, tmp_path):
+    from PySide6.QtPrintSupport import QPrinter
+
+    with shell.app.uow() as ctx:
+        doc = ctx.session.scalar(
+            select(Document).where(Document.doc_type == "invoice", Document.posted)
+        )
+        doc_id, number = doc.id, doc.number
+    (title, open_preview), = print_forms("invoice")
+    preview = open_preview(shell, doc_id)
+    assert preview.page_count() >= 1
+    pdf = preview.save("pdf", str(tmp_path / "invoice.pdf"))
+    assert number in PdfReader(pdf).pages[0].extract_text()
+    xlsx = preview.save("xlsx", str(tmp_path / "invoice.xlsx"))
+    ws = openpyxl.load_workbook(xlsx).active
+    assert ws.page_setup.paperSize in (9, "9")
+    printer = QPrinter(QPrinter.PrinterMode.ScreenResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    assert preview.print_(printer) == preview.page_count()
+    assert (tmp_path / "printed.pdf").stat().st_size > 1000
