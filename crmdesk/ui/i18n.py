@@ -15,14 +15,29 @@ def tr(text: str, context: str = "crmdesk") -> str:
     return QCoreApplication.translate(context, text)
 
 
-def install_translator(app, language: str | None = None) -> str:
-    """Load the language chosen in the settings, else the system's; Russian needs nothing."""
-    language = language or QLocale.system().name().split("_")[0]
-    if language == "ru" or language not in LANGUAGES:
-        return "ru"
+def _qt_own(app, language: str) -> None:
+    """Qt's own texts (wizard and dialog buttons, context menus) in the same language."""
+    from PySide6.QtCore import QLibraryInfo
+
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     translator = QTranslator(app)
-    if translator.load(str(TRANSLATIONS / f"crmdesk_{language}.qm")):
+    if translator.load(f"qtbase_{language}", folder):
         app.installTranslator(translator)
-        app._crmdesk_translator = translator  # keep it alive
-        return language
-    return "ru"
+        app._crmdesk_qt_translator = translator  # keep it alive
+
+
+def install_translator(app, language: str | None = None) -> str:
+    """Load the language chosen in the settings, else the system's (Russian by default:
+    crmdesk's texts are Russian in the source; Qt's own buttons get qtbase_ru)."""
+    language = language or QLocale.system().name().split("_")[0]
+    if language not in LANGUAGES:
+        language = "ru"
+    if language != "ru":
+        translator = QTranslator(app)
+        if not translator.load(str(TRANSLATIONS / f"crmdesk_{language}.qm")):
+            language = "ru"
+        else:
+            app.installTranslator(translator)
+            app._crmdesk_translator = translator  # keep it alive
+    _qt_own(app, language)
+    return language

@@ -32,8 +32,7 @@ def render(outdir: str | Path, url: str | None = None, clients: int = 200,
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     qt = make_qt_app()
-    if language:
-        install_translator(qt, language)
+    install_translator(qt, language or "ru")
     if url is None:
         url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='crmdesk-demo-')) / 'demo.sqlite'}"
     engine = open_database(url)
@@ -51,8 +50,14 @@ def render(outdir: str | Path, url: str | None = None, clients: int = 200,
     window.show()
     shots: list[Path] = []
 
-    def shot(name: str, widget=None) -> None:
+    def shot(name: str, widget=None, settle: float = 0.0) -> None:
+        import time
+
+        deadline = time.monotonic() + settle  # QPdfView renders pages in the background
         qt.processEvents()
+        while time.monotonic() < deadline:
+            qt.processEvents()
+            time.sleep(0.02)
         path = out / f"{len(shots) + 1:02d}-{name}.png"
         (widget or window).grab().save(str(path))
         shots.append(path)
@@ -72,9 +77,9 @@ def render(outdir: str | Path, url: str | None = None, clients: int = 200,
         for item in items:
             if item.kind in ("import", "backup", "purge", "new", "start"):
                 continue
-            if item.kind == "list" and item.target in seen_lists:
+            if (item.kind, item.target) in seen_lists:
                 continue
-            seen_lists.add(item.target)
+            seen_lists.add((item.kind, item.target))
             close_all()
             form = window.run_item(item)
             if item.kind == "report" and form is not None:
@@ -94,7 +99,7 @@ def render(outdir: str | Path, url: str | None = None, clients: int = 200,
 
                     for _title, handler in print_forms(active.doc_type):
                         handler(window, active.obj_id)
-                        shot(f"print-{_slug(active.doc_type)}")
+                        shot(f"print-{_slug(active.doc_type)}", settle=1.5)
     close_all()
     for name in ("organization", "settings"):
         entities()[name].open(window, None, None)

@@ -286,7 +286,7 @@ class PreviewPage(QWizardPage):
             _fill(self.table, [])
             return
         self.summary.setText(
-            tr("Первые {0} строк: новых {1}, объединится {2}, отклонится {3}, "
+            tr("Проверено строк: {0} — новых {1}, объединится {2}, отклонится {3}, "
                "предупреждений {4}. Ничего ещё не записано.").format(
                 report.rows, report.created, report.merged, report.rejected, report.warnings
             )
