@@ -140,3 +140,21 @@ def test_backup_now_and_restore_into_a_new_file(shell, tmp_path, qtbot, monkeypa
     from crmdesk.app import remembered_database
 
     assert "restored.sqlite" in remembered_database()
+
+
+def test_settings_form_keeps_the_backup_rotation(shell, demo_engine, warnings):
+    from crmdesk.services import backup as backups
+    from crmdesk.ui.forms import entities
+
+    entities()["settings"].open(shell, None, None)
+    form = shell.mdi.activeSubWindow().widget()
+    form.editors["backup_keep_daily"].set(0)
+    assert not form.write()  # refused, named, nothing stored
+    assert backups.backup_status(demo_engine)["keep_daily"] == 7
+    form.editors["backup_keep_daily"].set(10)
+    form.editors["backup_keep_weekly"].set(8)
+    form.editors["backup_auto"].set(False)
+    assert form.write()
+    status = backups.backup_status(demo_engine)
+    assert (status["keep_daily"], status["keep_weekly"]) == (10, 8)
+    assert backups.auto_backup_if_due(demo_engine) is None  # switched off

@@ -166,8 +166,28 @@ SETTINGS = {
     "phone_region": ("Регион телефонов по умолчанию", "RU"),
     "invoice_due_days": ("Срок оплаты счёта, дней", 5),
     "backup_dir": ("Папка резервных копий", ""),
+    "backup_auto": ("Копировать автоматически раз в день", True),
+    "backup_keep_daily": ("Хранить ежедневных копий", 7),
+    "backup_keep_weekly": ("Хранить еженедельных копий", 4),
     "language": ("Язык интерфейса", "ru"),
 }
+
+
+def _language_setting():
+    """The language is per computer: the top of ui-state.ini, where crmdesk.app reads it."""
+    from PySide6.QtCore import QSettings
+
+    from crmdesk.config import data_dir
+
+    return QSettings(str(data_dir() / "ui-state.ini"), QSettings.Format.IniFormat)
+
+
+def system_language() -> str:
+    """What crmdesk shows when no language was chosen: the system's, if translated."""
+    from PySide6.QtCore import QLocale
+
+    language = QLocale.system().name().split("_")[0]
+    return language if language in LANGUAGES else "ru"
 
 
 class SettingsForm(ObjectForm):
@@ -178,18 +198,31 @@ class SettingsForm(ObjectForm):
     fields = [
         Field("phone_region", "Регион телефонов по умолчанию", hint="RU, KZ, BY…"),
         Field("invoice_due_days", "Срок оплаты счёта, дней", "int"),
-        Field("backup_dir", "Папка резервных копий"),
-        Field("language", "Язык интерфейса", "choice", choices=LANGUAGES),
+        Field("backup_dir", "Папка резервных копий", hint="пусто: рядом с файлом базы"),
+        Field("backup_auto", "Копировать автоматически раз в день", "bool"),
+        Field("backup_keep_daily", "Хранить ежедневных копий", "int"),
+        Field("backup_keep_weekly", "Хранить еженедельных копий", "int"),
+        Field("language", "Язык интерфейса (со следующего запуска)", "choice", choices=LANGUAGES),
     ]
-    rows = [["phone_region"], ["invoice_due_days"], ["backup_dir"], ["language"]]
+    rows = [
+        ["phone_region"],
+        ["invoice_due_days"],
+        ["backup_dir"],
+        ["backup_auto"],
+        ["backup_keep_daily", "backup_keep_weekly"],
+        ["language"],
+    ]
 
     def __init__(self, shell, obj_id=None, initial=None, parent=None):
         super().__init__(shell, 1, initial, parent)
         self.form_key = "settings:1"
 
     def load(self, ctx, obj_id):
-        values = {k: get_setting(ctx.session, k) or d for k, (_t, d) in SETTINGS.items()}
-        values["language"] = self.app.settings().value("language", "ru")
+        values = {}
+        for key, (_title, default) in SETTINGS.items():
+            stored = get_setting(ctx.session, key)
+            values[key] = default if stored is None or stored == "" else stored
+        values["language"] = _language_setting().value("language") or system_language()
         return values, None, tr("Настройки")
 
     def store(self, ctx, obj_id, v, version):
@@ -204,7 +237,14 @@ class SettingsForm(ObjectForm):
         set_setting(ctx.session, "phone_region", region)
         set_setting(ctx.session, "invoice_due_days", int(v["invoice_due_days"] or 5))
         set_setting(ctx.session, "backup_dir", v["backup_dir"] or "")
-        self.app.settings().setValue("language", v["language"])
+        set_setting(ctx.session, "backup_auto", bool(v["backup_auto"]))
+        for key in ("backup_keep_daily", "backup_keep_weekly"):
+            keep = v[key]
+            if keep is None or int(keep) < 1:
+                raise ValidationError(SETTINGS[key][0], "должно быть не меньше 1")
+            set_setting(ctx.session, key, int(keep))
+        # per computer, at the top of ui-state.ini: what crmdesk.app reads before the login
+        _language_setting().setValue("language", v["language"])
         return 1
 
 
