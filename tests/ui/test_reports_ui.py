@@ -64,3 +64,38 @@ def test_print_preview_renders_saves_and_prints(shell, tmp_path):
     printer.setOutputFileName(str(tmp_path / "printed.pdf"))
     assert preview.print_(printer) == preview.page_count()
     assert (tmp_path / "printed.pdf").stat().st_size > 1000
+
+
+def test_proposal_design_form_saves_for_everybody_and_previews(shell, demo_engine, tmp_path):
+    from crmdesk.db import session_factory
+    from crmdesk.reports.design import get_design
+    from crmdesk.ui.forms import entities
+
+    entities()["proposal_design"].open(shell, None, None)
+    form = shell.mdi.activeSubWindow().widget()
+    form.editors["design"].set("modern")
+    form._layout_chosen()
+    assert form.editors["accent"].get() == "#2E7D32"  # the layout's own colour
+    form.editors["accent"].set("зелёный")
+    assert not form.write()  # a broken colour is refused and named
+    assert "Цвет акцента" in form.messages.text() or any(
+        not e.isHidden() for e in form.errors.values()
+    )
+    form.editors["accent"].set("#C00000")
+    form.editors["intro"].set("Предлагаем лучшие котлы Урала.")
+    logo = tmp_path / "logo.png"
+    from PySide6.QtGui import QColor, QImage
+
+    image = QImage(40, 20, QImage.Format.Format_RGB32)
+    image.fill(QColor("#C00000"))
+    image.save(str(logo))
+    form.choose_logo(str(logo))
+    assert form.write()
+    with session_factory(demo_engine)() as s:  # stored in the database, not on this computer
+        stored = get_design(s)
+    assert (stored.design, stored.accent) == ("modern", "#C00000")
+    assert stored.logo == logo.read_bytes()
+    preview = form.preview()
+    assert preview.page_count() >= 1
+    text = PdfReader(preview.save("pdf", str(tmp_path / "sample.pdf"))).pages[0].extract_text()
+    assert "Предлагаем лучшие котлы Урала." in text

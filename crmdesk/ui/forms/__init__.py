@@ -29,6 +29,7 @@ def _load() -> None:
         admin,
         catalog,
         clients,
+        design,
         documents,
         planning,
     )

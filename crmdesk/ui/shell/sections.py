@@ -96,6 +96,8 @@ SECTIONS: list[tuple[str, str, str, list[Item]]] = [
         [
             Item("form", "organization", "Организация", "organization", rights.ADMIN),
             Item("form", "settings", "Настройки", "settings", rights.ADMIN),
+            Item("form", "proposal_design", "Оформление коммерческих предложений", "proposal",
+                 rights.ADMIN),
             Item("list", "users", "Пользователи", "users", rights.ADMIN),
             Item("list", "roles", "Роли и права", "role", rights.ADMIN),
             Item("backup", "backup", "Резервное копирование", "backup", rights.ADMIN),
