@@ -90,29 +90,31 @@ class ReportForm(FormBase):
             top.addWidget(self.as_of)
         self.group_by = self._combo(top, tr("Группировка:"), self.info.choices.get("group_by"))
         self.step = self._combo(top, tr("Шаг:"), self.info.choices.get("period"))
+        commands = QHBoxLayout()  # filters and commands: a row of their own
+        commands.addWidget(QLabel(tr("Менеджер:")))
+        self.manager = RefEditor(Field("manager", "Менеджер", "ref", ref="user"), shell, self)
+        self.manager.setMinimumWidth(220)
+        commands.addWidget(self.manager)
         self.settled = None
         if "include_settled" in wants:
             self.settled = QCheckBox(tr(PARAM_TITLES["include_settled"]))
             top.addWidget(self.settled)
-        top.addWidget(QLabel(tr("Менеджер:")))
-        self.manager = RefEditor(Field("manager", "Менеджер", "ref", ref="user"), shell, self)
-        self.manager.setMinimumWidth(180)
-        top.addWidget(self.manager)
+        commands.addStretch(1)
         run = QPushButton(icon("refresh"), tr("Сформировать"))
         run.setShortcut("Ctrl+Return")
         run.clicked.connect(self.generate)
-        top.addWidget(run)
+        commands.addWidget(run)
         for name_, text, ext in (("export_xlsx", "XLSX", "xlsx"), ("export_pdf", "PDF", "pdf")):
             b = QPushButton(icon(name_), tr("Сохранить {0}").format(text))
             b.clicked.connect(lambda _=False, e=ext: self.save(e))
-            top.addWidget(b)
+            commands.addWidget(b)
         top.addStretch(1)
         self.table = QTreeWidget()
         self.table.setRootIsDecorated(True)
         self.table.setAlternatingRowColors(True)
         self.chart = QChartView()
         self.chart.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.chart.setMinimumHeight(220)
+        self.chart.setMinimumHeight(260)
         self.notes = QLabel()
         self.notes.setWordWrap(True)
         split = QSplitter(Qt.Orientation.Vertical)
@@ -122,6 +124,7 @@ class ReportForm(FormBase):
         split.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addLayout(commands)
         layout.addWidget(split, 1)
         layout.addWidget(self.notes)
 
@@ -206,15 +209,15 @@ class ReportForm(FormBase):
         if result.total:
             total = QTreeWidgetItem(self.table)
             fill(total, result.total, bold=True)
-            total.setText(0, total.text(0) or tr("Итого"))
+            total.setText(0, tr(total.text(0)) or tr("Итого"))
         for i in range(len(cols)):
             self.table.resizeColumnToContents(i)
-        self.notes.setText("\n".join(result.notes))
+        self.notes.setText("\n".join(tr(note) for note in result.notes))
         self._chart(result)
 
     def _chart(self, result) -> None:
         chart = QChart()
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        chart.legend().setAlignment(Qt.AlignmentFlag.AlignRight)
         if result.charts:
             spec = result.charts[0]
             chart.setTitle(tr(spec.title))
@@ -225,8 +228,13 @@ class ReportForm(FormBase):
                 series.append(bars)
             chart.addSeries(series)
             axis_x = QBarCategoryAxis()
-            axis_x.append(spec.categories)
+            # bucket names translated; «23.11.2026 – 29.11.2026» would be cut to «23.…»
+            # under a bar, so a period shows its start
+            axis_x.append(
+                [c.split(" – ")[0][:5] if " – " in c else tr(c) for c in spec.categories]
+            )
             axis_x.setLabelsAngle(-45 if len(spec.categories) > 6 else 0)
+            axis_x.setTruncateLabels(False)
             chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
             series.attachAxis(axis_x)
             axis_y = QValueAxis()
