@@ -158,3 +158,27 @@ def test_settings_form_keeps_the_backup_rotation(shell, demo_engine, warnings):
     status = backups.backup_status(demo_engine)
     assert (status["keep_daily"], status["keep_weekly"]) == (10, 8)
     assert backups.auto_backup_if_due(demo_engine) is None  # switched off
+
+
+def test_a_corrected_mapping_is_remembered_for_the_next_file(shell, tmp_path, qtbot):
+    path = _sample(tmp_path)
+    wizard = ImportWizard(shell, str(path))
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.next()
+    wizard.next()
+    page = wizard.mapping_page
+    assert "по названиям" in page.origin.text()
+    email_col = next(i for i, code in page.mapping().items() if code == "email")
+    page.set_field(email_col, None)  # the user decides not to load e-mails
+    for _ in range(2):
+        wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.report_page, timeout=30_000)
+    wizard.close()
+    again = ImportWizard(shell, str(path))
+    qtbot.addWidget(again)
+    again.show()
+    again.next()
+    again.next()
+    assert "в прошлый раз" in again.mapping_page.origin.text()
+    assert email_col not in again.mapping_page.mapping()
