@@ -18,9 +18,10 @@ from crmdesk.db import make_engine, session_factory  # noqa: E402
 from crmdesk.models import Client, Organization, User  # noqa: E402
 from crmdesk.services.context import unit_of_work  # noqa: E402
 from crmdesk.services.errors import AccessDenied  # noqa: E402
+from crmdesk.services.setup import SetupRequest, create_database  # noqa: E402
 from crmdesk.services.users import authenticate, create_user  # noqa: E402
 from crmdesk.ui.shell.login import LoginDialog, needs_login  # noqa: E402
-from crmdesk.ui.shell.wizard import FirstStartWizard, _create_database, _Setup  # noqa: E402
+from crmdesk.ui.shell.wizard import FirstStartWizard  # noqa: E402
 
 PG = os.environ.get("CRMDESK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 NEXT, FINISH = QWizard.WizardButton.NextButton, QWizard.WizardButton.FinishButton
@@ -236,7 +237,7 @@ def test_the_wizard_makes_a_postgresql_database(qtbot, wizard, empty_pg_database
 
 def test_without_a_password_nobody_needs_to_sign_in(tmp_path):
     url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
-    _create_database(_Setup(url, {"name": "ООО «Юг»"}, "admin", "Администратор", ""))
+    create_database(SetupRequest(url, {"name": "ООО «Юг»"}, "admin", "Администратор", ""))
     engine = make_engine(url)
     try:
         assert not needs_login(engine)

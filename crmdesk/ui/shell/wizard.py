@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from PySide6.QtCore import QCoreApplication, Qt, QThread, QTimer
 from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import (
@@ -30,170 +28,26 @@ from PySide6.QtWidgets import (
     QWizard,
     QWizardPage,
 )
-from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from crmdesk.config import default_db_url, normalize_url
-from crmdesk.db import alembic_config, make_engine, schema_state, upgrade
-from crmdesk.models import Organization, Role, User
-from crmdesk.services import demo, setup
-from crmdesk.services.context import unit_of_work
-from crmdesk.services.errors import Collector, ValidationError
+from crmdesk.services.errors import ValidationError
 from crmdesk.services.money import VAT_MODE_NAMES, VAT_RATES
-from crmdesk.services.phones import normalize_phone
-from crmdesk.services.users import create_user, hash_password
-from crmdesk.services.validation import (
-    validate_account,
-    validate_bik,
-    validate_corr_account,
-    validate_email,
-    validate_inn,
-    validate_kpp,
-    validate_ogrn,
+from crmdesk.services.setup import (
+    CONNECT_TIMEOUT,
+    ORG_LABELS,
+    SetupRequest,
+    check_organization,
+    create_database,
+    describe_url,
+    probe_database,
 )
 from crmdesk.ui.icons import icon
 
 log = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT = 5  # seconds a server may take to answer «Проверить подключение»
 DEMO_MAX_CLIENTS = 10_000  # more is for the command line: «crmdesk demo --clients N»
-
-# ---------------------------------------------------------------------------------------
-# The work, without Qt (candidates for services/setup.py)
-# ---------------------------------------------------------------------------------------
-
-# the field names the checks put into their messages, as the form labels them
-ORG_LABELS = {
-    "name": "Наименование",
-    "full_name": "Полное наименование",
-    "inn": "ИНН",
-    "kpp": "КПП",
-    "ogrn": "ОГРН",
-    "address": "Адрес",
-    "phone": "Телефон",
-    "email": "E-mail",
-    "bank_name": "Банк",
-    "bank_city": "Город банка",
-    "bik": "БИК",
-    "corr_account": "Корр. счёт",
-    "account": "Расчётный счёт",
-    "director": "Руководитель",
-    "chief_accountant": "Главный бухгалтер",
-    "vat_mode": "НДС",
-    "vat_rate": "Ставка НДС",
-}
-
-
-def _check_organization(values: dict) -> tuple[dict, list[ValidationError]]:
-    """The requisites normalized for storing, and one error per wrong field."""
-    data = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in values.items()}
-    col, lab = Collector(), ORG_LABELS
-    if not data.get("name"):
-        col.add(lab["name"], "не заполнено")
-    for key, check in (
-        ("inn", validate_inn),
-        ("kpp", validate_kpp),
-        ("ogrn", validate_ogrn),
-        ("bik", validate_bik),
-    ):
-        data[key] = col.check(check, data.get(key), lab[key])
-    bik = data["bik"]  # None when empty or wrong: the accounts' keys are then not checked
-    data["account"] = col.check(validate_account, data.get("account"), bik, lab["account"])
-    data["corr_account"] = col.check(
-        validate_corr_account, data.get("corr_account"), bik, lab["corr_account"]
-    )
-    data["email"] = col.check(validate_email, data.get("email"), lab["email"])
-    phone = col.check(normalize_phone, data.get("phone"), "RU", lab["phone"])
-    data["phone"] = phone and phone.e164 + (f" доб. {phone.ext}" if phone.ext else "")
-    if data.get("vat_mode", "included") not in VAT_MODE_NAMES:
-        col.add(lab["vat_mode"], f"неизвестный режим «{data['vat_mode']}»")
-    return data, col.errors
-
-
-@dataclass
-class _Setup:
-    """What the wizard was told."""
-
-    url: str
-    organization: dict
-    admin_login: str
-    admin_name: str
-    admin_password: str
-    demo_clients: int = 0
-
-
-@dataclass
-class _Probe:
-    """What a connection test found on the server."""
-
-    version: tuple | None
-    schema: str | None  # the database's schema revision, None for an empty database
-    head: str  # the revision this program has
-    known: bool  # False: a newer crmdesk made this database
-
-
-def _probe_database(url: str) -> _Probe:
-    """Connect to a server and read its schema revision; raises what the driver raises."""
-    engine = make_engine(url, connect_args={"connect_timeout": CONNECT_TIMEOUT})
-    try:
-        current, head = schema_state(engine)
-        script = ScriptDirectory.from_config(alembic_config(engine))
-        known = current is None or current in {r.revision for r in script.walk_revisions()}
-        return _Probe(engine.dialect.server_version_info, current, head, known)
-    finally:
-        engine.dispose()
-
-
-def _where(url: str) -> str:
-    """The database as a person names it: the file, or the server and database."""
-    u = make_url(url)
-    if u.get_backend_name() == "sqlite":
-        return u.database or url
-    return f"PostgreSQL {u.host or 'localhost'}:{u.port or 5432}/{u.database}"
-
-
-def _set_admin(session, login: str, full_name: str, password: str) -> User:
-    """Make ``login`` an active administrator with this password (empty: none).
-
-    On a new database the default «admin» without a password is renamed, so the first
-    administrator keeps id 1; an existing user of that login is made administrator.
-    """
-    login = login.strip()
-    user = session.scalar(select(User).where(User.login == login))
-    if user is None:
-        default = session.scalar(select(User).where(User.login == "admin"))
-        alone = session.scalar(select(func.count(User.id))) == 1
-        if default is not None and default.password_hash is None and alone:
-            user = default
-            user.login = login
-    if user is None:
-        return create_user(session, login, full_name or login, "admin", password or None)
-    user.full_name = full_name or user.full_name
-    user.password_hash = hash_password(password) if password else None
-    user.active = True
-    user.role = session.scalar(select(Role).where(Role.code == "admin"))
-    session.flush()
-    return user
-
-
-def _create_database(s: _Setup, progress=None) -> str:
-    """Create or upgrade the database and fill in what the wizard was told; returns its URL."""
-    engine = make_engine(s.url)
-    try:
-        upgrade(engine)
-        setup.initialize(engine)
-        with unit_of_work(engine) as ctx:
-            _set_admin(ctx.session, s.admin_login, s.admin_name, s.admin_password)
-            org = ctx.session.scalar(select(Organization).order_by(Organization.id).limit(1))
-            for key, value in s.organization.items():
-                setattr(org, key, value)
-        if s.demo_clients:
-            demo.generate(engine, clients=s.demo_clients, progress=progress)
-    finally:
-        engine.dispose()
-    return s.url
-
 
 # ---------------------------------------------------------------------------------------
 # The pages
@@ -378,7 +232,7 @@ class DatabasePage(QWizardPage):
         url = normalize_url(text)
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            probe = _probe_database(url)
+            probe = probe_database(url)
         except Exception as exc:  # noqa: BLE001 - every failure is reported, none is fatal
             log.info("connection test failed: %s", exc)
             _show(self.result_label, _connection_error(url, exc))
@@ -516,7 +370,7 @@ class OrganizationPage(QWizardPage):
 
     def check(self) -> tuple[dict, list[ValidationError]]:
         """Check every field, show each message beside its field; (requisites, errors)."""
-        data, errors = _check_organization(self.values())
+        data, errors = check_organization(self.values())
         by_label = {label: key for key, label in ORG_LABELS.items()}
         messages: dict[str, str] = {}
         for err in errors:
@@ -595,13 +449,13 @@ class AdminPage(QWizardPage):
 
 
 class _SetupThread(QThread):
-    """Runs _create_database off the UI thread; the wizard reads ``progress`` and ``error``.
+    """Runs create_database off the UI thread; the wizard reads ``progress`` and ``error``.
 
     No signals of its own: PySide6 6.12 on Python 3.11 loses a reference to True on every
     ``emit()`` made from Python, so the UI polls instead (``finished`` comes from Qt).
     """
 
-    def __init__(self, work: _Setup, parent=None):
+    def __init__(self, work: SetupRequest, parent=None):
         super().__init__(parent)
         self.work = work
         self.ok = False
@@ -613,7 +467,7 @@ class _SetupThread(QThread):
 
     def run(self) -> None:
         try:
-            _create_database(self.work, self._progress)
+            create_database(self.work, self._progress)
             self.ok = True
         except Exception as exc:  # noqa: BLE001 - shown to the user, the wizard stays open
             log.exception("first start setup failed")
@@ -669,7 +523,7 @@ class DemoPage(QWizardPage):
                 "Нажмите «Готово», чтобы создать базу данных.\n\n"
                 "База данных: {0}\nОрганизация: {1}\nАдминистратор: {2}"
             ).format(
-                _where(wizard.database_url()),
+                describe_url(wizard.database_url()),
                 wizard.organization_page.edits["name"].text().strip(),
                 wizard.admin_login(),
             )
@@ -719,12 +573,12 @@ class FirstStartWizard(QWizard):
     def admin_login(self) -> str:
         return self.admin_page.login_edit.text().strip()
 
-    def setup_request(self) -> _Setup:
+    def setup_request(self) -> SetupRequest:
         requisites, _errors = self.organization_page.check()
         clients = (
             self.demo_page.clients_spin.value() if self.demo_page.demo_check.isChecked() else 0
         )
-        return _Setup(
+        return SetupRequest(
             url=self.database_page.database_url(),
             organization={k: v for k, v in requisites.items() if k in ORG_LABELS},
             admin_login=self.admin_login(),
