@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from crmdesk.models.documents import DOC_TYPES
 from crmdesk.services import documents, rights
 from crmdesk.services.errors import ValidationError
 from crmdesk.ui.forms import opener, register
 from crmdesk.ui.generic.base import Command, Entity
 from crmdesk.ui.generic.documentform import DocumentForm
 from crmdesk.ui.generic.fields import Field
+from crmdesk.ui.i18n import tr
 
 VAT_MODES = {"included": "НДС в сумме", "on_top": "НДС сверху", "none": "Без НДС"}
 METHODS = {"bank": "Безналичные", "cash": "Наличные"}
@@ -70,9 +72,11 @@ class SalesDocumentForm(DocumentForm):
             ],
         }
         self.posted = d.posted
-        title = d.title + (" (проведён)" if d.posted else "")
+        title = tr("{0} {1} от {2}").format(  # d.title, with the type's name translated
+            tr(DOC_TYPES[d.doc_type][1]), d.number, f"{d.date:%d.%m.%Y}"
+        ) + (tr(" (проведён)") if d.posted else "")
         if d.deletion_mark:
-            title += " (помечен на удаление)"
+            title += tr(" (помечен на удаление)")
         return values, d.version, title
 
     def store(self, ctx, obj_id, v, version):

@@ -54,7 +54,7 @@ class TaskForm(ObjectForm):
         )
         values["executor"] = _ref(t.executor, "full_name")
         values["client"] = _ref(t.client)
-        title = t.title + (" (просрочена)" if t.is_overdue() else "")
+        title = t.title + (tr(" (просрочена)") if t.is_overdue() else "")
         return values, t.version, title
 
     def store(self, ctx, obj_id, v, version):
@@ -94,7 +94,7 @@ class InteractionForm(ObjectForm):
         i = records.get(ctx, "interaction", obj_id)
         values = records.values(i, ("kind", "occurred_at", "duration_min", "gist", "next_step"))
         values["client"] = _ref(i.client)
-        return values, None, f"{INTERACTION_KINDS[i.kind]}: {i.client.name}"
+        return values, None, f"{tr(INTERACTION_KINDS[i.kind])}: {i.client.name}"
 
     def store(self, ctx, obj_id, v, version):
         data = {k: v[k] for k in ("kind", "occurred_at", "duration_min", "gist", "next_step")}
@@ -126,12 +126,12 @@ class DealForm(ObjectForm):
         values = {
             "title": d.title,
             "client": _ref(d.client),
-            "stage": d.stage.name,
+            "stage": tr(d.stage.name),
             "amount": d.amount,
             "manager": d.manager.full_name if d.manager else "",
             "refusal_reason": d.refusal_reason or "",
         }
-        return values, d.version, f"{d.title} ({d.stage.name})"
+        return values, d.version, f"{d.title} ({tr(d.stage.name)})"
 
     def store(self, ctx, obj_id, v, version):
         if obj_id is None:
@@ -160,7 +160,7 @@ def choose_stage(parent, deal_id: int) -> bool:
     if not stages:
         parent.shell.message(tr("С этого этапа переходов нет"))
         return False
-    names = [name for _, name, _ in stages]
+    names = [tr(name) for _, name, _ in stages]
     name, ok = QInputDialog.getItem(parent, tr("Перевести на этап"), tr("Этап:"), names, 0, False)
     if not ok:
         return False

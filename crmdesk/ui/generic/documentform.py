@@ -113,7 +113,7 @@ class LinesModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return "№" if section == 0 else tr(LINE_COLUMNS[section - 1][1], "fields")
+            return tr("№") if section == 0 else tr(LINE_COLUMNS[section - 1][1])
         return None
 
     def flags(self, index):
@@ -204,7 +204,7 @@ class DocumentForm(ObjectForm):
         if self.basis_targets:
             menu = QMenu(tr("Создать на основании"), self)
             for doc_type, title in self.basis_targets:
-                action = menu.addAction(icon(doc_type), tr(title, "fields"))
+                action = menu.addAction(icon(doc_type), tr(title))
                 action.triggered.connect(lambda _=False, t=doc_type: self.create_based_on(t))
             self._menu_button("basis", tr("Создать на основании"), menu)
         self.print_menu = QMenu(tr("Печать"), self)

@@ -214,7 +214,7 @@ class ChoiceEditor(Editor):
         super().__init__(field, shell, parent)
         self.edit = QComboBox(self)
         for value, text in (field.choices or {}).items():
-            self.edit.addItem(tr(text, "lists"), value)
+            self.edit.addItem(tr(text), value)
         self.edit.currentIndexChanged.connect(lambda _i: self.edited.emit())
         self.layout_.addWidget(self.edit)
         self.setFocusProxy(self.edit)

@@ -34,6 +34,7 @@ from crmdesk.ui.i18n import tr
 from crmdesk.ui.icons import icon
 
 SEARCH_DELAY_MS = 250
+CARD_DELAY_MS = 100  # the client list's cursor → the quick card
 
 
 class ListView(QTableView):
@@ -70,7 +71,7 @@ class FilterDialog(QDialog):
     def __init__(self, spec: lists.ListSpec, filters: list[lists.Filter], parent=None):
         super().__init__(parent)
         self.spec = spec
-        self.setWindowTitle(tr("Отбор: ") + tr(spec.title, "lists"))
+        self.setWindowTitle(tr("Отбор: ") + tr(spec.title))
         self.grid = QGridLayout()
         self.rows: list[tuple[QComboBox, QComboBox, QLineEdit, QWidget]] = []
         add = QPushButton(icon("add"), tr("Добавить условие"))
@@ -92,7 +93,7 @@ class FilterDialog(QDialog):
     def add_row(self, flt: lists.Filter | None = None) -> None:
         field, op, value = QComboBox(), QComboBox(), QLineEdit()
         for col in self.spec.columns:
-            field.addItem(tr(col.title, "lists"), col.key)
+            field.addItem(tr(col.title), col.key)
         for key, title in lists.OPS.items():
             op.addItem(tr(title), key)
         remove = QToolButton()
@@ -133,7 +134,7 @@ class ListForm(FormBase):
         self.entity, self.choice = entity, choice
         self.spec = lists.spec(entity.list_name)
         self.form_key = f"list:{self.spec.name}"
-        self.setWindowTitle(tr(self.spec.title, "lists"))
+        self.setWindowTitle(tr(self.spec.title))
         self.setWindowIcon(icon(entity.icon))
         self.model = PagedListModel(self.app, self.spec, state or ListState(), self)
         self.view = ListView(self)
@@ -145,6 +146,9 @@ class ListForm(FormBase):
         if sort:
             self.view.horizontalHeader().setSortIndicator(*sort)
         self.view.activated_row.connect(self._activated)
+        self._card_id: int | None = None
+        self._card_timer = QTimer(self, singleShot=True, interval=CARD_DELAY_MS)
+        self._card_timer.timeout.connect(self._show_card)
         self.view.selectionModel().currentRowChanged.connect(self._row_changed)
 
         self.search = QLineEdit(self)
@@ -177,6 +181,9 @@ class ListForm(FormBase):
         self.restore_state()
         if self.model.rowCount():
             self.view.selectRow(0)
+        if self._card_timer.isActive():  # a list just opened shows its first client at once
+            self._card_timer.stop()
+            self._show_card()
 
     # --- commands ---
     def _act(
@@ -259,7 +266,13 @@ class ListForm(FormBase):
 
     def _row_changed(self, current, _previous) -> None:
         if self.spec.name == "clients" and hasattr(self.shell, "client_selected"):
-            self.shell.client_selected(self.model.row_id(current.row()))
+            # the quick card follows the cursor once it rests: the list is painted first, and
+            # holding ↓ or typing a search does not read a client's card for every row passed
+            self._card_id = self.model.row_id(current.row())
+            self._card_timer.start()
+
+    def _show_card(self) -> None:
+        self.shell.client_selected(self._card_id)
 
     def _activated(self, row: int) -> None:
         if self.choice:
@@ -381,7 +394,7 @@ class ListForm(FormBase):
     def choose_columns(self) -> None:
         menu = QMenu(self)
         for i, col in enumerate(self.spec.columns):
-            action = menu.addAction(tr(col.title, "lists"))
+            action = menu.addAction(tr(col.title))
             action.setCheckable(True)
             action.setChecked(not self.view.isColumnHidden(i))
             action.toggled.connect(lambda on, i=i: self.view.setColumnHidden(i, not on))
@@ -398,7 +411,7 @@ class ListForm(FormBase):
     def export(self, path: str | None = None) -> str | None:
         if not path:
             path, _ = QFileDialog.getSaveFileName(
-                self, tr("Вывести список"), f"{self.spec.title}.xlsx", "Excel (*.xlsx)"
+                self, tr("Вывести список"), f"{tr(self.spec.title)}.xlsx", "Excel (*.xlsx)"
             )
         if not path:
             return None
@@ -478,7 +491,7 @@ class ChoiceDialog(QDialog):
 
     def __init__(self, shell, entity, text: str = "", parent=None):
         super().__init__(parent)
-        self.setWindowTitle(tr("Выбор: ") + tr(lists.spec(entity.list_name).title, "lists"))
+        self.setWindowTitle(tr("Выбор: ") + tr(lists.spec(entity.list_name).title))
         self.resize(800, 500)
         self.form = ListForm(shell, entity, choice=True, parent=self)
         if text:

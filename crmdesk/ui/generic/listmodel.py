@@ -92,7 +92,7 @@ class PagedListModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return tr(self.spec.columns[section].title, "lists")
+            return tr(self.spec.columns[section].title)
         return None
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
@@ -104,7 +104,7 @@ class PagedListModel(QAbstractTableModel):
         col = self.spec.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             text = lists.format_value(col, r.values[index.column()])
-            return tr(text, "lists") if col.kind in ("enum", "bool") else text
+            return tr(text) if col.kind in ("enum", "bool") else text
         if role == ID_ROLE:
             return r.id
         if role == ROW_ROLE:

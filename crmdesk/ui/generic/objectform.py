@@ -131,7 +131,7 @@ class ObjectForm(FormBase):
         for r, keys in enumerate(self.rows):
             for c, key in enumerate(keys):
                 f = by_key[key]
-                label = QLabel(tr(f.title, "fields") + (" *" if f.required else "") + ":")
+                label = QLabel(tr(f.title) + (" *" if f.required else "") + ":")
                 editor = make_editor(f, self.shell, self.body)
                 editor.edited.connect(self._edited)
                 error = QLabel(self.body)
@@ -177,7 +177,7 @@ class ObjectForm(FormBase):
             form = ListForm(self.shell, entity(tab.entity), state, parent=self.tab_widget)
             form.owner_form = self
             self.related.append(form)
-            self.tab_widget.addTab(form, icon(entity(tab.entity).icon), tr(tab.title, "fields"))
+            self.tab_widget.addTab(form, icon(entity(tab.entity).icon), tr(tab.title))
 
     # --- data ---
     def load(self, ctx, obj_id: int) -> tuple[dict, int | None, str]:
@@ -238,7 +238,7 @@ class ObjectForm(FormBase):
     def _update_title(self) -> None:
         from crmdesk.ui.forms import entity  # noqa: F401
 
-        title = self.title or tr(self.title_new, "fields")
+        title = self.title or tr(self.title_new)
         self.setWindowTitle(title + (" *" if self.modified else ""))
         if self.parentWidget() is not None and hasattr(self.parentWidget(), "setWindowTitle"):
             self.parentWidget().setWindowTitle(self.windowTitle())

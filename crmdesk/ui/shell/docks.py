@@ -31,7 +31,10 @@ def client_card_html(ctx, client_id: int) -> str:
     balance = documents.client_balance(ctx, c.id)
     rows = [f"<h3>{escape(c.name)}</h3>"]
     if c.inn:
-        rows.append(f"ИНН {escape(c.inn)}" + (f" / КПП {escape(c.kpp)}" if c.kpp else ""))
+        rows.append(
+            tr("ИНН {0}").format(escape(c.inn))
+            + (tr(" / КПП {0}").format(escape(c.kpp)) if c.kpp else "")
+        )
     for p in c.phones:
         rows.append(f"☎ {escape(format_phone(p.e164, p.ext))}")
     for e in c.emails:
@@ -49,7 +52,7 @@ def client_card_html(ctx, client_id: int) -> str:
         rows.append(f"<br><b>{tr('Последние контакты')}</b>")
         for i in history:
             rows.append(
-                f"{i.occurred_at.astimezone():%d.%m.%Y} {escape(INTERACTION_KINDS[i.kind])}: "
+                f"{i.occurred_at.astimezone():%d.%m.%Y} {escape(tr(INTERACTION_KINDS[i.kind]))}: "
                 f"{escape(i.gist[:80])}"
             )
     open_tasks = [

@@ -74,7 +74,7 @@ class MainWindow(QMainWindow):
         group = QActionGroup(self)
         self.section_actions: dict[str, QAction] = {}
         for i, (code, title, icon_name, _items) in enumerate(SECTIONS):
-            action = QAction(icon(icon_name), tr(title, "sections"), self)
+            action = QAction(icon(icon_name), tr(title), self)
             action.setCheckable(True)
             action.setShortcut(QKeySequence(f"Alt+{i + 1}"))
             action.triggered.connect(lambda _=False, c=code: self.choose_section(c))
@@ -101,7 +101,7 @@ class MainWindow(QMainWindow):
         for item in items:
             if item.permission and not self.app.can(item.permission):
                 continue
-            w = QListWidgetItem(icon(item.icon), tr(item.title, "sections"))
+            w = QListWidgetItem(icon(item.icon), tr(item.title))
             w.setData(Qt.ItemDataRole.UserRole, item)
             self.functions.addItem(w)
 
@@ -307,7 +307,7 @@ class MainWindow(QMainWindow):
         self.quick_card = QuickCard(self)
         self.today = TodayPanel(self)
         self.phone = PhonePanel(self)
-        self.view_menu = self.menuBar().addMenu(tr("Вид"))
+        self.view_menu = self.menuBar().addMenu(tr("Вид", "MainWindow"))  # the View menu
         for widget, title, name, area in (
             (
                 self.quick_card,

@@ -102,7 +102,7 @@ class KanbanBoard(FormBase):
             stages = stage_columns(ctx)
         for stage_id, name in stages:
             box = QVBoxLayout()
-            title = QLabel(name)
+            title = QLabel(tr(name))
             title.setStyleSheet("font-weight: bold;")
             column = KanbanColumn(self, stage_id)
             column.setMinimumWidth(150)
@@ -138,7 +138,7 @@ class KanbanBoard(FormBase):
                     item.setData(Qt.ItemDataRole.UserRole, deal.id)
                     column.addItem(item)
                 name = self.titles[stage_id].property("stage_name")
-                self.titles[stage_id].setText(f"{name} ({total})")
+                self.titles[stage_id].setText(f"{tr(name)} ({total})")
 
     def move(self, deal_id: int, stage_id: int) -> bool:
         from crmdesk.models import Stage

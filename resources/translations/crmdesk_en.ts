@@ -1,0 +1,3112 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en_US" sourcelanguage="ru_RU">
+    <context>
+        <name>crmdesk</name>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="159" />
+            <source>Организация: {0}</source>
+            <translation>Organization: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="197" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="226" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="98" />
+            <source>Настройки</source>
+            <translation>Settings</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="253" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="304" />
+            <source>Добавить файл</source>
+            <translation>Add file</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/money.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="42" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="16" />
+            <source>НДС в сумме</source>
+            <translation>VAT included</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/money.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="42" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="16" />
+            <source>НДС сверху</source>
+            <translation>VAT on top</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/money.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="42" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="16" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="286" />
+            <source>Без НДС</source>
+            <translation>No VAT</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="47" />
+            <source>Пользователь (создание)</source>
+            <translation>User (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="89" />
+            <source>Роль (создание)</source>
+            <translation>Role (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="115" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="12" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="97" />
+            <source>Организация</source>
+            <translation>Organization</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="166" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="199" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="236" />
+            <source>Регион телефонов по умолчанию</source>
+            <translation>Default phone region</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="167" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="200" />
+            <source>Срок оплаты счёта, дней</source>
+            <translation>Invoice payment term, days</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="168" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="201" />
+            <source>Папка резервных копий</source>
+            <translation>Backup folder</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="169" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="202" />
+            <source>Копировать автоматически раз в день</source>
+            <translation>Back up automatically once a day</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="170" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="203" />
+            <source>Хранить ежедневных копий</source>
+            <translation>Daily backups to keep</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="171" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="204" />
+            <source>Хранить еженедельных копий</source>
+            <translation>Weekly backups to keep</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="172" />
+            <source>Язык интерфейса</source>
+            <translation>Interface language</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="51" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="166" />
+            <source>ФИО</source>
+            <translation>Full name</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="52" />
+            <source>Имя входа</source>
+            <translation>Login</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="53" />
+            <source>Роль</source>
+            <translation>Role</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="54" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="168" />
+            <source>Должность</source>
+            <translation>Position</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="55" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="125" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="36" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="170" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="319" />
+            <source>Телефон</source>
+            <translation>Phone</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="57" />
+            <source>Активен</source>
+            <translation>Active</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="58" />
+            <source>Новый пароль</source>
+            <translation>New password</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="92" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="119" />
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="21" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="26" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="192" />
+            <source>Наименование</source>
+            <translation>Name</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="120" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="28" />
+            <source>Полное наименование</source>
+            <translation>Full name</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="121" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="29" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="265" />
+            <source>ИНН</source>
+            <translation>INN (Tax ID)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="122" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="30" />
+            <source>КПП</source>
+            <translation>KPP</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="123" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="31" />
+            <source>ОГРН</source>
+            <translation>OGRN</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="124" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="44" />
+            <source>Адрес</source>
+            <translation>Address</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="127" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="45" />
+            <source>Банк</source>
+            <translation>Bank</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="128" />
+            <source>Город банка</source>
+            <translation>Bank city</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="129" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="46" />
+            <source>БИК</source>
+            <translation>BIC</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="130" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="48" />
+            <source>Корр. счёт</source>
+            <translation>Correspondent account</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="131" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="47" />
+            <source>Расчётный счёт</source>
+            <translation>Bank account</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="132" />
+            <source>Руководитель</source>
+            <translation>Director</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="133" />
+            <source>Главный бухгалтер</source>
+            <translation>Chief accountant</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="134" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="27" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="36" />
+            <source>НДС</source>
+            <translation>VAT</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="135" />
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="27" />
+            <source>Ставка НДС</source>
+            <translation>VAT rate</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="136" />
+            <source>Условия оплаты</source>
+            <translation>Payment terms</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="205" />
+            <source>Язык интерфейса (со следующего запуска)</source>
+            <translation>Interface language (from the next start)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="58" />
+            <source>пусто — не менять</source>
+            <translation>empty — keep the current one</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="201" />
+            <source>пусто: рядом с файлом базы</source>
+            <translation>empty: next to the database file</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="244" />
+            <source>должно быть не меньше 1</source>
+            <translation>must be at least 1</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="11" />
+            <source>Товар</source>
+            <translation>Product</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="11" />
+            <source>Услуга</source>
+            <translation>Service</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="17" />
+            <source>Номенклатура (создание)</source>
+            <translation>Product or service (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="54" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="222" />
+            <source> (копия)</source>
+            <translation> (copy)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="22" />
+            <source>Артикул</source>
+            <translation>SKU</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="23" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="27" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="80" />
+            <source>Вид</source>
+            <translation>Type</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="24" />
+            <source>Ед. изм.</source>
+            <translation>Unit</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="25" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="32" />
+            <source>Цена</source>
+            <translation>Price</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/gross_profit.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="26" />
+            <source>Себестоимость</source>
+            <translation>Cost</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="28" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="36" />
+            <source>Описание</source>
+            <translation>Description</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="41" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="161" />
+            <source>шт</source>
+            <translation>pcs</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="12" />
+            <source>Частное лицо</source>
+            <translation>Individual</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="21" />
+            <source>Клиент (создание)</source>
+            <translation>Client (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="162" />
+            <source>Контактное лицо (создание)</source>
+            <translation>Contact person (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="190" />
+            <source>Группа клиентов (создание)</source>
+            <translation>Client group (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="34" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="170" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="265" />
+            <source>Телефоны</source>
+            <translation>Phones</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="39" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="171" />
+            <source>Эл. почта</source>
+            <translation>E-mail</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="40" />
+            <source>Группы</source>
+            <translation>Groups</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <location filename="../../crmdesk/reports/gross_profit.py" />
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/rights.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="41" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="117" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="95" />
+            <source>Менеджер</source>
+            <translation>Manager</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="42" />
+            <source>Статус</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="43" />
+            <source>Источник</source>
+            <translation>Source</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="49" />
+            <source>Интересующие товары</source>
+            <translation>Products of interest</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="50" />
+            <source>Предпочтения</source>
+            <translation>Preferences</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="51" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="172" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="29" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="135" />
+            <source>Комментарий</source>
+            <translation>Comment</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="67" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="38" />
+            <source>Контактные лица</source>
+            <translation>Contact persons</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="68" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="121" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="28" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="39" />
+            <source>Взаимодействия</source>
+            <translation>Interactions</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="69" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="51" />
+            <source>Сделки</source>
+            <translation>Deals</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="70" />
+            <source>Предложения</source>
+            <translation>Proposals</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="71" />
+            <source>Заказы</source>
+            <translation>Orders</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="72" />
+            <source>Счета</source>
+            <translation>Invoices</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="73" />
+            <source>Оплаты</source>
+            <translation>Payments</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="74" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="26" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="41" />
+            <source>Задачи</source>
+            <translation>Tasks</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="77" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="40" />
+            <source>Записать звонок</source>
+            <translation>Record a call</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="78" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="29" />
+            <source>Задача</source>
+            <translation>Task</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/models/documents.py" />
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="79" />
+            <source>Коммерческое предложение</source>
+            <translation>Commercial proposal</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/gross_profit.py" />
+            <location filename="../../crmdesk/reports/receivables.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/setup.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="26" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="167" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="25" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="85" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="96" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="131" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="31" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="82" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="114" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="265" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="390" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="188" />
+            <source>Клиент</source>
+            <translation>Client</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="169" />
+            <source>День рождения</source>
+            <translation>Birthday</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="37" />
+            <source>по одному в строке, в любом виде: 8 912 345-67-89 доб. 12</source>
+            <translation>one per line, in any form: 8 912 345-67-89 ext. 12</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="39" />
+            <source>по одному в строке</source>
+            <translation>one per line</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="40" />
+            <source>через запятую: Новые, Оптовые</source>
+            <translation>comma-separated: New, Wholesale</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="242" />
+            <source>Загрузить из файла…</source>
+            <translation>Import from file…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="243" />
+            <source>Выгрузить клиентов…</source>
+            <translation>Export clients…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/design.py" line="27" />
+            <location filename="../../crmdesk/ui/forms/design.py" line="68" />
+            <source>Оформление коммерческого предложения</source>
+            <translation>Commercial proposal design</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/design.py" line="72" />
+            <source>свой логотип, {0} КБ</source>
+            <translation>own logo, {0} KB</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/design.py" line="73" />
+            <source>логотип организации (из её реквизитов)</source>
+            <translation>the organization's logo (from its details)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/design.py" line="98" />
+            <source>Образец предложения</source>
+            <translation>Sample proposal</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/design.py" />
+            <location filename="../../crmdesk/ui/forms/design.py" line="107" />
+            <source>Логотип</source>
+            <translation>Logo</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/design.py" line="107" />
+            <source>Картинки (*.png *.jpg *.jpeg)</source>
+            <translation>Images (*.png *.jpg *.jpeg)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/design.py" line="50" />
+            <source>Предварительный просмотр</source>
+            <translation>Preview</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/design.py" line="52" />
+            <source>Загрузить логотип…</source>
+            <translation>Load logo…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/design.py" line="53" />
+            <source>Убрать логотип</source>
+            <translation>Remove logo</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/design.py" line="54" />
+            <source>Вернуть исходное оформление</source>
+            <translation>Restore the default design</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/design.py" line="38" />
+            <source>пусто: название, телефон и e-mail организации</source>
+            <translation>empty: the organization's name, phone and e-mail</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="75" />
+            <source>{0} {1} от {2}</source>
+            <translation>{0} {1} dated {2}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="77" />
+            <source> (проведён)</source>
+            <translation> (posted)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="79" />
+            <source> (помечен на удаление)</source>
+            <translation> (marked for deletion)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="17" />
+            <source>Безналичные</source>
+            <translation>Bank transfer</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="17" />
+            <source>Наличные</source>
+            <translation>Cash</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="105" />
+            <source>Коммерческое предложение (создание)</source>
+            <translation>Commercial proposal (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="112" />
+            <source>Заказ клиента (создание)</source>
+            <translation>Customer order (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="119" />
+            <source>Счёт на оплату (создание)</source>
+            <translation>Invoice (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="126" />
+            <source>Поступление оплаты (создание)</source>
+            <translation>Payment (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="106" />
+            <source>Действует до</source>
+            <translation>Valid until</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="113" />
+            <source>Оплата по плану</source>
+            <translation>Planned payment date</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="120" />
+            <source>Оплатить до</source>
+            <translation>Due date</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="23" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="129" />
+            <source>Номер</source>
+            <translation>Number</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/gross_profit.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="24" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="130" />
+            <source>Дата</source>
+            <translation>Date</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="28" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="134" />
+            <source>Основание</source>
+            <translation>Based on</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/models/documents.py" />
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="107" />
+            <source>Заказ клиента</source>
+            <translation>Customer order</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/models/documents.py" />
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="107" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="114" />
+            <source>Счёт на оплату</source>
+            <translation>Invoice</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/models/documents.py" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="121" />
+            <source>Поступление оплаты</source>
+            <translation>Payment</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="132" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="116" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="35" />
+            <source>Сумма</source>
+            <translation>Amount</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="133" />
+            <source>Способ оплаты</source>
+            <translation>Payment method</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="49" />
+            <source>Вид документа</source>
+            <translation>Document type</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="85" />
+            <source>не заполнено</source>
+            <translation>is empty</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="96" />
+            <source>у записанного документа клиента не меняют: создайте новый документ</source>
+            <translation>the client of a saved document cannot be changed: create a new document</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="26" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="32" />
+            <source>Срок</source>
+            <translation>Deadline</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="160" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="202" />
+            <source>Провести</source>
+            <translation>Post</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="161" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="203" />
+            <source>Отмена проведения</source>
+            <translation>Unpost</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/planning.py" line="57" />
+            <source> (просрочена)</source>
+            <translation> (overdue)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/planning.py" line="161" />
+            <source>С этого этапа переходов нет</source>
+            <translation>There are no transitions from this stage</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/planning.py" line="164" />
+            <source>Перевести на этап</source>
+            <translation>Move to stage</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/planning.py" line="164" />
+            <source>Этап:</source>
+            <translation>Stage:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="170" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="154" />
+            <source>Отказ</source>
+            <translation>Refusal</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/planning.py" line="170" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="154" />
+            <source>Причина отказа:</source>
+            <translation>Reason for refusal:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="16" />
+            <source>Высокая</source>
+            <translation>High</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="16" />
+            <source>Обычная</source>
+            <translation>Normal</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="16" />
+            <source>Низкая</source>
+            <translation>Low</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/planning.py" line="25" />
+            <source>Задача (создание)</source>
+            <translation>Task (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/planning.py" line="77" />
+            <source>Взаимодействие (создание)</source>
+            <translation>Interaction (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/planning.py" line="108" />
+            <source>Сделка (создание)</source>
+            <translation>Deal (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="30" />
+            <source>Исполнитель</source>
+            <translation>Assignee</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="33" />
+            <source>Напомнить</source>
+            <translation>Remind at</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="34" />
+            <source>Важность</source>
+            <translation>Priority</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="35" />
+            <source>Состояние</source>
+            <translation>State</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/models/crm.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="45" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="200" />
+            <source>Выполнена</source>
+            <translation>Done</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="81" />
+            <source>Когда</source>
+            <translation>When</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/planning.py" line="83" />
+            <source>Длительность, мин</source>
+            <translation>Duration, min</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="84" />
+            <source>Суть</source>
+            <translation>Summary</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="85" />
+            <source>Договорились</source>
+            <translation>Agreed next step</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="113" />
+            <source>Сделка</source>
+            <translation>Deal</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="115" />
+            <source>Этап</source>
+            <translation>Stage</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/planning.py" line="118" />
+            <source>Причина отказа</source>
+            <translation>Reason for refusal</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/planning.py" line="122" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="219" />
+            <source>Перевести на этап…</source>
+            <translation>Move to stage…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/planning.py" line="83" />
+            <source>Длительность</source>
+            <translation>Duration</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/printing.py" line="66" />
+            <source>Печать: {0}</source>
+            <translation>Print: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/printing.py" line="80" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="210" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="212" />
+            <source>Печать</source>
+            <translation>Print</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/printing.py" line="81" />
+            <source>Сохранить PDF…</source>
+            <translation>Save PDF…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/printing.py" line="82" />
+            <source>Сохранить XLSX…</source>
+            <translation>Save XLSX…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/printing.py" line="83" />
+            <source>Открыть в программе просмотра</source>
+            <translation>Open in viewer</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/printing.py" line="105" />
+            <source>Сохранить как</source>
+            <translation>Save as</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/printing.py" line="115" />
+            <source>Сохранено: {0}</source>
+            <translation>Saved: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="85" />
+            <source>Период:</source>
+            <translation>Period:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="89" />
+            <source>На дату:</source>
+            <translation>As of:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="91" />
+            <source>Группировка:</source>
+            <translation>Group by:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="92" />
+            <source>Шаг:</source>
+            <translation>Step:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="94" />
+            <source>Менеджер:</source>
+            <translation>Manager:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="103" />
+            <source>Сформировать</source>
+            <translation>Generate</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="108" />
+            <source>Сохранить {0}</source>
+            <translation>Save {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/forecast.py" />
+            <location filename="../../crmdesk/reports/gross_profit.py" />
+            <location filename="../../crmdesk/reports/receivables.py" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="212" />
+            <source>Итого</source>
+            <translation>Total</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="251" />
+            <source>Сохранить отчёт</source>
+            <translation>Save report</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="260" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="413" />
+            <source>Отчёт сохранён: {0}</source>
+            <translation>Report saved: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="33" />
+            <source>Этот месяц</source>
+            <translation>This month</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="34" />
+            <source>Этот квартал</source>
+            <translation>This quarter</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="35" />
+            <source>Этот год</source>
+            <translation>This year</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="36" />
+            <source>Следующие 8 недель</source>
+            <translation>Next 8 weeks</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="37" />
+            <source>Произвольный период</source>
+            <translation>Custom period</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="110" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="132" />
+            <source>Файл с клиентами</source>
+            <translation>File with clients</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="112" />
+            <source>Excel (XLSX), CSV (в том числе экспорт Google Контактов) или vCard с телефона.</source>
+            <translation>Excel (XLSX), CSV (including a Google Contacts export) or vCard from a phone.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="116" />
+            <source>Выбрать…</source>
+            <translation>Choose…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="143" />
+            <source>Файл не найден: {0}</source>
+            <translation>File not found: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="157" />
+            <source>Лист и строка заголовков</source>
+            <translation>Sheet and header row</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="163" />
+            <source>Лист:</source>
+            <translation>Sheet:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="164" />
+            <source>Заголовки:</source>
+            <translation>Headers:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="187" />
+            <source>строка {0}</source>
+            <translation>row {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="187" />
+            <source>нет (vCard)</source>
+            <translation>none (vCard)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="189" />
+            <source>, строк данных: {0}</source>
+            <translation>, data rows: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="193" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="265" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="390" />
+            <source>Строка</source>
+            <translation>Row</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="206" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="248" />
+            <source>Колонки</source>
+            <translation>Columns</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="208" />
+            <source>Колонка файла</source>
+            <translation>File column</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="208" />
+            <source>Пример</source>
+            <translation>Example</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="208" />
+            <source>Поле клиента</source>
+            <translation>Client field</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="219" />
+            <source>Сопоставление, сохранённое в прошлый раз; его можно поправить.</source>
+            <translation>The mapping saved last time; you can adjust it.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="221" />
+            <source>Колонки сопоставлены по названиям; проверьте и поправьте.</source>
+            <translation>Columns were matched by their names; check and adjust them.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="231" />
+            <source>— не загружать —</source>
+            <translation>— do not import —</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="248" />
+            <source>Не выбрано ни одного поля клиента.</source>
+            <translation>No client field is selected.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="261" />
+            <source>Проверка</source>
+            <translation>Check</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="265" />
+            <source>Итог</source>
+            <translation>Result</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="265" />
+            <source>E-mail</source>
+            <translation>E-mail</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="266" />
+            <source>Замечания</source>
+            <translation>Remarks</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="289" />
+            <source>Проверено строк: {0} — новых {1}, объединится {2}, отклонится {3}, предупреждений {4}. Ничего ещё не записано.</source>
+            <translation>Rows checked: {0} — {1} new, {2} to merge, {3} to reject, {4} warnings. Nothing has been saved yet.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="314" />
+            <source>Загрузка</source>
+            <translation>Import</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="316" />
+            <source>Загрузить</source>
+            <translation>Import</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="317" />
+            <source>Нажмите «Загрузить»: все строки запишутся одной операцией.</source>
+            <translation>Click “Import”: all rows will be saved in a single operation.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="320" />
+            <source>Прервать</source>
+            <translation>Abort</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="337" />
+            <source>Загрузка…</source>
+            <translation>Importing…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="386" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="408" />
+            <source>Отчёт о загрузке</source>
+            <translation>Import report</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="390" />
+            <source>Что</source>
+            <translation>What</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="390" />
+            <source>Колонка</source>
+            <translation>Column</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="390" />
+            <source>Значение</source>
+            <translation>Value</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="390" />
+            <source>Причина</source>
+            <translation>Reason</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="392" />
+            <source>Сохранить отчёт в XLSX…</source>
+            <translation>Save report to XLSX…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="424" />
+            <source>Загрузка клиентов из файла</source>
+            <translation>Import clients from file</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="472" />
+            <source>Выгрузить клиентов</source>
+            <translation>Export clients</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="487" />
+            <source>Выгружено клиентов: {0} в {1}</source>
+            <translation>Clients exported: {0} to {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="499" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="593" />
+            <location filename="../../crmdesk/ui/shell/backup_check.py" line="99" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="103" />
+            <source>Резервное копирование</source>
+            <translation>Backup</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="507" />
+            <source>Создать копию сейчас</source>
+            <translation>Back up now</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="508" />
+            <source>Восстановить из копии…</source>
+            <translation>Restore from backup…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="536" />
+            <source>Папка копий: {0}</source>
+            <translation>Backup folder: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="537" />
+            <source>Хранится: {0} ежедневных и {1} еженедельных копий</source>
+            <translation>Kept: {0} daily and {1} weekly backups</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="540" />
+            <source>Последняя попытка: {0}</source>
+            <translation>Last attempt: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="540" />
+            <source>не было</source>
+            <translation>never</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="541" />
+            <source>Копия нужна сейчас</source>
+            <translation>A backup is due now</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="541" />
+            <source>Свежая копия есть</source>
+            <translation>A recent backup exists</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="568" />
+            <source>Резервная копия</source>
+            <translation>Backup</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="569" />
+            <source>Копии crmdesk (*.sqlite *.dump *.json);;Все файлы (*)</source>
+            <translation>crmdesk backups (*.sqlite *.dump *.json);;All files (*)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="591" />
+            <location filename="../../crmdesk/ui/shell/backup_check.py" line="80" />
+            <source>Резервная копия сохранена: {0}</source>
+            <translation>Backup saved: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="598" />
+            <source>Восстановление</source>
+            <translation>Restore</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="599" />
+            <source>{0}
+Клиентов: {1}.
+
+Работать с восстановленной базой? Программа запомнит её и откроет при следующем запуске.</source>
+            <translation>{0}
+Clients: {1}.
+
+Work with the restored database? crmdesk will remember it and open it on the next start.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="614" />
+            <source>Куда восстановить</source>
+            <translation>Restore to</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="616" />
+            <source>В новый файл SQLite</source>
+            <translation>A new SQLite file</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="619" />
+            <source>В пустую базу PostgreSQL</source>
+            <translation>An empty PostgreSQL database</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="624" />
+            <source>Рабочая база не меняется: копия восстанавливается рядом.</source>
+            <translation>The working database is not touched: the backup is restored alongside it.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="641" />
+            <source>Следующий запуск откроет базу: {0}</source>
+            <translation>The next start will open the database: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="45" />
+            <source>Новый</source>
+            <translation>New</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="45" />
+            <source>Объединён</source>
+            <translation>Merged</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="45" />
+            <source>Отклонён</source>
+            <translation>Rejected</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="460" />
+            <source>CSV для Excel (*.csv)</source>
+            <translation>CSV for Excel (*.csv)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="462" />
+            <source>Google Контакты CSV (*.csv)</source>
+            <translation>Google Contacts CSV (*.csv)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/base.py" line="15" />
+            <source>Ошибка</source>
+            <translation>Error</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/base.py" line="15" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="345" />
+            <source>crmdesk</source>
+            <translation>crmdesk</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="116" />
+            <source>№</source>
+            <translation>No.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="148" />
+            <source>«{0}» — не число</source>
+            <translation>“{0}” is not a number</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="200" />
+            <source>Провести и закрыть</source>
+            <translation>Post and close</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="201" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="106" />
+            <source>Записать</source>
+            <translation>Save</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="205" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="209" />
+            <source>Создать на основании</source>
+            <translation>Create based on</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="213" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="111" />
+            <source>Закрыть</source>
+            <translation>Close</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="240" />
+            <source>Добавить</source>
+            <translation>Add</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="241" />
+            <source>Подбор</source>
+            <translation>Pick</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="242" />
+            <source>Удалить строку</source>
+            <translation>Delete row</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="287" />
+            <source>в т.ч. НДС: {0}</source>
+            <translation>incl. VAT: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="288" />
+            <source>НДС сверху: {0}</source>
+            <translation>VAT on top: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="290" />
+            <source>Всего: {0}</source>
+            <translation>Total: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="310" />
+            <source>Подбор товаров: Enter добавляет, Esc завершает</source>
+            <translation>Pick products: Enter adds, Esc finishes</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="366" />
+            <source>Проведён: {0}</source>
+            <translation>Posted: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="411" />
+            <source>(нет печатных форм)</source>
+            <translation>(no print forms)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="29" />
+            <source>Товары (работы, услуги)</source>
+            <translation>Goods and services</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="30" />
+            <source>Кол-во</source>
+            <translation>Qty</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="31" />
+            <source>Ед.</source>
+            <translation>Unit</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="33" />
+            <source>Скидка, %</source>
+            <translation>Discount, %</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="34" />
+            <source>НДС, %</source>
+            <translation>VAT, %</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/fields.py" line="241" />
+            <source>введите часть наименования</source>
+            <translation>type part of the name</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/fields.py" line="244" />
+            <source>Выбрать из списка (F4)</source>
+            <translation>Choose from the list (F4)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="74" />
+            <source>Отбор: </source>
+            <translation>Filter: </translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="77" />
+            <source>Добавить условие</source>
+            <translation>Add condition</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="101" />
+            <source>Убрать условие</source>
+            <translation>Remove condition</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="155" />
+            <source>Поиск (Ctrl+F)</source>
+            <translation>Search (Ctrl+F)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="208" />
+            <source>Выбрать</source>
+            <translation>Select</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="210" />
+            <source>Создать</source>
+            <translation>Create</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="212" />
+            <source>Скопировать</source>
+            <translation>Copy</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="213" />
+            <source>Изменить</source>
+            <translation>Edit</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="216" />
+            <source>Пометить на удаление</source>
+            <translation>Mark for deletion</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="225" />
+            <source>Обновить</source>
+            <translation>Refresh</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="226" />
+            <source>Найти</source>
+            <translation>Find</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="227" />
+            <source>Отменить поиск</source>
+            <translation>Cancel search</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="228" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="243" />
+            <source>Ещё</source>
+            <translation>More</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="229" />
+            <source>Отбор…</source>
+            <translation>Filter…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="230" />
+            <source>Настроить колонки…</source>
+            <translation>Customize columns…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="233" />
+            <source>Показывать помеченные на удаление</source>
+            <translation>Show items marked for deletion</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="241" />
+            <source>Вывести список в XLSX…</source>
+            <translation>Export list to XLSX…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="319" />
+            <source>Снять пометку удаления с «{0}»?</source>
+            <translation>Clear the deletion mark of “{0}”?</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="319" />
+            <source>Пометить «{0}» на удаление?</source>
+            <translation>Mark “{0}” for deletion?</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="321" />
+            <source>Пометка удаления</source>
+            <translation>Deletion mark</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="414" />
+            <source>Вывести список</source>
+            <translation>Export list</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="424" />
+            <source>Список сохранён: {0}</source>
+            <translation>List saved: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="445" />
+            <source>поиск: «{0}»</source>
+            <translation>search: “{0}”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="447" />
+            <source>отбор: {0} усл.</source>
+            <translation>filter: {0} cond.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="449" />
+            <source>Записей: {0}</source>
+            <translation>Records: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="494" />
+            <source>Выбор: </source>
+            <translation>Select: </translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listmodel.py" line="129" />
+            <source>Помечен на удаление</source>
+            <translation>Marked for deletion</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="93" />
+            <source>Основное</source>
+            <translation>Main</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="105" />
+            <source>Записать и закрыть</source>
+            <translation>Save and close</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="262" />
+            <source>Записано: {0}</source>
+            <translation>Saved: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="286" />
+            <source>Данные изменены другим пользователем</source>
+            <translation>The data was changed by another user</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="290" />
+            <source>Перечитать</source>
+            <translation>Reload</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="291" />
+            <source>Продолжить редактирование</source>
+            <translation>Continue editing</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="346" />
+            <source>Данные были изменены. Сохранить изменения?</source>
+            <translation>The data has been changed. Save the changes?</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="171" />
+            <source>Файлы</source>
+            <translation>Files</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="174" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="217" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="219" />
+            <source>История</source>
+            <translation>History</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/i18n.py" line="10" />
+            <source>Русский</source>
+            <translation>Russian</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/backup_check.py" line="30" />
+            <source>Последнее резервное копирование не удалось: {0}</source>
+            <translation>The last backup failed: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/backup_check.py" line="35" />
+            <source>Резервных копий ещё нет (папка: {0})</source>
+            <translation>No backups yet (folder: {0})</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/backup_check.py" line="38" />
+            <source>Последняя резервная копия старше {0} ч: {1}</source>
+            <translation>The last backup is older than {0} h: {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/backup_check.py" line="82" />
+            <source>Резервная копия не сохранена: {0}</source>
+            <translation>Backup not saved: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/backup_check.py" line="93" />
+            <source>Резервная копия: {0}</source>
+            <translation>Backup: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/docks.py" line="35" />
+            <source>ИНН {0}</source>
+            <translation>INN {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/docks.py" line="36" />
+            <source> / КПП {0}</source>
+            <translation> / KPP {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/docks.py" line="43" />
+            <source>Менеджер: {0}</source>
+            <translation>Manager: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/docks.py" line="45" />
+            <source>Группы: {0}</source>
+            <translation>Groups: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/receivables.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="47" />
+            <source>Долг</source>
+            <translation>Debt</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/receivables.py" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="49" />
+            <source>Аванс</source>
+            <translation>Advance</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/docks.py" line="52" />
+            <source>Последние контакты</source>
+            <translation>Recent contacts</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/docks.py" line="62" />
+            <source>Открытые задачи</source>
+            <translation>Open tasks</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/docks.py" line="78" />
+            <source>Открыть карточку</source>
+            <translation>Open card</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/docks.py" line="85" />
+            <source>Выберите клиента в списке</source>
+            <translation>Select a client in a list</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/docks.py" line="142" />
+            <source>Просрочена</source>
+            <translation>Overdue</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/docks.py" line="158" />
+            <source>Номер звонящего</source>
+            <translation>Caller's number</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/docks.py" line="196" />
+            <source>Найдено: {0}</source>
+            <translation>Found: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/docks.py" line="196" />
+            <source>Клиент с этим номером не найден</source>
+            <translation>No client with this number</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="39" />
+            <source>crmdesk — {0}</source>
+            <translation>crmdesk — {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="69" />
+            <source>Разделы</source>
+            <translation>Sections</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="89" />
+            <source>Функции раздела</source>
+            <translation>Section functions</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="191" />
+            <source>Не удалось открыть {0}: {1}</source>
+            <translation>Could not open {0}: {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="201" />
+            <source>Навигация</source>
+            <translation>Navigation</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="204" />
+            <source>Назад</source>
+            <translation>Back</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="206" />
+            <source>Вперёд</source>
+            <translation>Forward</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="208" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="210" />
+            <source>Избранное</source>
+            <translation>Favorites</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="213" />
+            <source>Добавить в избранное</source>
+            <translation>Add to favorites</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="224" />
+            <source>Поиск по клиентам и документам (Ctrl+Shift+F)</source>
+            <translation>Search clients and documents (Ctrl+Shift+F)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="287" />
+            <source>Добавлено в избранное: {0}</source>
+            <translation>Added to favorites: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="294" />
+            <source>(пусто — Ctrl+D добавляет открытую форму)</source>
+            <translation>(empty — Ctrl+D adds the open form)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="327" />
+            <source>Окна во вкладках</source>
+            <translation>Tabbed windows</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="338" />
+            <source>База: {0}</source>
+            <translation>Database: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="340" />
+            <source>Пользователь: {0} ({1})</source>
+            <translation>User: {0} ({1})</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="359" />
+            <source>срок</source>
+            <translation>due</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="363" />
+            <source>Напоминание</source>
+            <translation>Reminder</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="314" />
+            <source>Карточка клиента</source>
+            <translation>Client card</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="318" />
+            <source>Задачи на сегодня</source>
+            <translation>Today's tasks</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/sections.py" line="22" />
+            <source>Главное</source>
+            <translation>Home</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/sections.py" line="47" />
+            <source>Продажи</source>
+            <translation>Sales</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/sections.py" line="60" />
+            <source>Деньги</source>
+            <translation>Money</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/sections.py" line="73" />
+            <source>Отчёты</source>
+            <translation>Reports</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/sections.py" line="83" />
+            <source>Справочники</source>
+            <translation>Catalogs</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/rights.py" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="94" />
+            <source>Администрирование</source>
+            <translation>Administration</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/sections.py" line="25" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="34" />
+            <source>Начальная страница</source>
+            <translation>Start page</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/sections.py" line="27" />
+            <source>Задача: создать</source>
+            <translation>Task: create</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="36" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="86" />
+            <source>Клиенты</source>
+            <translation>Clients</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/sections.py" line="37" />
+            <source>Клиент: создать</source>
+            <translation>Client: create</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/sections.py" line="42" />
+            <source>Загрузить клиентов из файла…</source>
+            <translation>Import clients from file…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/sections.py" line="50" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="94" />
+            <source>Воронка сделок</source>
+            <translation>Sales pipeline</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="52" />
+            <source>Коммерческие предложения</source>
+            <translation>Commercial proposals</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="53" />
+            <source>Заказы клиентов</source>
+            <translation>Customer orders</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/sections.py" line="54" />
+            <source>Коммерческое предложение: создать</source>
+            <translation>Commercial proposal: create</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/sections.py" line="55" />
+            <source>Заказ клиента: создать</source>
+            <translation>Customer order: create</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="63" />
+            <source>Счета на оплату</source>
+            <translation>Invoices</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="64" />
+            <source>Поступления оплат</source>
+            <translation>Payments</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/sections.py" line="65" />
+            <source>Счёт на оплату: создать</source>
+            <translation>Invoice: create</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/sections.py" line="66" />
+            <source>Поступление оплаты: создать</source>
+            <translation>Payment: create</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/sections.py" line="67" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="77" />
+            <source>Задолженность клиентов</source>
+            <translation>Accounts receivable</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="68" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="78" />
+            <source>Прогноз поступлений</source>
+            <translation>Cash receipts forecast</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <location filename="../../crmdesk/reports/gross_profit.py" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="76" />
+            <source>Валовая прибыль</source>
+            <translation>Gross profit</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="87" />
+            <source>Товары и услуги</source>
+            <translation>Products and services</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="88" />
+            <source>Группы клиентов</source>
+            <translation>Client groups</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="89" />
+            <source>Менеджеры</source>
+            <translation>Managers</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/sections.py" line="99" />
+            <source>Оформление коммерческих предложений</source>
+            <translation>Commercial proposal design</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="101" />
+            <source>Пользователи</source>
+            <translation>Users</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/sections.py" line="102" />
+            <source>Роли и права</source>
+            <translation>Roles and permissions</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/sections.py" line="104" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="222" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="241" />
+            <source>Удаление помеченных объектов</source>
+            <translation>Delete marked objects</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/special.py" line="36" />
+            <source>Добрый день, {0}!</source>
+            <translation>Hello, {0}!</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/special.py" line="52" />
+            <source>Мои задачи</source>
+            <translation>My tasks</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/special.py" line="54" />
+            <source>Неоплаченные счета</source>
+            <translation>Unpaid invoices</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/special.py" line="171" />
+            <source>Поиск: {0}</source>
+            <translation>Search: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/special.py" line="202" />
+            <source>Ничего не найдено</source>
+            <translation>Nothing found</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/special.py" line="223" />
+            <source>Удалить все помеченные на удаление объекты, на которые нет ссылок?</source>
+            <translation>Delete all objects marked for deletion that nothing refers to?</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/special.py" line="233" />
+            <source>Удалено: {0}</source>
+            <translation>Deleted: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/special.py" line="237" />
+            <source>Не удалены (на них есть ссылки):</source>
+            <translation>Not deleted (still referred to):</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Группа</source>
+            <translation>Group</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Создан</source>
+            <translation>Created</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Код</source>
+            <translation>Code</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Роли</source>
+            <translation>Roles</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Способ</source>
+            <translation>Method</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/models/crm.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Входящий звонок</source>
+            <translation>Incoming call</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/models/crm.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Исходящий звонок</source>
+            <translation>Outgoing call</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/models/crm.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Встреча</source>
+            <translation>Meeting</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/models/crm.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Письмо</source>
+            <translation>Letter</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/models/crm.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Заметка</source>
+            <translation>Note</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Кто</source>
+            <translation>Who</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Мин.</source>
+            <translation>Min.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/models/crm.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Открыта</source>
+            <translation>Open</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/models/crm.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Отменена</source>
+            <translation>Cancelled</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Начата</source>
+            <translation>Started</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>История изменений</source>
+            <translation>Change history</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Поле</source>
+            <translation>Field</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Было</source>
+            <translation>Before</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Стало</source>
+            <translation>After</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Файл</source>
+            <translation>File</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Размер, байт</source>
+            <translation>Size, bytes</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Тип</source>
+            <translation>Type</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Добавлен</source>
+            <translation>Added</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Кем</source>
+            <translation>By</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>равно</source>
+            <translation>equals</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>не равно</source>
+            <translation>not equal</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>содержит</source>
+            <translation>contains</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>больше</source>
+            <translation>greater than</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>больше или равно</source>
+            <translation>greater than or equal</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>меньше</source>
+            <translation>less than</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>меньше или равно</source>
+            <translation>less than or equal</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>заполнено</source>
+            <translation>is filled</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Да</source>
+            <translation>Yes</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Нет</source>
+            <translation>No</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/rights.py" />
+            <source>Просмотр чужих клиентов</source>
+            <translation>View other managers' clients</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/rights.py" />
+            <source>Изменение чужих клиентов</source>
+            <translation>Edit other managers' clients</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/rights.py" />
+            <source>Изменение своих клиентов</source>
+            <translation>Edit own clients</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/rights.py" />
+            <source>Распределение клиентов и задач</source>
+            <translation>Assign clients and tasks</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/rights.py" />
+            <source>Документы продаж</source>
+            <translation>Sales documents</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/rights.py" />
+            <source>Регистрация обращений и взаимодействий</source>
+            <translation>Record requests and interactions</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/rights.py" />
+            <source>Справочники: товары, группы, процессы</source>
+            <translation>Catalogs: products, groups, processes</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/rights.py" />
+            <source>Отчёты по всем менеджерам</source>
+            <translation>Reports on all managers</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/rights.py" />
+            <source>Администратор</source>
+            <translation>Administrator</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/rights.py" />
+            <source>Руководитель отдела продаж</source>
+            <translation>Head of sales</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/rights.py" />
+            <source>Оператор</source>
+            <translation>Operator</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <source>Выбор</source>
+            <translation>Selection</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <source>Выставление счёта</source>
+            <translation>Invoicing</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <source>Оплачен</source>
+            <translation>Paid</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <source>Ожидание документов</source>
+            <translation>Awaiting documents</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <source>Работа по договору</source>
+            <translation>Contract in progress</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <source>Фамилия</source>
+            <translation>Last name</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <source>Имя</source>
+            <translation>First name</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <source>Отчество</source>
+            <translation>Patronymic</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <source>Вид (организация / частное лицо)</source>
+            <translation>Type (organization / individual)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <source>Контактное лицо</source>
+            <translation>Contact person</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <source>Дата создания</source>
+            <translation>Created on</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <source>Последний контакт</source>
+            <translation>Last contact</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <source>Дата рождения</source>
+            <translation>Date of birth</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <source>Поле по подписи (Custom Field … Value)</source>
+            <translation>Field by its label (Custom Field … Value)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/report.py" />
+            <source>Отклонена</source>
+            <translation>Rejected</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/report.py" />
+            <source>Предупреждение</source>
+            <translation>Warning</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/report.py" />
+            <source>Объединена</source>
+            <translation>Merged</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/report.py" />
+            <source>Замечание</source>
+            <translation>Remark</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/gross_profit.py" />
+            <source>Выручка без НДС</source>
+            <translation>Revenue excl. VAT</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/gross_profit.py" />
+            <source>Рентабельность, %</source>
+            <translation>Margin, %</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/gross_profit.py" />
+            <source>Выручка и валовая прибыль</source>
+            <translation>Revenue and gross profit</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/gross_profit.py" />
+            <source>Выручка — сумма строк проведённых заказов без НДС; себестоимость — зафиксированная в строках заказа при продаже.</source>
+            <translation>Revenue is the sum of the lines of posted orders excluding VAT; cost is the one recorded in the order lines at the time of sale.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/gross_profit.py" />
+            <source>Заказ</source>
+            <translation>Order</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/receivables.py" />
+            <source>Срок не наступил</source>
+            <translation>Not yet due</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/receivables.py" />
+            <source>1–30 дн.</source>
+            <translation>1–30 days</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/receivables.py" />
+            <source>31–60 дн.</source>
+            <translation>31–60 days</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/receivables.py" />
+            <source>61–90 дн.</source>
+            <translation>61–90 days</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/receivables.py" />
+            <source>Свыше 90 дн.</source>
+            <translation>Over 90 days</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/receivables.py" />
+            <source>Выставлено</source>
+            <translation>Invoiced</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/receivables.py" />
+            <source>Оплачено</source>
+            <translation>Paid</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/forecast.py" />
+            <location filename="../../crmdesk/reports/receivables.py" />
+            <source>в т.ч. просрочено</source>
+            <translation>incl. overdue</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/receivables.py" />
+            <source>Просрочка считается по сроку оплаты каждого счёта (дней после срока на дату отчёта); аванс — оплата сверх выставленных счетов.</source>
+            <translation>Overdue amounts are counted from each invoice's due date (days past due as of the report date); an advance is payment in excess of the invoices issued.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/receivables.py" />
+            <source>Задолженность по срокам</source>
+            <translation>Debt by age</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/receivables.py" />
+            <source>Крупнейшие должники</source>
+            <translation>Largest debtors</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/forecast.py" />
+            <source>«С учётом задержек» сдвигает каждую сумму на среднюю задержку оплаты клиента по истории его платежей.</source>
+            <translation>“Allowing for delays” shifts each amount by the client's average payment delay, based on their payment history.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/forecast.py" />
+            <source>Период</source>
+            <translation>Period</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/forecast.py" />
+            <source>По счетам</source>
+            <translation>By invoices</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/forecast.py" />
+            <source>По заказам</source>
+            <translation>By orders</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/forecast.py" />
+            <source>По плану</source>
+            <translation>Planned</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/forecast.py" />
+            <source>С учётом задержек</source>
+            <translation>Allowing for delays</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/forecast.py" />
+            <source>Поступления по плану и с учётом задержек</source>
+            <translation>Receipts: planned and allowing for delays</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <source>Товары</source>
+            <translation>Products</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <source>Месяцы</source>
+            <translation>Months</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <source>Дебиторская задолженность</source>
+            <translation>Accounts receivable</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <source>По неделям</source>
+            <translation>By weeks</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <source>По месяцам</source>
+            <translation>By months</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <source>Начало периода</source>
+            <translation>Period start</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <source>Конец периода</source>
+            <translation>Period end</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <source>Дата отчёта</source>
+            <translation>Report date</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <source>Группировка</source>
+            <translation>Grouping</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <source>Периодичность</source>
+            <translation>Periodicity</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <source>Показывать клиентов без долга</source>
+            <translation>Show clients without debt</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/design.py" />
+            <source>Макет</source>
+            <translation>Layout</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/design.py" />
+            <source>Цвет акцента</source>
+            <translation>Accent color</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/design.py" />
+            <source>Шрифт</source>
+            <translation>Font</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/design.py" />
+            <source>Печатать логотип</source>
+            <translation>Print the logo</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/design.py" />
+            <source>Вступление</source>
+            <translation>Introduction</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/design.py" />
+            <source>Условия (строка — пункт)</source>
+            <translation>Terms (one item per line)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/design.py" />
+            <source>Нижний колонтитул</source>
+            <translation>Footer</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/design.py" />
+            <source>Срок действия, дней</source>
+            <translation>Valid for, days</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/design.py" />
+            <source>Фотографии товаров</source>
+            <translation>Product photos</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/design.py" />
+            <source>Классический</source>
+            <translation>Classic</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/design.py" />
+            <source>Современный</source>
+            <translation>Modern</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/design.py" />
+            <source>DejaVu Sans (рубленый)</source>
+            <translation>DejaVu Sans (sans-serif)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/design.py" />
+            <source>DejaVu Serif (с засечками)</source>
+            <translation>DejaVu Serif (serif)</translation>
+        </message>
+    </context>
+    <context>
+        <name>LoginDialog</name>
+        <message>
+            <location filename="../../crmdesk/ui/shell/login.py" line="66" />
+            <source>Вход в crmdesk</source>
+            <translation>Sign in to crmdesk</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/login.py" line="91" />
+            <source>Войти</source>
+            <translation>Sign in</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/login.py" line="92" />
+            <source>Отмена</source>
+            <translation>Cancel</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/login.py" line="98" />
+            <source>База данных:</source>
+            <translation>Database:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/login.py" line="99" />
+            <source>Пользователь:</source>
+            <translation>User:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/login.py" line="100" />
+            <source>Пароль:</source>
+            <translation>Password:</translation>
+        </message>
+    </context>
+    <context>
+        <name>MainWindow</name>
+        <message>
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="310" />
+            <source>Вид</source>
+            <translation>View</translation>
+        </message>
+    </context>
+    <context>
+        <name>FirstStartWizard</name>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="94" />
+            <source>Адрес не похож на адрес базы данных: «{0}».</source>
+            <translation>This does not look like a database address: “{0}”.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="96" />
+            <source>PostgreSQL {0}:{1}, база «{2}»</source>
+            <translation>PostgreSQL {0}:{1}, database “{2}”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="101" />
+            <source>сервер не принимает подключения — проверьте, что PostgreSQL запущен и слушает этот порт</source>
+            <translation>the server refuses connections — check that PostgreSQL is running and listening on this port</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="105" />
+            <source>на сервере нет такой базы данных; создайте её или укажите другую</source>
+            <translation>the server has no such database; create it or specify another one</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="107" />
+            <source>на сервере нет пользователя «{0}»</source>
+            <translation>the server has no user “{0}”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="109" />
+            <source>неверное имя пользователя или пароль</source>
+            <translation>wrong user name or password</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="111" />
+            <source>сервер «{0}» не найден</source>
+            <translation>server “{0}” not found</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="113" />
+            <source>сервер не ответил за {0} с</source>
+            <translation>the server did not answer within {0} s</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="116" />
+            <source>Не удалось подключиться к {0}: {1}.</source>
+            <translation>Could not connect to {0}: {1}.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="544" />
+            <source>Первый запуск crmdesk</source>
+            <translation>crmdesk first start</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="550" />
+            <source>&lt; Назад</source>
+            <translation>&lt; Back</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="551" />
+            <source>Далее &gt;</source>
+            <translation>Next &gt;</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="552" />
+            <source>Готово</source>
+            <translation>Finish</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="553" />
+            <source>Отмена</source>
+            <translation>Cancel</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="598" />
+            <source>Создаётся база данных…</source>
+            <translation>Creating the database…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="616" />
+            <source>Демонстрационные данные: {0} из {1} клиентов</source>
+            <translation>Demo data: {0} of {1} clients</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="632" />
+            <source>База данных не создана: {0}</source>
+            <translation>The database was not created: {0}</translation>
+        </message>
+    </context>
+    <context>
+        <name>DatabasePage</name>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="124" />
+            <source>База данных</source>
+            <translation>Database</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="125" />
+            <source>Где хранить данные: в файле на этом компьютере или на сервере.</source>
+            <translation>Where to keep the data: in a file on this computer or on a server.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="128" />
+            <source>Файл на этом компьютере (SQLite)</source>
+            <translation>A file on this computer (SQLite)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="129" />
+            <source>Сервер PostgreSQL — для работы по сети</source>
+            <translation>A PostgreSQL server — for working over the network</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="138" />
+            <source>…</source>
+            <translation>…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="139" />
+            <source>Выбрать файл</source>
+            <translation>Choose file</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="147" />
+            <source>Подходит для одного компьютера; несколько окон crmdesk на нём работают вместе.</source>
+            <translation>Suits a single computer; several crmdesk windows on it work together.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="154" />
+            <source>postgresql://пользователь:пароль@сервер:5432/база</source>
+            <translation>postgresql://user:password@server:5432/database</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="156" />
+            <source>Проверить подключение</source>
+            <translation>Test connection</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="209" />
+            <source>Файл базы данных</source>
+            <translation>Database file</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="211" />
+            <source>База crmdesk (*.sqlite);;Все файлы (*)</source>
+            <translation>crmdesk database (*.sqlite);;All files (*)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="227" />
+            <source>Адрес сервера должен начинаться с «postgresql://», например {0}</source>
+            <translation>The server address must start with “postgresql://”, for example {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="249" />
+            <source>Эту базу создала более новая версия crmdesk (схема {0}); обновите программу.</source>
+            <translation>This database was created by a newer version of crmdesk (schema {0}); please update the program.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="255" />
+            <source>база пустая, crmdesk создаст в ней свои таблицы</source>
+            <translation>the database is empty, crmdesk will create its tables in it</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="257" />
+            <source>в базе уже есть данные crmdesk</source>
+            <translation>the database already holds crmdesk data</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="259" />
+            <source>в базе данные crmdesk в старой схеме, они будут обновлены</source>
+            <translation>the database holds crmdesk data in an older schema; it will be upgraded</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="262" />
+            <source>Подключение установлено: PostgreSQL {0}; {1}.</source>
+            <translation>Connected: PostgreSQL {0}; {1}.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="274" />
+            <source>«{0}» — это папка; укажите файл.</source>
+            <translation>“{0}” is a folder; specify a file.</translation>
+        </message>
+    </context>
+    <context>
+        <name>OrganizationPage</name>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="283" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="302" />
+            <source>Организация</source>
+            <translation>Organization</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="305" />
+            <source>Реквизиты попадут в счета и коммерческие предложения. Их можно заполнить позже.</source>
+            <translation>The details will appear on invoices and commercial proposals. You can fill them in later.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="288" />
+            <source>ООО «Ромашка»</source>
+            <translation>Romashka LLC</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="289" />
+            <source>10 или 12 цифр</source>
+            <translation>10 or 12 digits</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="290" />
+            <source>9 знаков</source>
+            <translation>9 characters</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="291" />
+            <source>13 или 15 цифр</source>
+            <translation>13 or 15 digits</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="294" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="295" />
+            <source>20 цифр</source>
+            <translation>20 digits</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="296" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="297" />
+            <source>Фамилия Имя Отчество</source>
+            <translation>Surname First name Patronymic</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="284" />
+            <source>Банк</source>
+            <translation>Bank</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="285" />
+            <source>Подписи и НДС</source>
+            <translation>Signatures and VAT</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="228" />
+            <source>postgresql://crm:пароль@server/crm</source>
+            <translation>postgresql://crm:password@server/crm</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <source>Наименование</source>
+            <translation>Name</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <source>Полное наименование</source>
+            <translation>Full name</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <source>ИНН</source>
+            <translation>INN (Tax ID)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <source>КПП</source>
+            <translation>KPP</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <source>ОГРН</source>
+            <translation>OGRN</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <source>Адрес</source>
+            <translation>Address</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <source>Телефон</source>
+            <translation>Phone</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <source>E-mail</source>
+            <translation>E-mail</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <source>Город банка</source>
+            <translation>Bank city</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <source>БИК</source>
+            <translation>BIC</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <source>Корр. счёт</source>
+            <translation>Correspondent account</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <source>Расчётный счёт</source>
+            <translation>Bank account</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <source>Руководитель</source>
+            <translation>Director</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <source>Главный бухгалтер</source>
+            <translation>Chief accountant</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <source>НДС</source>
+            <translation>VAT</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <source>Ставка НДС</source>
+            <translation>VAT rate</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/money.py" />
+            <source>Без НДС</source>
+            <translation>No VAT</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/money.py" />
+            <source>НДС в сумме</source>
+            <translation>VAT included</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/money.py" />
+            <source>НДС сверху</source>
+            <translation>VAT on top</translation>
+        </message>
+    </context>
+    <context>
+        <name>AdminPage</name>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="404" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="409" />
+            <source>Администратор</source>
+            <translation>Administrator</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="406" />
+            <source>Пользователь, который настраивает программу и заводит остальных.</source>
+            <translation>The user who sets up the program and adds the other users.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="419" />
+            <source>Пароль можно не задавать — тогда вход без пароля, пока у кого-нибудь из пользователей не появится пароль.</source>
+            <translation>The password may be left empty — then signing in needs no password until any user gets one.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="425" />
+            <source>Имя входа *:</source>
+            <translation>Login *:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="426" />
+            <source>ФИО:</source>
+            <translation>Full name:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="427" />
+            <source>Пароль:</source>
+            <translation>Password:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="428" />
+            <source>Пароль ещё раз:</source>
+            <translation>Repeat password:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="441" />
+            <source>Пароли не совпадают.</source>
+            <translation>The passwords do not match.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="446" />
+            <source>Имя входа не должно содержать пробелов.</source>
+            <translation>The login must not contain spaces.</translation>
+        </message>
+    </context>
+    <context>
+        <name>DemoPage</name>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="483" />
+            <source>Демонстрационные данные</source>
+            <translation>Demo data</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="484" />
+            <source>Всё готово к созданию базы.</source>
+            <translation>Everything is ready to create the database.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="485" />
+            <source>Заполнить базу демонстрационными данными</source>
+            <translation>Fill the database with demo data</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="494" />
+            <source>Клиентов:</source>
+            <translation>Clients:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="499" />
+            <source>Клиенты с контактами, сделки, документы, платежи и задачи за год, пять менеджеров с паролем «demo». Удобно, чтобы попробовать программу; для работы лучше начать с чистой базы.</source>
+            <translation>Clients with contacts, deals, documents, payments and tasks for a year, five managers with the password “demo”. Handy for trying the program; for real work better start with a clean database.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="523" />
+            <source>Нажмите «Готово», чтобы создать базу данных.
+
+База данных: {0}
+Организация: {1}
+Администратор: {2}</source>
+            <translation>Click “Finish” to create the database.
+
+Database: {0}
+Organization: {1}
+Administrator: {2}</translation>
+        </message>
+    </context>
+</TS>
