@@ -21,7 +21,8 @@ def register(sub, common) -> None:
         "report",
         parents=[common],
         help="отчёт: валовая прибыль, дебиторская задолженность, прогноз поступлений",
-        description="Отчёты. Даты: 24.11.2026 или 2026-11-24. Без -o печатает таблицу.",
+        description="Отчёты. Даты: 24.11.2026 или 2026-11-24. Без -o печатает таблицу. "
+        "Задолженность считается на дату --as-of (или --to), по умолчанию на сегодня.",
     )
     rp.add_argument("name", metavar="gross-profit|receivables|forecast")
     rp.add_argument("--from", dest="date_from", metavar="DATE", help="начало периода")
@@ -68,6 +69,11 @@ def _report_params(args) -> tuple[str, dict]:
         raise ValidationError("отчёт", f"нет отчёта «{args.name}»; есть: {', '.join(REPORTS)}")
     info = REPORTS[args.name]
     params: dict = {}
+    if args.name == "receivables" and args.date_to is not None:
+        if args.as_of is not None:
+            raise ValidationError("--to", "для дебиторской задолженности это то же, что "
+                                          "--as-of: укажите одно из двух")
+        args.as_of, args.date_to = args.date_to, None  # «по состоянию на» the period's end
     for option, (dest, param) in REPORT_OPTIONS.items():
         value = getattr(args, dest)
         if value is None:

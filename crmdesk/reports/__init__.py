@@ -2,20 +2,25 @@
 
 Print forms (each checks the user's right to read the document):
 
-    invoice_pdf(ctx, doc_id) / invoice_xlsx(ctx, doc_id)      crmdesk.reports.invoice
-    order_pdf(ctx, doc_id) / order_xlsx(ctx, doc_id)          crmdesk.reports.order
-    proposal_pdf(ctx, doc_id, design=None)                    crmdesk.reports.proposal
-    print_document(ctx, form, doc_id, fmt) -> bytes           one entry for all of them
+    print_forms(doc_type) -> [PrintFormInfo]                  the Печать menu of a document
+    print_document(ctx, form, doc_id, fmt="pdf") -> bytes     form invoice|order|proposal
+    save_document(ctx, form, doc_id, path) -> Path            the format from the extension
+    document_file_name(ctx, form, doc_id, fmt) -> str         «Счёт СЧ-2026-000123.pdf»
+    invoice_pdf/xlsx, order_pdf/xlsx, proposal_pdf(ctx, doc_id[, design])   the same, direct
 
 Reports return a ``ReportResult`` (see ``crmdesk.reports.result``):
 
     run_report(ctx, name, params) -> ReportResult             name in REPORTS
     report_xlsx(result) -> bytes / report_pdf(result) -> bytes
+    save_report(result, path) -> Path                         the format from the extension
+
+The proposal's design (kept in the database): ``crmdesk.reports.design``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from crmdesk.reports.period import find_manager, parse_date
 from crmdesk.reports.result import Chart, Column, Group, ReportResult, Series
@@ -64,6 +69,22 @@ PRINT_FORMS = {
     "order": ("Заказ клиента", ("pdf", "xlsx")),
     "proposal": ("Коммерческое предложение", ("pdf",)),
 }
+FILE_TITLES = {"invoice": "Счёт", "order": "Заказ", "proposal": "КП"}
+
+
+@dataclass(frozen=True)
+class PrintFormInfo:
+    """One item of a document's Печать menu."""
+
+    form: str  # the name print_document takes
+    title: str  # «Счёт на оплату»
+    formats: tuple[str, ...]  # ("pdf", "xlsx"); the first is what the preview shows
+
+
+def print_forms(doc_type: str) -> list[PrintFormInfo]:
+    """The print forms of a document type (invoice, order, proposal; a payment has none)."""
+    return [PrintFormInfo(form, title, formats)
+            for form, (title, formats) in PRINT_FORMS.items() if form == doc_type]
 
 
 def run_report(ctx: Context, name: str, params: dict | None = None) -> ReportResult:
@@ -117,8 +138,43 @@ def report_pdf(result: ReportResult) -> bytes:
     return render(result)
 
 
-def print_document(ctx: Context, form: str, doc_id: int, fmt: str = "pdf") -> bytes:
-    """A print form of a document as bytes: form invoice|order|proposal, fmt pdf|xlsx."""
+def save_report(result: ReportResult, path) -> Path:
+    """Write the report to ``path``: .pdf or .xlsx, as the extension says."""
+    path = Path(path)
+    fmt = _format_of(path, ("pdf", "xlsx"))
+    path.write_bytes(report_pdf(result) if fmt == "pdf" else report_xlsx(result))
+    return path
+
+
+def _format_of(path: Path, allowed: tuple[str, ...]) -> str:
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in allowed:
+        raise ValidationError("Файл", f"«{path.name}»: нужен файл "
+                                      f"{' или '.join('.' + a for a in allowed)}")
+    return fmt
+
+
+def save_document(ctx: Context, form: str, doc_id: int, path) -> Path:
+    """Write a document's print form to ``path``: .pdf or .xlsx, as the extension says."""
+    path = Path(path)
+    data = print_document(ctx, form, doc_id, _format_of(path, ("pdf", "xlsx")))
+    path.write_bytes(data)
+    return path
+
+
+def document_file_name(ctx: Context, form: str, doc_id: int, fmt: str = "pdf") -> str:
+    """The file name a «Save as» dialog proposes: «Счёт СЧ-2026-000123.pdf»."""
+    from crmdesk.services.documents import get_document
+
+    doc = get_document(ctx, doc_id)
+    name = f"{FILE_TITLES.get(form, form)} {doc.number}.{fmt}"
+    return "".join("-" if ch in '\\/:*?"<>|' else ch for ch in name)
+
+
+def print_document(ctx: Context, form: str, doc_id: int, fmt: str = "pdf",
+                   design=None) -> bytes:
+    """A print form of a document as bytes: form invoice|order|proposal, fmt pdf|xlsx;
+    ``design`` (a ProposalDesign) prints a proposal in other than the stored design."""
     if form not in PRINT_FORMS:
         raise ValidationError("Печатная форма", f"нет формы «{form}»; есть: "
                                                 f"{', '.join(PRINT_FORMS)}")
@@ -137,20 +193,26 @@ def print_document(ctx: Context, form: str, doc_id: int, fmt: str = "pdf") -> by
         return (order_pdf if fmt == "pdf" else order_xlsx)(ctx, doc_id)
     from crmdesk.reports.proposal import proposal_pdf
 
-    return proposal_pdf(ctx, doc_id)
+    return proposal_pdf(ctx, doc_id, design)
 
 
 __all__ = [
+    "PARAM_TITLES",
     "PRINT_FORMS",
     "REPORTS",
     "Chart",
     "Column",
     "Group",
+    "PrintFormInfo",
     "ReportInfo",
     "ReportResult",
     "Series",
+    "document_file_name",
     "print_document",
+    "print_forms",
     "report_pdf",
     "report_xlsx",
     "run_report",
+    "save_document",
+    "save_report",
 ]

@@ -18,10 +18,16 @@ from sqlalchemy.orm import aliased
 
 from crmdesk.models import Client, Document, Settlement, User
 from crmdesk.models.base import Money
-from crmdesk.reports.period import day_key, day_start, period_title, periods, today
+from crmdesk.reports.period import (
+    day_key,
+    day_start,
+    period_title,
+    periods,
+    report_filter,
+    today,
+)
 from crmdesk.reports.receivables import invoice_balances
 from crmdesk.reports.result import Chart, Column, Group, ReportResult, Series, sum_rows
-from crmdesk.services import rights
 from crmdesk.services.context import Context
 from crmdesk.services.errors import ValidationError
 from crmdesk.services.money import ZERO
@@ -39,7 +45,7 @@ COLUMNS = [
 
 
 def _visible(ctx: Context, manager: User | None):
-    cond = [rights.client_filter(ctx.user)]
+    cond = [report_filter(ctx)]
     if manager is not None:
         cond.append(Client.owner_id == manager.id)
     return cond
@@ -136,7 +142,9 @@ def _unbilled_orders(ctx: Context, as_of: date, manager: User | None):
     undated = [
         (r.client_id, _as_date(r.day) + timedelta(days=days), r.rest)
         for r in ctx.session.execute(
-            select(o.client_id, o.day, o.rest).where(o.rest > 0, o.due_date.is_(None))
+            select(o.client_id, o.day, type_coerce(func.sum(o.rest), Money).label("rest"))
+            .where(o.rest > 0, o.due_date.is_(None))
+            .group_by(o.client_id, o.day)
         )
     ]
     return [*dated, *undated]

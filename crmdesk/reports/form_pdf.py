@@ -1,16 +1,17 @@
 """A print form (invoice, order) as PDF: the standard Russian layout of a «Счёт на оплату».
 
 Long tables run over pages with their header repeated; the totals, the amount in words,
-the terms and the signatures stay together on the last page.
+the terms and the signatures stay together on the last page, with the table's last two
+lines (they are the table's last row, which may not be split from the lines above it).
 """
 
 from __future__ import annotations
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     HRFlowable,
-    KeepTogether,
     LongTable,
     Paragraph,
     Spacer,
@@ -18,10 +19,12 @@ from reportlab.platypus import (
 )
 
 from crmdesk.reports import pdf
+from crmdesk.reports.fonts import register_fonts
 from crmdesk.reports.pdf import money, quantity, text
 from crmdesk.reports.printform import PrintForm
 
 WIDTH = 180 * mm  # A4 less 15 mm margins
+FRAME_H = 297 * mm - 26 * mm  # A4 less the top and bottom margins of pdf.build
 GRID = 0.5
 BOX = 1.2
 
@@ -33,7 +36,7 @@ def _bank(form: PrintForm, st) -> Table:
         [
             [
                 Paragraph(text(b.bank), st["base"]),
-                Spacer(1, 3 * mm),
+                Spacer(1, 1.5 * mm),
                 Paragraph("Банк получателя", small),
             ],
             "",
@@ -50,7 +53,7 @@ def _bank(form: PrintForm, st) -> Table:
         [
             [
                 Paragraph(text(b.recipient), st["base"]),
-                Spacer(1, 3 * mm),
+                Spacer(1, 1.5 * mm),
                 Paragraph("Получатель", small),
             ],
             "",
@@ -93,38 +96,77 @@ def _parties(form: PrintForm, st) -> Table:
     return t
 
 
-def _cell(kind: str, value, st):
+KEEP_LINES = 2  # the table's last lines go onto the page of the totals, never alone
+PAD = 3  # the table's cell padding, left and right
+
+
+def _cell_text(kind: str, value) -> str:
     if kind == "money":
-        return Paragraph(money(value), st["right"])
+        return money(value)
     if kind in ("qty", "pct"):
-        return Paragraph(quantity(value) if value else "", st["right"])
-    if kind == "int":
-        return Paragraph(str(value), st["center"])
-    return Paragraph(text(value), st["base"])
+        return quantity(value) if value else ""
+    return "" if value is None else str(value)
 
 
-def _lines(form: PrintForm, st) -> LongTable:
+def _lines(form: PrintForm, st, tail: list | None) -> LongTable:
+    """The goods table; its last row holds ``tail`` (totals … signatures), kept on one page
+    with the last lines (None: no such row). Plain strings draw far faster than a Paragraph
+    per cell, so only a text too wide for its column becomes a wrapping Paragraph."""
+    regular, bold = register_fonts()
+    size = st["base"].fontSize
     cols = form.columns
-    header = [Paragraph(f"<b>{text(c.title)}</b>", st["head"]) for c in cols]
-    body = [[_cell(c.kind, row.get(c.key), st) for c in cols] for row in form.lines]
     total = sum(c.weight for c in cols)
     widths = [WIDTH * c.weight / total for c in cols]
-    t = LongTable([header, *body], colWidths=widths, repeatRows=1)
-    t.setStyle(
-        pdf.table_style(
-            [
-                ("GRID", (0, 0), (-1, -1), GRID, colors.black),
-                ("BOX", (0, 0), (-1, -1), BOX, colors.black),
-                ("LINEBELOW", (0, 0), (-1, 0), BOX, colors.black),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#F2F2F2")),
-            ]
-        )
-    )
+    header = []
+    for c, w in zip(cols, widths, strict=True):
+        fits = stringWidth(c.title, bold, size - 1) <= w - 2 * PAD
+        header.append(c.title if fits else Paragraph(f"<b>{text(c.title)}</b>", st["head"]))
+    body = []
+    for row in form.lines:
+        cells = []
+        for c, w in zip(cols, widths, strict=True):
+            value = _cell_text(c.kind, row.get(c.key))
+            if c.kind == "text" and stringWidth(value, regular, size) > w - 2 * PAD:
+                cells.append(Paragraph(text(value), st["base"]))
+            else:
+                cells.append(value)
+        body.append(cells)
+    n = len(body)
+    data = [header, *body]
+    if tail is not None:
+        data.append([tail] + [""] * (len(cols) - 1))
+    style = [
+        ("FONTSIZE", (0, 0), (-1, -1), size),
+        ("LEADING", (0, 0), (-1, -1), size * 1.22),
+        ("FONTNAME", (0, 0), (-1, 0), bold),
+        ("FONTSIZE", (0, 0), (-1, 0), size - 1),
+        ("ALIGN", (0, 0), (-1, 0), "CENTER"),
+        ("GRID", (0, 0), (-1, n), GRID, colors.black),
+        ("BOX", (0, 0), (-1, n), BOX, colors.black),
+        ("LINEBELOW", (0, 0), (-1, 0), BOX, colors.black),
+        ("VALIGN", (0, 0), (-1, n), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, n), 0.8),
+        ("BOTTOMPADDING", (0, 0), (-1, n), 1.7),
+        ("LEFTPADDING", (0, 0), (-1, n), PAD),
+        ("RIGHTPADDING", (0, 0), (-1, n), PAD),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#F2F2F2")),
+    ]
+    if tail is not None:  # one cell across the table, no padding, on the last lines' page
+        style += [
+            ("SPAN", (0, n + 1), (-1, n + 1)),
+            ("VALIGN", (0, n + 1), (-1, n + 1), "TOP"),
+            ("LEFTPADDING", (0, n + 1), (-1, n + 1), 0),
+            ("RIGHTPADDING", (0, n + 1), (-1, n + 1), 0),
+            ("TOPPADDING", (0, n + 1), (-1, n + 1), 0),
+            ("BOTTOMPADDING", (0, n + 1), (-1, n + 1), 0),
+            ("NOSPLIT", (0, max(1, n + 1 - KEEP_LINES)), (-1, n + 1)),
+        ]
+    for i, c in enumerate(cols):
+        align = {"money": "RIGHT", "qty": "RIGHT", "pct": "RIGHT", "int": "CENTER"}.get(c.kind)
+        if align:
+            style.append(("ALIGN", (i, 1), (i, n), align))
+    t = LongTable(data, colWidths=widths, repeatRows=1)
+    t.setStyle(pdf.table_style(style))
     return t
 
 
@@ -136,13 +178,13 @@ def _totals(form: PrintForm, st) -> Table:
         ]
         for label, value in form.totals
     ]
-    t = Table(rows, colWidths=[70 * mm, 30 * mm], hAlign="RIGHT")
+    t = Table(rows, colWidths=[WIDTH - 30 * mm, 30 * mm])
     t.setStyle(
         pdf.table_style(
             [
                 ("TOPPADDING", (0, 0), (-1, -1), 0.5),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-                ("RIGHTPADDING", (-1, 0), (-1, -1), 6),
+                ("RIGHTPADDING", (-1, 0), (-1, -1), PAD),
             ]
         )
     )
@@ -183,13 +225,12 @@ def form_pdf(form: PrintForm) -> bytes:
     if form.notice:
         story += [Paragraph(text(form.notice), st["small"]), Spacer(1, 2 * mm)]
     if form.bank:
-        story += [_bank(form, st), Spacer(1, 3 * mm)]
+        story += [_bank(form, st), Spacer(1, 2 * mm)]
     story += [
         Paragraph(text(form.title), st["title"]),
         HRFlowable(width="100%", thickness=1.5, color=colors.black, spaceAfter=2 * mm),
         _parties(form, st),
         Spacer(1, 2 * mm),
-        _lines(form, st),
     ]
     tail: list = [
         Spacer(1, 1.5 * mm),
@@ -205,10 +246,16 @@ def form_pdf(form: PrintForm) -> bytes:
     ]
     if form.seal:
         tail.append(Paragraph("М.П.", st["small"]))
-    stamp = pdf.floating(form.stamp, 40 * mm, 40 * mm, dx=12 * mm, dy=-6 * mm)
+    # the stamp (40 mm) centred on «М.П.», over the director's signature line
+    stamp = pdf.floating(form.stamp, 40 * mm, 40 * mm, dx=4 * mm, dy=-19 * mm)
     if stamp:
-        tail += [stamp, Spacer(1, 8 * mm)]
-    story.append(KeepTogether(tail))
+        tail += [stamp, Spacer(1, 19 * mm)]
+    tall = sum(f.wrap(WIDTH, FRAME_H)[1] + f.getSpaceBefore() + f.getSpaceAfter()
+               for f in tail)
+    if tall < FRAME_H * 0.6:
+        story.append(_lines(form, st, tail))
+    else:  # pages of terms: the tail cannot be kept in one piece, let it flow
+        story += [_lines(form, st, None), *tail]
     return pdf.build(
         story, footer=pdf.page_number_footer(form.title), title=form.title
     )

@@ -3,7 +3,12 @@
 Revenue is the order lines' amount without VAT (VAT included in the price is taken out;
 VAT on top is not part of the line amount); cost is the cost frozen in the order line when
 it was sold. Only posted orders not marked for deletion count, dated within the period
-(local days). A manager without «Просмотр чужих клиентов» sees only their own clients.
+(local days). A manager without «Просмотр чужих клиентов» or «Отчёты по всем менеджерам»
+sees only their own clients.
+
+By product the lines are summed; every other grouping sums the orders' own totals, which
+are exactly the sums of their rounded lines (see ``_document_revenue``) — ten times fewer
+rows.
 """
 
 from __future__ import annotations
@@ -15,9 +20,15 @@ from sqlalchemy.orm import aliased
 
 from crmdesk.models import Client, Document, DocumentLine, Product, User
 from crmdesk.models.base import Money
-from crmdesk.reports.period import day_start, month_key, month_title, period_text
+from crmdesk.reports.period import (
+    day_start,
+    month_key,
+    month_title,
+    period_text,
+    utc_offset_minutes,
+    visible_clients,
+)
 from crmdesk.reports.result import Chart, Column, Group, ReportResult, Series, percent, sum_rows
-from crmdesk.services import rights
 from crmdesk.services.context import Context
 from crmdesk.services.errors import ValidationError
 from crmdesk.services.money import ZERO
@@ -33,24 +44,40 @@ FIGURES = [
     Column("revenue", "Выручка без НДС", "money", True),
     Column("cost", "Себестоимость", "money", True),
     Column("profit", "Валовая прибыль", "money", True),
-    Column("margin", "Рентабельность, %", "percent", False, 10),
+    Column("margin", "Рентабельность, %", "percent", False, 13),
 ]
 
 
-def _sums():
+def _line_sums():
+    """Per order line: the amount less the VAT inside it (VAT on top is not in the amount)."""
     vat_inside = case((Document.vat_mode == "included", DocumentLine.vat_amount), else_=0)
     return (
-        type_coerce(func.sum(DocumentLine.amount), Money).label("amount"),
-        type_coerce(func.sum(vat_inside), Money).label("vat_inside"),
+        type_coerce(func.sum(DocumentLine.amount - vat_inside), Money).label("revenue"),
         type_coerce(func.sum(DocumentLine.cost_amount), Money).label("cost"),
     )
 
 
+def _document_revenue():
+    """The same from an order's totals, which are the sums of its rounded lines: revenue =
+    total − VAT in every mode (included: the VAT is inside the amounts; on top: the total is
+    the amounts plus the VAT; without VAT: the VAT is zero); cost = the lines' frozen cost.
+    Reading a row per order instead of ten per order keeps a million lines fast."""
+    return type_coerce(Document.total - Document.vat_total, Money)
+
+
+def _document_sums():
+    return (
+        type_coerce(func.sum(Document.total - Document.vat_total), Money).label("revenue"),
+        type_coerce(func.sum(Document.cost_total), Money).label("cost"),
+    )
+
+
 def _figures(row) -> dict:
-    revenue = (row.amount or ZERO) - (row.vat_inside or ZERO)
+    revenue = row.revenue or ZERO
     cost = row.cost or ZERO
-    return {"revenue": revenue, "cost": cost, "profit": revenue - cost,
-            "margin": percent(revenue - cost, revenue)}
+    profit = revenue - cost
+    return {"revenue": revenue, "cost": cost, "profit": profit,
+            "margin": percent(profit, revenue)}
 
 
 def _with_margin(row: dict) -> dict:
@@ -73,53 +100,83 @@ def gross_profit(
         Document.doc_type == "order",
         Document.posted.is_(True),
         Document.deletion_mark.is_(False),
-        rights.client_filter(ctx.user),
     ]
+    visible = visible_clients(ctx)  # the user's own clients, unless they see everybody's
+    if visible is not None:
+        where.append(Document.client_id.in_(visible))
     if date_from:
         where.append(Document.date >= day_start(date_from))
     if date_to:
         where.append(Document.date < day_start(date_to + timedelta(days=1)))
     if manager is not None:
         where.append(Document.manager_id == manager.id)
-    base = (
-        select()
-        .select_from(DocumentLine)
-        .join(Document, Document.id == DocumentLine.document_id)
-        .join(Client, Client.id == Document.client_id)
-        .where(*where)
-    )
     manager_name = func.coalesce(seller.full_name, "(не указан)")
+    # Sums are taken over integer keys first and names joined to the few resulting rows:
+    # grouping a million lines by text would cost the database far more.
     if group_by == "order":
-        keys = (Document.id, Document.number, Document.date, Client.id, Client.name, manager_name)
-        stmt = base.outerjoin(seller, seller.id == Document.manager_id)
-        order = (Client.name, Client.id, Document.date, Document.id)
-    elif group_by == "client":
-        keys = (seller.id, manager_name, Client.id, Client.name)
-        stmt = base.outerjoin(seller, seller.id == Document.manager_id)
-        order = (manager_name, seller.id, Client.name, Client.id)
-    elif group_by == "manager":
-        keys = (seller.id, manager_name)
-        stmt = base.outerjoin(seller, seller.id == Document.manager_id)
-        order = (manager_name, seller.id)
+        stmt = (
+            select(Document.id.label("k0"), Document.number.label("k1"),
+                   Document.date.label("k2"), Client.id.label("k3"), Client.name.label("k4"),
+                   manager_name.label("k5"),
+                   _document_revenue().label("revenue"), Document.cost_total.label("cost"))
+            .join(Client, Client.id == Document.client_id)
+            .outerjoin(seller, seller.id == Document.manager_id)
+            .where(*where)
+            .order_by(Client.name, Client.id, Document.date, Document.id)
+        )
+    elif group_by in ("client", "manager"):
+        keys = [Document.manager_id.label("manager_id")]
+        if group_by == "client":
+            keys.append(Document.client_id.label("client_id"))
+        agg = (select(*keys, *_document_sums()).where(*where).group_by(*keys)
+               .subquery("sums"))
+        figures = (agg.c.revenue, agg.c.cost)
+        if group_by == "client":
+            stmt = (
+                select(agg.c.manager_id.label("k0"), manager_name.label("k1"),
+                       agg.c.client_id.label("k2"), Client.name.label("k3"), *figures)
+                .select_from(agg)
+                .join(Client, Client.id == agg.c.client_id)
+                .outerjoin(seller, seller.id == agg.c.manager_id)
+                .order_by(manager_name, agg.c.manager_id, Client.name, Client.id)
+            )
+        else:
+            stmt = (
+                select(agg.c.manager_id.label("k0"), manager_name.label("k1"), *figures)
+                .select_from(agg)
+                .outerjoin(seller, seller.id == agg.c.manager_id)
+                .order_by(manager_name, agg.c.manager_id)
+            )
     elif group_by == "product":
-        name = func.coalesce(Product.name, DocumentLine.description)
-        keys = (DocumentLine.product_id, name)
-        stmt = base.outerjoin(Product, Product.id == DocumentLine.product_id)
-        order = (name, DocumentLine.product_id)
+        # a line without a product is its own item, by its description
+        described = case((DocumentLine.product_id.is_(None), DocumentLine.description))
+        agg = (
+            select(DocumentLine.product_id.label("product_id"), described.label("described"),
+                   *_line_sums())
+            .join(Document, Document.id == DocumentLine.document_id)
+            .where(*where)
+            .group_by(DocumentLine.product_id, described)
+            .subquery("sums")
+        )
+        name = func.coalesce(Product.name, agg.c.described)
+        stmt = (
+            select(agg.c.product_id.label("k0"), name.label("k1"), agg.c.revenue, agg.c.cost)
+            .select_from(agg)
+            .outerjoin(Product, Product.id == agg.c.product_id)
+            .order_by(name, agg.c.product_id)
+        )
     else:
         month = month_key(s, Document.date)
-        keys = (month,)
-        stmt = base
-        order = (month,)
-    labelled = [k.label(f"k{i}") for i, k in enumerate(keys)]
-    stmt = stmt.add_columns(*labelled, *_sums()).group_by(*keys).order_by(*order)
-    result_rows = s.execute(stmt).all()
+        stmt = (select(month.label("k0"), *_document_sums()).where(*where).group_by(month)
+                .order_by(month))
+    result_rows = s.connection().execute(stmt).all()  # Core rows: no ORM bookkeeping
     return _build(ctx, result_rows, group_by, date_from, date_to, manager)
 
 
 def _build(ctx, result_rows, group_by, date_from, date_to, manager) -> ReportResult:
     groups: list[Group] = []
     if group_by == "order":
+        shift = timedelta(minutes=utc_offset_minutes())  # stored UTC → this computer's day
         columns = [Column("number", "Заказ", width=18), Column("date", "Дата", "date", width=11),
                    Column("manager", "Менеджер", width=24), *FIGURES]
         current = None
@@ -128,14 +185,17 @@ def _build(ctx, result_rows, group_by, date_from, date_to, manager) -> ReportRes
             if current is None or current.title != title or current.rows[-1]["_client_id"] != r.k3:
                 current = Group(title, [])
                 groups.append(current)
-            when = r.k2
+            when, revenue, cost = r.k2, r.revenue or ZERO, r.cost or ZERO
             current.rows.append({
                 "number": r.k1,
-                "date": when.astimezone().date() if isinstance(when, datetime) else when,
+                "date": (when + shift).date() if isinstance(when, datetime) else when,
                 "manager": r.k5,
                 "_document_id": r.k0,
                 "_client_id": r.k3,
-                **_figures(r),
+                "revenue": revenue,
+                "cost": cost,
+                "profit": revenue - cost,
+                "margin": percent(revenue - cost, revenue),
             })
         label_key = "number"
     elif group_by == "client":
@@ -167,11 +227,13 @@ def _build(ctx, result_rows, group_by, date_from, date_to, manager) -> ReportRes
             rows.append(row)
         groups = [Group(None, rows)]
         label_key = key
+    all_rows = [row for g in groups for row in g.rows]
     if len(groups) > 1 or (groups and groups[0].title is not None):
         for g in groups:
             g.subtotal = _with_margin(sum_rows(g.rows, columns, label_key, "Итого"))
-    all_rows = [row for g in groups for row in g.rows]
-    total = _with_margin(sum_rows(all_rows, columns, label_key, "Итого"))
+        total = _with_margin(sum_rows([g.subtotal for g in groups], columns, label_key, "Итого"))
+    else:
+        total = _with_margin(sum_rows(all_rows, columns, label_key, "Итого"))
     subtitle = period_text(date_from, date_to) + f"; по {GROUP_BY[group_by]}"
     if manager is not None:
         subtitle += f"; менеджер: {manager.full_name}"

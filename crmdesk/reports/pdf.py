@@ -13,14 +13,14 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.platypus import Flowable, Image, SimpleDocTemplate, TableStyle
+from reportlab.platypus import Flowable, Frame, Image, PageTemplate, SimpleDocTemplate, TableStyle
 
 from crmdesk.reports.fonts import register_fonts
 from crmdesk.services.money import format_money
 
 
-def styles(size: float = 9) -> dict[str, ParagraphStyle]:
-    regular, bold = register_fonts()
+def styles(size: float = 9, family: str = "sans") -> dict[str, ParagraphStyle]:
+    regular, bold = register_fonts(family)
     base = ParagraphStyle("base", fontName=regular, fontSize=size, leading=size * 1.22)
     return {
         "base": base,
@@ -43,9 +43,9 @@ def styles(size: float = 9) -> dict[str, ParagraphStyle]:
     }
 
 
-def table_style(commands: list) -> TableStyle:
+def table_style(commands: list, family: str = "sans") -> TableStyle:
     """A TableStyle whose plain-string cells use the embedded font, not Helvetica."""
-    regular, _ = register_fonts()
+    regular, _ = register_fonts(family)
     return TableStyle([("FONTNAME", (0, 0), (-1, -1), regular), *commands])
 
 
@@ -115,6 +115,23 @@ def floating(data: bytes | None, width: float, height: float, dx: float = 0, dy:
         return None
 
 
+class _Document(SimpleDocTemplate):
+    """A page template whose frame has no inner padding: a table 180 mm wide fills an A4
+    page with 15 mm margins exactly and lines up with the paragraphs above and below it."""
+
+    def build(self, flowables, onFirstPage=None, onLaterPages=None):  # noqa: N803
+        self._calc()
+        frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="normal",
+                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        self.addPageTemplates([
+            PageTemplate(id="First", frames=[frame], onPage=onFirstPage, pagesize=self.pagesize),
+            PageTemplate(id="Later", frames=[frame], onPage=onLaterPages, pagesize=self.pagesize),
+        ])
+        from reportlab.platypus.doctemplate import BaseDocTemplate
+
+        BaseDocTemplate.build(self, flowables)
+
+
 def build(
     story: list,
     pagesize=A4,
@@ -126,7 +143,7 @@ def build(
     """Lay the story out on pages; ``footer(canvas, doc)`` runs on every page."""
     buf = io.BytesIO()
     left, right, top, bottom = margins
-    doc = SimpleDocTemplate(
+    doc = _Document(
         buf,
         pagesize=pagesize,
         leftMargin=left,

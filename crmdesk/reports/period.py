@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from crmdesk.models import User
 from crmdesk.reports.words import month_name
+from crmdesk.services import rights
 from crmdesk.services.errors import ValidationError
 
 _RU = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
@@ -129,3 +130,37 @@ def period_text(start: date | None, end: date | None) -> str:
     if end:
         return f"Период: по {end:%d.%m.%Y}"
     return "Период: весь"
+
+
+def sees_all(ctx) -> bool:
+    """Whether the user's reports cover every manager's clients: «Отчёты по всем
+    менеджерам» or the right to see every client."""
+    return ctx.can(rights.REPORTS) or ctx.can(rights.VIEW_ALL) or ctx.can(rights.EDIT_ALL)
+
+
+def report_filter(ctx):
+    """SQL condition on ``Client`` for the clients a report may count (true for the head)."""
+    from sqlalchemy import true
+
+    from crmdesk.models import Client
+
+    if sees_all(ctx):
+        return true()
+    return Client.owner_id == ctx.user.id
+
+
+def visible_clients(ctx, manager: User | None = None):
+    """A subquery of the ids of the clients a report counts, or None for all of them:
+    the user's own clients unless they see everybody's, narrowed to ``manager``'s."""
+    from sqlalchemy import select
+
+    from crmdesk.models import Client
+
+    cond = []
+    if not sees_all(ctx):
+        cond.append(Client.owner_id == ctx.user.id)
+    if manager is not None:
+        cond.append(Client.owner_id == manager.id)
+    if not cond:
+        return None
+    return select(Client.id).where(*cond)

@@ -21,6 +21,7 @@ from crmdesk.reports.printform import (
 )
 from crmdesk.reports.words import amount_in_words, date_in_words, local_date, short_date
 from crmdesk.services.context import Context
+from crmdesk.services.money import ZERO
 from crmdesk.services.phones import format_phone
 
 
@@ -110,7 +111,7 @@ def proposal_data(ctx: Context, doc_id: int, design: ProposalDesign | None = Non
         totals=vat_totals(doc, "Всего:"),
         total_words=amount_in_words(doc.total),
         design=design,
-        logo=design.logo or org.logo,
+        logo=(design.logo or org.logo) if design.show_logo else None,
         manager=manager,
         footer=footer,
         terms=[t for t in (design.terms or "").split("\n") if t.strip()],
@@ -122,3 +123,47 @@ def proposal_pdf(ctx: Context, doc_id: int, design: ProposalDesign | None = None
     from crmdesk.reports.proposal_pdf import render
 
     return render(proposal_data(ctx, doc_id, design))
+
+
+def sample_proposal(ctx: Context, design: ProposalDesign) -> Proposal:
+    """A proposal that exists nowhere: the organization's requisites, the current user as
+    the manager and three sample lines — for previewing a design before saving it."""
+    from crmdesk.reports.period import today as today_local
+    from crmdesk.services.money import line_amounts, round2
+
+    org = organization(ctx.session)
+    contacts = ", ".join(p for p in (phone_text(org.phone), org.email) if p)
+    today = today_local()
+    samples = [
+        ("Насос циркуляционный", "Для систем отопления частного дома, гарантия 2 года",
+         Decimal("2"), "шт", Decimal("12500.00")),
+        ("Монтаж и пусконаладка", "Выезд специалиста, монтаж, проверка системы",
+         Decimal("1"), "усл", Decimal("6000.00")),
+        ("Кран шаровой латунный DN20", None, Decimal("10"), "шт", Decimal("450.00")),
+    ]
+    items, vat = [], ZERO
+    for no, (name, descr, qty, unit, price) in enumerate(samples, 1):
+        a = line_amounts(qty, price, 0, Decimal("22"), "included")
+        vat += a.vat_amount
+        items.append(ProposalItem(no, name, descr, None, qty, unit, price, ZERO, a.amount))
+    total = round2(sum((i.amount for i in items), ZERO))
+    user = ctx.user
+    return Proposal(
+        title=f"Коммерческое предложение № КП-{today.year}-000000 от {date_in_words(today)}",
+        file_stem="КП образец",
+        supplier=org_party(org),
+        supplier_contacts=contacts,
+        addressee=["ООО «Образец»", "Директор: Сидоров Сергей Сергеевич"],
+        valid_until="Предложение действительно до "
+                    f"{short_date(today + timedelta(days=design.validity_days))}",
+        items=items,
+        totals=[("Итого:", total), ("В том числе НДС (22%):", vat), ("Всего:", total)],
+        total_words=amount_in_words(total),
+        design=design,
+        logo=(design.logo or org.logo) if design.show_logo else None,
+        manager=Manager(user.full_name, user.position,
+                        format_phone(user.phone) if user.phone and user.phone.startswith("+")
+                        else user.phone, user.email),
+        footer=design.footer or " · ".join(p for p in (org.name, contacts) if p),
+        terms=[t for t in (design.terms or "").split("\n") if t.strip()],
+    )

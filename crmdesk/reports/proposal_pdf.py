@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import HRFlowable, KeepTogether, Paragraph, Spacer, Table
 
 from crmdesk.reports import pdf
 from crmdesk.reports.fonts import register_fonts
 from crmdesk.reports.pdf import money, quantity, text
 from crmdesk.reports.proposal import Proposal, ProposalItem
+from crmdesk.reports.words import initials
 
 WIDTH = 180 * mm
 PAGE_W, PAGE_H = 210 * mm, 297 * mm
@@ -23,6 +26,14 @@ def tint(accent: colors.Color, share: float) -> colors.Color:
 
 def _hex(colour: colors.Color) -> str:
     return colour.hexval().replace("0x", "#")
+
+
+def fit_text(canvas, value: str, font: str, size: float, x: float, y: float, room: float):
+    """One line at (x, y), made smaller (down to 6 pt) rather than run off the page."""
+    while size > 6 and stringWidth(value, font, size) > room:
+        size -= 0.5
+    canvas.setFont(font, size)
+    canvas.drawString(x, y, value)
 
 
 def _requisites(p: Proposal) -> str:
@@ -80,6 +91,7 @@ def _terms(p: Proposal, st, accent_hex: str) -> list:
 
 
 def _manager(p: Proposal, st) -> list:
+    """«С уважением,», the manager's name, position and contacts, and a signature line."""
     m = p.manager
     if m is None:
         return []
@@ -90,11 +102,20 @@ def _manager(p: Proposal, st) -> list:
                                     f"e-mail: {m.email}" if m.email else "") if x)
     if contact:
         lines.append(text(contact))
-    return [Paragraph("С уважением,", st["base"]), Paragraph("<br/>".join(lines), st["base"])]
+    sign = Table([["", f"/{initials(m.name)}/"]], colWidths=[40 * mm, 55 * mm], hAlign="LEFT")
+    sign.setStyle(pdf.table_style([
+        ("LINEBELOW", (0, 0), (0, 0), 0.5, colors.black),
+        ("FONTSIZE", (0, 0), (-1, -1), st["base"].fontSize),
+        ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+        ("LEFTPADDING", (0, 0), (0, 0), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 8),
+    ], p.design.font))
+    return [Paragraph("С уважением,", st["base"]), Paragraph("<br/>".join(lines), st["base"]),
+            sign]
 
 
 def _footer(p: Proposal, line_colour) -> callable:
-    regular, _ = register_fonts()
+    regular, _ = register_fonts(p.design.font)
 
     def draw(canvas, doc):
         canvas.saveState()
@@ -112,20 +133,19 @@ def _footer(p: Proposal, line_colour) -> callable:
 
 
 def classic(p: Proposal) -> bytes:
-    st = pdf.styles(9)
+    family = p.design.font
+    st = pdf.styles(9, family)
     accent = colors.HexColor(p.design.accent)
     ahex = _hex(accent)
     logo = pdf.image(p.logo, 45 * mm, 22 * mm)
-    head = [
-        logo or "",
-        [
-            Paragraph(f"<b>{text(p.supplier.name)}</b>", st["h2"]),
-            Paragraph(_requisites(p), st["small"]),
-        ],
-    ]
-    letterhead = Table([head], colWidths=[50 * mm, WIDTH - 50 * mm])
+    who = [Paragraph(f"<b>{text(p.supplier.name)}</b>", st["h2"]),
+           Paragraph(_requisites(p), st["small"])]
+    if logo:
+        letterhead = Table([[logo, who]], colWidths=[50 * mm, WIDTH - 50 * mm])
+    else:
+        letterhead = Table([[who]], colWidths=[WIDTH])
     letterhead.setStyle(pdf.table_style([("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                                    ("LEFTPADDING", (0, 0), (0, 0), 0)]))
+                                         ("LEFTPADDING", (0, 0), (0, 0), 0)], family))
     story = [
         letterhead,
         HRFlowable(width="100%", thickness=2, color=accent, spaceBefore=2 * mm, spaceAfter=4 * mm),
@@ -138,21 +158,26 @@ def classic(p: Proposal) -> bytes:
         Paragraph(text(p.design.intro), st["base"]),
         Spacer(1, 3 * mm),
     ]
+    pictures = any(pdf.image(item.image, 1, 1) for item in p.items)
     header = ["№", "Фото", "Наименование", "Кол-во", "Цена", "Сумма"]
+    widths = [8 * mm, 24 * mm, 80 * mm, 20 * mm, 24 * mm, 24 * mm]
+    if not pictures:  # no photo column when there is no photo
+        del header[1]
+        widths = [8 * mm, 104 * mm, 20 * mm, 24 * mm, 24 * mm]
     rows = [[Paragraph(f'<font color="#FFFFFF"><b>{h}</b></font>', st["head"]) for h in header]]
     for item in p.items:
+        photo = [pdf.image(item.image, 20 * mm, 20 * mm, "CENTER") or ""] if pictures else []
         rows.append([
             Paragraph(str(item.no), st["center"]),
-            pdf.image(item.image, 20 * mm, 20 * mm, "CENTER") or "",
+            *photo,
             _item_text(item, st),
             Paragraph(f"{quantity(item.quantity)} {text(item.unit)}", st["right"]),
             Paragraph(money(item.price) + (f"<br/><font size=7>скидка {quantity(item.discount)}%"
                                            "</font>" if item.discount else ""), st["right"]),
             Paragraph(money(item.amount), st["right"]),
         ])
-    widths = [8 * mm, 24 * mm, 80 * mm, 20 * mm, 24 * mm, 24 * mm]
     table = Table(rows, colWidths=widths, repeatRows=1)
-    table.setStyle(pdf.table_style([
+    table.setStyle(pdf.table_style(family=family, commands=[
         ("BACKGROUND", (0, 0), (-1, 0), accent),
         ("LINEBELOW", (0, 1), (-1, -1), 0.4, tint(accent, 0.6)),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -174,10 +199,12 @@ def classic(p: Proposal) -> bytes:
 
 
 def modern(p: Proposal) -> bytes:
-    st = pdf.styles(9)
+    family = p.design.font
+    st = pdf.styles(9, family)
+    number = ParagraphStyle("number", st["center"], fontSize=20, leading=24)
     accent = colors.HexColor(p.design.accent)
     ahex = _hex(accent)
-    _, bold = register_fonts()
+    regular, bold = register_fonts(family)
     logo = pdf.image(p.logo, 40 * mm, BAND - 12 * mm)
 
     def band(canvas, doc):
@@ -192,11 +219,14 @@ def modern(p: Proposal) -> bytes:
             logo.drawOn(canvas, x, PAGE_H - BAND / 2 - logo.drawHeight / 2)
             x += logo.drawWidth + 8 * mm
         canvas.setFillColor(colors.white)
-        canvas.setFont(bold, 15)
-        canvas.drawString(x, PAGE_H - 14 * mm, p.supplier.name)
-        canvas.setFont(register_fonts()[0], 8)
-        canvas.drawString(x, PAGE_H - 20 * mm, p.supplier_contacts)
-        canvas.drawString(x, PAGE_H - 24.5 * mm, p.supplier.address or "")
+        room = PAGE_W - 15 * mm - x
+        fit_text(canvas, p.supplier.name, bold, 15, x, PAGE_H - 14 * mm, room)
+        sup = p.supplier
+        ids = ", ".join(t for t in (f"ИНН {sup.inn}" if sup.inn else "",
+                                    f"КПП {sup.kpp}" if sup.kpp else "") if t)
+        fit_text(canvas, " · ".join(t for t in (ids, p.supplier_contacts) if t), regular, 8,
+                 x, PAGE_H - 20 * mm, room)
+        fit_text(canvas, sup.address or "", regular, 8, x, PAGE_H - 24.5 * mm, room)
         canvas.restoreState()
 
     story = [
@@ -219,8 +249,7 @@ def modern(p: Proposal) -> bytes:
     for item in p.items:
         pic = pdf.image(item.image, 30 * mm, 22 * mm, "CENTER")
         card = Table(
-            [[pic or Paragraph(f'<font color="{ahex}" size="20"><b>{item.no}</b></font>',
-                               st["center"]),
+            [[pic or Paragraph(f'<font color="{ahex}"><b>{item.no}</b></font>', number),
               [*_item_text(item, st, ahex), Spacer(1, 1.5 * mm),
                Paragraph(_qty_price(item), st["base"])],
               Paragraph(f"<b>{money(item.amount)}</b>", st["right"])]],

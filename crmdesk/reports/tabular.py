@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from crmdesk.reports.result import Chart, Column, ReportResult
+from crmdesk.reports.xlsxstyle import Styler, arial_book
 
 MONEY = "#,##0.00"
 FORMATS = {"money": MONEY, "percent": "0.00", "int": "0", "number": "#,##0.###",
@@ -44,13 +45,12 @@ def _lines(result: ReportResult):
 # ---------------------------------------------------------------- XLSX
 
 def report_xlsx(result: ReportResult) -> bytes:
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.page import PageMargins
 
     thin, medium = Side(style="thin", color="999999"), Side(style="medium", color="000000")
-    wb = Workbook()
+    wb = arial_book()  # column widths measured alike in Excel and LibreOffice
     ws = wb.active
     ws.title = result.title[:31]
     cols = result.columns
@@ -78,20 +78,12 @@ def report_xlsx(result: ReportResult) -> bytes:
         cell.fill = fills["header"]
         cell.border = Border(top=medium, bottom=medium, left=thin, right=thin)
     ws.row_dimensions[header].height = 30
-    r = header
     regular = Font(name="Arial", size=9)
     bold = Font(name="Arial", size=9, bold=True)
-    for kind, row in _lines(result):
-        r += 1
-        if kind == "group":
-            cell = ws.cell(r, 1, row["title"])
-            cell.font = bold
-            for i in range(1, n + 1):
-                ws.cell(r, i).fill = fills["group"]
-                ws.cell(r, i).border = Border(top=thin, bottom=thin)
-            continue
-        for i, c in enumerate(cols, 1):
-            cell = ws.cell(r, i, _cell_value(c, row.get(c.key)))
+    styler = Styler()
+
+    def look(kind: str, c: Column):
+        def setup(cell):
             cell.font = regular if kind == "row" else bold
             if c.kind in FORMATS:
                 cell.number_format = ZERO_BLANK if c.kind == "money" else FORMATS[c.kind]
@@ -102,7 +94,26 @@ def report_xlsx(result: ReportResult) -> bytes:
                                  top=medium if kind == "total" else None)
             if kind == "total":
                 cell.fill = fills["total"]
-        if kind == "row" and any(g.title is not None for g in result.groups):
+        return setup
+
+    def group_look(cell):
+        cell.font = bold
+        cell.fill = fills["group"]
+        cell.border = Border(top=thin, bottom=thin)
+
+    grouped = any(g.title is not None for g in result.groups)
+    r = header
+    for kind, row in _lines(result):
+        r += 1
+        if kind == "group":
+            ws.cell(r, 1, row["title"])
+            for i in range(1, n + 1):
+                styler.same(ws.cell(r, i), "group", group_look)
+            continue
+        for i, c in enumerate(cols, 1):
+            cell = ws.cell(r, i, _cell_value(c, row.get(c.key)))
+            styler.same(cell, (kind, c.kind), look(kind, c))
+        if kind == "row" and grouped:
             ws.row_dimensions[r].outlineLevel = 1
     for k, note in enumerate(result.notes):
         cell = ws.cell(r + 2 + k, 1, note)
@@ -127,7 +138,11 @@ def report_xlsx(result: ReportResult) -> bytes:
 
 
 def _xlsx_chart(wb, chart: Chart) -> None:
+    """A sheet with the chart's figures on top and the chart under them, printed on one
+    landscape page."""
     from openpyxl.chart import BarChart, PieChart, Reference
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.page import PageMargins
 
     if not chart.categories:
         return
@@ -136,7 +151,11 @@ def _xlsx_chart(wb, chart: Chart) -> None:
     ws.append(["", *[s.name for s in chart.series]])
     for i, cat in enumerate(cats):
         ws.append([cat, *[s.values[i] for s in chart.series]])
-    ws.column_dimensions["A"].width = 30
+    ws.column_dimensions["A"].width = 34
+    for k in range(len(chart.series)):
+        ws.column_dimensions[chr(ord("B") + k)].width = 18
+    for cell in ws[1]:
+        cell.font = Font(name="Arial", size=10, bold=True)
     for row in ws.iter_rows(min_row=2, min_col=2):
         for cell in row:
             cell.number_format = MONEY
@@ -152,8 +171,14 @@ def _xlsx_chart(wb, chart: Chart) -> None:
         ch.y_axis.numFmt = "#,##0"
     ch.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(cats) + 1))
     ch.title = chart.title
-    ch.width, ch.height = 24, 12
-    ws.add_chart(ch, f"{chr(ord('B') + len(chart.series) + 1)}2")
+    ch.width, ch.height = 24, 11  # centimetres
+    ws.add_chart(ch, f"A{len(cats) + 3}")
+    setup = ws.page_setup
+    setup.paperSize = ws.PAPERSIZE_A4
+    setup.orientation = "landscape"
+    setup.fitToWidth = setup.fitToHeight = 1
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5)
 
 
 # ---------------------------------------------------------------- PDF
@@ -177,10 +202,17 @@ def _text(col: Column, value) -> str:
 
 
 def report_pdf(result: ReportResult) -> bytes:
+    """The report as a PDF: A4, landscape when the columns are many; the table runs over
+    pages with its header repeated, then the notes and the charts.
+
+    The table is cut into pages here rather than by reportlab, whose table splitting
+    recomputes the whole remainder at every page break (minutes for ten thousand rows):
+    the rows are measured once, packed into pages, and each page is a table of its own."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.units import mm
-    from reportlab.platypus import KeepTogether, LongTable, Paragraph, Spacer, TableStyle
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
 
     from crmdesk.reports import pdf
     from crmdesk.reports.fonts import register_fonts
@@ -190,63 +222,96 @@ def report_pdf(result: ReportResult) -> bytes:
     cols = result.columns
     wide = sum(c.width for c in cols) > 110
     pagesize = landscape(A4) if wide else A4
-    width = pagesize[0] - 24 * mm
+    margins = (12 * mm, 12 * mm, 12 * mm, 14 * mm)
+    width = pagesize[0] - margins[0] - margins[1]
+    frame_height = pagesize[1] - margins[2] - margins[3]
     st = pdf.styles(8)
     scale = width / sum(c.width for c in cols)
     widths = [c.width * scale for c in cols]
-    data = [[Paragraph(f"<b>{text(c.title)}</b>", st["head"]) for c in cols]]
-    style = [
-        ("FONTNAME", (0, 0), (-1, -1), regular),
-        ("FONTSIZE", (0, 0), (-1, -1), 8),
-        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#999999")),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#D9E1F2")),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-    ]
-    for i, c in enumerate(cols):
-        if c.kind in FORMATS:
-            style.append(("ALIGN", (i, 1), (i, -1), "RIGHT"))
+    pad = 6  # left + right cell padding
+    header = [Paragraph(f"<b>{text(c.title)}</b>", st["head"]) for c in cols]
+    rows: list[tuple[str, list]] = []
     for kind, row in _lines(result):
-        r = len(data)
         if kind == "group":
-            data.append([Paragraph(f"<b>{text(row['title'])}</b>", st["base"])]
-                        + [""] * (len(cols) - 1))
-            style += [("SPAN", (0, r), (-1, r)),
-                      ("BACKGROUND", (0, r), (-1, r), colors.HexColor("#F2F2F2"))]
+            rows.append((kind, [Paragraph(f"<b>{text(row['title'])}</b>", st["base"])]
+                         + [""] * (len(cols) - 1)))
             continue
+        font = regular if kind == "row" else bold
         cells = []
-        for c in cols:
+        for c, w in zip(cols, widths, strict=True):
             raw = row.get(c.key)
             value = "" if kind == "row" and c.kind == "money" and raw == 0 else _text(c, raw)
-            wrap = c.kind not in FORMATS and kind == "row" and len(value) * 4.6 > c.width * scale
-            cells.append(Paragraph(text(value), st["base"]) if wrap else value)
-        data.append(cells)
-        if kind != "row":
-            style.append(("FONTNAME", (0, r), (-1, r), bold))
-        if kind == "total":
-            style += [("BACKGROUND", (0, r), (-1, r), colors.HexColor("#FFF2CC")),
-                      ("LINEABOVE", (0, r), (-1, r), 1, colors.black)]
-    table = LongTable(data, colWidths=widths, repeatRows=1)
-    table.setStyle(TableStyle(style))  # FONTNAME set first in style
+            wrap = c.kind not in FORMATS and stringWidth(value, font, 8) > w - pad
+            style_ = st["base"] if kind == "row" else st["bold"]
+            cells.append(Paragraph(text(value), style_) if wrap else value)
+        rows.append((kind, cells))
+
+    def table(chunk: list[tuple[str, list]]) -> Table:
+        style = [
+            ("FONTNAME", (0, 0), (-1, -1), regular),
+            ("FONTSIZE", (0, 0), (-1, -1), 8),
+            ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#999999")),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#D9E1F2")),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ]
+        for i, c in enumerate(cols):
+            if c.kind in FORMATS:
+                style.append(("ALIGN", (i, 1), (i, -1), "RIGHT"))
+        for r, (kind, _) in enumerate(chunk, 1):
+            if kind == "group":
+                style += [("SPAN", (0, r), (-1, r)),
+                          ("BACKGROUND", (0, r), (-1, r), colors.HexColor("#F2F2F2"))]
+            elif kind != "row":
+                style.append(("FONTNAME", (0, r), (-1, r), bold))
+            if kind == "total":
+                style += [("BACKGROUND", (0, r), (-1, r), colors.HexColor("#FFF2CC")),
+                          ("LINEABOVE", (0, r), (-1, r), 1, colors.black)]
+        t = Table([header, *[cells for _, cells in chunk]], colWidths=widths, repeatRows=1)
+        t.setStyle(TableStyle(style))  # FONTNAME first: plain strings use the embedded font
+        return t
+
     stamp = result.generated_at or datetime.now().astimezone()
-    story = [
+    head = [
         Paragraph(text(result.title), st["title"]),
         Paragraph(text(result.subtitle), st["base"]),
         Paragraph(f'<font color="#777777">Сформирован {stamp:%d.%m.%Y %H:%M}</font>',
                   st["small"]),
         Spacer(1, 3 * mm),
-        table,
-        Spacer(1, 3 * mm),
-        *[Paragraph(f"<i>{text(n)}</i>", st["small"]) for n in result.notes],
     ]
+    used = 0.0
+    for i, f in enumerate(head):
+        _, h = f.wrap(width, frame_height)
+        used += h + (f.getSpaceBefore() if i else 0) + f.getSpaceAfter()
+    # measure every row once, then fill pages: a group's heading never ends a page
+    whole = table(rows)
+    whole.wrap(width, 10**9)
+    heights = whole._rowHeights
+    header_h, slack = heights[0], 2.0
+    pages: list[list] = [[]]
+    room = frame_height - used - header_h - slack
+    for k, (kind, cells) in enumerate(rows):
+        h = heights[k + 1]
+        need = h + (heights[k + 2] if kind == "group" and k + 2 < len(heights) else 0)
+        if pages[-1] and need > room:
+            pages.append([])
+            room = frame_height - header_h - slack
+        pages[-1].append((kind, cells))
+        room -= h
+    story = list(head)
+    for n, chunk in enumerate(pages):
+        if n:
+            story.append(PageBreak())
+        story.append(table(chunk))
+    story += [Spacer(1, 3 * mm),
+              *[Paragraph(f"<i>{text(n)}</i>", st["small"]) for n in result.notes]]
     for chart in result.charts:
         drawing = _pdf_chart(chart, width)
         if drawing is not None:
             story += [Spacer(1, 5 * mm), KeepTogether([Paragraph(text(chart.title), st["h2"]),
                                                        drawing])]
-    return pdf.build(story, pagesize=pagesize, title=result.title,
-                     margins=(12 * mm, 12 * mm, 12 * mm, 14 * mm),
+    return pdf.build(story, pagesize=pagesize, title=result.title, margins=margins,
                      footer=pdf.page_number_footer(result.title, skip_first=False))
 
 
@@ -306,3 +371,8 @@ def _pdf_chart(chart: Chart, width: float):
                                  for i, s in enumerate(chart.series)]
     d.add(legend)
     return d
+
+
+# the names the desktop's report form was written against
+result_xlsx = report_xlsx
+result_pdf = report_pdf

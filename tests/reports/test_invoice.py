@@ -84,23 +84,50 @@ def test_cyrillic_fonts_are_embedded_and_no_standard_font_is_used(org, invoice):
     assert any("DejaVuSans" in name for name, _ in used)
 
 
+def money(value) -> str:
+    """As printed: «4 333,33», or «-» for no amount."""
+    if value is None:
+        return "-"
+    return f"{Decimal(value):,.2f}".replace(",", " ").replace(".", ",")
+
+
 @pytest.mark.parametrize(
-    "mode, vat_line, to_pay",
+    "mode, vat_line, vat, to_pay, words",
     [
-        ("included", "В том числе НДС (22%): 781,41", "Всего к оплате: 4 333,33"),
-        ("on_top", "НДС (22%): 953,33", "Всего к оплате: 5 286,66"),  # 660 + 110 + 183,33
-        ("none", "Без налога (НДС) -", "Всего к оплате: 4 333,33"),
+        ("included", "В том числе НДС (22%):", "781.41", "4333.33",
+         "Четыре тысячи триста тридцать три рубля 33 копейки"),
+        # on top: 660,00 + 110,00 + 183,33 (833,33 × 22% = 183,3326)
+        ("on_top", "НДС (22%):", "953.33", "5286.66",
+         "Пять тысяч двести восемьдесят шесть рублей 66 копеек"),
+        ("none", "Без налога (НДС)", None, "4333.33",
+         "Четыре тысячи триста тридцать три рубля 33 копейки"),
     ],
 )
-def test_vat_line_follows_the_mode(org, products, buyer, mode, vat_line, to_pay):
+def test_vat_line_follows_the_mode(org, products, buyer, mode, vat_line, vat, to_pay, words):
     with org("ivanov") as ctx:
         inv = create_document(ctx, "invoice", buyer, {"lines": LINES, "vat_mode": mode})
         text = "\n".join(pages(invoice_pdf(ctx, inv.id)))
+        ws = load_workbook(io.BytesIO(invoice_xlsx(ctx, inv.id))).active
         form = invoice_form(ctx, inv.id)
-    has(text, "Итого: 4 333,33", vat_line, to_pay)
-    assert form.totals[-1][1] == inv.total
-    if mode == "on_top":
+    has(text, "Итого: 4 333,33", f"{vat_line} {money(vat)}", f"Всего к оплате: {money(to_pay)}",
+        f"Всего наименований 3, на сумму {money(to_pay)} руб.", words)
+    assert form.totals[-1][1] == inv.total == Decimal(to_pay)
+    if mode != "included":
         assert "В том числе" not in text
+    if mode != "none":
+        assert "Без налога" not in text
+    # the XLSX says the same, as numbers under the money format
+    totals = {ws.cell(r, 3).value: ws.cell(r, 7) for r in range(1, ws.max_row + 1)
+              if ws.cell(r, 3).value in ("Итого:", vat_line, "Всего к оплате:")}
+    assert set(totals) == {"Итого:", vat_line, "Всего к оплате:"}
+    assert Decimal(str(totals["Итого:"].value)) == Decimal("4333.33")
+    assert Decimal(str(totals["Всего к оплате:"].value)) == Decimal(to_pay)
+    if vat is None:
+        assert totals[vat_line].value == "-"
+    else:
+        assert Decimal(str(totals[vat_line].value)) == Decimal(vat)
+        assert totals[vat_line].number_format == "#,##0.00"
+    assert words in [c.value for row in ws.iter_rows() for c in row]
 
 
 def test_several_vat_rates_give_a_line_each(org, buyer):
@@ -135,7 +162,12 @@ def test_invoice_xlsx_is_a_printable_sheet_with_the_same_content(org, invoice):
     assert Decimal(str(ws.cell(first, 4).value)) == 3
     assert Decimal(str(ws.cell(first, 6).value)) == Decimal("1000")
     assert Decimal(str(ws.cell(first + 2, 7).value)) == Decimal("833.33")
-    assert ws.cell(first + 2, 7).number_format == "#,##0.00"
+    for r in (first, first + 1, first + 2):  # price and amount: money; quantity: a number
+        assert ws.cell(r, 6).number_format == ws.cell(r, 7).number_format == "#,##0.00"
+        assert isinstance(ws.cell(r, 7).value, int | float)
+    assert ws.cell(first, 4).number_format == "#,##0"
+    assert ws.cell(first + 2, 4).number_format == "#,##0.###"  # 2,5
+    assert Decimal(str(ws.cell(first + 2, 4).value)) == Decimal("2.5")
     merged = {str(r) for r in ws.merged_cells.ranges}
     assert f"B{first}:C{first}" in merged  # the name spans two columns, as on paper
     # the bank block: bank over two rows, «Сч. №» and the account over the last two
@@ -146,6 +178,14 @@ def test_invoice_xlsx_is_a_printable_sheet_with_the_same_content(org, invoice):
     totals = {ws.cell(r, 3).value: ws.cell(r, 7).value for r in range(first, ws.max_row + 1)}
     assert Decimal(str(totals["Всего к оплате:"])) == Decimal("4333.33")
     assert Decimal(str(totals["В том числе НДС (22%):"])) == Decimal("781.41")
+    to_pay = next(r for r in range(first, ws.max_row + 1) if ws.cell(r, 3).value ==
+                  "Всего к оплате:")
+    assert f"C{to_pay}:F{to_pay}" in merged and ws.cell(to_pay, 7).number_format == "#,##0.00"
+    # the parties: the label over A:B, the requisites over C:G
+    buyer_row = next(r for r in range(1, header) if ws.cell(r, 1).value ==
+                     "Покупатель (Заказчик):")
+    assert {f"A{buyer_row}:B{buyer_row}", f"C{buyer_row}:G{buyer_row}"} <= merged
+    assert "ИНН 7707083893" in ws.cell(buyer_row, 3).value
     # print settings: A4, fit to one page wide, print area, the header repeated
     assert ws.page_setup.paperSize == 9  # A4
     assert ws.page_setup.orientation == "portrait"
@@ -184,10 +224,11 @@ def test_two_hundred_lines_run_over_pages_with_the_header_repeated(org, buyer):
     assert len(texts) >= 4
     for text in texts:  # every page starts its part of the table with the header
         has(text, "Товары (работы, услуги)", "Кол-во", "Цена", "Сумма")
-    # totals, words and signatures together on the last page only
-    has(texts[-1], "Позиция номер 200", "Всего к оплате", "Всего наименований 200",
-        "Руководитель", "Бухгалтер")
+    # totals, words and signatures together on the last page only, after the last lines
+    has(texts[-1], "Позиция номер 199", "Позиция номер 200", "Всего к оплате",
+        "Всего наименований 200", "Руководитель", "Бухгалтер")
     assert all("Всего к оплате" not in t for t in texts[:-1])
+    assert texts[-1].index("Позиция номер 200") < texts[-1].index("Всего к оплате")
     assert "БИК" in texts[0] and all("БИК" not in t for t in texts[1:])
     # XLSX: all lines, the header row repeated when printed
     names = [ws.cell(r, 2).value for r in range(1, ws.max_row + 1)]
@@ -233,3 +274,21 @@ def test_rights_and_document_types_are_checked(org, invoice, uow):
         with pytest.raises(ValidationError, match="только в PDF"):
             print_document(ctx, "proposal", doc_id, "xlsx")
         assert print_document(ctx, "order", order_id, "xlsx").startswith(b"PK")
+
+
+def test_print_menu_file_names_and_saving(org, invoice, tmp_path):
+    from crmdesk.reports import document_file_name, print_forms, save_document
+
+    doc_id, number, order_id, order_number = invoice
+    assert [(f.form, f.title, f.formats) for f in print_forms("invoice")] == [
+        ("invoice", "Счёт на оплату", ("pdf", "xlsx"))]
+    assert [f.form for f in print_forms("order")] == ["order"]
+    assert print_forms("payment") == []
+    with org("ivanov") as ctx:
+        assert document_file_name(ctx, "invoice", doc_id, "xlsx") == f"Счёт {number}.xlsx"
+        assert document_file_name(ctx, "order", order_id) == f"Заказ {order_number}.pdf"
+        path = save_document(ctx, "invoice", doc_id, tmp_path / "счёт.XLSX")
+        assert path.read_bytes()[:2] == b"PK"
+        assert save_document(ctx, "order", order_id, tmp_path / "з.pdf").read_bytes()[:4] == b"%PDF"
+        with pytest.raises(ValidationError, match=".pdf или .xlsx"):
+            save_document(ctx, "invoice", doc_id, tmp_path / "счёт.docx")

@@ -224,3 +224,152 @@ def test_result_to_json_is_plain(sales):
     assert data["total"]["owed"] == "6470.00"
     assert data["params"]["as_of"] == "2026-06-30"
     assert {c["key"] for c in data["columns"]} >= {"client", "owed", "d90"}
+
+
+# ------------------------------------------------------------- independent sums
+# The same figures worked out in Python from the documents themselves (ORM objects, no
+# aggregate query), so a mistake in the report's SQL cannot hide behind a hand-made number.
+
+def _independent_gross_profit(ctx, key) -> dict:
+    from sqlalchemy import select
+
+    from crmdesk.models import Document
+
+    sums: dict = {}
+    orders = ctx.session.scalars(select(Document).where(Document.doc_type == "order"))
+    for doc in orders:
+        if not doc.posted or doc.deletion_mark:
+            continue
+        for line in doc.lines:
+            revenue = line.amount - (line.vat_amount if doc.vat_mode == "included" else 0)
+            k = key(doc, line)
+            got = sums.setdefault(k, [D("0"), D("0")])
+            got[0] += revenue
+            got[1] += line.cost_amount
+    return {k: (v[0], v[1]) for k, v in sums.items()}
+
+
+@pytest.mark.parametrize("group_by", ["order", "client", "manager", "product", "month"])
+def test_gross_profit_equals_the_sum_over_the_lines(sales, group_by):
+    from crmdesk.reports.words import local_date, month_name
+
+    keys = {
+        "order": (lambda d, ln: d.number, "number"),
+        "client": (lambda d, ln: d.client.name, "client"),
+        "manager": (lambda d, ln: d.manager.full_name, "manager"),
+        "product": (lambda d, ln: ln.product.name if ln.product else ln.description, "product"),
+        "month": (lambda d, ln: month_name(local_date(d.date).year, local_date(d.date).month),
+                  "month"),
+    }
+    key, column = keys[group_by]
+    with sales("head") as ctx:
+        expected = _independent_gross_profit(ctx, key)
+        r = run_report(ctx, "gross-profit", {"group_by": group_by})
+    got = {row[column]: (row["revenue"], row["cost"]) for row in r.rows}
+    assert got == expected
+    assert r.total["revenue"] == sum((v[0] for v in expected.values()), D("0"))
+    assert r.total["cost"] == sum((v[1] for v in expected.values()), D("0"))
+    assert r.total["profit"] == r.total["revenue"] - r.total["cost"]
+    for row in r.rows:
+        assert row["margin"] == (row["profit"] * 100 / row["revenue"]).quantize(D("0.01"))
+
+
+def test_receivables_equal_the_documents_and_their_payments(sales):
+    """Per invoice: its total less what payments settled of it up to the date; advances
+    are payments beyond any invoice; ageing by each invoice's due date."""
+    from sqlalchemy import select
+
+    from crmdesk.models import Document, Settlement
+    from crmdesk.reports.period import day_start
+
+    end = day_start(date(2026, 7, 1))
+    with sales("head") as ctx:
+        r = run_report(ctx, "receivables", {"as_of": AS_OF})
+        owed: dict = {}
+        buckets: dict = {}
+        for st in ctx.session.scalars(select(Settlement)):
+            rec = ctx.session.get(Document, st.recorder_id)
+            if not rec.posted or rec.deletion_mark or st.date >= end:
+                continue
+            name = ctx.session.get(Document, st.recorder_id).client.name
+            owed[name] = owed.get(name, D("0")) + st.amount
+        for inv in ctx.session.scalars(select(Document).where(Document.doc_type == "invoice")):
+            if not inv.posted or inv.deletion_mark:
+                continue
+            paid = sum((-s.amount for s in ctx.session.scalars(
+                select(Settlement).where(Settlement.invoice_id == inv.id, Settlement.amount < 0,
+                                         Settlement.date < end))), D("0"))
+            rest = inv.total - paid
+            if rest <= 0:
+                continue
+            late = (AS_OF - inv.due_date).days
+            bucket = ("not_due" if late <= 0 else "d1_30" if late <= 30 else "d31_60"
+                      if late <= 60 else "d61_90" if late <= 90 else "d90")
+            per = buckets.setdefault(inv.client.name, {})
+            per[bucket] = per.get(bucket, D("0")) + rest
+    rows = by(r, "client")
+    assert {k: v for k, v in owed.items() if v} == {k: v["owed"] for k, v in rows.items()}
+    for name, per in buckets.items():
+        for bucket in ("not_due", "d1_30", "d31_60", "d61_90", "d90"):
+            assert rows[name][bucket] == per.get(bucket, D("0")), (name, bucket)
+
+
+def test_reports_right_shows_everybody_without_seeing_all_clients(sales):
+    """«Отчёты по всем менеджерам» alone: the reports count every manager's clients."""
+    from crmdesk.models import Role
+    from crmdesk.services import rights
+    from crmdesk.services.users import create_user
+
+    with sales() as ctx:
+        ctx.session.add(Role(code="analyst", name="Аналитик", permissions=[rights.REPORTS]))
+        ctx.session.flush()
+        create_user(ctx.session, "analyst", "Аналитик Отдела", "analyst")
+    with sales("analyst") as ctx:
+        assert run_report(ctx, "gross-profit", {"date_from": "01.01.2026"}
+                          ).total["revenue"] == D("8188.53")
+        assert run_report(ctx, "receivables", {"as_of": AS_OF}).total["owed"] == D("6470.00")
+        assert run_report(ctx, "forecast", {"as_of": AS_OF}).total["planned"] == D("9670.00")
+
+
+def test_a_report_as_xlsx_and_pdf(sales):
+    import io
+
+    from openpyxl import load_workbook
+    from pdfcheck import has, pages
+
+    from crmdesk.reports import report_pdf, report_xlsx
+
+    with sales("head") as ctx:
+        gp = run_report(ctx, "gross-profit", {"group_by": "client", "date_from": "01.01.2026",
+                                              "date_to": AS_OF})
+        debt = run_report(ctx, "receivables", {"as_of": AS_OF})
+        empty = run_report(ctx, "receivables", {"as_of": "01.01.2020"})
+    wb = load_workbook(io.BytesIO(report_xlsx(gp)))
+    ws = wb.active
+    assert ws["A1"].value == "Валовая прибыль" and "01.01.2026 – 30.06.2026" in ws["A2"].value
+    header = [ws.cell(5, c).value for c in range(1, 6)]
+    assert header == ["Клиент", "Выручка без НДС", "Себестоимость", "Валовая прибыль",
+                      "Рентабельность, %"]
+    col_a = [ws.cell(r, 1).value for r in range(1, ws.max_row + 1)]
+    ivanov = col_a.index("Иванов Иван Иванович") + 1  # a group heading, then its rows
+    assert ws.cell(ivanov, 1).font.b and ws.cell(ivanov + 1, 1).value == "ООО «Альфа»"
+    assert ws.row_dimensions[ivanov + 1].outlineLevel == 1
+    total = max(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Итого")
+    assert D(str(ws.cell(total, 2).value)) == D("8188.53")
+    assert D(str(ws.cell(total, 4).value)) == D("3588.53")
+    assert ws.cell(total, 2).number_format == '#,##0.00;-#,##0.00;""'
+    assert ws.print_title_rows == "$5:$5" and ws.freeze_panes == "A6"
+    assert ws.page_setup.orientation == "portrait" and ws.page_setup.fitToWidth == 1
+    assert len(wb.worksheets) == 2 and wb.worksheets[1]._charts  # the chart's own sheet
+    text = "\n".join(pages(report_pdf(gp)))
+    has(text, "Валовая прибыль", "Иванов Иван Иванович", "ООО «Альфа»", "ООО «Вектор»",
+        "Петров Пётр Петрович", "8 188,53", "3 588,53", "43,82", "Выручка и валовая прибыль")
+    # the wide receivables print in landscape, the ageing columns too
+    ws = load_workbook(io.BytesIO(report_xlsx(debt))).active
+    assert ws.page_setup.orientation == "landscape"
+    text = "\n".join(pages(report_pdf(debt)))
+    has(text, "Дебиторская задолженность", "На 30.06.2026", "Свыше 90 дн.", "6 470,00",
+        "Задолженность по срокам", "Крупнейшие должники")
+    # an empty report still prints its header and a zero total
+    assert empty.rows == [] and empty.total["owed"] == 0
+    assert pages(report_pdf(empty)) and load_workbook(io.BytesIO(report_xlsx(empty)))

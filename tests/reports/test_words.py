@@ -68,3 +68,42 @@ def test_dates_initials_and_rates():
     assert initials(None) == ""
     assert rate_text(Decimal("22.00")) == "22"
     assert rate_text(Decimal("7.50")) == "7,5"
+
+
+RUBLES = {
+    1: "Один рубль",
+    2: "Два рубля",
+    5: "Пять рублей",
+    11: "Одиннадцать рублей",
+    21: "Двадцать один рубль",
+    101: "Сто один рубль",
+    1_000_000: "Один миллион рублей",
+}
+KOPECKS = {0: "00 копеек", 1: "01 копейка", 2: "02 копейки", 5: "05 копеек"}
+
+
+@pytest.mark.parametrize("rubles", list(RUBLES))
+@pytest.mark.parametrize("kopecks", list(KOPECKS))
+def test_rubles_and_kopecks_take_their_cases_independently(rubles, kopecks):
+    amount = Decimal(rubles) + Decimal(kopecks) / 100
+    assert amount_in_words(amount) == f"{RUBLES[rubles]} {KOPECKS[kopecks]}"
+    assert amount_in_words(f"{rubles},{kopecks:02d}") == f"{RUBLES[rubles]} {KOPECKS[kopecks]}"
+
+
+@pytest.mark.parametrize(
+    "kopecks, words",
+    [(11, "11 копеек"), (12, "12 копеек"), (14, "14 копеек"), (21, "21 копейка"),
+     (22, "22 копейки"), (25, "25 копеек"), (99, "99 копеек")],
+)
+def test_kopecks_in_the_teens_and_twenties(kopecks, words):
+    assert amount_in_words(Decimal(f"7.{kopecks:02d}")) == f"Семь рублей {words}"
+
+
+def test_negative_and_thousands_genders():
+    assert amount_in_words(Decimal("-1.01")) == "Минус один рубль 01 копейка"
+    assert amount_in_words(1001) == "Одна тысяча один рубль 00 копеек"
+    assert amount_in_words(2_000_002) == "Два миллиона два рубля 00 копеек"
+    assert amount_in_words(Decimal("0.01")) == "Ноль рублей 01 копейка"
+    # half up, not to even: 2.675 → 2,68 and 0.125 → 0,13
+    assert amount_in_words(Decimal("2.675")) == "Два рубля 68 копеек"
+    assert amount_in_words(Decimal("0.125")) == "Ноль рублей 13 копеек"

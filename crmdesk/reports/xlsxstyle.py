@@ -1,0 +1,68 @@
+"""Fast styling of openpyxl cells: a style is built once per combination, then copied.
+
+openpyxl registers every style object assigned to a cell (hashing and comparing it with
+those it has), which costs more than everything else when a sheet has thousands of cells.
+A cell's ``_style`` is a small array of style ids: once a combination has been set on one
+cell, copying that array to the next cells gives them the same look at no cost.
+"""
+
+from __future__ import annotations
+
+from copy import copy
+
+from openpyxl.cell.cell import MergedCell
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.merge import MergedCellRange
+
+
+class Styler:
+    def __init__(self) -> None:
+        self._done: dict = {}
+
+    def apply(self, cell, name: str, key, make) -> None:
+        """Set ``cell.<name> = make()``; ``key`` identifies what make() returns."""
+        base = tuple(cell._style) if cell._style is not None else None
+        k = (base, name, key)
+        done = self._done.get(k)
+        if done is None:
+            setattr(cell, name, make())
+            self._done[k] = copy(cell._style)
+        else:
+            cell._style = copy(done)
+
+    def same(self, cell, key, setup) -> None:
+        """Give ``cell`` the whole look ``setup(cell)`` gives, built once per ``key``."""
+        done = self._done.get(("same", key))
+        if done is None:
+            setup(cell)
+            self._done["same", key] = copy(cell._style)
+        else:
+            cell._style = copy(done)
+
+
+def merge(ws, r1: int, c1: int, r2: int, c2: int) -> None:
+    """ws.merge_cells without its costs: it checks the new range against every merged range
+    so far (quadratic over a long table) and copies borders the caller sets anyway."""
+    ws.merged_cells.ranges.add(
+        MergedCellRange(ws, f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}")
+    )
+    for r in range(r1, r2 + 1):
+        for c in range(c1, c2 + 1):
+            if (r, c) != (r1, c1):
+                ws._cells[r, c] = MergedCell(ws, r, c)
+
+
+def arial_book():
+    """A new workbook whose default font is Arial 10 instead of Calibri 11.
+
+    The default font is the unit of column widths. Where Calibri is missing (LibreOffice on
+    Linux without Carlito) a wider font stands in, the columns grow and «fit to width»
+    shrinks the page; Arial (or metric-compatible Liberation Sans) measures the same in
+    Excel and LibreOffice, so a sheet prints as it was laid out."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils.indexed_list import IndexedList
+
+    wb = Workbook()
+    wb._fonts = IndexedList([Font(name="Arial", size=10, family=2)])
+    return wb
