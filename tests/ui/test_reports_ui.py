@@ -99,3 +99,13 @@ def test_proposal_design_form_saves_for_everybody_and_previews(shell, demo_engin
     assert preview.page_count() >= 1
     text = PdfReader(preview.save("pdf", str(tmp_path / "sample.pdf"))).pages[0].extract_text()
     assert "Предлагаем лучшие котлы Урала." in text
+
+
+def test_print_preview_proposes_the_document_name(shell):
+    with shell.app.uow() as ctx:
+        doc = ctx.session.scalar(select(Document).where(Document.doc_type == "order"))
+        doc_id, number = doc.id, doc.number
+    (_title, open_preview), = print_forms("order")
+    preview = open_preview(shell, doc_id)
+    name = preview.file_name("xlsx")
+    assert number in name and name.endswith(".xlsx")

@@ -31,6 +31,7 @@ def _renderers(doc_type: str) -> list[tuple[str, Callable, Callable | None]]:
             info.title,
             render(info.form, "pdf"),
             render(info.form, "xlsx") if "xlsx" in info.formats else None,
+            info.form,
         )
         for info in declared(doc_type)
     ]
@@ -40,16 +41,19 @@ def print_forms(doc_type: str) -> list[tuple[str, Callable]]:
     return [
         (
             tr(title),
-            lambda shell, doc_id, p=pdf, x=xlsx, t=title: preview(shell, doc_id, t, p, x),
+            lambda shell, doc_id, p=pdf, x=xlsx, t=title, f=form: preview(
+                shell, doc_id, t, p, x, f
+            ),
         )
-        for title, pdf, xlsx in _renderers(doc_type)
+        for title, pdf, xlsx, form in _renderers(doc_type)
     ]
 
 
-def preview(shell, doc_id: int, title: str, pdf: Callable, xlsx: Callable | None):
+def preview(shell, doc_id: int, title: str, pdf: Callable, xlsx: Callable | None,
+            print_form: str | None = None):
     with shell.app.uow() as ctx:
         data = pdf(ctx, doc_id)
-    form = PrintPreview(shell, f"print:{title}:{doc_id}", title, data, doc_id, xlsx)
+    form = PrintPreview(shell, f"print:{title}:{doc_id}", title, data, doc_id, xlsx, print_form)
     if shell.activate(form.form_key):
         old = shell.form(form.form_key)
         old.parentWidget().close()
@@ -60,9 +64,11 @@ def preview(shell, doc_id: int, title: str, pdf: Callable, xlsx: Callable | None
 class PrintPreview(FormBase):
     """The PDF as it will print: Печать (Ctrl+P), Сохранить как PDF/XLSX, open outside."""
 
-    def __init__(self, shell, key: str, title: str, pdf: bytes, doc_id: int, xlsx=None):
+    def __init__(self, shell, key: str, title: str, pdf: bytes, doc_id: int, xlsx=None,
+                 print_form: str | None = None):
         super().__init__(shell)
         self.form_key, self.pdf, self.doc_id, self.xlsx = key, pdf, doc_id, xlsx
+        self.print_form = print_form  # invoice | order | proposal: names the saved file
         self.setWindowTitle(tr("Печать: {0}").format(tr(title)))
         self.setWindowIcon(icon("print_preview"))
         self._bytes = QByteArray(pdf)
@@ -102,7 +108,7 @@ class PrintPreview(FormBase):
     def save(self, ext: str, path: str | None = None) -> str | None:
         if not path:
             path, _ = QFileDialog.getSaveFileName(
-                self, tr("Сохранить как"), f"document.{ext}", f"*.{ext}"
+                self, tr("Сохранить как"), self.file_name(ext), f"*.{ext}"
             )
         if not path:
             return None
@@ -115,8 +121,17 @@ class PrintPreview(FormBase):
         self.shell.message(tr("Сохранено: {0}").format(path))
         return path
 
+    def file_name(self, ext: str) -> str:
+        """«Счёт СЧ-2026-000123.pdf», as the report layer names a document's file."""
+        if self.print_form is None:
+            return f"{tr(self.windowTitle())}.{ext}".replace(":", "")
+        from crmdesk.reports import document_file_name
+
+        with self.app.uow() as ctx:
+            return document_file_name(ctx, self.print_form, self.doc_id, ext)
+
     def open_outside(self) -> None:
-        path = Path(tempfile.mkdtemp(prefix="crmdesk-")) / "document.pdf"
+        path = Path(tempfile.mkdtemp(prefix="crmdesk-")) / self.file_name("pdf")
         path.write_bytes(self.pdf)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
+from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QChartView,
+    QHorizontalBarSeries,
+    QPieSeries,
+    QValueAxis,
+)
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter
 from PySide6.QtWidgets import (
@@ -20,6 +29,7 @@ from PySide6.QtWidgets import (
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 from crmdesk.reports import PARAM_TITLES, REPORTS, run_report, save_report
@@ -112,14 +122,21 @@ class ReportForm(FormBase):
         self.table = QTreeWidget()
         self.table.setRootIsDecorated(True)
         self.table.setAlternatingRowColors(True)
-        self.chart = QChartView()
-        self.chart.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.chart.setMinimumHeight(260)
+        # a report may draw up to two pictures (receivables: ageing pie, largest debtors)
+        self.charts = [QChartView(), QChartView()]
+        charts = QWidget()
+        row = QHBoxLayout(charts)
+        row.setContentsMargins(0, 0, 0, 0)
+        for view in self.charts:
+            view.setRenderHint(QPainter.RenderHint.Antialiasing)
+            view.setMinimumHeight(260)
+            row.addWidget(view)
+        self.chart = self.charts[0]
         self.notes = QLabel()
         self.notes.setWordWrap(True)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
-        split.addWidget(self.chart)
+        split.addWidget(charts)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
@@ -216,32 +233,59 @@ class ReportForm(FormBase):
         self._chart(result)
 
     def _chart(self, result) -> None:
+        for n, view in enumerate(self.charts):
+            spec = result.charts[n] if n < len(result.charts) else None
+            view.setVisible(spec is not None or n == 0)
+            view.setChart(self._draw(spec))
+
+    @staticmethod
+    def _draw(spec) -> QChart:
+        """One ReportResult chart: a pie of the first series, or bars of every series."""
         chart = QChart()
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignRight)
-        if result.charts:
-            spec = result.charts[0]
-            chart.setTitle(tr(spec.title))
-            series = QBarSeries()
-            for s in spec.series:
-                bars = QBarSet(tr(s.name))
-                bars.append([float(v or 0) for v in s.values])  # drawing only, never money
-                series.append(bars)
-            chart.addSeries(series)
-            axis_x = QBarCategoryAxis()
-            # bucket names translated; «23.11.2026 – 29.11.2026» would be cut to «23.…»
-            # under a bar, so a period shows its start
-            axis_x.append(
-                [c.split(" – ")[0][:5] if " – " in c else tr(c) for c in spec.categories]
-            )
-            axis_x.setLabelsAngle(-45 if len(spec.categories) > 6 else 0)
-            axis_x.setTruncateLabels(False)
-            chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
-            series.attachAxis(axis_x)
-            axis_y = QValueAxis()
-            axis_y.setLabelFormat("%.0f")
-            chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-            series.attachAxis(axis_y)
-        self.chart.setChart(chart)
+        if spec is None:
+            return chart
+        chart.setTitle(tr(spec.title))
+        # «23.11.2026 – 29.11.2026» would be cut to «23.…» under a bar: a period shows
+        # its start; bucket names are translated
+        labels = [c.split(" – ")[0][:5] if " – " in c else tr(c) for c in spec.categories]
+        if spec.kind == "pie" and spec.series:
+            pie = QPieSeries()
+            for label, value in zip(labels, spec.series[0].values, strict=False):
+                if value:
+                    pie.append(label, float(value))  # drawing only, never money
+            pie.setLabelsVisible(len(pie.slices()) <= 8)
+            chart.addSeries(pie)
+            return chart
+        # names (clients, products) read along horizontal bars; dates and numbers go under
+        # vertical ones
+        horizontal = any(len(label) > 14 for label in labels)
+        series = QHorizontalBarSeries() if horizontal else QBarSeries()
+        for s in spec.series:
+            bars = QBarSet(tr(s.name))
+            bars.append([float(v or 0) for v in s.values])  # drawing only, never money
+            series.append(bars)
+        chart.addSeries(series)
+        axis_x = QBarCategoryAxis()
+        if horizontal:  # the first (largest) at the top
+            labels = [x if len(x) <= 24 else x[:23] + "…" for x in reversed(labels)]
+            for bars in series.barSets():
+                values = [bars.at(i) for i in range(bars.count())]
+                bars.remove(0, bars.count())
+                bars.append(list(reversed(values)))
+        axis_x.append(labels)
+        axis_x.setLabelsAngle(-45 if len(labels) > 6 and not horizontal else 0)
+        axis_x.setTruncateLabels(False)
+        axis_y = QValueAxis()
+        axis_y.setLabelFormat("%.0f")
+        left, bottom = Qt.AlignmentFlag.AlignLeft, Qt.AlignmentFlag.AlignBottom
+        chart.addAxis(axis_x, left if horizontal else bottom)
+        chart.addAxis(axis_y, bottom if horizontal else left)
+        series.attachAxis(axis_x)
+        series.attachAxis(axis_y)
+        if horizontal:
+            chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        return chart
 
     def save(self, ext: str, path: str | None = None) -> str | None:
         if self.result is None and self.generate() is None:
