@@ -35,6 +35,21 @@ def _fold(value):
     return None if value is None else str(value).casefold().replace("ё", "е")
 
 
+READ_ONLY = "crmdesk_read_only"  # execution option of the engine a read-only session uses
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine (and pool) for reading: SQLite begins without taking the write lock,
+    PostgreSQL runs the transaction READ ONLY."""
+    cached = engine.__dict__.get("_crmdesk_read_only")
+    if cached is None:
+        options = {READ_ONLY: True}
+        if engine.dialect.name == "postgresql":
+            options["postgresql_readonly"] = True
+        cached = engine.__dict__["_crmdesk_read_only"] = engine.execution_options(**options)
+    return cached
+
+
 def make_engine(url: str | None = None, **kw) -> Engine:
     url = resolve_db_url(url)
     u = make_url(url)
@@ -45,7 +60,15 @@ def make_engine(url: str | None = None, **kw) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         # let SQLAlchemy, not the driver, open transactions, so BEGIN IMMEDIATE works
         event.listen(engine, "connect", lambda c, _r: setattr(c, "isolation_level", None))
-        event.listen(engine, "begin", lambda c: c.exec_driver_sql("BEGIN IMMEDIATE"))
+        # writers take the write lock at BEGIN (no deadlock between two upgrading readers);
+        # a read-only unit of work (lists, reports) begins deferred and never blocks them
+        event.listen(
+            engine,
+            "begin",
+            lambda c: c.exec_driver_sql(
+                "BEGIN" if c.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
+            ),
+        )
     else:
         engine = create_engine(url, pool_pre_ping=True, **kw)
     return engine

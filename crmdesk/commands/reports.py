@@ -104,7 +104,7 @@ def run_report_command(args, engine) -> int:
 
     name, params = _report_params(args)
     fmt = _format(args.output) if args.output else None
-    with unit_of_work(engine, args.user) as ctx:
+    with unit_of_work(engine, args.user, read_only=True) as ctx:
         if "manager" in params:
             params["manager"] = find_manager(ctx.session, params["manager"], "--manager")
         result = run_report(ctx, name, params)
@@ -173,7 +173,7 @@ def run_print_command(args, engine) -> int:
         raise ValidationError(
             "-o", f"«{title}» печатается только в {', '.join(f.upper() for f in formats)}"
         )
-    with unit_of_work(engine, args.user) as ctx:
+    with unit_of_work(engine, args.user, read_only=True) as ctx:
         doc = _find(ctx, args.form, args.number)
         data = print_document(ctx, args.form, doc.id, fmt)
         number = doc.number

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from crmdesk import db
 from crmdesk.db import session_factory
 from crmdesk.models import Role, User
 from crmdesk.services import rights, tracking  # noqa: F401  (tracking registers flush hooks)
@@ -41,9 +42,15 @@ def default_login(session: Session) -> str:
 
 
 @contextmanager
-def unit_of_work(engine: Engine, login: str | None = None) -> Iterator[Context]:
-    """Commit when the block ends normally, roll back (change nothing) when it raises."""
-    session = session_factory(engine)()
+def unit_of_work(
+    engine: Engine, login: str | None = None, read_only: bool = False
+) -> Iterator[Context]:
+    """Commit when the block ends normally, roll back (change nothing) when it raises.
+
+    ``read_only``: for lists and reports — on SQLite it does not take the write lock, so a
+    long report never makes other users' saves wait; on PostgreSQL writing is refused.
+    """
+    session = session_factory(db.read_only(engine) if read_only else engine)()
     try:
         login = login or default_login(session)
         user = session.scalar(select(User).where(User.login == login))
@@ -51,7 +58,10 @@ def unit_of_work(engine: Engine, login: str | None = None) -> Iterator[Context]:
             raise NotFound(f"Пользователь «{login}» не найден или отключён.")
         session.info["user_id"] = user.id
         yield Context(session, user)
-        session.commit()
+        if read_only:
+            session.rollback()
+        else:
+            session.commit()
     except BaseException:
         session.rollback()
         raise

@@ -34,8 +34,10 @@ class AppSession:
         self.database = describe(engine)
 
     @contextmanager
-    def uow(self) -> Iterator[Context]:
-        with unit_of_work(self.engine, self.login) as ctx:
+    def uow(self, read_only: bool = False) -> Iterator[Context]:
+        """A unit of work as the signed-in user; ``read_only`` for lists, cards and reports
+        (on SQLite they then never make another user's save wait)."""
+        with unit_of_work(self.engine, self.login, read_only) as ctx:
             yield ctx
 
     def can(self, permission: str) -> bool:

@@ -178,7 +178,7 @@ class ReportForm(FormBase):
 
     def generate(self):
         try:
-            with self.app.uow() as ctx:
+            with self.app.uow(read_only=True) as ctx:
                 self.result = run_report(ctx, self.name, self.params())
         except CrmError as exc:
             show_error(self, exc)

@@ -93,7 +93,7 @@ class QuickCard(QWidget):
             self.open_button.setEnabled(False)
             return
         try:
-            with self.shell.app.uow() as ctx:
+            with self.shell.app.uow(read_only=True) as ctx:
                 self.text.setHtml(client_card_html(ctx, client_id))
         except CrmError as exc:
             self.text.setPlainText(str(exc))
@@ -127,7 +127,7 @@ class TodayPanel(QWidget):
 
         self.list.clear()
         end = datetime.combine(datetime.now().date() + timedelta(days=1), time()).astimezone()
-        with self.shell.app.uow() as ctx:
+        with self.shell.app.uow(read_only=True) as ctx:
             mine = [
                 t
                 for t in tasks.list_tasks(ctx, only_open=True, limit=500)
@@ -181,7 +181,7 @@ class PhonePanel(QWidget):
             self.hint.setText("")
             return []
         try:
-            with self.shell.app.uow() as ctx:
+            with self.shell.app.uow(read_only=True) as ctx:
                 found = search.by_phone(ctx.session, ctx.user, text, phone_region(ctx.session))
                 rows = [(c.id, c.name, p.name if p else None, e) for c, p, e in found]
         except CrmError as exc:
