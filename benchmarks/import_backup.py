@@ -1,23 +1,27 @@
 """Import and backup at office scale: prints figures.
 
     python benchmarks/import_backup.py [--db /tmp/imp-bench/1m.sqlite] [--rows 100000]
-        [--duplicates 0.1] [--pg]
+        [--duplicates 0.1] [--no-again] [--pg URL]
 
 1. a 100,000-row XLSX (phones in every typed format, INNs, e-mails, groups, a share of
    rows that are clients already stored) is imported into a copy of a database holding
    1,000,000 clients (``crmdesk --db sqlite:////tmp/imp-bench/1m.sqlite demo --clients
-   1000000`` makes one in ~5 min): time and peak RSS of the importing process;
-2. a backup of that database (SQLite online backup + integrity check): time and size.
+   1000000`` makes one in 5–15 min): time and peak RSS of the importing process;
+2. the same file imported again into that copy (every row a duplicate: the merge path);
+3. a backup of the 1,000,000-client database (SQLite online backup + its check): time, size.
 
 Each measurement runs in its own process, so its peak RSS (``resource.getrusage``) is its
-own. ``--pg`` also imports into PostgreSQL (a copy of the SQLite database made with
-``crmdesk db copy``, kept between runs as database ``imp_bench_1m``).
+own. The load average is printed with every figure: the machine may be shared.
+``--pg URL`` also imports into that PostgreSQL database (make it from the SQLite one with
+``crmdesk --db sqlite:///… db copy --to URL``; the import changes it, so a second run there
+measures a re-import).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import shutil
@@ -125,6 +129,10 @@ def run_backup(db: str, to: Path) -> dict:
     }
 
 
+def _load() -> str:
+    return "load average " + " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def _child(*args) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, *map(str, args)], check=True, capture_output=True, text=True
@@ -138,6 +146,8 @@ def main() -> None:
     p.add_argument("--rows", type=int, default=100_000)
     p.add_argument("--duplicates", type=float, default=0.1)
     p.add_argument("--pg", metavar="URL", help="also import into this PostgreSQL copy")
+    p.add_argument("--no-again", dest="again", action="store_false",
+                   help="skip importing the file a second time")
     p.add_argument("step", nargs="*", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.step:  # a measurement in its own process
@@ -167,10 +177,16 @@ def main() -> None:
         stored = conn.scalar(text("SELECT count(*) FROM clients"))
     eng.dispose()
     shutil.copy(src, copy)
+    print(f"machine: {os.cpu_count()} cores; before: {_load()}")
     r = _child("import", f"sqlite:///{copy}", xlsx)
     print(f"import into SQLite with {stored:,} clients: {r['rows']:,} rows in {r['seconds']} s "
           f"(created {r['created']:,}, merged {r['merged']:,}, rejected {r['rejected']}, "
-          f"warnings {r['warnings']}), peak RSS {r['peak_rss_mb']} MB")
+          f"warnings {r['warnings']}), peak RSS {r['peak_rss_mb']} MB; after: {_load()}")
+    if args.again:
+        r = _child("import", f"sqlite:///{copy}", xlsx)
+        print(f"the same file again (every row a duplicate): {r['seconds']} s (created "
+              f"{r['created']:,}, merged {r['merged']:,}), peak RSS {r['peak_rss_mb']} MB; "
+              f"after: {_load()}")
     if args.pg:
         r = _child("import", args.pg, xlsx)
         print(f"import into PostgreSQL: {r['rows']:,} rows in {r['seconds']} s "
@@ -180,7 +196,8 @@ def main() -> None:
     b = _child("backup", url, out)
     print(f"backup of the {stored:,}-client SQLite database ({src.stat().st_size / 2**30:.2f} GB):"
           f" {b['seconds']} s, {b['size_mb']} MB, {b['method']}, ok={b['ok']}, "
-          f"peak RSS {b['peak_rss_mb']} MB")
+          f"peak RSS {b['peak_rss_mb']} MB; after: {_load()}")
+    print(f"  {b['message']}")
 
 
 if __name__ == "__main__":

@@ -52,8 +52,10 @@ TABLE_COLUMNS = [
     "Статус",
     "Комментарий",
     "Дата создания",
+    "Дата рождения",
 ]
 GOOGLE_CUSTOM = [
+    ("Полное наименование", "full_name"),
     ("ИНН", "inn"),
     ("КПП", "kpp"),
     ("ОГРН", "ogrn"),
@@ -76,9 +78,7 @@ GOOGLE_COLUMNS = [
     "E-mail 1 - Value",
     "Phone 1 - Label",
     "Phone 1 - Value",
-    "Address 1 - Label",
-    "Address 1 - Formatted",
-] + [
+] + [f"Address {i} - {part}" for i in (1, 2, 3) for part in ("Label", "Formatted")] + [
     f"Custom Field {i} - {part}"
     for i in range(1, len(GOOGLE_CUSTOM) + 1)
     for part in ("Label", "Value")
@@ -110,10 +110,11 @@ def iter_clients(
 ) -> tuple[int, Iterator[Client]]:
     """(how many, the clients in name order): visible to the user, by ids and/or search."""
     stmt = clients_query(ctx.session, ctx.user, find or "", include_marked=include_marked)
-    if ids is not None:
-        stmt = stmt.where(Client.id.in_(list(ids)))
     order = stmt.with_only_columns(Client.id).order_by(Client.search_name, Client.id)
     all_ids = list(ctx.session.scalars(order))
+    if ids is not None:  # a list filter of any size: not one IN (…) past the drivers' limits
+        wanted = set(ids)
+        all_ids = [i for i in all_ids if i in wanted]
 
     def chunks() -> Iterator[Client]:
         for i in range(0, len(all_ids), CHUNK):
@@ -171,7 +172,15 @@ def table_row(client: Client) -> list:
         client.status,
         client.comment,
         client.created_at.astimezone().strftime("%d.%m.%Y") if client.created_at else None,
+        _main_birthday(client),
     ]
+
+
+def _main_birthday(client: Client) -> str | None:
+    """The birthday of the first contact person (the import gives it back to them)."""
+    people = _contacts(client)
+    day = people[0].birthday if people else None
+    return day.strftime("%d.%m.%Y") if day else None
 
 
 def _split_name(name: str) -> tuple[str, str, str]:
@@ -236,13 +245,15 @@ def vcard(client: Client) -> str:
     lines += [f"EMAIL;TYPE=INTERNET:{_esc(e.email)}" for e in client.emails]
     kinds = {"legal": "POSTAL", "delivery": "PARCEL"}
     lines += [
-        f"ADR;TYPE={kinds.get(a.kind, 'WORK')}:;;{_esc(a.text)};;;;" for a in client.addresses
+        f"ADR;TYPE={kinds.get(a.kind, 'WORK')};X-CRMDESK-KIND={a.kind}:;;{_esc(a.text)};;;;"
+        for a in client.addresses
     ]
     if client.comment:
         lines.append(f"NOTE:{_esc(client.comment)}")
     if client.groups:
         lines.append("CATEGORIES:" + ",".join(_esc(g.name) for g in client.groups))
     own = {
+        "X-CRMDESK-FULL-NAME": client.full_name,
         "X-CRMDESK-INN": client.inn,
         "X-CRMDESK-KPP": client.kpp,
         "X-CRMDESK-OGRN": client.ogrn,
@@ -271,6 +282,7 @@ def google_row(client: Client) -> list:
     last, first, middle = names
     labels = MULTI.join(["* myContacts", *(g.name for g in client.groups)])
     values = {
+        "full_name": client.full_name,
         "inn": client.inn,
         "kpp": client.kpp,
         "ogrn": client.ogrn,
@@ -296,10 +308,22 @@ def google_row(client: Client) -> list:
         MULTI.join(e.email for e in client.emails),
         (client.phones[0].label or "Work") if client.phones else "",
         MULTI.join(format_phone(p.e164, p.ext) for p in client.phones),
-        "Work" if client.addresses else "",
-        MULTI.join(a.text for a in client.addresses),
+        *_google_addresses(client),
         *custom,
     ]
+
+
+GOOGLE_ADDRESS_LABELS = {"actual": "Work", "legal": "Юридический", "delivery": "Доставка"}
+
+
+def _google_addresses(client: Client) -> list[str]:
+    """Address 1 (actual), 2 (legal), 3 (delivery): label and formatted text each."""
+    out = []
+    for kind, label in GOOGLE_ADDRESS_LABELS.items():
+        texts = [a.text for a in client.addresses if (a.kind if a.kind in
+                                                       GOOGLE_ADDRESS_LABELS else "actual") == kind]
+        out += [label, MULTI.join(texts)] if texts else ["", ""]
+    return out
 
 
 def _check(cancelled) -> None:
@@ -364,6 +388,7 @@ def export_clients(
                     for c in clients:
                         w.writerow(["" if v is None else v for v in row(c)])
                         step()
+            _check(cancelled)
             tmp.replace(path)
         finally:
             tmp.unlink(missing_ok=True)
@@ -379,7 +404,7 @@ def _write_xlsx(path: Path, clients, step) -> None:
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Клиенты")
-    widths = [8, 40, 40, 14, 14, 11, 16, 40, 30, 20, 14, 40, 40, 40, 40, 16, 14, 50, 12]
+    widths = [8, 40, 40, 14, 14, 11, 16, 40, 30, 20, 14, 40, 40, 40, 40, 16, 14, 50, 12, 12]
     for i, w in enumerate(widths):
         ws.column_dimensions[chr(65 + i)].width = w
     ws.freeze_panes = "A2"

@@ -1,11 +1,12 @@
 """Clients in from files: XLSX, CSV (Google Contacts too), vCard — the steps of a wizard.
 
 1. ``open_source(path)`` → a ``Source``: its ``kind``, ``sheet_names()``;
-2. ``source.sheet(name)`` → a ``Sheet``: the header row found, the headers, first rows;
+2. ``source.sheet(name, header_row=None)`` → a ``Sheet``: the header row (found, or the
+   one the user chose), the headers, the first rows;
 3. ``suggest_mapping(session, sheet.headers)`` → ({column: field}, "saved" | "auto"),
    corrected by hand and kept with ``save_mapping``; ``FIELDS`` lists the fields;
-4. ``preview(engine, path, mapping=…, limit=200)`` → the report and each row's outcome
-   (new, merged, rejected, with its problems), nothing stored;
+4. ``preview(engine, path, sheet=…, header_row=…, mapping=…, limit=200)`` → the report
+   and each row's outcome (new, merged, rejected, with its problems), nothing stored;
 5. ``import_clients(engine, path, mapping=…, progress=…, cancelled=…)`` → ``ImportReport``
    (counts and every rejected, warned, merged row; ``save_xlsx``), all rows or none.
 """
@@ -36,6 +37,7 @@ def import_clients(
     *,
     user=None,
     sheet=None,
+    header_row=None,
     mapping=None,
     dry_run=False,
     progress=None,
@@ -43,6 +45,8 @@ def import_clients(
 ) -> ImportReport:
     """Import every row of ``path``; one transaction (nothing stored on error or cancel).
 
+    ``sheet``: a sheet name (None: the first with a recognizable header); ``header_row``:
+    the header's row number as the file counts rows (None: found automatically).
     ``mapping``: None (the saved or guessed one), {column index: field code} from the
     wizard, or a --mapping spec {header | column number | letter: field} (dict or JSON).
     ``progress(done, total)`` is called after every batch; ``cancelled`` is a callable or
@@ -53,6 +57,7 @@ def import_clients(
         path,
         user=user,
         sheet=sheet,
+        header_row=header_row,
         mapping=mapping,
         dry_run=dry_run,
         progress=progress,
@@ -67,6 +72,7 @@ def preview(
     *,
     user=None,
     sheet=None,
+    header_row=None,
     mapping=None,
     limit: int | None = 200,
     progress=None,
@@ -78,6 +84,7 @@ def preview(
         path,
         user=user,
         sheet=sheet,
+        header_row=header_row,
         mapping=mapping,
         dry_run=True,
         limit=limit,

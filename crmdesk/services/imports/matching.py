@@ -110,13 +110,13 @@ def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
 def find_stored(
     session: Session, keys: Iterable[str], emails_as_typed: Iterable[str] = ()
 ) -> dict[str, int]:
-    """Key ('i:INN', 'p:+7…[;ext]', 'e:mail') → id of the stored client it belongs to.
+    """Key ('i:INN', 'p:+7…[;ext]', 'e:mail', 'n:name') → id of the stored client it is.
 
     E-mail keys are lower case; ``emails_as_typed`` adds the addresses as written, so a
     stored 'Ivan@mail.ru' is found too. Clients marked for deletion are not matched; of
     several, the oldest (smallest id) wins.
     """
-    inns, phones, emails = set(), set(), set()
+    inns, phones, emails, names = set(), set(), set(), set()
     for key in keys:
         kind, value = key[0], key[2:]
         if kind == "i":
@@ -125,6 +125,8 @@ def find_stored(
             phones.add(value.split(";", 1)[0])
         elif kind == "e":
             emails.add(value)
+        elif kind == "n":
+            names.add(value)
     found: dict[str, int] = {}
 
     def put(key: str, cid: int) -> None:
@@ -145,6 +147,11 @@ def find_stored(
         )
         for cid, e164, ext in session.execute(stmt):
             put(f"p:{e164};{ext}" if ext else f"p:{e164}", cid)
+    for part in _chunks(sorted(names)):
+        for cid, name in session.execute(
+            select(Client.id, Client.search_name).where(Client.search_name.in_(part), alive)
+        ):
+            put(f"n:{name}", cid)
     variants = sorted(emails | {e for e in emails_as_typed if e.lower() in emails})
     for part in _chunks(variants):
         stmt = (

@@ -15,6 +15,7 @@ from crmdesk.services.errors import ValidationError
 from crmdesk.services.imports import report as R
 from crmdesk.services.imports.columns import FIELDS, label_columns, match_header
 from crmdesk.services.phones import format_phone, normalize_phone, split_phones
+from crmdesk.services.search import normalize
 from crmdesk.services.validation import validate_email, validate_inn, validate_kpp, validate_ogrn
 
 _LEGAL = re.compile(
@@ -28,6 +29,28 @@ _GROUP_SPLIT = re.compile(r"\s*(?::::|[;,\n])\s*")
 _EMAIL_SPLIT = re.compile(r"\s*(?::::|[,;\s])\s*")
 _CONTACT_SPLIT = re.compile(r"\s*(?::::|[;\n])\s*")
 _CONTACT = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
+EMAIL_MAX = 200  # client_emails.email
+SINGLE = (
+    "name",
+    "full_name",
+    "last_name",
+    "first_name",
+    "middle_name",
+    "company",
+    "kind",
+    "position",
+    "manager",
+    "source",
+    "status",
+)
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_SIMPLE_EMAIL = re.compile(rf"^({_ATOM}(?:\.{_ATOM})*)@([A-Za-z0-9.-]+)$")
+try:  # mailbox names validate_email gives in lower case (postmaster, sales…)
+    from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES as _NAMES
+
+    _CASE_FOLDED = frozenset(n.lower() for n in _NAMES)
+except ImportError:  # another version: only all-lower-case local parts take the short way
+    _CASE_FOLDED = type("Every", (), {"__contains__": lambda self, x: True})()
 SYSTEM_LABELS = {"mycontacts", "starred", "friends", "family", "coworkers"}
 DATE_FORMATS = ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y.%m.%d", "%Y%m%d")
 _EXCEL_EPOCH = datetime(1899, 12, 30)
@@ -128,10 +151,13 @@ class ClientRow:
     rejected: bool = False
 
     def keys(self) -> list[str]:
-        """Duplicate keys in the order they are trusted: INN, phones, e-mails."""
+        """Duplicate keys in the order they are trusted: INN, phones, e-mails; a row with
+        none of them is known by its name (so importing it again adds no duplicate)."""
         out = [f"i:{self.inn}"] if self.inn else []
         out += [phone_key(e, x) for e, x, _ in self.phones]
         out += [f"e:{e.lower()}" for e, _ in self.emails]
+        if not out and self.name:
+            out.append(f"n:{normalize(self.name)[:300]}")
         return out
 
     @property
@@ -149,6 +175,7 @@ def key_reason(key: str) -> tuple[str, str]:
         "i": (R.SAME_INN, "совпадает ИНН"),
         "p": (R.SAME_PHONE, "совпадает телефон"),
         "e": (R.SAME_EMAIL, "совпадает e-mail"),
+        "n": (R.SAME_NAME, "нет ни телефона, ни ИНН, ни e-mail, совпадает наименование"),
     }[key[0]]
 
 
@@ -163,6 +190,8 @@ class RowParser:
             if code in FIELDS:
                 self.cols.setdefault(code, []).append(i)
         self.labels = label_columns(headers)
+        self.custom = self.cols.get("custom", [])
+        self.email_domains: dict[str, str] = {}  # domain → its normalized form, once checked
 
     def header(self, i: int) -> str:
         return self.headers[i] if i < len(self.headers) and self.headers[i] else f"#{i + 1}"
@@ -177,14 +206,16 @@ class RowParser:
 
     def _values(self, cells: list, code: str):
         """(column name, raw cell, label) of every non-empty column mapped to ``code``."""
-        for i in self.cols.get(code, []):
+        if code not in self.cols and not self.custom:
+            return
+        for i in self.cols.get(code, ()):
             raw = cells[i] if i < len(cells) else None
             if raw is not None and text_of(raw):
                 label = None
                 if i in self.labels and self.labels[i] < len(cells):
-                    label = one_line(cells[self.labels[i]]).lstrip("* ").strip() or None
+                    label = one_line(cells[self.labels[i]]).lstrip("* ").strip()[:50] or None
                 yield self.header(i), raw, label
-        for i in self.cols.get("custom", []):  # Google's "Custom Field N - Value" by label
+        for i in self.custom:  # Google's "Custom Field N - Value" by label
             label_i = self.labels.get(i)
             if label_i is None or label_i >= len(cells):
                 continue
@@ -192,6 +223,26 @@ class RowParser:
                 cells[i] if i < len(cells) else None
             ):
                 yield one_line(cells[label_i]), cells[i], None
+
+    def _email(self, text: str, column: str) -> str | None:
+        """``validate_email``, skipping the domain check for a domain already found good.
+
+        A plain ASCII local part (letters, digits, ``.!#$%&'*+/=?^_`{|}~-`` without leading,
+        trailing or double dots) at a domain ``validate_email`` accepted before is accepted
+        the same way (the domain normalized as it was then): tens of thousands of
+        addresses at a few dozen domains are checked once per domain.
+        """
+        m = _SIMPLE_EMAIL.match(text)
+        if m and len(text) <= 254 and len(m.group(1)) <= 64:
+            domain = self.email_domains.get(m.group(2).lower())
+            if domain is not None:
+                local = m.group(1)
+                if local == local.lower() or local.lower() not in _CASE_FOLDED:
+                    return f"{local}@{domain}"
+        email = validate_email(text, field=column)
+        if m and email:
+            self.email_domains[m.group(2).lower()] = email.rsplit("@", 1)[1]
+        return email
 
     def _warn(self, out: ClientRow, column: str, raw: str, reason: str, exc_message: str) -> None:
         out.issues.append(
@@ -228,20 +279,8 @@ class RowParser:
     def parse(self, n: int, cells: list) -> ClientRow:
         out = ClientRow(row=n)
         single = {
-            code: self._first(cells, code)
-            for code in (
-                "name",
-                "full_name",
-                "last_name",
-                "first_name",
-                "middle_name",
-                "company",
-                "kind",
-                "position",
-                "manager",
-                "source",
-                "status",
-            )
+            code: self._first(cells, code) if code in self.cols or self.custom else ("", "")
+            for code in SINGLE
         }
         # phones: several per cell, each with its extension
         for column, raw, label in self._values(cells, "phone"):
@@ -259,18 +298,21 @@ class RowParser:
                 if not part:
                     continue
                 try:
-                    email = validate_email(part, field=column)
+                    if len(part) > EMAIL_MAX:
+                        raise ValidationError(column, f"адрес длиннее {EMAIL_MAX} знаков")
+                    email = self._email(part, column)
                 except ValidationError as exc:
                     self._warn(out, column, part, R.BAD_EMAIL, exc.message)
                     continue
                 if email and all(email.lower() != e.lower() for e, _ in out.emails):
                     out.emails.append((email, label))
                     out.key_sources.setdefault(f"e:{email.lower()}", (column, part))
-        out.inn = self._checked(out, cells, "inn", validate_inn, R.BAD_INN)
+        out.inn = self._checked(out, cells, "inn", _numeric_zeros(validate_inn, (10, 12)),
+                                R.BAD_INN)
         if out.inn:
             column = next(c for c, _r, _l in self._values(cells, "inn"))
             out.key_sources[f"i:{out.inn}"] = (column, out.inn)
-        out.kpp = self._checked(out, cells, "kpp", validate_kpp, R.BAD_KPP)
+        out.kpp = self._checked(out, cells, "kpp", _numeric_zeros(validate_kpp, (9,)), R.BAD_KPP)
         out.ogrn = self._checked(out, cells, "ogrn", validate_ogrn, R.BAD_OGRN)
         for _column, raw, _label in self._values(cells, "group"):
             for g in _GROUP_SPLIT.split(text_of(raw)):
@@ -278,8 +320,8 @@ class RowParser:
                 if g and not g.startswith("*") and g.casefold() not in SYSTEM_LABELS:
                     if g not in out.groups:
                         out.groups.append(g)
-        for column, raw, _label in self._values(cells, "address"):
-            kind = _address_kind(column)
+        for column, raw, label in self._values(cells, "address"):
+            kind = _address_kind(f"{column} {label or ''}")
             for a in _MULTI.split(text_of(raw)):
                 a = ", ".join(p.strip(" ,") for p in a.splitlines() if p.strip(" ,"))
                 if a and (kind, a) not in out.addresses:
@@ -291,9 +333,9 @@ class RowParser:
                     continue
                 m = _CONTACT.match(c)
                 person = (
-                    {"name": m.group(1), "position": m.group(2) or None}
+                    {"name": m.group(1)[:200], "position": m.group(2)[:200] or None}
                     if m
-                    else {"name": c, "position": None}
+                    else {"name": c[:200], "position": None}
                 )
                 if person["name"]:
                     out.contacts.append(person)
@@ -306,12 +348,17 @@ class RowParser:
         out.last_contact = self._date(out, cells, "last_contact")
         birthday = self._date(out, cells, "birthday")
         self._compose(out, single, birthday)
-        out.source = single["source"][0] or None
-        out.status = single["status"][0] or None
-        out.full_name = single["full_name"][0] or None
+        # the columns' lengths: a longer value is cut, never a reason for the import to fail
+        out.source = single["source"][0][:100] or None
+        out.status = single["status"][0][:50] or None
+        out.full_name = single["full_name"][0][:500] or None
         out.manager, out.manager_field = single["manager"][0] or None, single["manager"][1]
         if not out.name:
             self._reject(out, cells)
+        elif not (out.inn or out.phones or out.emails):
+            named = [c for c in ("name", "company", "last_name", "first_name") if c in self.cols]
+            column = self.header(self.cols[named[0]][0]) if named else ""
+            out.key_sources[f"n:{normalize(out.name)[:300]}"] = (column, out.name)
         return out
 
     def _compose(self, out: ClientRow, single: dict, birthday) -> None:
@@ -332,9 +379,9 @@ class RowParser:
             out.contacts.insert(0, {"name": contact, "position": None})
         position = single["position"][0]
         if position and out.contacts and not out.contacts[0].get("position"):
-            out.contacts[0]["position"] = position
+            out.contacts[0]["position"] = position[:200]
         if birthday:
-            if out.contacts and contact:
+            if out.contacts:
                 out.contacts[0]["birthday"] = birthday[0]
             else:
                 out.comment.append(f"Дата рождения: {birthday[0]:%d.%m.%Y}")
@@ -369,6 +416,25 @@ class RowParser:
                 "не загружена",
             )
         ]
+
+
+def _numeric_zeros(validator, lengths: tuple[int, ...]):
+    """A validator that first gives back the leading zero Excel drops from a code kept as a
+    number (ИНН 0274062111 → 274062111): a numeric cell one digit short is padded, and
+    taken when the check digits then agree."""
+
+    def check(raw, field: str):
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            digits = text_of(raw)
+            for n in lengths:
+                if digits.isdigit() and len(digits) == n - 1:
+                    try:
+                        return validator(digits.zfill(n), field=field)
+                    except ValidationError:
+                        break
+        return validator(raw, field=field)
+
+    return check
 
 
 def _address_kind(column: str) -> str:

@@ -17,16 +17,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import selectinload
 
 from crmdesk.models import (
     AuditEntry,
     Client,
     ClientAddress,
     ClientEmail,
-    ClientGroup,
     ClientPhone,
     ContactPerson,
     Interaction,
@@ -138,6 +136,71 @@ def merge_rows(into: ClientRow, other: ClientRow) -> None:
         into.last_contact = other.last_contact
 
 
+MERGED_COLUMNS = ("full_name", "inn", "kpp", "ogrn", "source", "status", "owner_id", "comment")
+
+
+def _audit_text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+class _Stored:
+    """What the merge needs of the stored clients of one batch, read with a few queries."""
+
+    def __init__(self, conn, ids: list[int]):
+        c = Client.__table__
+        self.clients: dict[int, dict] = {}
+        self.phones: dict[int, list[tuple[str, str | None]]] = {}
+        self.emails: dict[int, list[str]] = {}
+        self.groups: dict[int, set[int]] = {}
+        self.places: dict[int, set[str]] = {}
+        self.people: dict[int, set[str]] = {}
+        self.latest: dict[int, datetime] = {}
+        self.new_rows: dict[str, list[dict]] = {
+            k: [] for k in ("phones", "emails", "links", "addresses", "contacts")
+        }
+        self.new_calls: list[dict] = []
+        cols = [c.c.id, c.c.name, c.c.version, c.c.search_text] + [c.c[k] for k in MERGED_COLUMNS]
+        p, e = ClientPhone.__table__, ClientEmail.__table__
+        a, cp = ClientAddress.__table__, ContactPerson.__table__
+        i = Interaction.__table__
+        for part in _chunks(ids):
+            for row in conn.execute(select(*cols).where(c.c.id.in_(part))):
+                self.clients[row.id] = dict(row._mapping)
+            for cid, e164, ext in conn.execute(
+                select(p.c.client_id, p.c.e164, p.c.ext).where(p.c.client_id.in_(part))
+                .order_by(p.c.id)
+            ):
+                self.phones.setdefault(cid, []).append((e164, ext))
+            for cid, email in conn.execute(
+                select(e.c.client_id, e.c.email).where(e.c.client_id.in_(part)).order_by(e.c.id)
+            ):
+                self.emails.setdefault(cid, []).append(email)
+            link = client_group_links
+            for cid, gid in conn.execute(
+                select(link.c.client_id, link.c.group_id).where(link.c.client_id.in_(part))
+            ):
+                self.groups.setdefault(cid, set()).add(gid)
+            for cid, place in conn.execute(
+                select(a.c.client_id, a.c.text).where(a.c.client_id.in_(part))
+            ):
+                self.places.setdefault(cid, set()).add(normalize(place))
+            for cid, name in conn.execute(
+                select(cp.c.client_id, cp.c.name).where(cp.c.client_id.in_(part))
+            ):
+                self.people.setdefault(cid, set()).add(normalize(name))
+            for cid, at in conn.execute(
+                select(i.c.client_id, func.max(i.c.occurred_at))
+                .where(i.c.client_id.in_(part))
+                .group_by(i.c.client_id)
+            ):
+                self.latest[cid] = at
+
+
+def _chunks(values: list, size: int = 900):
+    for k in range(0, len(values), size):
+        yield values[k : k + size]
+
+
 class Importer:
     """Writes parsed rows batch by batch inside the caller's unit of work."""
 
@@ -151,6 +214,8 @@ class Importer:
         self.outcomes: list[RowOutcome] | None = [] if collect else None
         self.now = utcnow()
         self.can_assign = ctx.can(rights.ASSIGN)
+        self.unknown_managers: set[str] = set()
+        self.no_right_noted = False
 
     # -- one batch -----------------------------------------------------------------------
     def process(self, batch: list[ClientRow]) -> None:
@@ -259,17 +324,23 @@ class Importer:
             return self.user.id
         uid = self.managers.resolve(r.manager)
         if uid is None:
-            self._note(
-                r,
-                r.manager_field,
-                r.manager,
-                R.UNKNOWN_MANAGER,
-                f"менеджер «{r.manager}» не найден среди пользователей — клиент закреплён "
-                f"за {self.user.login}",
-            )
+            if normalize(r.manager) not in self.unknown_managers:  # said once, not per row
+                self.unknown_managers.add(normalize(r.manager))
+                self._note(
+                    r,
+                    r.manager_field,
+                    r.manager,
+                    R.UNKNOWN_MANAGER,
+                    f"менеджер «{r.manager}» не найден среди пользователей — его клиенты "
+                    f"закреплены за {self.user.login}, имя сохранено в комментарии",
+                )
             r.lost.append(f"{r.manager_field}: «{r.manager}» (нет такого пользователя)")
             return self.user.id
         if uid != self.user.id and not self.can_assign:
+            r.lost.append(f"{r.manager_field}: «{r.manager}» (нет права назначать менеджера)")
+            if self.no_right_noted:
+                return self.user.id
+            self.no_right_noted = True
             self._note(
                 r,
                 r.manager_field,
@@ -390,110 +461,199 @@ class Importer:
             "deletion_mark": False,
         }
 
-    # -- rows of stored clients: ORM, audited ----------------------------------------------
+    # -- rows of stored clients: bulk, audited as an edit would be ------------------------
     def _merge(self, merges: list[tuple[int, ClientRow, str]]) -> None:
+        """Fill and add into stored clients with a handful of statements per batch.
+
+        What an edit through the ORM records is recorded here too: every changed field in
+        the audit log (old → new), a new contact's creation, the version bumped (checked
+        against the one read, as the ORM's optimistic lock does), updated_at/by stamped,
+        the search name and text recomputed.
+        """
+        conn = self.session.connection()
         ids = sorted({cid for cid, _, _ in merges})
-        clients = {
-            c.id: c
-            for c in self.session.scalars(
-                select(Client)
-                .where(Client.id.in_(ids))
-                .options(
-                    selectinload(Client.phones),
-                    selectinload(Client.emails),
-                    selectinload(Client.groups),
-                    selectinload(Client.addresses),
-                    selectinload(Client.contacts),
-                )
-            )
-        }
-        calls = {
-            (cid, at)
-            for cid, at in self.session.execute(
-                select(Interaction.client_id, Interaction.occurred_at).where(
-                    Interaction.client_id.in_(ids)
-                )
-            )
-        }
+        stored = _Stored(conn, ids)
+        changed: dict[int, dict] = {}  # client id → {column: new value}
         for cid, r, key in merges:
-            client = clients[cid]
-            if not rights.can_write_client(self.user, client):
+            client = stored.clients[cid]
+            if not rights.can_write_client(self.user, SimpleNamespace(owner_id=client["owner_id"])):
                 self.report.rejected += 1
                 item = R.ReportRow(
                     r.row,
                     R.REJECTED,
                     *r.key_sources.get(key, ("", "")),
                     R.OTHER_MANAGER,
-                    f"Строка {r.row}: клиент «{client.name}» уже есть и закреплён за другим "
+                    f"Строка {r.row}: клиент «{client['name']}» уже есть и закреплён за другим "
                     "менеджером — строка не загружена",
-                    client.name,
+                    client["name"],
                     cid,
                 )
                 self.report.add(item)
                 self._outcome(r, "rejected", [item])
                 continue
-            item = self._merged_item(r, key, client.name, cid)
+            item = self._merged_item(r, key, client["name"], cid)
             self.report.merged += 1
-            self._fill(client, r)
-            self._report_row_issues(r, client.name, cid)
+            self._fill(stored, cid, r, changed.setdefault(cid, {}))
+            self._report_row_issues(r, client["name"], cid)
             self._outcome(r, "merged", [item, *r.issues])
-            if r.last_contact and (cid, _local_midnight(r.last_contact[0])) not in calls:
+            if r.last_contact:
                 call = self._call(cid, r)
-                calls.add((cid, call["occurred_at"]))
-                self.session.add(Interaction(**call))
+                last = stored.latest.get(cid)
+                if last is not None and last.tzinfo is None:
+                    last = last.replace(tzinfo=UTC)
+                if last is None or call["occurred_at"] > last:
+                    stored.latest[cid] = call["occurred_at"]
+                    stored.new_calls.append(call)
+        self._write_merges(conn, stored, changed)
 
-    def _fill(self, client: Client, r: ClientRow) -> None:
+    def _fill(self, stored: _Stored, cid: int, r: ClientRow, changes: dict) -> None:
         """Fill what is empty, add what is new; never overwrite a stored value."""
+        client = stored.clients[cid]
+
+        def now(col):
+            return changes.get(col, client[col])
+
         extra = []
         for attr, title in (("inn", "ИНН"), ("kpp", "КПП"), ("ogrn", "ОГРН")):
-            value, stored = getattr(r, attr), getattr(client, attr)
-            if value and not stored:
-                setattr(client, attr, value)
-            elif value and stored != value:
-                extra.append(f"{title} из файла «{value}» не совпадает с записанным «{stored}»")
+            value, have = getattr(r, attr), now(attr)
+            if value and not have:
+                changes[attr] = value
+            elif value and have != value:
+                extra.append(f"{title} из файла «{value}» не совпадает с записанным «{have}»")
         for attr in ("full_name", "source", "status"):
-            if getattr(r, attr) and not getattr(client, attr):
-                setattr(client, attr, getattr(r, attr))
-        if client.owner_id is None:
-            client.owner_id = self._owner(r)
-        have = {(p.e164, p.ext) for p in client.phones}
+            if getattr(r, attr) and not now(attr):
+                changes[attr] = getattr(r, attr)
+        if now("owner_id") is None:
+            changes["owner_id"] = self._owner(r)
+        have_phones = stored.phones.setdefault(cid, [])
         for e, x, lbl in r.phones:
-            if (e, x) not in have:
-                have.add((e, x))
-                client.phones.append(ClientPhone(e164=e, ext=x, label=lbl))
-        mails = {m.email.lower() for m in client.emails}
+            if (e, x) not in have_phones:
+                have_phones.append((e, x))
+                stored.new_rows["phones"].append(
+                    {"client_id": cid, "e164": e, "ext": x, "label": lbl}
+                )
+        mails = stored.emails.setdefault(cid, [])
         for e, lbl in r.emails:
-            if e.lower() not in mails:
-                mails.add(e.lower())
-                client.emails.append(ClientEmail(email=e, label=lbl))
-        gids = {g.id for g in client.groups}
+            if e.lower() not in {m.lower() for m in mails}:
+                mails.append(e)
+                stored.new_rows["emails"].append({"client_id": cid, "email": e, "label": lbl})
+        gids = stored.groups.setdefault(cid, set())
         for g in r.groups:
             gid = self.groups.resolve(g)
             if gid not in gids:
                 gids.add(gid)
-                client.groups.append(self.session.get(ClientGroup, gid))
-        places = {normalize(a.text) for a in client.addresses}
+                stored.new_rows["links"].append({"client_id": cid, "group_id": gid})
+        places = stored.places.setdefault(cid, set())
         for kind, place in r.addresses:
             if normalize(place) not in places:
                 places.add(normalize(place))
-                client.addresses.append(ClientAddress(kind=kind, text=place[:500]))
-        people = {normalize(p.name) for p in client.contacts}
+                stored.new_rows["addresses"].append(
+                    {"client_id": cid, "kind": kind, "text": place[:500]}
+                )
+        people = stored.people.setdefault(cid, set())
         for c in r.contacts:
             if normalize(c["name"]) not in people:
                 people.add(normalize(c["name"]))
-                client.contacts.append(
-                    ContactPerson(
-                        name=c["name"][:200], position=c.get("position"), birthday=c.get("birthday")
-                    )
+                stored.new_rows["contacts"].append(
+                    {
+                        "client_id": cid,
+                        "name": c["name"][:200],
+                        "position": c.get("position"),
+                        "birthday": c.get("birthday"),
+                        "comment": None,
+                        "deletion_mark": False,
+                    }
                 )
-        comment = client.comment or ""
+        comment = now("comment") or ""
         folded = normalize(comment)
         for line in r.comment + r.lost + extra:
             if line and normalize(line) not in folded:
                 comment = f"{comment}\n{line}" if comment else line
                 folded = normalize(comment)
-        if comment != (client.comment or ""):
-            client.comment = comment
+        if comment != (now("comment") or ""):
+            changes["comment"] = comment
+
+    def _write_merges(self, conn, stored: _Stored, changed: dict[int, dict]) -> None:
+        c = Client.__table__
+        contacts = stored.new_rows["contacts"]
+        for row, pid in zip(
+            contacts, allocate_ids(conn, ContactPerson.__table__, len(contacts)), strict=True
+        ):
+            row["id"] = pid
+        audit = [self._audit("contact", row["id"], row["name"]) for row in contacts]
+        effective = {
+            cid: {k: v for k, v in fields.items() if v != stored.clients[cid][k]}
+            for cid, fields in changed.items()
+        }
+        touched = {cid for cid, fields in effective.items() if fields} | {
+            row["client_id"]
+            for kind in ("phones", "emails", "links", "addresses", "contacts")
+            for row in stored.new_rows[kind]
+        }
+        plain, searched = [], []
+        for cid in sorted(touched):
+            client = stored.clients[cid]
+            changes = effective.get(cid, {})
+            for col, new in changes.items():
+                audit.append(
+                    {
+                        "at": self.now,
+                        "user_id": self.user.id,
+                        "object_type": "client",
+                        "object_id": cid,
+                        "field": col,
+                        "old_value": _audit_text(client[col]),
+                        "new_value": _audit_text(new),
+                    }
+                )
+            merged = {**client, **changes}
+            look = SimpleNamespace(
+                name=merged["name"],
+                full_name=merged["full_name"],
+                inn=merged["inn"],
+                emails=[SimpleNamespace(email=e) for e in stored.emails.get(cid, [])],
+                phones=[SimpleNamespace(e164=e) for e, _ in stored.phones.get(cid, [])],
+            )
+            values = {f"v_{col}": merged[col] for col in MERGED_COLUMNS}
+            values.update(
+                b_id=cid,
+                b_version=client["version"],
+                v_version=client["version"] + 1,
+                v_updated_at=self.now,
+                v_updated_by_id=self.user.id,
+                v_search_name=client_search_name(look),
+            )
+            text_now = client_search_text(look)
+            if text_now != client["search_text"]:  # only then the full-text index is redone
+                searched.append({**values, "v_search_text": text_now})
+            else:
+                plain.append(values)
+        for rows in (plain, searched):
+            if not rows:
+                continue
+            cols = [k[2:] for k in rows[0] if k.startswith("v_")]
+            stmt = (
+                update(c)
+                .where(c.c.id == bindparam("b_id"), c.c.version == bindparam("b_version"))
+                .values({col: bindparam(f"v_{col}", type_=c.c[col].type) for col in cols})
+            )
+            result = conn.execute(stmt, rows)
+            if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):
+                raise CrmError(
+                    "Загрузка прервана, база не изменена: клиентов, с которыми объединяются "
+                    "строки, в это время изменил другой пользователь. Повторите загрузку."
+                )
+        for model, rows in (
+            (ContactPerson.__table__, contacts),
+            (ClientPhone.__table__, stored.new_rows["phones"]),
+            (ClientEmail.__table__, stored.new_rows["emails"]),
+            (ClientAddress.__table__, stored.new_rows["addresses"]),
+            (client_group_links, stored.new_rows["links"]),
+            (Interaction.__table__, stored.new_calls),
+            (AuditEntry.__table__, audit),
+        ):
+            if rows:
+                conn.execute(insert(model), rows)
 
     def finish(self) -> None:
         rep = self.report
@@ -515,6 +675,47 @@ class Importer:
                 }
             ],
         )
+
+
+SQLITE_CACHE_KB = 128 * 1024
+
+
+def _big_cache(session) -> None:
+    """SQLite: a page cache of 128 MB for this connection (the default is 2 MB), so index
+    pages of a database of millions of clients stay in memory while thousands of rows go
+    into them; memory stays far under what the import may use."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KB}")
+        session.info["sqlite_cache_size"] = before
+
+
+def _default_cache(session) -> None:
+    """Give the connection its usual page cache back before it returns to the pool."""
+    before = session.info.pop("sqlite_cache_size", None)
+    if before is not None:
+        session.connection().exec_driver_sql(f"PRAGMA cache_size={int(before)}")
+
+
+def _batches(source: Source, sheet: Sheet, parser: RowParser, limit: int | None):
+    """The rows of the sheet parsed, ``BATCH`` at a time (the first ``limit`` rows only).
+
+    Reading and parsing stay in the importing thread: a reader thread would fight the
+    database writes for the GIL and make the whole import slower, not faster.
+    """
+    batch: list[ClientRow] = []
+    read = 0
+    for n, cells in source.rows(sheet):
+        if limit is not None and read >= limit:
+            break
+        read += 1
+        batch.append(parser.parse(n, cells))
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _is_cancelled(cancelled: Cancel | None) -> bool:
@@ -552,6 +753,7 @@ def run_import(
     *,
     user: str | None = None,
     sheet: str | None = None,
+    header_row: int | None = None,
     mapping=None,
     dry_run: bool = False,
     progress: Progress | None = None,
@@ -562,11 +764,12 @@ def run_import(
     started = time.monotonic()
     source: Source = open_source(path)
     try:
-        sh = source.sheet(sheet, sample=0)
+        sh = source.sheet(sheet, sample=0, header_row=header_row)
         if not sh.headers:
             raise CrmError(f"В файле {Path(path).name} нет данных (лист «{sh.name}» пуст).")
         with unit_of_work(engine, user) as ctx:
             rights.require(ctx.user, rights.EDIT_OWN)
+            _big_cache(ctx.session)
             used, by_hand = resolve_mapping(ctx.session, sh, mapping)
             check_mapping(sh, used)
             report = R.ImportReport(
@@ -582,24 +785,14 @@ def run_import(
             total = min(sh.total, limit) if limit else sh.total
             if progress:
                 progress(0, total)
-            batch: list[ClientRow] = []
             try:
-                for n, cells in source.rows(sh):
-                    if limit is not None and report.rows >= limit:
-                        break
-                    report.rows += 1
-                    batch.append(parser.parse(n, cells))
-                    if len(batch) >= BATCH:
-                        if _is_cancelled(cancelled):
-                            raise ImportCancelled()
-                        importer.process(batch)
-                        batch = []
-                        if progress:
-                            progress(report.rows, max(total, report.rows))
-                if _is_cancelled(cancelled):
-                    raise ImportCancelled()
-                if batch:
+                for batch in _batches(source, sh, parser, limit):
+                    report.rows += len(batch)
+                    if _is_cancelled(cancelled):
+                        raise ImportCancelled()
                     importer.process(batch)
+                    if progress and len(batch) >= BATCH:
+                        progress(report.rows, max(total, report.rows))
                 importer.finish()
                 if by_hand and not dry_run and limit is None and used != auto_mapping(sh.headers):
                     save_mapping(ctx.session, sh.headers, used)
@@ -610,6 +803,7 @@ def run_import(
                 progress(report.rows, report.rows)
             if dry_run:
                 ctx.session.rollback()
+            _default_cache(ctx.session)
         report.seconds = time.monotonic() - started
         return report, importer.outcomes
     finally:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crmdesk.services.errors import CrmError
-from crmdesk.services.imports import vcard
+from crmdesk.services.imports import vcard, xlsx
 from crmdesk.services.imports.columns import detect_header, header_score, normalize_header
 
 SCAN_ROWS = 30  # rows looked at to find the header
@@ -53,22 +53,33 @@ class Source:
     def default_sheet(self) -> str:
         return self.sheet_names()[0]
 
-    def sheet(self, name: str | None = None, sample: int = 20) -> Sheet:
-        """The header row found among the first rows, and the first data rows."""
+    def sheet(
+        self, name: str | None = None, sample: int = 20, header_row: int | None = None
+    ) -> Sheet:
+        """The header row (found among the first rows, or the one given), the first data rows."""
         name = self._check_name(name)
         head: list[tuple[int, list]] = []
         it = self.raw_rows(name)
+        wanted = SCAN_ROWS if header_row is None else max(SCAN_ROWS, header_row + sample)
         for item in it:
             head.append(item)
-            if len(head) >= SCAN_ROWS:
+            if len(head) >= wanted:
                 break
         if hasattr(it, "close"):
             it.close()
         nonempty = [(n, cells) for n, cells in head if _filled(cells)]
-        if not nonempty:
+        if header_row is not None:
+            given = [(n, cells) for n, cells in nonempty if n == header_row]
+            if not given:
+                raise CrmError(
+                    f"В файле {self.path.name} (лист «{name}») строка {header_row} пуста или "
+                    "её нет: заголовок не может быть в ней."
+                )
+            header_row, cells = given[0]
+        elif not nonempty:
             return Sheet(name, 0, [], [], 0)
-        idx = detect_header(nonempty)
-        header_row, cells = nonempty[idx]
+        else:
+            header_row, cells = nonempty[detect_header(nonempty)]
         headers = _headers(cells)
         rows = [(n, c) for n, c in head if n > header_row and _filled(c)][:sample]
         total = self.estimate(name)
@@ -118,15 +129,13 @@ class XlsxSource(Source):
 
     def __init__(self, path: Path):
         super().__init__(path)
-        import openpyxl
-
         try:
-            self._wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException…
+            self._wb = xlsx.Workbook(path)
+        except xlsx.XlsxError as exc:
             raise CrmError(f"Файл {Path(path).name} не читается как книга Excel: {exc}") from None
 
     def sheet_names(self) -> list[str]:
-        return list(self._wb.sheetnames)
+        return self._wb.sheetnames
 
     def default_sheet(self) -> str:
         """The first sheet with a recognizable header, else the first one."""
@@ -136,26 +145,45 @@ class XlsxSource(Source):
         return self.sheet_names()[0]
 
     def raw_rows(self, name=None) -> Iterator[tuple[int, list]]:
-        ws = self._wb[name or self.sheet_names()[0]]
-        for n, row in enumerate(ws.iter_rows(values_only=True), 1):
-            yield n, list(row)
+        name = name or self.sheet_names()[0]
+        n = 0
+        try:
+            for n, cells in self._wb.rows(name):
+                yield n, cells
+        except CrmError:
+            raise
+        except Exception as exc:  # broken XML or zip data, a reference to nothing
+            raise CrmError(
+                f"Файл {self.path.name}, лист «{name}»: книга Excel повреждена после строки {n} "
+                f"({exc.__class__.__name__}: {exc})"
+            ) from None
 
     def estimate(self, name=None) -> int:
-        ws = self._wb[name or self.sheet_names()[0]]
-        return ws.max_row or 0
+        return self._wb.dimension_rows(name or self.sheet_names()[0])
 
     def close(self) -> None:
         self._wb.close()
 
 
-def detect_encoding(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1251."""
+def detect_encoding(data: bytes, path: Path | None = None) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1251.
+
+    With ``path`` the whole file is checked to be UTF-8 (a Windows-1251 letter far down a
+    file must not turn into "�"), in chunks, at the speed of the C decoder.
+    """
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
+        if path is None:
+            decoder.decode(data, final=False)
+        else:
+            with open(path, "rb") as f:
+                while chunk := f.read(1 << 20):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
         return "utf-8"
     except UnicodeDecodeError:
         return "cp1251"
@@ -191,7 +219,7 @@ class CsvSource(Source):
         super().__init__(path)
         with open(path, "rb") as f:
             head = f.read(SNIFF_BYTES)
-        self.encoding = detect_encoding(head)
+        self.encoding = detect_encoding(head, self.path)
         text = head.decode(self.encoding, errors="ignore")
         if len(head) == SNIFF_BYTES:  # do not judge on a cut last record
             text = text[: text.rfind("\n") + 1] or text
@@ -204,8 +232,16 @@ class CsvSource(Source):
 
     def raw_rows(self, name=None) -> Iterator[tuple[int, list]]:
         with open(self.path, encoding=self.encoding, newline="", errors="replace") as f:
-            for n, rec in enumerate(csv.reader(f, delimiter=self.delimiter), 1):
-                yield n, [c if c.strip() else None for c in rec]
+            reader = csv.reader(f, delimiter=self.delimiter)
+            n = 0
+            try:
+                for n, rec in enumerate(reader, 1):
+                    yield n, [c if c.strip() else None for c in rec]
+            except csv.Error as exc:
+                raise CrmError(
+                    f"Файл {self.path.name}, запись {n + 1} (строка файла {reader.line_num}): "
+                    f"не читается как CSV ({exc})"
+                ) from None
 
     def estimate(self, name=None) -> int:
         if self._total is None:
@@ -228,7 +264,7 @@ class VcardSource(Source):
         yield 0, list(vcard.HEADERS)
         yield from enumerate(vcard.read_cards(self._text), 1)
 
-    def sheet(self, name=None, sample: int = 20) -> Sheet:
+    def sheet(self, name=None, sample: int = 20, header_row=None) -> Sheet:
         rows = []
         for n, cells in self.raw_rows():
             if n and len(rows) < sample:

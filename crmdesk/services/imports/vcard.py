@@ -17,6 +17,8 @@ HEADERS = [
     "Телефон",
     "E-mail",
     "Адрес",
+    "Юридический адрес",
+    "Адрес доставки",
     "Примечание",
     "Дата рождения",
     "Группа",
@@ -28,6 +30,7 @@ HEADERS = [
     "Источник",
     "Статус",
     "Контактное лицо",
+    "Полное наименование",
 ]
 MULTI = " ::: "  # how several values of one column are joined (as Google Contacts does)
 # crmdesk's own properties, written by the export so a round trip keeps them
@@ -40,7 +43,9 @@ X_PROPS = {
     "X-CRMDESK-SOURCE": "Источник",
     "X-CRMDESK-STATUS": "Статус",
     "X-CRMDESK-CONTACT": "Контактное лицо",
+    "X-CRMDESK-FULL-NAME": "Полное наименование",
 }
+ADDRESS_KINDS = {"legal": "Юридический адрес", "delivery": "Адрес доставки"}
 _ESCAPES = {"n": "\n", "N": "\n", ",": ",", ";": ";", "\\": "\\", ":": ":"}
 
 
@@ -167,7 +172,8 @@ def _card_row(props: list[tuple[str, dict, str]]) -> list[str]:
             cells["E-mail"].append(_unescape(value).strip())
         elif name == "ADR":
             parts = [_unescape(x).strip() for x in _split_unescaped(value, ";")]
-            cells["Адрес"].append(", ".join(p for p in parts if p))
+            kind = (_params.get("X-CRMDESK-KIND") or [""])[0].lower()
+            cells[ADDRESS_KINDS.get(kind, "Адрес")].append(", ".join(p for p in parts if p))
         elif name == "NOTE":
             cells["Примечание"].append(_unescape(value).strip())
         elif name == "BDAY":
