@@ -176,7 +176,7 @@
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="121" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="29" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="265" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="281" />
             <source>ИНН</source>
             <translation>INN (Tax ID)</translation>
         </message>
@@ -372,7 +372,7 @@
         <message>
             <location filename="../../crmdesk/ui/forms/clients.py" line="34" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="170" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="265" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="281" />
             <source>Телефоны</source>
             <translation>Phones</translation>
         </message>
@@ -395,7 +395,7 @@
             <location filename="../../crmdesk/services/rights.py" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="41" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="117" />
-            <location filename="../../crmdesk/ui/forms/reports.py" line="95" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="105" />
             <source>Менеджер</source>
             <translation>Manager</translation>
         </message>
@@ -519,8 +519,8 @@
             <location filename="../../crmdesk/ui/forms/planning.py" line="31" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="82" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="114" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="265" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="390" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="281" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="408" />
             <location filename="../../crmdesk/ui/shell/special.py" line="188" />
             <source>Клиент</source>
             <translation>Client</translation>
@@ -918,74 +918,74 @@
             <translation>Duration</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/printing.py" line="66" />
+            <location filename="../../crmdesk/ui/forms/printing.py" line="72" />
             <source>Печать: {0}</source>
             <translation>Print: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/printing.py" line="80" />
+            <location filename="../../crmdesk/ui/forms/printing.py" line="86" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="210" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="212" />
             <source>Печать</source>
             <translation>Print</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/printing.py" line="81" />
+            <location filename="../../crmdesk/ui/forms/printing.py" line="87" />
             <source>Сохранить PDF…</source>
             <translation>Save PDF…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/printing.py" line="82" />
+            <location filename="../../crmdesk/ui/forms/printing.py" line="88" />
             <source>Сохранить XLSX…</source>
             <translation>Save XLSX…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/printing.py" line="83" />
+            <location filename="../../crmdesk/ui/forms/printing.py" line="89" />
             <source>Открыть в программе просмотра</source>
             <translation>Open in viewer</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/printing.py" line="105" />
+            <location filename="../../crmdesk/ui/forms/printing.py" line="111" />
             <source>Сохранить как</source>
             <translation>Save as</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/printing.py" line="115" />
+            <location filename="../../crmdesk/ui/forms/printing.py" line="121" />
             <source>Сохранено: {0}</source>
             <translation>Saved: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="85" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="95" />
             <source>Период:</source>
             <translation>Period:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="89" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="99" />
             <source>На дату:</source>
             <translation>As of:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="91" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="101" />
             <source>Группировка:</source>
             <translation>Group by:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="92" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="102" />
             <source>Шаг:</source>
             <translation>Step:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="94" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="104" />
             <source>Менеджер:</source>
             <translation>Manager:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="103" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="113" />
             <source>Сформировать</source>
             <translation>Generate</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="108" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="118" />
             <source>Сохранить {0}</source>
             <translation>Save {0}</translation>
         </message>
@@ -993,314 +993,324 @@
             <location filename="../../crmdesk/reports/forecast.py" />
             <location filename="../../crmdesk/reports/gross_profit.py" />
             <location filename="../../crmdesk/reports/receivables.py" />
-            <location filename="../../crmdesk/ui/forms/reports.py" line="212" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="229" />
             <source>Итого</source>
             <translation>Total</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="251" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="295" />
             <source>Сохранить отчёт</source>
             <translation>Save report</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="260" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="413" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="304" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="431" />
             <source>Отчёт сохранён: {0}</source>
             <translation>Report saved: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="33" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="43" />
             <source>Этот месяц</source>
             <translation>This month</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="34" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="44" />
             <source>Этот квартал</source>
             <translation>This quarter</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="35" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="45" />
             <source>Этот год</source>
             <translation>This year</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="36" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="46" />
             <source>Следующие 8 недель</source>
             <translation>Next 8 weeks</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="37" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="47" />
             <source>Произвольный период</source>
             <translation>Custom period</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="110" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="132" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="111" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="133" />
             <source>Файл с клиентами</source>
             <translation>File with clients</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="112" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="113" />
             <source>Excel (XLSX), CSV (в том числе экспорт Google Контактов) или vCard с телефона.</source>
             <translation>Excel (XLSX), CSV (including a Google Contacts export) or vCard from a phone.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="116" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="117" />
             <source>Выбрать…</source>
             <translation>Choose…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="143" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="144" />
             <source>Файл не найден: {0}</source>
             <translation>File not found: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="157" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="158" />
             <source>Лист и строка заголовков</source>
             <translation>Sheet and header row</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="163" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="164" />
+            <source>Строка с названиями колонок; найдена автоматически</source>
+            <translation>The row with the column names; found automatically</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="171" />
             <source>Лист:</source>
             <translation>Sheet:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="164" />
-            <source>Заголовки:</source>
-            <translation>Headers:</translation>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="172" />
+            <source>Строка заголовков:</source>
+            <translation>Header row:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="187" />
-            <source>строка {0}</source>
-            <translation>row {0}</translation>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="199" />
+            <source>найдена автоматически</source>
+            <translation>found automatically</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="187" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="199" />
+            <source>выбрана вручную</source>
+            <translation>chosen by hand</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="200" />
             <source>нет (vCard)</source>
             <translation>none (vCard)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="189" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="201" />
             <source>, строк данных: {0}</source>
             <translation>, data rows: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="193" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="265" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="390" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="206" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="281" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="408" />
             <source>Строка</source>
             <translation>Row</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="206" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="248" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="222" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="264" />
             <source>Колонки</source>
             <translation>Columns</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="208" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="224" />
             <source>Колонка файла</source>
             <translation>File column</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="208" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="224" />
             <source>Пример</source>
             <translation>Example</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="208" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="224" />
             <source>Поле клиента</source>
             <translation>Client field</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="219" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="235" />
             <source>Сопоставление, сохранённое в прошлый раз; его можно поправить.</source>
             <translation>The mapping saved last time; you can adjust it.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="221" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="237" />
             <source>Колонки сопоставлены по названиям; проверьте и поправьте.</source>
             <translation>Columns were matched by their names; check and adjust them.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="231" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="247" />
             <source>— не загружать —</source>
             <translation>— do not import —</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="248" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="264" />
             <source>Не выбрано ни одного поля клиента.</source>
             <translation>No client field is selected.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="261" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="277" />
             <source>Проверка</source>
             <translation>Check</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="265" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="281" />
             <source>Итог</source>
             <translation>Result</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="265" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="281" />
             <source>E-mail</source>
             <translation>E-mail</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="266" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="282" />
             <source>Замечания</source>
             <translation>Remarks</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="289" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="306" />
             <source>Проверено строк: {0} — новых {1}, объединится {2}, отклонится {3}, предупреждений {4}. Ничего ещё не записано.</source>
             <translation>Rows checked: {0} — {1} new, {2} to merge, {3} to reject, {4} warnings. Nothing has been saved yet.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="314" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="331" />
             <source>Загрузка</source>
             <translation>Import</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="316" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="333" />
             <source>Загрузить</source>
             <translation>Import</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="317" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="334" />
             <source>Нажмите «Загрузить»: все строки запишутся одной операцией.</source>
             <translation>Click “Import”: all rows will be saved in a single operation.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="320" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="337" />
             <source>Прервать</source>
             <translation>Abort</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="337" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="354" />
             <source>Загрузка…</source>
             <translation>Importing…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="386" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="408" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="404" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="426" />
             <source>Отчёт о загрузке</source>
             <translation>Import report</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="390" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="408" />
             <source>Что</source>
             <translation>What</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="390" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="408" />
             <source>Колонка</source>
             <translation>Column</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="390" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="408" />
             <source>Значение</source>
             <translation>Value</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="390" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="408" />
             <source>Причина</source>
             <translation>Reason</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="392" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="410" />
             <source>Сохранить отчёт в XLSX…</source>
             <translation>Save report to XLSX…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="424" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="442" />
             <source>Загрузка клиентов из файла</source>
             <translation>Import clients from file</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="472" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="491" />
             <source>Выгрузить клиентов</source>
             <translation>Export clients</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="487" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="506" />
             <source>Выгружено клиентов: {0} в {1}</source>
             <translation>Clients exported: {0} to {1}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="499" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="593" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="518" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="612" />
             <location filename="../../crmdesk/ui/shell/backup_check.py" line="99" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="103" />
             <source>Резервное копирование</source>
             <translation>Backup</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="507" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="526" />
             <source>Создать копию сейчас</source>
             <translation>Back up now</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="508" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="527" />
             <source>Восстановить из копии…</source>
             <translation>Restore from backup…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="536" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="555" />
             <source>Папка копий: {0}</source>
             <translation>Backup folder: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="537" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="556" />
             <source>Хранится: {0} ежедневных и {1} еженедельных копий</source>
             <translation>Kept: {0} daily and {1} weekly backups</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="540" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="559" />
             <source>Последняя попытка: {0}</source>
             <translation>Last attempt: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="540" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="559" />
             <source>не было</source>
             <translation>never</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="541" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="560" />
             <source>Копия нужна сейчас</source>
             <translation>A backup is due now</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="541" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="560" />
             <source>Свежая копия есть</source>
             <translation>A recent backup exists</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="568" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="587" />
             <source>Резервная копия</source>
             <translation>Backup</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="569" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="588" />
             <source>Копии crmdesk (*.sqlite *.dump *.json);;Все файлы (*)</source>
             <translation>crmdesk backups (*.sqlite *.dump *.json);;All files (*)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="591" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="610" />
             <location filename="../../crmdesk/ui/shell/backup_check.py" line="80" />
             <source>Резервная копия сохранена: {0}</source>
             <translation>Backup saved: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="598" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="617" />
             <source>Восстановление</source>
             <translation>Restore</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="599" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="618" />
             <source>{0}
 Клиентов: {1}.
 
@@ -1311,53 +1321,53 @@ Clients: {1}.
 Work with the restored database? crmdesk will remember it and open it on the next start.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="614" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="633" />
             <source>Куда восстановить</source>
             <translation>Restore to</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="616" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="635" />
             <source>В новый файл SQLite</source>
             <translation>A new SQLite file</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="619" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="638" />
             <source>В пустую базу PostgreSQL</source>
             <translation>An empty PostgreSQL database</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="624" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="643" />
             <source>Рабочая база не меняется: копия восстанавливается рядом.</source>
             <translation>The working database is not touched: the backup is restored alongside it.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="641" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="660" />
             <source>Следующий запуск откроет базу: {0}</source>
             <translation>The next start will open the database: {0}</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/setup.py" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="45" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="46" />
             <source>Новый</source>
             <translation>New</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="45" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="46" />
             <source>Объединён</source>
             <translation>Merged</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="45" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="46" />
             <source>Отклонён</source>
             <translation>Rejected</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="460" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="479" />
             <source>CSV для Excel (*.csv)</source>
             <translation>CSV for Excel (*.csv)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="462" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="481" />
             <source>Google Контакты CSV (*.csv)</source>
             <translation>Google Contacts CSV (*.csv)</translation>
         </message>

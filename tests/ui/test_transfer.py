@@ -182,3 +182,30 @@ def test_a_corrected_mapping_is_remembered_for_the_next_file(shell, tmp_path, qt
     again.next()
     assert "в прошлый раз" in again.mapping_page.origin.text()
     assert email_col not in again.mapping_page.mapping()
+
+
+def test_the_header_row_can_be_chosen_by_hand(shell, demo_engine, tmp_path, qtbot):
+    path = tmp_path / "two-headers.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Клиент", "Телефон"])  # looks like a header, but the real one is below
+    ws.append(["Наименование", "Тел. офиса"])
+    ws.append(["ООО «Ручной выбор»", "8 (343) 222-33-44"])
+    wb.save(path)
+    before = _clients(demo_engine)
+    wizard = ImportWizard(shell, str(path))
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.next()
+    page = wizard.sheet_page
+    assert page.header_spin.value() == 1
+    page.header_spin.setValue(2)
+    assert wizard.sheet.headers == ["Наименование", "Тел. офиса"]
+    assert "вручную" in page.header_label.text()
+    wizard.next()
+    assert set(wizard.mapping_page.mapping().values()) == {"name", "phone"}
+    wizard.next()
+    assert [o.name for o in wizard.preview_page.outcomes] == ["ООО «Ручной выбор»"]
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.report_page, timeout=30_000)
+    assert wizard.report.rows == 1 and _clients(demo_engine) == before + 1

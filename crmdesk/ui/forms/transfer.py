@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QRadioButton,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -158,10 +159,17 @@ class SheetPage(QWizardPage):
         self.sheet_combo = QComboBox()
         self.sheet_combo.currentTextChanged.connect(self.show_sheet)
         self.header_label = QLabel()
+        self.header_spin = QSpinBox()  # the row the headers are in: found, or chosen
+        self.header_spin.setRange(1, 1000)
+        self.header_spin.setToolTip(tr("Строка с названиями колонок; найдена автоматически"))
+        self.header_spin.valueChanged.connect(self._header_chosen)
         self.sample = _table([])
+        header = QHBoxLayout()
+        header.addWidget(self.header_spin)
+        header.addWidget(self.header_label, 1)
         form = QFormLayout()
         form.addRow(tr("Лист:"), self.sheet_combo)
-        form.addRow(tr("Заголовки:"), self.header_label)
+        form.addRow(tr("Строка заголовков:"), header)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.sample)
@@ -174,24 +182,32 @@ class SheetPage(QWizardPage):
         self.sheet_combo.blockSignals(False)
         self.show_sheet(self.sheet_combo.currentText())
 
-    def show_sheet(self, name: str) -> None:
+    def show_sheet(self, name: str, header_row: int | None = None) -> None:
         if not name:
             return
         try:
-            sheet = self.wiz.source.sheet(name)
+            sheet = self.wiz.source.sheet(name, header_row=header_row)
         except CrmError as exc:
             show_error(self, exc)
             return
         self.wiz.sheet = sheet
-        where = (
-            tr("строка {0}").format(sheet.header_row) if sheet.header_row else tr("нет (vCard)")
-        )
+        self.wiz.header_row = header_row  # None: the one found
+        self.header_spin.blockSignals(True)
+        self.header_spin.setValue(max(1, sheet.header_row))
+        self.header_spin.blockSignals(False)
+        self.header_spin.setEnabled(bool(sheet.header_row))  # a vCard has no header
+        found = tr("найдена автоматически") if header_row is None else tr("выбрана вручную")
+        where = found if sheet.header_row else tr("нет (vCard)")
         total = tr(", строк данных: {0}").format(sheet.total) if sheet.total else ""
         self.header_label.setText(where + total)
+        self.completeChanged.emit()
         headers = [str(h or "") for h in sheet.headers]
         self.sample.setColumnCount(len(headers) + 1)
         self.sample.setHorizontalHeaderLabels([tr("Строка"), *headers])
         _fill(self.sample, [[n, *cells] for n, cells in sheet.sample])
+
+    def _header_chosen(self, row: int) -> None:
+        self.show_sheet(self.sheet_combo.currentText(), row)
 
     def isComplete(self) -> bool:  # noqa: N802
         return self.wiz.sheet is not None and bool(self.wiz.sheet.headers)
@@ -277,6 +293,7 @@ class PreviewPage(QWizardPage):
                 self.wiz.path,
                 user=self.wiz.app.login,
                 sheet=self.wiz.sheet.name,
+                header_row=self.wiz.header_row,
                 mapping=self.wiz.mapping,
                 limit=self.LIMIT,
             )
@@ -342,6 +359,7 @@ class RunPage(QWizardPage):
                 wiz.path,
                 user=wiz.app.login,
                 sheet=wiz.sheet.name,
+                header_row=wiz.header_row,
                 mapping=wiz.mapping,
                 progress=progress,
                 cancelled=cancelled,
@@ -426,6 +444,7 @@ class ImportWizard(QWizard):
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.resize(900, 600)
         self.source = self.sheet = self.path = self.report = self.error = None
+        self.header_row: int | None = None
         self.mapping: dict[int, str] = {}
         self.file_page = FilePage(self)
         self.sheet_page = SheetPage(self)
