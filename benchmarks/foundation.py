@@ -1,8 +1,10 @@
 """Foundation figures at scale: demo generation rate, caller-ID and search latency.
 
-    python benchmarks/foundation.py --clients 1000000 --db sqlite:////tmp/bench.sqlite
+    python benchmarks/foundation.py --clients 1000000 --db sqlite:////tmp/bench/crm1m.sqlite
     python benchmarks/foundation.py --clients 1000000 \
-        --db postgresql+psycopg://postgres@127.0.0.1:5432/bench
+        --db postgresql+psycopg://postgres@127.0.0.1:5432/bench1m
+
+(docs/benchmarks.md: how to run it and ``benchmarks/ui.py``, and the figures measured.)
 
 The database must be empty (or already filled by a previous run: then pass --reuse and
 only the queries run). Every figure is printed as one line; latencies are measured over

@@ -1,9 +1,9 @@
 """Realistic Russian demo data, deterministic for a seed, fast enough for a million clients.
 
-Rows are inserted with SQLAlchemy Core in batches, with primary keys given here, so
-children reference parents without round trips. Generating into a database that already
-has data adds to it: ids continue after the largest, numbers after the sequences,
-managers and products already there are reused.
+Rows are inserted with SQLAlchemy Core in batches (COPY on PostgreSQL), with primary keys
+given here, so children reference parents without round trips. Generating into a database
+that already has data adds to it: ids continue after the largest, numbers after the
+sequences, managers and products already there are reused.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from crmdesk.services.users import hash_password
 
 ANCHOR = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 BATCH = 10_000
+VACUUM_FROM = 100_000  # clients generated at once, from which PostgreSQL is vacuumed after
 
 FORMS = ["ООО", "ООО", "ООО", "АО", "ИП"]
 ROOTS = [
@@ -334,7 +335,7 @@ def generate(engine: Engine, clients: int = 200, seed: int = 1, progress=None) -
         with engine.begin() as conn:
             for model, rows in tables:
                 if rows:
-                    conn.execute(insert(model), rows)
+                    _insert(conn, model, rows)
                     key = getattr(model, "__tablename__", None) or model.name
                     counts[key] = counts.get(key, 0) + len(rows)
         done += n
@@ -358,7 +359,32 @@ def generate(engine: Engine, clients: int = 200, seed: int = 1, progress=None) -
                     .values(last_number=last)
                 )
         reset_sequences(conn)
+    if engine.dialect.name == "postgresql" and counts:
+        # statistics for the new rows now, not when autovacuum gets round to it (without
+        # them a caller-ID lookup went parallel: 10 ms instead of 1); after a big load also
+        # the visibility map, so that counting a list's rows reads an index, not the table
+        tables = ", ".join(sorted(counts))
+        command = "VACUUM (ANALYZE) " if clients >= VACUUM_FROM else "ANALYZE "
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(command + tables)
     return counts
+
+
+def _insert(conn, model, rows: list[dict]) -> None:
+    """Insert a batch: COPY on PostgreSQL (several times faster than INSERT), else executemany.
+
+    Every row of a batch has the same keys, and no column left out has a default.
+    """
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        table = getattr(model, "__table__", model)
+        cols = list(rows[0])
+        quote = conn.dialect.identifier_preparer.quote
+        sql = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in cols)}) FROM STDIN"
+        with conn.connection.driver_connection.cursor() as cur, cur.copy(sql) as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in cols])
+        return
+    conn.execute(insert(model), rows)
 
 
 def _number(ctx, doc_type: str, when: datetime) -> tuple[str, int]:

@@ -11,7 +11,8 @@ from phonenumbers import NumberParseException, PhoneNumberFormat
 from crmdesk.services.errors import ValidationError
 
 _EXT = re.compile(r"(?:доб\.?|добавочный|ext\.?|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
-_SPLIT = re.compile(r"\s*(?::::|[,;/\n]|\s{3,})\s*")
+# a separator followed by an extension word («…, доб. 105») does not start a new number
+_SPLIT = re.compile(r"\s*(?::::|[,;/\n]|\s{3,})\s*(?!\s*(?:доб|ext|x\s*\d|#\s*\d))", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -195,12 +195,15 @@ def test_splitting_empty_cells_and_stray_separators():
     assert split_phones(89123456789.0) == ["89123456789"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="split_phones cuts «, доб. 105» off as a number of its own; see the report",
-)
 def test_an_extension_after_a_comma_stays_with_its_number():
     assert split_phones("8 (495) 123-45-67, доб. 105") == ["8 (495) 123-45-67, доб. 105"]
+    assert split_phones("8 (495) 123-45-67; ext. 7, +7 912 345-67-89") == [
+        "8 (495) 123-45-67; ext. 7",
+        "+7 912 345-67-89",
+    ]
+    assert [normalize_phone(p) for p in split_phones("8 (495) 123-45-67, доб. 105")] == [
+        Phone(MOSCOW, "105")
+    ]
 
 
 # --- display -------------------------------------------------------------------------------

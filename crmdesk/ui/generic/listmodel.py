@@ -39,7 +39,7 @@ class PagedListModel(QAbstractTableModel):
         """Count again and forget the pages (after a save, F5, a new search or sort)."""
         self.beginResetModel()
         self._pages.clear()
-        with self.app.uow() as ctx:
+        with self.app.uow(read_only=True) as ctx:
             self._total = lists.count(ctx, self.spec, self.state)
         self.endResetModel()
 
@@ -62,7 +62,7 @@ class PagedListModel(QAbstractTableModel):
         page_no = row // PAGE
         page = self._pages.get(page_no)
         if page is None:
-            with self.app.uow() as ctx:
+            with self.app.uow(read_only=True) as ctx:
                 page = lists.fetch(ctx, self.spec, self.state, page_no * PAGE, PAGE, self._total)
             self._pages[page_no] = page
             while len(self._pages) > KEEP_PAGES:
@@ -77,7 +77,7 @@ class PagedListModel(QAbstractTableModel):
         return r.id if r else None
 
     def find_row(self, row_id: int) -> int | None:
-        with self.app.uow() as ctx:
+        with self.app.uow(read_only=True) as ctx:
             return lists.row_index(ctx, self.spec, self.state, row_id)
 
     def loaded_pages(self) -> int:
