@@ -74,10 +74,25 @@ def complete_task(ctx: Context, task_id: int, expected_version: int | None = Non
     return task
 
 
-def list_tasks(ctx: Context, only_open: bool = False, limit: int = 100) -> list[Task]:
+def list_tasks(
+    ctx: Context,
+    only_open: bool = False,
+    limit: int = 100,
+    client_id: int | None = None,
+    executor_id: int | None = None,
+    due_before: datetime | None = None,
+) -> list[Task]:
+    """Tasks the user may see, soonest deadline first; narrowed to one client, one executor,
+    and/or deadlines before a moment (tasks without a deadline count as due)."""
     stmt = _visible(ctx)
     if only_open:
         stmt = stmt.where(Task.status == "open")
+    if client_id is not None:
+        stmt = stmt.where(Task.client_id == client_id)
+    if executor_id is not None:
+        stmt = stmt.where(Task.executor_id == executor_id)
+    if due_before is not None:
+        stmt = stmt.where(or_(Task.deadline.is_(None), Task.deadline < due_before))
     return list(
         ctx.session.scalars(stmt.order_by(Task.deadline.is_(None), Task.deadline).limit(limit))
     )

@@ -109,3 +109,21 @@ def test_files_attach_to_a_client_and_only_its_managers_see_them(uow):
         )
     with uow("petrov") as ctx, pytest.raises(AccessDenied):
         attachments(ctx, "client", cid)
+
+
+def test_list_tasks_narrows_to_a_client_an_executor_and_a_deadline(uow):
+    with uow("ivanov") as ctx:
+        a = create_client(ctx, {"name": "ООО «Задачи А»"}).id
+        b = create_client(ctx, {"name": "ООО «Задачи Б»"}).id
+    now = utcnow()
+    with uow("ivanov") as ctx:
+        for n in range(250):  # more than the quick card ever read before
+            create_task(ctx, f"Б-{n}", deadline=now, client_id=b)
+        create_task(ctx, "А-поздняя", deadline=now + timedelta(days=30), client_id=a)
+        found = list_tasks(ctx, only_open=True, client_id=a, limit=5)
+        assert [t.title for t in found] == ["А-поздняя"]
+        soon = list_tasks(
+            ctx, only_open=True, executor_id=ctx.user.id, due_before=now + timedelta(days=1),
+            limit=1000,
+        )
+        assert len(soon) == 250 and all(t.client_id == b for t in soon)

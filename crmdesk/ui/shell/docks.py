@@ -55,9 +55,7 @@ def client_card_html(ctx, client_id: int) -> str:
                 f"{i.occurred_at.astimezone():%d.%m.%Y} {escape(tr(INTERACTION_KINDS[i.kind]))}: "
                 f"{escape(i.gist[:80])}"
             )
-    open_tasks = [
-        t for t in tasks.list_tasks(ctx, only_open=True, limit=200) if t.client_id == c.id
-    ][:5]
+    open_tasks = tasks.list_tasks(ctx, only_open=True, limit=5, client_id=c.id)
     if open_tasks:
         rows.append(f"<br><b>{tr('Открытые задачи')}</b>")
         for t in open_tasks:
@@ -128,11 +126,9 @@ class TodayPanel(QWidget):
         self.list.clear()
         end = datetime.combine(datetime.now().date() + timedelta(days=1), time()).astimezone()
         with self.shell.app.uow(read_only=True) as ctx:
-            mine = [
-                t
-                for t in tasks.list_tasks(ctx, only_open=True, limit=500)
-                if t.executor_id == ctx.user.id and (t.deadline is None or t.deadline < end)
-            ]
+            mine = tasks.list_tasks(
+                ctx, only_open=True, limit=500, executor_id=ctx.user.id, due_before=end
+            )
             for t in mine[:100]:
                 when = f"{t.deadline.astimezone():%d.%m %H:%M} " if t.deadline else ""
                 item = QListWidgetItem(when + t.title)
