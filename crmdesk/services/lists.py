@@ -332,10 +332,23 @@ def _sorts_all(ctx: Context, stmt: Select) -> bool:
     return any("TEMP B-TREE FOR ORDER BY" in str(row[-1]) for row in plan)
 
 
-def count(ctx: Context, spec: ListSpec, state: ListState) -> int:
+def count(ctx: Context, spec: ListSpec, state: ListState, cap: int | None = None) -> int:
+    """How many rows the list has; with ``cap``, at most ``cap + 1`` (more than ``cap``
+    means «at least that many»: the count stops early instead of visiting every match)."""
     stmt = _statement(ctx, spec, state)
+    if cap is not None:
+        ids = (
+            stmt.with_only_columns(spec.model.id, maintain_column_froms=True)
+            .order_by(None)
+            .limit(cap + 1)
+            .subquery()
+        )
+        return ctx.session.scalar(select(func.count()).select_from(ids)) or 0
     stmt = stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
     return ctx.session.scalar(stmt) or 0
+
+
+UNKNOWN_TOTAL = 1 << 40  # what fetch() assumes while the exact count is not known yet
 
 
 def _order(spec: ListSpec, state: ListState, reverse: bool) -> list:
@@ -358,14 +371,18 @@ def fetch(
     offset: int,
     limit: int,
     total: int | None = None,
+    exact: bool = True,
 ) -> list[ListRow]:
     """Rows ``offset`` … ``offset+limit`` in the list's order.
 
     Past the middle of the list the query runs in the opposite order from the end, so the
-    last page (Ctrl+End) costs what the first one does.
+    last page (Ctrl+End) costs what the first one does. ``exact=False``: ``total`` is only a
+    lower bound (a capped count), so pages are read from the start.
     """
     if total is None:
         total = count(ctx, spec, state)
+    elif not exact:
+        total = UNKNOWN_TOTAL
     limit = max(0, min(limit, total - offset))
     if limit == 0:
         return []

@@ -1497,138 +1497,143 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Choose from the list (F4)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="74" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="83" />
             <source>Отбор: </source>
             <translation>Filter: </translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="77" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="86" />
             <source>Добавить условие</source>
             <translation>Add condition</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="101" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="110" />
             <source>Убрать условие</source>
             <translation>Remove condition</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="155" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="164" />
             <source>Поиск (Ctrl+F)</source>
             <translation>Search (Ctrl+F)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="208" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="218" />
             <source>Выбрать</source>
             <translation>Select</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="210" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="220" />
             <source>Создать</source>
             <translation>Create</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="212" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="222" />
             <source>Скопировать</source>
             <translation>Copy</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="213" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="223" />
             <source>Изменить</source>
             <translation>Edit</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="216" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="226" />
             <source>Пометить на удаление</source>
             <translation>Mark for deletion</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="225" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="235" />
             <source>Обновить</source>
             <translation>Refresh</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="226" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="236" />
             <source>Найти</source>
             <translation>Find</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="227" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="237" />
             <source>Отменить поиск</source>
             <translation>Cancel search</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="228" />
-            <location filename="../../crmdesk/ui/generic/listform.py" line="243" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="238" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="253" />
             <source>Ещё</source>
             <translation>More</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="229" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="239" />
             <source>Отбор…</source>
             <translation>Filter…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="230" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="240" />
             <source>Настроить колонки…</source>
             <translation>Customize columns…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="233" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="243" />
             <source>Показывать помеченные на удаление</source>
             <translation>Show items marked for deletion</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="241" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="251" />
             <source>Вывести список в XLSX…</source>
             <translation>Export list to XLSX…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="319" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="329" />
             <source>Снять пометку удаления с «{0}»?</source>
             <translation>Clear the deletion mark of “{0}”?</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="319" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="329" />
             <source>Пометить «{0}» на удаление?</source>
             <translation>Mark “{0}” for deletion?</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="321" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="331" />
             <source>Пометка удаления</source>
             <translation>Deletion mark</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="414" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="424" />
             <source>Вывести список</source>
             <translation>Export list</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="424" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="434" />
             <source>Список сохранён: {0}</source>
             <translation>List saved: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="445" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="455" />
+            <source>более {0}</source>
+            <translation>over {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="458" />
             <source>поиск: «{0}»</source>
             <translation>search: “{0}”</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="447" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="460" />
             <source>отбор: {0} усл.</source>
             <translation>filter: {0} cond.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="449" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="462" />
             <source>Записей: {0}</source>
             <translation>Records: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="494" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="507" />
             <source>Выбор: </source>
             <translation>Select: </translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listmodel.py" line="129" />
+            <location filename="../../crmdesk/ui/generic/listmodel.py" line="197" />
             <source>Помечен на удаление</source>
             <translation>Marked for deletion</translation>
         </message>
@@ -1749,37 +1754,37 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Recent contacts</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="62" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="60" />
             <source>Открытые задачи</source>
             <translation>Open tasks</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="78" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="76" />
             <source>Открыть карточку</source>
             <translation>Open card</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="85" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="83" />
             <source>Выберите клиента в списке</source>
             <translation>Select a client in a list</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="142" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="138" />
             <source>Просрочена</source>
             <translation>Overdue</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="158" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="154" />
             <source>Номер звонящего</source>
             <translation>Caller's number</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="196" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="192" />
             <source>Найдено: {0}</source>
             <translation>Found: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="196" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="192" />
             <source>Клиент с этим номером не найден</source>
             <translation>No client with this number</translation>
         </message>

@@ -106,3 +106,55 @@ def test_window_state_is_restored_for_the_user(make_shell, demo_engine, qtbot):
     assert again.section == "money"
     assert again.favourites == [("list:invoices", "Счета на оплату")]
     assert again.mdi.activeSubWindow().widget().form_key == f"client:{client_id}"
+
+
+def test_a_capped_count_shows_rows_at_once_and_the_exact_number_follows(
+    engine, make_shell, qtbot, monkeypatch
+):
+    """The quick search counts at most COUNT_CAP matches before showing them; the exact
+    number comes from a thread. Here the cap is 120 of 450 clients."""
+    import crmdesk.ui.generic.listmodel as listmodel
+
+    generate(engine, clients=CLIENTS, seed=11)
+    monkeypatch.setattr(listmodel, "COUNT_CAP", 120)
+    shell = make_shell(engine)
+    form = shell.open_list("clients")
+    model = form.model
+    with unit_of_work(engine) as ctx:
+        names = ctx.session.scalars(
+            select(Client.name).order_by(Client.search_name, Client.id)
+        ).all()
+    qtbot.waitUntil(lambda: model.exact, timeout=10_000)
+    assert model.rowCount() == CLIENTS
+    assert "450" in form.status.text()
+    # a slow exact count: the list must already show the right first rows
+    real_count = lists.count
+    gate = __import__("threading").Event()
+
+    def slow_count(ctx, spec, state, cap=None):
+        if cap is None:
+            gate.wait(10)
+        return real_count(ctx, spec, state, cap)
+
+    monkeypatch.setattr(lists, "count", slow_count)
+    model.refresh()
+    assert not model.exact and model.rowCount() == 121
+    assert "более 120" in form.status.text()
+    assert [model.data(model.index(r, 0)) for r in (0, 1, 119)] == [
+        names[0], names[1], names[119]
+    ]
+    gate.set()
+    qtbot.waitUntil(lambda: model.exact, timeout=10_000)
+    assert model.rowCount() == CLIENTS
+    assert "450" in form.status.text() and "более" not in form.status.text()
+    # Ctrl+End before the exact count arrives waits for it and lands on the real last row
+    gate.clear()
+    model.refresh()
+    assert not model.exact
+    form.view.setFocus()
+    form.view.setCurrentIndex(model.index(0, 0))
+    timer = __import__("threading").Timer(0.2, gate.set)
+    timer.start()
+    QTest.keyClick(form.view, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    assert form.view.currentIndex().row() == CLIENTS - 1
+    assert model.data(model.index(CLIENTS - 1, 0)) == names[-1]

@@ -57,6 +57,15 @@ class ListView(QTableView):
         self.horizontalHeader().setSectionsMovable(True)
         self.doubleClicked.connect(lambda idx: self.activated_row.emit(idx.row()))
 
+    def moveCursor(self, action, modifiers):  # noqa: N802
+        # Ctrl+End (and End) go to the real last row: a list whose exact count is still
+        # coming from its thread waits for it first
+        if action == QAbstractItemView.CursorAction.MoveEnd and hasattr(
+            self.model(), "ensure_exact"
+        ):
+            self.model().ensure_exact()
+        return super().moveCursor(action, modifiers)
+
     def keyPressEvent(self, event):  # noqa: N802
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
             if self.currentIndex().isValid():
@@ -174,6 +183,7 @@ class ListForm(FormBase):
         layout.addWidget(self.status)
         self.app.hub.changed.connect(self._on_changed)
         self.model.modelReset.connect(self._update_status)
+        self.model.exact_known.connect(self._update_status)
         # a new search or sort reloads the rows; the user's column widths and order stay
         self.model.modelAboutToBeReset.connect(self._keep_header)
         self.model.modelReset.connect(self._put_header_back)
@@ -440,13 +450,16 @@ class ListForm(FormBase):
     # --- remembered state ---
     def _update_status(self) -> None:
         n = self.model.rowCount()
+        shown = f"{n:,}".replace(",", " ")
+        if not getattr(self.model, "exact", True):  # the exact count is on its way
+            shown = tr("более {0}").format(f"{n - 1:,}".replace(",", " "))
         extra = []
         if self.model.state.search:
             extra.append(tr("поиск: «{0}»").format(self.model.state.search))
         if self.model.state.filters:
             extra.append(tr("отбор: {0} усл.").format(len(self.model.state.filters)))
         self.status.setText(
-            tr("Записей: {0}").format(f"{n:,}".replace(",", " "))
+            tr("Записей: {0}").format(shown)
             + (" · " + ", ".join(extra) if extra else "")
         )
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
+from dataclasses import replace
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from crmdesk.services import lists
@@ -15,6 +17,10 @@ from crmdesk.ui.session import AppSession
 
 PAGE = 100
 KEEP_PAGES = 40
+# A keystroke of the quick search counts at most this many matches and shows the first
+# page at once; the exact number (for the scrollbar and «Записей») follows from a worker
+# thread. A fragment matching half a million clients would otherwise cost seconds.
+COUNT_CAP = 5_000
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 RED = QColor("#c62828")
@@ -22,6 +28,9 @@ RED = QColor("#c62828")
 
 class PagedListModel(QAbstractTableModel):
     """Rows come from ``services.lists`` a page at a time; sorting and search run in SQL."""
+
+    counted = Signal(int, int)  # (generation, exact total), from the counting thread
+    exact_known = Signal()  # the exact number of rows has arrived
 
     def __init__(
         self, app: AppSession, spec: ListSpec, state: ListState | None = None, parent=None
@@ -31,17 +40,74 @@ class PagedListModel(QAbstractTableModel):
         self.state = state or ListState()
         self._pages: OrderedDict[int, list[ListRow]] = OrderedDict()
         self._total = 0
+        self._exact = True
+        self._generation = 0
+        self._counting: threading.Thread | None = None
+        self._counted_total: tuple[int, int] | None = None
+        self.cap = COUNT_CAP
         self.frozen_sort = False  # set while the view restores its header
+        self.counted.connect(self._apply_count)
         self.refresh()
 
     # --- what the list holds ---
     def refresh(self) -> None:
-        """Count again and forget the pages (after a save, F5, a new search or sort)."""
+        """Count again and forget the pages (after a save, F5, a new search or sort).
+
+        The count stops at ``cap``: when there are more rows, the list shows them at once
+        and the exact count runs in a thread (``exact`` is False until it arrives)."""
         self.beginResetModel()
         self._pages.clear()
+        self._generation += 1
         with self.app.uow(read_only=True) as ctx:
-            self._total = lists.count(ctx, self.spec, self.state)
+            self._total = lists.count(ctx, self.spec, self.state, cap=self.cap)
+        self._exact = self._total <= self.cap
         self.endResetModel()
+        if not self._exact:
+            self._count_exactly(self._generation)
+
+    @property
+    def exact(self) -> bool:
+        return self._exact
+
+    def _count_exactly(self, generation: int) -> None:
+        state = replace(self.state)  # what was asked, whatever the user types next
+
+        def work():
+            with self.app.uow(read_only=True) as ctx:
+                total = lists.count(ctx, self.spec, state)
+            self._counted_total = (generation, total)
+            self.counted.emit(generation, total)
+
+        self._counting = threading.Thread(target=work, name="crmdesk-count", daemon=True)
+        self._counting.start()
+
+    def _apply_count(self, generation: int, total: int) -> None:
+        if generation != self._generation or self._exact:
+            return  # a newer search replaced it, or it was already applied
+        self._exact = True
+        if total > self._total:
+            self.beginInsertRows(QModelIndex(), self._total, total - 1)
+            self._total = total
+            self.endInsertRows()
+        elif total < self._total:  # rows went away meanwhile: start over
+            self.beginResetModel()
+            self._pages.clear()
+            self._total = total
+            self.endResetModel()
+        self.exact_known.emit()
+
+    def ensure_exact(self) -> None:
+        """Wait for the exact count (Ctrl+End needs the real last row)."""
+        if self._exact:
+            return
+        if self._counting is not None:
+            self._counting.join()
+        done = self._counted_total
+        if done is not None and done[0] == self._generation:
+            self._apply_count(*done)
+        else:
+            with self.app.uow(read_only=True) as ctx:
+                self._apply_count(self._generation, lists.count(ctx, self.spec, self.state))
 
     def set_search(self, text: str) -> None:
         if text != self.state.search:
@@ -63,7 +129,9 @@ class PagedListModel(QAbstractTableModel):
         page = self._pages.get(page_no)
         if page is None:
             with self.app.uow(read_only=True) as ctx:
-                page = lists.fetch(ctx, self.spec, self.state, page_no * PAGE, PAGE, self._total)
+                page = lists.fetch(
+                    ctx, self.spec, self.state, page_no * PAGE, PAGE, self._total, self._exact
+                )
             self._pages[page_no] = page
             while len(self._pages) > KEEP_PAGES:
                 self._pages.popitem(last=False)
