@@ -6,7 +6,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import replace
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from crmdesk.services import lists
@@ -21,6 +21,7 @@ KEEP_PAGES = 40
 # page at once; the exact number (for the scrollbar and «Записей») follows from a worker
 # thread. A fragment matching half a million clients would otherwise cost seconds.
 COUNT_CAP = 5_000
+COUNT_DELAY_MS = 300  # typing on: no exact count is started for a text already replaced
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 RED = QColor("#c62828")
@@ -44,9 +45,12 @@ class PagedListModel(QAbstractTableModel):
         self._generation = 0
         self._counting: threading.Thread | None = None
         self._counted_total: tuple[int, int] | None = None
+        self._count_conn = None  # the DBAPI connection the counting thread uses
         self.cap = COUNT_CAP
         self.frozen_sort = False  # set while the view restores its header
         self.counted.connect(self._apply_count)
+        self._count_timer = QTimer(self, singleShot=True, interval=COUNT_DELAY_MS)
+        self._count_timer.timeout.connect(lambda: self._count_exactly(self._generation))
         self.refresh()
 
     # --- what the list holds ---
@@ -58,12 +62,26 @@ class PagedListModel(QAbstractTableModel):
         self.beginResetModel()
         self._pages.clear()
         self._generation += 1
+        self._count_timer.stop()
+        self._interrupt_count()
         with self.app.uow(read_only=True) as ctx:
             self._total = lists.count(ctx, self.spec, self.state, cap=self.cap)
         self._exact = self._total <= self.cap
         self.endResetModel()
         if not self._exact:
-            self._count_exactly(self._generation)
+            self._count_timer.start()
+
+    def _interrupt_count(self) -> None:
+        """Stop counting for a search that has been replaced (SQLite: interrupt(),
+        PostgreSQL: cancel())."""
+        conn, self._count_conn = self._count_conn, None
+        if conn is None or self._counting is None or not self._counting.is_alive():
+            return
+        stop = getattr(conn, "interrupt", None) or getattr(conn, "cancel", None)
+        try:
+            stop()
+        except Exception:  # noqa: BLE001 - the count may just have finished
+            pass
 
     @property
     def exact(self) -> bool:
@@ -73,8 +91,12 @@ class PagedListModel(QAbstractTableModel):
         state = replace(self.state)  # what was asked, whatever the user types next
 
         def work():
-            with self.app.uow(read_only=True) as ctx:
-                total = lists.count(ctx, self.spec, state)
+            try:
+                with self.app.uow(read_only=True) as ctx:
+                    self._count_conn = ctx.session.connection().connection.driver_connection
+                    total = lists.count(ctx, self.spec, state)
+            except Exception:  # noqa: BLE001 - interrupted: a newer search replaced it
+                return
             self._counted_total = (generation, total)
             self.counted.emit(generation, total)
 
@@ -100,6 +122,7 @@ class PagedListModel(QAbstractTableModel):
         """Wait for the exact count (Ctrl+End needs the real last row)."""
         if self._exact:
             return
+        self._count_timer.stop()
         if self._counting is not None:
             self._counting.join()
         done = self._counted_total
