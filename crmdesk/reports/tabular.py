@@ -339,7 +339,7 @@ def _pdf_chart(chart: Chart, width: float):
     legend.fontName, legend.fontSize = regular, 7
     legend.alignment = "right"
     if chart.kind == "pie":
-        values = [float(v) for v in chart.series[0].values[: len(cats)]]
+        values = [float(v) for v in chart.series[0].values[: len(cats)]]  # drawing only
         pie = Pie()
         pie.x, pie.y, pie.width, pie.height = 20, 10, 150, 150
         pie.data = [max(v, 0) for v in values]
@@ -354,6 +354,7 @@ def _pdf_chart(chart: Chart, width: float):
     else:
         bar = VerticalBarChart()
         bar.x, bar.y, bar.width, bar.height = 50, 45, width - 200, height - 60
+        # drawing only: the figures themselves stay Decimal in the tables
         bar.data = [[float(v) for v in s.values[: len(cats)]] for s in chart.series]
         bar.categoryAxis.categoryNames = [c[:18] for c in cats]
         bar.categoryAxis.labels.fontName = regular

@@ -352,6 +352,22 @@ def set_deletion_mark(ctx: Context, doc_id: int, mark: bool = True) -> Document:
     return doc
 
 
+def line_values(ln, with_cost: bool = True) -> dict:
+    """A document line as the values a new line (or a form's table part) takes."""
+    values = {
+        "product_id": ln.product_id,
+        "description": ln.description,
+        "unit": ln.unit,
+        "quantity": ln.quantity,
+        "price": ln.price,
+        "discount_pct": ln.discount_pct,
+        "vat_rate": ln.vat_rate,
+    }
+    if with_cost:
+        values["cost_price"] = ln.cost_price
+    return values
+
+
 def create_based_on(
     ctx: Context, basis_id: int, doc_type: str, data: dict | None = None
 ) -> Document:
@@ -379,16 +395,7 @@ def create_based_on(
         fields["payment_method"] = "bank"
     else:
         fields["lines"] = [
-            {
-                "product_id": ln.product_id,
-                "description": ln.description,
-                "unit": ln.unit,
-                "quantity": ln.quantity,
-                "price": ln.price,
-                "discount_pct": ln.discount_pct,
-                "vat_rate": ln.vat_rate,
-                "cost_price": ln.cost_price,
-            }
+            line_values(ln)
             for ln in basis.lines
         ]
         if doc_type == "invoice" and basis.doc_type == "order" and basis.due_date:

@@ -4,129 +4,162 @@
     <context>
         <name>crmdesk</name>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="159" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="162" />
             <source>Организация: {0}</source>
             <translation>Organization: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="197" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="226" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="166" />
+            <source>нет (счета печатаются без них)</source>
+            <translation>none (invoices print without them)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="175" />
+            <location filename="../../crmdesk/ui/forms/design.py" line="107" />
+            <source>Картинки (*.png *.jpg *.jpeg)</source>
+            <translation>Images (*.png *.jpg *.jpeg)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="233" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="262" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="98" />
             <source>Настройки</source>
             <translation>Settings</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="253" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="304" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="289" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="340" />
             <source>Добавить файл</source>
             <translation>Add file</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/reports/design.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="24" />
+            <location filename="../../crmdesk/ui/forms/design.py" line="107" />
+            <source>Логотип</source>
+            <translation>Logo</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="25" />
+            <source>Печать организации</source>
+            <translation>Company stamp</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="26" />
+            <source>Подпись руководителя</source>
+            <translation>Director's signature</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="27" />
+            <source>Подпись главного бухгалтера</source>
+            <translation>Chief accountant's signature</translation>
+        </message>
+        <message>
             <location filename="../../crmdesk/services/money.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="42" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="30" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="16" />
             <source>НДС в сумме</source>
             <translation>VAT included</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/money.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="42" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="30" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="16" />
             <source>НДС сверху</source>
             <translation>VAT on top</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/money.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="42" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="30" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="16" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="286" />
             <source>Без НДС</source>
             <translation>No VAT</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="47" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="35" />
             <source>Пользователь (создание)</source>
             <translation>User (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="89" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="77" />
             <source>Роль (создание)</source>
             <translation>Role (new)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="115" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="103" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="12" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="97" />
             <source>Организация</source>
             <translation>Organization</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="166" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="199" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="236" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="202" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="235" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="272" />
             <source>Регион телефонов по умолчанию</source>
             <translation>Default phone region</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="167" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="200" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="203" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="236" />
             <source>Срок оплаты счёта, дней</source>
             <translation>Invoice payment term, days</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="168" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="201" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="204" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="237" />
             <source>Папка резервных копий</source>
             <translation>Backup folder</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="169" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="202" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="205" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="238" />
             <source>Копировать автоматически раз в день</source>
             <translation>Back up automatically once a day</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="170" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="203" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="206" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="239" />
             <source>Хранить ежедневных копий</source>
             <translation>Daily backups to keep</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="171" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="204" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="207" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="240" />
             <source>Хранить еженедельных копий</source>
             <translation>Weekly backups to keep</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="172" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="208" />
             <source>Язык интерфейса</source>
             <translation>Interface language</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="51" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="39" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="166" />
             <source>ФИО</source>
             <translation>Full name</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="52" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="40" />
             <source>Имя входа</source>
             <translation>Login</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="53" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="41" />
             <source>Роль</source>
             <translation>Role</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="54" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="42" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="168" />
             <source>Должность</source>
             <translation>Position</translation>
@@ -134,8 +167,8 @@
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="55" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="125" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="43" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="113" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="36" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="170" />
             <location filename="../../crmdesk/ui/shell/mainwindow.py" line="319" />
@@ -144,20 +177,20 @@
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="57" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="45" />
             <source>Активен</source>
             <translation>Active</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="58" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="46" />
             <source>Новый пароль</source>
             <translation>New password</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="92" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="119" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="80" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="107" />
             <location filename="../../crmdesk/ui/forms/catalog.py" line="21" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="26" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="192" />
@@ -166,7 +199,7 @@
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="120" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="108" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="28" />
             <source>Полное наименование</source>
             <translation>Full name</translation>
@@ -174,7 +207,7 @@
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="121" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="109" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="29" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="281" />
             <source>ИНН</source>
@@ -183,100 +216,130 @@
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="122" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="110" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="30" />
             <source>КПП</source>
             <translation>KPP</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="123" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="111" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="31" />
             <source>ОГРН</source>
             <translation>OGRN</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="124" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="112" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="44" />
             <source>Адрес</source>
             <translation>Address</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="127" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="115" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="45" />
             <source>Банк</source>
             <translation>Bank</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="128" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="116" />
             <source>Город банка</source>
             <translation>Bank city</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="129" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="117" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="46" />
             <source>БИК</source>
             <translation>BIC</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="130" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="118" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="48" />
             <source>Корр. счёт</source>
             <translation>Correspondent account</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="131" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="119" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="47" />
             <source>Расчётный счёт</source>
             <translation>Bank account</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="132" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="120" />
             <source>Руководитель</source>
             <translation>Director</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="133" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="121" />
             <source>Главный бухгалтер</source>
             <translation>Chief accountant</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="134" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="122" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="27" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="36" />
             <source>НДС</source>
             <translation>VAT</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="135" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="123" />
             <location filename="../../crmdesk/ui/forms/catalog.py" line="27" />
             <source>Ставка НДС</source>
             <translation>VAT rate</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="136" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="124" />
             <source>Условия оплаты</source>
             <translation>Payment terms</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="205" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="125" />
+            <source>Картинки на счетах</source>
+            <translation>Pictures on invoices</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="142" />
+            <source>Логотип…</source>
+            <translation>Logo…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="143" />
+            <source>Печать…</source>
+            <translation>Stamp…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="144" />
+            <source>Подпись руководителя…</source>
+            <translation>Director's signature…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="146" />
+            <source>Подпись главного бухгалтера…</source>
+            <translation>Chief accountant's signature…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="148" />
+            <source>Убрать картинки</source>
+            <translation>Remove pictures</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="241" />
             <source>Язык интерфейса (со следующего запуска)</source>
             <translation>Interface language (from the next start)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="58" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="46" />
             <source>пусто — не менять</source>
             <translation>empty — keep the current one</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="201" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="237" />
             <source>пусто: рядом с файлом базы</source>
             <translation>empty: next to the database file</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="244" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="280" />
             <source>должно быть не меньше 1</source>
             <translation>must be at least 1</translation>
         </message>
@@ -429,7 +492,7 @@
             <location filename="../../crmdesk/ui/forms/clients.py" line="51" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="172" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="29" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="135" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="123" />
             <source>Комментарий</source>
             <translation>Comment</translation>
         </message>
@@ -513,9 +576,9 @@
             <location filename="../../crmdesk/ui/forms/clients.py" line="26" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="167" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="25" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="85" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="96" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="131" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="73" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="84" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="119" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="31" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="82" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="114" />
@@ -578,17 +641,6 @@
             <translation>Sample proposal</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/reports/design.py" />
-            <location filename="../../crmdesk/ui/forms/design.py" line="107" />
-            <source>Логотип</source>
-            <translation>Logo</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/design.py" line="107" />
-            <source>Картинки (*.png *.jpg *.jpeg)</source>
-            <translation>Images (*.png *.jpg *.jpeg)</translation>
-        </message>
-        <message>
             <location filename="../../crmdesk/ui/forms/design.py" line="50" />
             <source>Предварительный просмотр</source>
             <translation>Preview</translation>
@@ -614,17 +666,17 @@
             <translation>empty: the organization's name, phone and e-mail</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="75" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="63" />
             <source>{0} {1} от {2}</source>
             <translation>{0} {1} dated {2}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="77" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="65" />
             <source> (проведён)</source>
             <translation> (posted)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="79" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="67" />
             <source> (помечен на удаление)</source>
             <translation> (marked for deletion)</translation>
         </message>
@@ -641,47 +693,47 @@
             <translation>Cash</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="105" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="93" />
             <source>Коммерческое предложение (создание)</source>
             <translation>Commercial proposal (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="112" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="100" />
             <source>Заказ клиента (создание)</source>
             <translation>Customer order (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="119" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="107" />
             <source>Счёт на оплату (создание)</source>
             <translation>Invoice (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="126" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="114" />
             <source>Поступление оплаты (создание)</source>
             <translation>Payment (new)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="106" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="94" />
             <source>Действует до</source>
             <translation>Valid until</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="113" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="101" />
             <source>Оплата по плану</source>
             <translation>Planned payment date</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="120" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="108" />
             <source>Оплатить до</source>
             <translation>Due date</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="23" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="129" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="117" />
             <source>Номер</source>
             <translation>Number</translation>
         </message>
@@ -689,47 +741,47 @@
             <location filename="../../crmdesk/reports/gross_profit.py" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="24" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="130" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="118" />
             <source>Дата</source>
             <translation>Date</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/documents.py" line="28" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="134" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="122" />
             <source>Основание</source>
             <translation>Based on</translation>
         </message>
         <message>
             <location filename="../../crmdesk/models/documents.py" />
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="107" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="95" />
             <source>Заказ клиента</source>
             <translation>Customer order</translation>
         </message>
         <message>
             <location filename="../../crmdesk/models/documents.py" />
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="107" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="114" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="95" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="102" />
             <source>Счёт на оплату</source>
             <translation>Invoice</translation>
         </message>
         <message>
             <location filename="../../crmdesk/models/documents.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="121" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="109" />
             <source>Поступление оплаты</source>
             <translation>Payment</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="132" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="120" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="116" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="35" />
             <source>Сумма</source>
             <translation>Amount</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="133" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="121" />
             <source>Способ оплаты</source>
             <translation>Payment method</translation>
         </message>
@@ -740,12 +792,12 @@
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="85" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="73" />
             <source>не заполнено</source>
             <translation>is empty</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="96" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="84" />
             <source>у записанного документа клиента не меняют: создайте новый документ</source>
             <translation>the client of a saved document cannot be changed: create a new document</translation>
         </message>
@@ -757,13 +809,13 @@
             <translation>Deadline</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="160" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="148" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="202" />
             <source>Провести</source>
             <translation>Post</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="161" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="149" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="203" />
             <source>Отмена проведения</source>
             <translation>Unpost</translation>
@@ -1633,7 +1685,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Select: </translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listmodel.py" line="197" />
+            <location filename="../../crmdesk/ui/generic/listmodel.py" line="220" />
             <source>Помечен на удаление</source>
             <translation>Marked for deletion</translation>
         </message>

@@ -109,3 +109,39 @@ def test_print_preview_proposes_the_document_name(shell):
     preview = open_preview(shell, doc_id)
     name = preview.file_name("xlsx")
     assert number in name and name.endswith(".xlsx")
+
+
+def test_organization_pictures_go_onto_the_printed_invoice(shell, tmp_path):
+    from io import BytesIO
+
+    from PySide6.QtGui import QColor, QImage
+
+    from crmdesk.models import Organization
+    from crmdesk.reports import print_document
+    from crmdesk.ui.forms import entities
+
+    with shell.app.uow() as ctx:
+        doc_id = ctx.session.scalar(
+            select(Document.id).where(Document.doc_type == "invoice", Document.posted)
+        )
+        before = len(PdfReader(BytesIO(print_document(ctx, "invoice", doc_id))).pages[0].images)
+    entities()["organization"].open(shell, None, None)
+    form = shell.mdi.activeSubWindow().widget()
+    paths = {}
+    for key, colour in (("stamp", "#1F4E79"), ("director_signature", "#000080")):
+        image = QImage(120, 60, QImage.Format.Format_RGB32)
+        image.fill(QColor(colour))
+        paths[key] = tmp_path / f"{key}.png"
+        image.save(str(paths[key]))
+        form.choose_image(key, str(paths[key]))
+    assert "Печать" in form.editors["images"].get()
+    assert form.write()
+    with shell.app.uow() as ctx:
+        pdf = print_document(ctx, "invoice", doc_id)
+    after = len(PdfReader(BytesIO(pdf)).pages[0].images)
+    assert after >= before + 2  # the stamp and the signature are on the page
+    form.clear_images()
+    assert form.write()
+    with shell.app.uow() as ctx:
+        org = ctx.session.get(Organization, form.obj_id)
+        assert org.stamp is None and org.director_signature is None

@@ -15,30 +15,18 @@ from crmdesk.services.settings import get_setting, set_setting
 from crmdesk.ui.forms import opener, register
 from crmdesk.ui.generic.base import Command, Entity
 from crmdesk.ui.generic.fields import Field
-from crmdesk.ui.generic.objectform import ObjectForm
+from crmdesk.ui.generic.objectform import FormCommand, ObjectForm
 from crmdesk.ui.i18n import LANGUAGES, tr
 
 USER_FIELDS = ("login", "full_name", "position", "phone", "email", "active")
-ORG_FIELDS = (
-    "name",
-    "full_name",
-    "inn",
-    "kpp",
-    "ogrn",
-    "address",
-    "phone",
-    "email",
-    "bank_name",
-    "bank_city",
-    "bik",
-    "corr_account",
-    "account",
-    "director",
-    "chief_accountant",
-    "vat_mode",
-    "vat_rate",
-    "payment_terms",
-)
+# the pictures print forms put on invoices: set with the form's commands, not typed
+ORG_IMAGES = {
+    "logo": "Логотип",
+    "stamp": "Печать организации",
+    "director_signature": "Подпись руководителя",
+    "accountant_signature": "Подпись главного бухгалтера",
+}
+ORG_FIELDS = tuple(f for f in records.KINDS["organization"].fields if f not in ORG_IMAGES)
 VAT_MODES = {"included": "НДС в сумме", "on_top": "НДС сверху", "none": "Без НДС"}
 
 
@@ -134,6 +122,7 @@ class OrganizationForm(ObjectForm):
         Field("vat_mode", "НДС", "choice", choices=VAT_MODES),
         Field("vat_rate", "Ставка НДС", "percent"),
         Field("payment_terms", "Условия оплаты", "multiline"),
+        Field("images", "Картинки на счетах", readonly=True),
     ]
     rows = [
         ["name"],
@@ -147,19 +136,66 @@ class OrganizationForm(ObjectForm):
         ["director", "chief_accountant"],
         ["vat_mode", "vat_rate"],
         ["payment_terms"],
+        ["images"],
+    ]
+    commands = [
+        FormCommand("attachment", "Логотип…", "choose_logo", needs_saved=False),
+        FormCommand("attachment", "Печать…", "choose_stamp", needs_saved=False),
+        FormCommand("attachment", "Подпись руководителя…", "choose_director_signature",
+                    needs_saved=False),
+        FormCommand("attachment", "Подпись главного бухгалтера…",
+                    "choose_accountant_signature", needs_saved=False),
+        FormCommand("close", "Убрать картинки", "clear_images", needs_saved=False),
     ]
 
     def __init__(self, shell, obj_id=None, initial=None, parent=None):
+        self.images: dict[str, bytes | None] = {}
         with shell.app.uow() as ctx:
             obj_id = obj_id or ctx.session.query(Organization.id).order_by(Organization.id).scalar()
         super().__init__(shell, obj_id, initial, parent)
 
     def load(self, ctx, obj_id):
         o = records.get(ctx, "organization", obj_id)
-        return records.values(o, ORG_FIELDS), o.version, tr("Организация: {0}").format(o.name)
+        self.images = {key: getattr(o, key) for key in ORG_IMAGES}
+        values = records.values(o, ORG_FIELDS)
+        values["images"] = self._images_text()
+        return values, o.version, tr("Организация: {0}").format(o.name)
+
+    def _images_text(self) -> str:
+        parts = [tr(title) for key, title in ORG_IMAGES.items() if self.images.get(key)]
+        return ", ".join(parts) if parts else tr("нет (счета печатаются без них)")
 
     def store(self, ctx, obj_id, v, version):
+        v = {k: val for k, val in v.items() if k != "images"} | self.images
         return records.save(ctx, "organization", obj_id, v, version).id
+
+    def choose_image(self, key: str, path: str | None = None) -> None:
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(
+                self, tr(ORG_IMAGES[key]), "", tr("Картинки (*.png *.jpg *.jpeg)")
+            )
+        if not path:
+            return
+        self.images[key] = Path(path).read_bytes()
+        self.editors["images"].set(self._images_text())
+        self._edited()
+
+    def choose_logo(self):
+        self.choose_image("logo")
+
+    def choose_stamp(self):
+        self.choose_image("stamp")
+
+    def choose_director_signature(self):
+        self.choose_image("director_signature")
+
+    def choose_accountant_signature(self):
+        self.choose_image("accountant_signature")
+
+    def clear_images(self) -> None:
+        self.images = dict.fromkeys(ORG_IMAGES)
+        self.editors["images"].set(self._images_text())
+        self._edited()
 
 
 SETTINGS = {

@@ -57,19 +57,7 @@ class SalesDocumentForm(DocumentForm):
             "basis": d.basis.title if d.basis else "",
             "total": d.total,
             "payment_method": d.payment_method,
-            "lines": [
-                {
-                    "product_id": ln.product_id,
-                    "description": ln.description,
-                    "unit": ln.unit,
-                    "quantity": ln.quantity,
-                    "price": ln.price,
-                    "discount_pct": ln.discount_pct,
-                    "vat_rate": ln.vat_rate,
-                    "cost_price": ln.cost_price,
-                }
-                for ln in d.lines
-            ],
+            "lines": [documents.line_values(ln) for ln in d.lines],
         }
         self.posted = d.posted
         title = tr("{0} {1} от {2}").format(  # d.title, with the type's name translated
@@ -173,18 +161,8 @@ def _copy(ctx, obj_id, form_cls) -> dict:
         "comment": d.comment,
         "total": d.total,
         "payment_method": d.payment_method,
-        "lines": [
-            {
-                "product_id": ln.product_id,
-                "description": ln.description,
-                "unit": ln.unit,
-                "quantity": ln.quantity,
-                "price": ln.price,
-                "discount_pct": ln.discount_pct,
-                "vat_rate": ln.vat_rate,
-            }
-            for ln in d.lines
-        ],
+        # a copy is a new sale: its cost price is taken afresh from the products
+        "lines": [documents.line_values(ln, with_cost=False) for ln in d.lines],
     }
 
 
