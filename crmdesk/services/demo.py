@@ -568,8 +568,14 @@ def _sales(ctx, out, cid: int, owner: int, contact_id: int | None) -> None:
     total = sum((a.amount for *_, a in lines), ZERO)
     paid_share = rnd.choice((1, 1, 1, 1, 0, 0.5))
     stage = {1: "paid", 0: "invoicing", 0.5: "invoicing"}[paid_share]
-    if rnd.random() < 0.1:
+    chance = rnd.random()
+    if chance < 0.1:
         stage, paid_share = "refusal", None
+    elif chance < 0.22:  # an order agreed, its invoice not yet issued: money expected later
+        stage, paid_share = "choice", None
+    if stage in ("choice", "invoicing") and rnd.random() < 0.5:
+        # a recent deal: its invoice is not due yet, or its order is still to be paid
+        start = ANCHOR - timedelta(days=rnd.randrange(0, 4), hours=rnd.randrange(8))
     deal_id = ids(Deal)
     out[Deal].append(
         {
@@ -591,6 +597,7 @@ def _sales(ctx, out, cid: int, owner: int, contact_id: int | None) -> None:
         "paid": ["new", "choice", "invoicing", "paid"],
         "invoicing": ["new", "choice", "invoicing"],
         "refusal": ["new", "choice", "refusal"],
+        "choice": ["new", "choice"],
     }[stage]
     prev = None
     for k, code in enumerate(path):
@@ -605,7 +612,9 @@ def _sales(ctx, out, cid: int, owner: int, contact_id: int | None) -> None:
             }
         )
         prev = stages[code]
-    chain = ["proposal"] if stage == "refusal" else ["proposal", "order", "invoice"]
+    chain = {"refusal": ["proposal"], "choice": ["proposal", "order"]}.get(
+        stage, ["proposal", "order", "invoice"]
+    )
     basis = None
     for k, doc_type in enumerate(chain):
         when = start + timedelta(days=k)
@@ -614,7 +623,11 @@ def _sales(ctx, out, cid: int, owner: int, contact_id: int | None) -> None:
         due = (
             (when + timedelta(days=5)).date()
             if doc_type == "invoice"
-            else ((when + timedelta(days=10)).date() if doc_type == "order" else None)
+            else (
+                (when + timedelta(days=10 if stage != "choice" else rnd.randrange(7, 60))).date()
+                if doc_type == "order"
+                else None
+            )
         )
         vat = sum((a.vat_amount for *_, a in lines), ZERO)
         cost = sum((a.cost_amount for *_, a in lines), ZERO)
