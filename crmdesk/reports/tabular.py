@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from crmdesk.reports.result import Chart, Column, ReportResult
 from crmdesk.reports.xlsxstyle import Styler, arial_book
+from crmdesk.services.money import format_money
 
 MONEY = "#,##0.00"
 FORMATS = {"money": MONEY, "percent": "0.00", "int": "0", "number": "#,##0.###",
@@ -339,22 +340,24 @@ def _pdf_chart(chart: Chart, width: float):
     legend.fontName, legend.fontSize = regular, 7
     legend.alignment = "right"
     if chart.kind == "pie":
-        values = [float(v) for v in chart.series[0].values[: len(cats)]]  # drawing only
+        amounts = chart.series[0].values[: len(cats)]
         pie = Pie()
         pie.x, pie.y, pie.width, pie.height = 20, 10, 150, 150
-        pie.data = [max(v, 0) for v in values]
+        pie.data = [max(float(v), 0) for v in amounts]  # slice sizes: drawing only
         pie.labels = None
-        for i in range(len(values)):
+        for i in range(len(amounts)):
             pie.slices[i].fillColor = palette[i % len(palette)]
         d.add(pie)
         legend.x, legend.y = 200, 150
-        legend.colorNamePairs = [(palette[i % len(palette)], f"{c}: {values[i]:,.2f}"
-                                  .replace(",", " ").replace(".", ","))
-                                 for i, c in enumerate(cats)]
+        # the amounts in the legend are printed from the Decimals, not from the floats
+        legend.colorNamePairs = [
+            (palette[i % len(palette)], f"{c}: {format_money(Decimal(amounts[i]))}")
+            for i, c in enumerate(cats)
+        ]
     else:
         bar = VerticalBarChart()
         bar.x, bar.y, bar.width, bar.height = 50, 45, width - 200, height - 60
-        # drawing only: the figures themselves stay Decimal in the tables
+        # bar heights: drawing only; the figures themselves stay Decimal in the tables
         bar.data = [[float(v) for v in s.values[: len(cats)]] for s in chart.series]
         bar.categoryAxis.categoryNames = [c[:18] for c in cats]
         bar.categoryAxis.labels.fontName = regular

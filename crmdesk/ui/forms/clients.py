@@ -6,14 +6,10 @@ from crmdesk.services import clients, records, rights
 from crmdesk.services.phones import format_phone
 from crmdesk.ui.forms import opener, register
 from crmdesk.ui.generic.base import Command, Entity
-from crmdesk.ui.generic.fields import Field
+from crmdesk.ui.generic.fields import Field, ref_value
 from crmdesk.ui.generic.objectform import FormCommand, ObjectForm, Tab
 
 KINDS = {"company": "Организация", "person": "Частное лицо"}
-
-
-def _ref(obj, text_attr="full_name"):
-    return (obj.id, getattr(obj, text_attr)) if obj is not None else None
 
 
 class ClientForm(ObjectForm):
@@ -80,7 +76,7 @@ class ClientForm(ObjectForm):
     ]
 
     def defaults(self, ctx) -> dict:
-        return {"kind": "company", "owner": _ref(ctx.user)}
+        return {"kind": "company", "owner": ref_value(ctx.user, "full_name")}
 
     def load(self, ctx, obj_id):
         c = clients.get_client(ctx, obj_id)
@@ -95,7 +91,7 @@ class ClientForm(ObjectForm):
             "phones": [format_phone(p.e164, p.ext) for p in c.phones],
             "emails": [e.email for e in c.emails],
             "groups": ", ".join(g.name for g in c.groups),
-            "owner": _ref(c.owner),
+            "owner": ref_value(c.owner, "full_name"),
             "status": c.status,
             "source": c.source,
             "address": c.addresses[0].text if c.addresses else "",
@@ -225,7 +221,7 @@ def _copy_client(ctx, obj_id):
         "groups": ", ".join(g.name for g in c.groups),
         "status": c.status,
         "source": c.source,
-        "owner": _ref(c.owner),
+        "owner": ref_value(c.owner, "full_name"),
     }
 
 

@@ -10,7 +10,7 @@ from crmdesk.services.errors import ValidationError
 from crmdesk.ui.forms import opener, register
 from crmdesk.ui.generic.base import Command, Entity
 from crmdesk.ui.generic.documentform import DocumentForm
-from crmdesk.ui.generic.fields import Field
+from crmdesk.ui.generic.fields import Field, ref_value
 from crmdesk.ui.i18n import tr
 
 VAT_MODES = {"included": "НДС в сумме", "on_top": "НДС сверху", "none": "Без НДС"}
@@ -50,7 +50,7 @@ class SalesDocumentForm(DocumentForm):
         values = {
             "number": d.number,
             "date": d.date,
-            "client": (d.client.id, d.client.name),
+            "client": ref_value(d.client),
             "due_date": d.due_date,
             "vat_mode": d.vat_mode,
             "comment": d.comment,
@@ -156,7 +156,7 @@ def _doc_entity(name: str, form_cls) -> Entity:
 def _copy(ctx, obj_id, form_cls) -> dict:
     d = documents.get_document(ctx, obj_id)
     return {
-        "client": (d.client.id, d.client.name),
+        "client": ref_value(d.client),
         "vat_mode": d.vat_mode,
         "comment": d.comment,
         "total": d.total,

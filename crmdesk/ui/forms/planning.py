@@ -9,15 +9,11 @@ from crmdesk.models.crm import INTERACTION_KINDS, TASK_STATUSES
 from crmdesk.services import deals, records, rights, tasks
 from crmdesk.ui.forms import opener, register
 from crmdesk.ui.generic.base import Command, Entity
-from crmdesk.ui.generic.fields import Field
+from crmdesk.ui.generic.fields import Field, ref_value
 from crmdesk.ui.generic.objectform import FormCommand, ObjectForm, Tab
 from crmdesk.ui.i18n import tr
 
 PRIORITIES = {1: "Высокая", 2: "Обычная", 3: "Низкая"}
-
-
-def _ref(obj, attr="name"):
-    return (obj.id, getattr(obj, attr)) if obj is not None else None
 
 
 class TaskForm(ObjectForm):
@@ -45,15 +41,15 @@ class TaskForm(ObjectForm):
     commands = [FormCommand("posted", "Выполнена", "mark_done")]
 
     def defaults(self, ctx):
-        return {"executor": _ref(ctx.user, "full_name"), "priority": 2, "status": "open"}
+        return {"executor": ref_value(ctx.user, "full_name"), "priority": 2, "status": "open"}
 
     def load(self, ctx, obj_id):
         t = records.get(ctx, "task", obj_id)
         values = records.values(
             t, ("title", "deadline", "remind_at", "priority", "status", "description")
         )
-        values["executor"] = _ref(t.executor, "full_name")
-        values["client"] = _ref(t.client)
+        values["executor"] = ref_value(t.executor, "full_name")
+        values["client"] = ref_value(t.client)
         title = t.title + (tr(" (просрочена)") if t.is_overdue() else "")
         return values, t.version, title
 
@@ -93,7 +89,7 @@ class InteractionForm(ObjectForm):
     def load(self, ctx, obj_id):
         i = records.get(ctx, "interaction", obj_id)
         values = records.values(i, ("kind", "occurred_at", "duration_min", "gist", "next_step"))
-        values["client"] = _ref(i.client)
+        values["client"] = ref_value(i.client)
         return values, None, f"{tr(INTERACTION_KINDS[i.kind])}: {i.client.name}"
 
     def store(self, ctx, obj_id, v, version):
@@ -125,7 +121,7 @@ class DealForm(ObjectForm):
         d = deals.get_deal(ctx, obj_id)
         values = {
             "title": d.title,
-            "client": _ref(d.client),
+            "client": ref_value(d.client),
             "stage": tr(d.stage.name),
             "amount": d.amount,
             "manager": d.manager.full_name if d.manager else "",

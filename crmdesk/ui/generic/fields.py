@@ -44,6 +44,11 @@ class Field:
     errors_as: tuple[str, ...] = ()  # other field names the business layer reports this under
 
 
+def ref_value(obj, attr: str = "name"):
+    """What a reference field holds for ``obj``: (id, shown text), or None."""
+    return (obj.id, getattr(obj, attr)) if obj is not None else None
+
+
 class Editor(QWidget):
     """One field's editor: get()/set() plain values, ``edited`` when the user changes it."""
 
