@@ -20,6 +20,12 @@ COMMAND_MODULES = (
     "crmdesk.commands.reports",
     "crmdesk.commands.transfer",
     "crmdesk.commands.ui",
+    "crmdesk.commands.bank",
+    "crmdesk.commands.telephony",
+    "crmdesk.commands.mail",
+    "crmdesk.commands.pipeline",
+    "crmdesk.commands.service",
+    "crmdesk.commands.office",
 )
 
 

@@ -33,3 +33,14 @@ def phone_region(session: Session) -> str:
     if cached is None:
         cached = session.info["phone_region"] = get_setting(session, "phone_region") or "RU"
     return cached
+
+
+def database_id(session: Session) -> str:
+    """This database's own id (made by setup.initialize): the secrets' keys carry it."""
+    value = get_setting(session, "database_id")
+    if not value:
+        import uuid
+
+        value = uuid.uuid4().hex
+        set_setting(session, "database_id", value)
+    return str(value)

@@ -4,6 +4,7 @@ requisites, the first administrator, demo data."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
@@ -16,6 +17,7 @@ from crmdesk.models import (
     Organization,
     Role,
     SalesProcess,
+    Setting,
     Stage,
     StageTransition,
     User,
@@ -88,6 +90,9 @@ def ensure_defaults(session: Session) -> None:
         session.add_all(ClientGroup(name=n) for n in DEFAULT_GROUPS)
     if session.scalar(select(Organization.id).limit(1)) is None:
         session.add(Organization(name="Моя организация"))
+    if session.get(Setting, "database_id") is None:
+        # names this database's secrets in the system's credential store (services.secrets)
+        session.add(Setting(key="database_id", value=uuid.uuid4().hex))
     session.flush()
 
 

@@ -1,0 +1,24 @@
+"""search and duplicates
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-01
+
+A slot in the chain reserved for this area's schema changes; empty until it has some.
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,24 @@
+"""telephony: calls and extensions
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-01
+
+A slot in the chain reserved for this area's schema changes; empty until it has some.
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,24 @@
+"""communications: mail, SMS, mailings, leads
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-01
+
+A slot in the chain reserved for this area's schema changes; empty until it has some.
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
