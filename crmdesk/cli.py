@@ -10,7 +10,16 @@ from collections.abc import Callable
 from crmdesk import __version__
 from crmdesk.services.errors import CrmError
 
-LISTS = ("clients", "users", "orders", "invoices", "payments", "proposals", "tasks")
+ListSource = Callable[[argparse.Namespace, "object"], list[dict]]
+
+# What `crmdesk list WHAT` can print: name → (rows(args, ctx), the table's columns). Command
+# modules add their own in register() with add_list(); `--json` prints every key of the rows.
+LIST_SOURCES: dict[str, tuple[ListSource, list[str]]] = {}
+
+
+def add_list(name: str, rows: ListSource, keys: list[str]) -> None:
+    """Make `crmdesk list NAME` print rows(args, ctx) (ctx: a read-only unit of work)."""
+    LIST_SOURCES[name] = (rows, list(keys))
 
 # Modules that add their own commands: each has register(sub, common), and every parser it
 # adds calls set_defaults(handler=function(args, engine) -> int). The handler runs on an
@@ -63,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1)
 
     ls = sub.add_parser("list", parents=[common], help="список объектов")
-    ls.add_argument("what", choices=LISTS)
+    what = ls.add_argument("what", choices=LIST_SOURCES, metavar="WHAT")
     ls.add_argument("--limit", type=int, default=50)
 
     cl = sub.add_parser("clients", parents=[common], help="поиск клиентов")
@@ -89,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub, common)
+    what.help = "что показать: " + ", ".join(LIST_SOURCES)  # with the modules' lists
     return p
 
 
@@ -137,57 +147,78 @@ def cmd_db(args, engine) -> int:
     return 0
 
 
-def _list(args, ctx) -> list[dict]:
+CLIENT_KEYS = ["id", "name", "inn", "phones", "emails", "groups", "owner"]
+DOC_KEYS = ["number", "date", "client", "total", "posted", "due_date", "basis", "manager"]
+
+
+def _list_clients(args, ctx) -> list[dict]:
+    from crmdesk.services import clients
+
+    return [clients.client_row(c) for c in clients.list_clients(ctx, limit=args.limit)]
+
+
+def _list_users(args, ctx) -> list[dict]:
     from sqlalchemy import select
 
-    from crmdesk.models import Client, Document, User
-    from crmdesk.services import clients, documents, rights, tasks
+    from crmdesk.models import User
 
-    if args.what == "clients":
-        return [clients.client_row(c) for c in clients.list_clients(ctx, limit=args.limit)]
-    if args.what == "users":
-        rows = ctx.session.scalars(select(User).order_by(User.login).limit(args.limit))
-        return [
-            {
-                "id": u.id,
-                "login": u.login,
-                "full_name": u.full_name,
-                "role": u.role.code,
-                "position": u.position,
-                "active": u.active,
-            }
-            for u in rows
-        ]
-    if args.what == "tasks":
-        return [
-            {
-                "id": t.id,
-                "title": t.title,
-                "executor": t.executor.login if t.executor else None,
-                "deadline": t.deadline.isoformat() if t.deadline else None,
-                "status": t.status,
-                "overdue": t.is_overdue(),
-                "client": t.client.name if t.client else None,
-            }
-            for t in tasks.list_tasks(ctx, limit=args.limit)
-        ]
-    doc_type = args.what[:-1]
-    stmt = (
-        select(Document)
-        .join(Client)
-        .where(Document.doc_type == doc_type, rights.client_filter(ctx.user))
-        .order_by(Document.date.desc(), Document.id.desc())
-        .limit(args.limit)
-    )
-    return [documents.document_row(d) for d in ctx.session.scalars(stmt)]
+    rows = ctx.session.scalars(select(User).order_by(User.login).limit(args.limit))
+    return [
+        {
+            "id": u.id,
+            "login": u.login,
+            "full_name": u.full_name,
+            "role": u.role.code,
+            "position": u.position,
+            "active": u.active,
+        }
+        for u in rows
+    ]
 
 
-LIST_KEYS = {
-    "clients": ["id", "name", "inn", "phones", "emails", "groups", "owner"],
-    "users": ["id", "login", "full_name", "role", "position", "active"],
-    "tasks": ["id", "title", "executor", "deadline", "status", "overdue", "client"],
-}
-DOC_KEYS = ["number", "date", "client", "total", "posted", "due_date", "basis", "manager"]
+def _list_tasks(args, ctx) -> list[dict]:
+    from crmdesk.services import tasks
+
+    return [
+        {
+            "id": t.id,
+            "title": t.title,
+            "executor": t.executor.login if t.executor else None,
+            "deadline": t.deadline.isoformat() if t.deadline else None,
+            "status": t.status,
+            "overdue": t.is_overdue(),
+            "client": t.client.name if t.client else None,
+        }
+        for t in tasks.list_tasks(ctx, limit=args.limit)
+    ]
+
+
+def _documents(doc_type: str) -> ListSource:
+    def rows(args, ctx) -> list[dict]:
+        from sqlalchemy import select
+
+        from crmdesk.models import Client, Document
+        from crmdesk.services import documents, rights
+
+        stmt = (
+            select(Document)
+            .join(Client)
+            .where(Document.doc_type == doc_type, rights.client_filter(ctx.user))
+            .order_by(Document.date.desc(), Document.id.desc())
+            .limit(args.limit)
+        )
+        return [documents.document_row(d) for d in ctx.session.scalars(stmt)]
+
+    return rows
+
+
+add_list("clients", _list_clients, CLIENT_KEYS)
+add_list("users", _list_users, ["id", "login", "full_name", "role", "position", "active"])
+for _name in ("orders", "invoices", "payments", "proposals"):
+    add_list(_name, _documents(_name[:-1]), DOC_KEYS)
+add_list(
+    "tasks", _list_tasks, ["id", "title", "executor", "deadline", "status", "overdue", "client"]
+)
 
 
 def run(args) -> int:
@@ -251,12 +282,14 @@ def run(args) -> int:
 
     from crmdesk.services.context import unit_of_work
 
+    if args.command == "list":
+        source, keys = LIST_SOURCES[args.what]
+        with unit_of_work(engine, args.user, read_only=True) as ctx:
+            rows = source(args, ctx)
+        emit(args, rows, lambda: table(rows, keys))
+        return 0
     with unit_of_work(engine, args.user) as ctx:
-        if args.command == "list":
-            rows = _list(args, ctx)
-            keys = LIST_KEYS.get(args.what, DOC_KEYS)
-            emit(args, rows, lambda: table(rows, keys))
-        elif args.command == "clients":
+        if args.command == "clients":
             return _clients(args, ctx)
     return 0
 
@@ -272,7 +305,7 @@ def _clients(args, ctx) -> int:
             client_row(c)
             for c in search.find_clients(ctx.session, ctx.user, args.text, limit=args.limit)
         ]
-        emit(args, rows, lambda: table(rows, LIST_KEYS["clients"]))
+        emit(args, rows, lambda: table(rows, CLIENT_KEYS))
         return 0
     found = search.by_phone(ctx.session, ctx.user, args.number, phone_region(ctx.session))
     rows = [
