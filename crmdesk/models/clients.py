@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text
+from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crmdesk.models.base import Base, IdMixin, Markable, UTCDateTime, Versioned, utcnow
@@ -40,6 +40,10 @@ class Client(IdMixin, Versioned, Markable, Base):
     interests: Mapped[str | None] = mapped_column(Text)
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # consent to advertising mailings per channel, and when it was withdrawn (migration 0008)
+    consent_email: Mapped[bool] = mapped_column(default=False, server_default=false())
+    consent_sms: Mapped[bool] = mapped_column(default=False, server_default=false())
+    opt_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # normalized (lower case, ё→е) name, INN, e-mails and phone digits, kept by the
     # search service on every flush; the search indexes of both databases stand on it
     search_name: Mapped[str] = mapped_column(String(300), default="", index=True)
@@ -111,6 +115,9 @@ class ContactPerson(IdMixin, Markable, Base):
     position: Mapped[str | None] = mapped_column(String(200))
     birthday: Mapped[date | None] = mapped_column(Date)
     comment: Mapped[str | None] = mapped_column(Text)
+    consent_email: Mapped[bool] = mapped_column(default=False, server_default=false())
+    consent_sms: Mapped[bool] = mapped_column(default=False, server_default=false())
+    opt_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     client: Mapped[Client] = relationship(back_populates="contacts")
     phones: Mapped[list[ContactPhone]] = relationship(

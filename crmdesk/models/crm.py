@@ -16,6 +16,9 @@ INTERACTION_KINDS = {
     "call_out": "Исходящий звонок",
     "meeting": "Встреча",
     "letter": "Письмо",
+    "mail_in": "Входящее письмо",
+    "mail_out": "Исходящее письмо",
+    "sms_out": "Исходящее SMS",
     "note": "Заметка",
 }
 TASK_STATUSES = {"open": "Открыта", "done": "Выполнена", "cancelled": "Отменена"}
