@@ -8,7 +8,6 @@ import sys
 from collections.abc import Callable
 
 from crmdesk import __version__
-from crmdesk.services.errors import CrmError
 
 ListSource = Callable[[argparse.Namespace, "object"], list[dict]]
 
@@ -329,13 +328,68 @@ def open_app(args) -> int:
     return app_main(args)
 
 
+def _where(args) -> str | None:
+    """How messages name the database of this call (never with its password)."""
+    try:
+        from crmdesk.config import describe_url, resolve_db_url
+
+        return describe_url(resolve_db_url(getattr(args, "db", None)))
+    except Exception:  # noqa: BLE001 — a bad URL is reported by the error itself
+        return None
+
+
+def _quiet_stdout() -> None:
+    """The reader of our output went away (`crmdesk list clients | head`): say nothing more."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def report_error(args, message: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps({"error": message}, ensure_ascii=False))
+    else:
+        print(f"Ошибка: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every failure ends as one message and exit code 1, never a traceback
+    (CRMDESK_DEBUG=1 shows the traceback of an unexpected one for developers)."""
+    import os
+
+    from crmdesk.services.errors import friendly
+
     args = _parser().parse_args(argv)
     try:
         return run(args)
-    except CrmError as exc:
-        if args.json:
-            print(json.dumps({"error": str(exc)}, ensure_ascii=False))
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 0
+    except KeyboardInterrupt:
+        print("Прервано.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 — no traceback reaches a user
+        error = friendly(exc, _where(args))
+        if error is None:
+            if os.environ.get("CRMDESK_DEBUG") == "1":
+                raise
+            from crmdesk.config import log_exception
+            from crmdesk.services.faults import scrub
+
+            where = log_exception(exc)
+            message = (
+                f"Непредвиденная ошибка ({type(exc).__name__}: {scrub(str(exc))[:200]}). "
+                "Сообщите администратору команду, которую вы выполняли"
+                + (f", и файл {where}." if where else ".")
+            )
         else:
-            print(f"Ошибка: {exc}", file=sys.stderr)
+            message = str(error)
+        try:
+            report_error(args, message)
+        except BrokenPipeError:
+            _quiet_stdout()
         return 1

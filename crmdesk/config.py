@@ -27,11 +27,57 @@ def normalize_url(url: str) -> str:
         return f"sqlite:///{Path(url).expanduser().resolve()}"
     if url.startswith(("postgres://", "postgresql://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if not url.startswith(("sqlite:", "postgresql+psycopg:")):
+        from crmdesk.services.errors import CrmError
+
+        raise CrmError(
+            f"Адрес базы данных «{url.split('://', 1)[0]}://…» не поддерживается: укажите путь "
+            "к файлу SQLite или postgresql://пользователь@сервер:5432/база."
+        )
     return url
 
 
 def resolve_db_url(cli_url: str | None = None) -> str:
     return normalize_url(cli_url or os.environ.get("CRMDESK_DB") or default_db_url())
+
+
+def describe_url(url: str) -> str:
+    """How messages name a database: the file or the server, never the password."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(normalize_url(url))
+    if u.get_backend_name() == "sqlite":
+        return f"SQLite: {u.database}"
+    return f"PostgreSQL: {u.host or 'localhost'}:{u.port or 5432}/{u.database}"
+
+
+def private_file(path: Path) -> Path:
+    """Make a file readable and writable by its owner only (0600; no-op where chmod is not
+    meaningful, as on Windows, whose user profile folders are private already)."""
+    try:
+        os.chmod(path, 0o600)
+    except OSError:
+        pass
+    return path
+
+
+def log_exception(exc: BaseException) -> Path | None:
+    """Append an unexpected error's traceback (passwords cut out) to the program's error log,
+    readable by the user only; returns the log's path, or None when it cannot be written."""
+    import traceback
+    from datetime import UTC, datetime
+
+    from crmdesk.services.faults import scrub
+
+    try:
+        path = data_dir() / "crmdesk-errors.log"
+        text = "".join(traceback.format_exception(exc))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as f:
+            f.write(f"--- {datetime.now(UTC).isoformat()}\n{scrub(text)}\n")
+        return path
+    except Exception:  # noqa: BLE001 — the log is a help, never a second failure
+        return None
 
 
 def resources_dir() -> Path:

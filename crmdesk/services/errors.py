@@ -78,3 +78,12 @@ class Collector:
             raise self.errors[0]
         if self.errors:
             raise InvalidData(self.errors)
+
+
+def friendly(exc: BaseException, database: str | None = None) -> CrmError | None:
+    """The user's message for any error: the CrmError itself, a CrmError for the known
+    library and system failures (database unreachable, disk full, StaleDataError, overflow,
+    bad dates… — see services/faults.py), None for an unknown one (a defect to log)."""
+    from crmdesk.services.faults import friendly as _friendly
+
+    return _friendly(exc, database)
