@@ -157,6 +157,8 @@ def open_database(url: str | None = None, *, migrate: bool = True) -> Engine:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
+    from crmdesk.services import limits  # noqa: F401  (registers the flush guard)
+
     return sessionmaker(engine, expire_on_commit=False)
 
 

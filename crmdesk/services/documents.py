@@ -17,11 +17,11 @@ from crmdesk.models import (
     Settlement,
     utcnow,
 )
-from crmdesk.services import rights
+from crmdesk.services import limits, rights
 from crmdesk.services.context import Context
 from crmdesk.services.errors import Collector, NotFound, PostingError, ValidationError
-from crmdesk.services.locking import check_version
-from crmdesk.services.money import ZERO, D, line_amounts
+from crmdesk.services.locking import check_version, flushing
+from crmdesk.services.money import VAT_RATES, ZERO, D, line_amounts
 from crmdesk.services.numbering import next_number
 from crmdesk.services.settings import get_setting
 
@@ -29,7 +29,28 @@ from crmdesk.services.settings import get_setting
 BASIS = {"order": ("proposal",), "invoice": ("order", "proposal"), "payment": ("invoice", "order")}
 
 
+def lock_documents(ctx: Context, ids) -> list[Document]:
+    """Lock these documents' rows (PostgreSQL: SELECT … FOR UPDATE, always in id order, so
+    two postings never wait for each other crosswise) and re-read them: whoever reads a
+    balance to write against it holds the lock until commit. SQLite's write transaction
+    (BEGIN IMMEDIATE) already serializes writers."""
+    ids = sorted({i for i in ids if i is not None})
+    if not ids:
+        return []
+    return list(
+        ctx.session.scalars(
+            select(Document)
+            .where(Document.id.in_(ids))
+            .order_by(Document.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
 def get_document(ctx: Context, doc_id: int, write: bool = False) -> Document:
+    if write and isinstance(doc_id, int):
+        lock_documents(ctx, [doc_id])
     doc = ctx.session.get(Document, doc_id)
     if doc is None:
         raise NotFound(f"Документ с кодом {doc_id} не найден.")
@@ -51,71 +72,94 @@ def _org(ctx: Context) -> Organization:
     return ctx.session.scalar(select(Organization).order_by(Organization.id).limit(1))
 
 
+def _allowed_rates(ctx: Context) -> tuple[Decimal, ...]:
+    """The VAT rates a line may carry: the «vat_rates» setting (a list), else the law's."""
+    configured = get_setting(ctx.session, "vat_rates")
+    if isinstance(configured, (list, tuple)) and configured:
+        try:
+            return tuple(D(r) for r in configured)
+        except (ArithmeticError, ValueError, TypeError):
+            pass
+    return VAT_RATES
+
+
+def _line(ctx: Context, doc: Document, item: dict, no: int, org, rates) -> DocumentLine:
+    """One table line checked field by field; ValidationError names the line and field."""
+    if not isinstance(item, dict):
+        raise ValidationError("Товары (работы, услуги)", "строка не заполнена", no)
+    product = None
+    ref = item.get("product_id") or item.get("product")
+    if ref is not None:
+        stmt = select(Product).where(
+            Product.id == ref if isinstance(ref, int) else Product.article == str(ref)
+        )
+        product = ctx.session.scalar(stmt)
+        if product is None:
+            raise ValidationError("Номенклатура", f"не найдена: {limits.text(ref, '', 100)}", no)
+    qty = limits.quantity(item.get("quantity", 1), no, positive=False)
+    raw_price = item.get("price") if item.get("price") is not None else None
+    if raw_price is None and product is None:
+        raise ValidationError("Цена", "не заполнено", no)
+    price = limits.money(raw_price if raw_price is not None else product.price, "Цена", no)
+    discount = limits.percent(item.get("discount_pct") or 0, "Скидка", no)
+    description = item.get("description") or (product.name if product else "")
+    description = limits.text(description, "Товары (работы, услуги)", 500, no)
+    if not description or not description.strip():
+        raise ValidationError("Товары (работы, услуги)", "не заполнено", no)
+    unit = limits.text(item.get("unit") or (product.unit if product else "шт"), "Ед.", 20, no)
+    if doc.vat_mode == "none":
+        rate = None
+    elif item.get("vat_rate") is not None:
+        rate = limits.vat_rate(item["vat_rate"], no, rates)
+    else:
+        rate = product.vat_rate if product else org.vat_rate
+        rate = limits.vat_rate(rate if rate is not None else 0, no, rates + (D(rate or 0),))
+    raw_cost = item.get("cost_price")
+    cost = limits.money(
+        raw_cost if raw_cost is not None else (product.cost_price if product else ZERO),
+        "Себестоимость",
+        no,
+    )
+    a = line_amounts(qty, price, discount, rate, doc.vat_mode, cost)
+    for value, field in ((a.to_pay, "Сумма"), (a.cost_amount, "Себестоимость")):
+        if value > limits.MONEY_MAX:
+            raise ValidationError(
+                field, f"сумма строки больше допустимой ({limits.MONEY_MAX:,})", no
+            )
+    return DocumentLine(
+        line_no=no,
+        product=product,
+        description=description.strip(),
+        unit=unit.strip(),
+        quantity=qty,
+        price=price,
+        discount_pct=discount,
+        vat_rate=rate,
+        amount=a.amount,
+        vat_amount=a.vat_amount,
+        cost_price=cost,
+        cost_amount=a.cost_amount,
+    )
+
+
 def _lines(ctx: Context, doc: Document, items: list[dict], col: Collector) -> None:
     org = _org(ctx)
+    rates = _allowed_rates(ctx)
     lines = []
+    if not isinstance(items, (list, tuple)):
+        col.add("Товары (работы, услуги)", "не список строк")
+        return
     for no, item in enumerate(items, 1):
-        product = None
-        ref = item.get("product_id") or item.get("product")
-        if ref is not None:
-            stmt = select(Product).where(
-                Product.id == ref if isinstance(ref, int) else Product.article == str(ref)
-            )
-            product = ctx.session.scalar(stmt)
-            if product is None:
-                col.errors.append(ValidationError("Номенклатура", f"не найдена: {ref}", no))
-                continue
         try:
-            qty = D(item.get("quantity", 1))
-            price = (
-                D(item["price"])
-                if item.get("price") is not None
-                else (product.price if product else None)
-            )
-            discount = D(item.get("discount_pct") or 0)
-        except (ArithmeticError, ValueError) as exc:
-            col.errors.append(ValidationError("Количество/Цена", f"не число ({exc})", no))
-            continue
-        if price is None:
-            col.errors.append(ValidationError("Цена", "не заполнена", no))
-            continue
-        if not Decimal(0) <= discount <= Decimal(100):
-            col.errors.append(ValidationError("Скидка", "должна быть от 0 до 100 %", no))
-            continue
-        description = item.get("description") or (product.name if product else "")
-        if not description:
-            col.errors.append(ValidationError("Товары (работы, услуги)", "не заполнено", no))
-            continue
-        if doc.vat_mode == "none":
-            rate = None
-        elif item.get("vat_rate") is not None:
-            rate = D(item["vat_rate"])
-        else:
-            rate = product.vat_rate if product else org.vat_rate
-        cost = (
-            D(item["cost_price"])
-            if item.get("cost_price") is not None
-            else (product.cost_price if product else ZERO)
-        )
-        a = line_amounts(qty, price, discount, rate, doc.vat_mode, cost)
-        lines.append(
-            DocumentLine(
-                line_no=no,
-                product=product,
-                description=description,
-                unit=item.get("unit") or (product.unit if product else "шт"),
-                quantity=qty,
-                price=price,
-                discount_pct=discount,
-                vat_rate=rate,
-                amount=a.amount,
-                vat_amount=a.vat_amount,
-                cost_price=cost,
-                cost_amount=a.cost_amount,
-            )
-        )
+            lines.append(_line(ctx, doc, item, no, org, rates))
+        except ValidationError as exc:
+            col.errors.append(exc)
+    if col.errors:
+        return
     doc.lines = lines
     recompute_totals(doc)
+    if doc.total > limits.MONEY_MAX:
+        col.add("Сумма", f"сумма документа больше допустимой ({limits.MONEY_MAX:,})")
 
 
 def recompute_totals(doc: Document) -> None:
@@ -135,25 +179,46 @@ HEADER = ("comment", "due_date", "payment_method", "contact_id", "deal_id", "vat
 def _apply(ctx: Context, doc: Document, data: dict) -> None:
     col = Collector()
     if "date" in data and data["date"] is not None:
-        when = data["date"]
+        when = col.check(limits.check_date, data["date"], "Дата")
         if isinstance(when, date) and not isinstance(when, datetime):
             when = datetime(when.year, when.month, when.day, 12, tzinfo=utcnow().tzinfo)
-        doc.date = when
+        if isinstance(when, datetime) and when.tzinfo is None:
+            when = when.replace(tzinfo=utcnow().tzinfo)
+        if when is not None:
+            doc.date = when
     for key in HEADER:
         if key in data:
             setattr(doc, key, data[key])
-    if isinstance(doc.due_date, str):
-        doc.due_date = date.fromisoformat(doc.due_date)
+    if "due_date" in data:
+        label = {"proposal": "Действительно до", "order": "Дата оплаты"}.get(
+            doc.doc_type, "Оплатить до"
+        )
+        due = col.check(limits.check_date, doc.due_date, label)
+        doc.due_date = due.date() if isinstance(due, datetime) else due
+    if "comment" in data:
+        doc.comment = col.check(limits.text, doc.comment, "Комментарий")
     if doc.vat_mode not in ("none", "included", "on_top"):
-        col.add("НДС", f"неизвестный режим «{doc.vat_mode}»")
+        col.add("НДС", f"неизвестный режим «{limits.text(str(doc.vat_mode), '', 100)[:20]}»")
+    if doc.payment_method not in (None, "bank", "cash"):
+        col.add("Способ оплаты", "безналичный (bank) или наличные (cash)")
     if doc.doc_type == "payment" and "total" in data:
-        try:
-            doc.total = D(data["total"])
-        except ArithmeticError:
-            col.add("Сумма", "не число")
+        total = col.check(limits.money, data["total"], "Сумма", positive=True)
+        if total is not None:
+            doc.total = total
     if "lines" in data and doc.doc_type != "payment":
         _lines(ctx, doc, data["lines"] or [], col)
     col.raise_if_any()
+
+
+def warnings(doc: Document) -> list[str]:
+    """What is allowed but probably a mistake: the form and the CLI show it after saving."""
+    out = []
+    if doc.due_date is not None and doc.date is not None and doc.due_date < doc.date.date():
+        out.append(
+            f"Срок {doc.due_date:%d.%m.%Y} раньше даты документа {doc.date:%d.%m.%Y}: "
+            "проверьте дату оплаты."
+        )
+    return out
 
 
 def create_document(
@@ -202,13 +267,14 @@ def update_document(
     """Change a document; a posted one is reposted so its movements follow the change."""
     doc = get_document(ctx, doc_id, write=True)
     check_version(doc, expected_version, doc.title)
-    was_posted = doc.posted
-    if was_posted:
-        unpost(ctx, doc.id)
-    _apply(ctx, doc, data)
-    ctx.session.flush()
-    if was_posted:
-        post(ctx, doc.id)
+    with flushing(doc, doc.title):
+        was_posted = doc.posted
+        if was_posted:
+            unpost(ctx, doc.id)
+        _apply(ctx, doc, data)
+        ctx.session.flush()
+        if was_posted:
+            post(ctx, doc.id)
     return doc
 
 
@@ -272,19 +338,20 @@ def _allocate_payment(ctx: Context, doc: Document) -> None:
     left = doc.total
     named = doc.basis if doc.basis is not None and doc.basis.doc_type == "invoice" else None
     if named is not None:
-        candidates = [named]
+        # the named invoice is locked too: two payments of it posted at the same moment
+        # must not both see the whole remainder (and settle it twice)
+        candidates = lock_documents(ctx, [named.id])
     else:
-        candidates = list(
-            ctx.session.scalars(
-                select(Document)
-                .where(
-                    Document.client_id == doc.client_id,
-                    Document.doc_type == "invoice",
-                    Document.posted.is_(True),
-                )
-                .order_by(Document.due_date, Document.date, Document.id)
-                .with_for_update()
+        open_ids = ctx.session.scalars(
+            select(Document.id).where(
+                Document.client_id == doc.client_id,
+                Document.doc_type == "invoice",
+                Document.posted.is_(True),
             )
+        ).all()
+        candidates = sorted(
+            lock_documents(ctx, open_ids),
+            key=lambda d: (d.due_date or date.max, d.date, d.id),
         )
     for inv in candidates:
         if left <= 0:

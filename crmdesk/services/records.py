@@ -26,11 +26,10 @@ from crmdesk.models import (
     Task,
     User,
 )
-from crmdesk.services import rights
+from crmdesk.services import limits, rights
 from crmdesk.services.context import Context
 from crmdesk.services.errors import Collector, NotFound, ValidationError
-from crmdesk.services.locking import check_version
-from crmdesk.services.money import D
+from crmdesk.services.locking import check_version, flushing
 from crmdesk.services.phones import format_phone, normalize_phone
 from crmdesk.services.settings import phone_region
 from crmdesk.services.users import hash_password
@@ -73,25 +72,39 @@ def _required(col: Collector, data: dict, key: str, title: str) -> None:
 
 def _money(col: Collector, data: dict, key: str, title: str) -> None:
     if key in data:
-        try:
-            value = D(data[key] or 0)
-        except (ArithmeticError, ValueError):
-            col.add(title, f"«{data[key]}» — не число")
-            return
-        if value < 0:
-            col.add(title, "не может быть отрицательной")
-        data[key] = value
+        value = data[key]
+        value = col.check(limits.money, 0 if value in (None, "") else value, title)
+        if value is not None:
+            data[key] = value
+        else:
+            data.pop(key)
+
+
+def _rate(col: Collector, data: dict, key: str = "vat_rate", title: str = "Ставка НДС") -> None:
+    if key in data:
+        value = col.check(limits.vat_rate, data[key] if data[key] not in (None, "") else 0)
+        if value is not None:
+            data[key] = value
+        else:
+            data.pop(key)
+
+
+def _texts(col: Collector, k: Kind, data: dict) -> None:
+    """Every text field: no NUL, no longer than its column (one limit for both databases)."""
+    table = k.model.__table__
+    for key in k.fields:
+        value = data.get(key)
+        if isinstance(value, str) and key in table.c:
+            length = getattr(table.c[key].type, "length", None) or limits.TEXT_MAX
+            if col.check(limits.text, value.strip(), limits.LABELS.get(key, key), length) is None:
+                data.pop(key)
 
 
 def _check_product(ctx, obj, data, col):
     _required(col, data, "name", "Наименование")
     _money(col, data, "price", "Цена")
     _money(col, data, "cost_price", "Себестоимость")
-    if "vat_rate" in data:
-        try:
-            data["vat_rate"] = D(data["vat_rate"] or 0)
-        except (ArithmeticError, ValueError):
-            col.add("Ставка НДС", f"«{data['vat_rate']}» — не число")
+    _rate(col, data)
     return data
 
 
@@ -181,11 +194,7 @@ def _check_org(ctx, obj, data, col):
         data["corr_account"] = col.check(validate_corr_account, data["corr_account"], bik)
     if "vat_mode" in data and data["vat_mode"] not in ("none", "included", "on_top"):
         col.add("НДС", f"неизвестный режим «{data['vat_mode']}»")
-    if "vat_rate" in data:
-        try:
-            data["vat_rate"] = D(data["vat_rate"] or 0)
-        except (ArithmeticError, ValueError):
-            col.add("Ставка НДС", "не число")
+    _rate(col, data)
     if data.get("email"):
         data["email"] = col.check(validate_email, data["email"])
     return data
@@ -387,20 +396,22 @@ def save(
     k.can_write(ctx, obj)
     data = dict(data)
     col = Collector()
+    _texts(col, k, data)
     if k.check is not None:
         data = k.check(ctx, obj, data, col)
     col.raise_if_any()
-    for key in k.fields:
-        if key in data:
-            value = data[key]
-            setattr(obj, key, value.strip() if isinstance(value, str) else value)
-    if "_phones" in data:
-        obj.phones = [ContactPhone(e164=e, ext=x) for e, x in data["_phones"]]
-    if "_emails" in data:
-        obj.emails = [ContactEmail(email=e) for e in data["_emails"]]
-    if obj_id is None:
-        ctx.session.add(obj)
-    ctx.session.flush()
+    with flushing(obj, f"{k.title} «{k.label(obj)}»"):
+        for key in k.fields:
+            if key in data:
+                value = data[key]
+                setattr(obj, key, value.strip() if isinstance(value, str) else value)
+        if "_phones" in data:
+            obj.phones = [ContactPhone(e164=e, ext=x) for e, x in data["_phones"]]
+        if "_emails" in data:
+            obj.emails = [ContactEmail(email=e) for e in data["_emails"]]
+        if obj_id is None:
+            ctx.session.add(obj)
+        ctx.session.flush()
     return obj
 
 
