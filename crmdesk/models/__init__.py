@@ -35,6 +35,7 @@ from crmdesk.models.documents import (
 )
 from crmdesk.models.org import Organization, Setting
 from crmdesk.models.sales import Deal, DealStageHistory, SalesProcess, Stage, StageTransition
+from crmdesk.models.telephony import Call, CallSignal
 from crmdesk.models.users import Role, User
 
 __all__ = [
@@ -42,6 +43,8 @@ __all__ = [
     "AuditEntry",
     "BankAccount",
     "Base",
+    "Call",
+    "CallSignal",
     "Client",
     "ClientAddress",
     "ClientEmail",

@@ -25,6 +25,7 @@ class User(IdMixin, Base):
     full_name: Mapped[str] = mapped_column(String(200))
     position: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(50))
+    extension: Mapped[str | None] = mapped_column(String(20), unique=True)  # PBX internal number
     email: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(default=True)
