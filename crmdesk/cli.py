@@ -220,58 +220,76 @@ add_list(
 )
 
 
+ADMIN_COMMANDS = {"db copy", "dump", "load", "demo", "backup", "restore"}  # administrator's
+
+
+def command_name(args) -> str:
+    sub = getattr(args, "db_command", None) if args.command == "db" else None
+    return f"{args.command} {sub}" if sub else args.command
+
+
+def read_password(login: str) -> str:
+    """The password of the user a command runs as: CRMDESK_PASSWORD (scripts, the Task
+    Scheduler), else asked on the terminal; never an argument (it would show in `ps`)."""
+    import getpass
+    import os
+
+    from crmdesk.services.errors import AccessDenied
+
+    if os.environ.get("CRMDESK_PASSWORD") is not None:
+        return os.environ["CRMDESK_PASSWORD"]
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass(f"Пароль пользователя {login}: ")
+    raise AccessDenied(
+        f"Пользователь «{login}» входит с паролем: задайте его в переменной окружения "
+        "CRMDESK_PASSWORD или выполните команду в терминале, чтобы ввести пароль."
+    )
+
+
+def sign_in(engine, args, permission: str | None = None) -> str:
+    """Authenticate the user of this call (--user, else the first administrator) and check
+    ``permission``; args.user then names that user for the handler's units of work."""
+    from crmdesk.services.access import sign_in as access_sign_in
+
+    args.user = access_sign_in(engine, args.user, read_password, permission)
+    return args.user
+
+
 def run(args) -> int:
-    from crmdesk.db import make_engine, open_database
+    from crmdesk.services import access
+    from crmdesk.services.rights import ADMIN
 
     if args.command is None:
         return open_app(args)
     if getattr(args, "handler", None) is not None and not getattr(args, "needs_db", True):
-        return args.handler(args, None)
+        return args.handler(args, None)  # it opens (and signs in to) its database itself
+    from crmdesk.commands.office import db_upgrade, demo_command, load_command
+
     if args.command == "db" and args.db_command == "upgrade":
-        from crmdesk.db import describe, schema_state
-        from crmdesk.services.setup import initialize
-
-        engine = make_engine(args.db)
-        from crmdesk.db import upgrade
-
-        backup = upgrade(engine)
-        initialize(engine)
-        current, _ = schema_state(engine)
-        data = {
-            "database": describe(engine),
-            "schema": current,
-            "backup": str(backup) if backup else None,
-        }
-        emit(
-            args,
-            data,
-            lambda: (
-                f"Схема {current}: {describe(engine)}"
-                + (f"\nКопия до обновления: {backup}" if backup else "")
-            ),
-        )
-        return 0
-    engine = open_database(args.db)
+        return db_upgrade(args)
+    from crmdesk.config import resolve_db_url
+    from crmdesk.db import make_engine, schema_state, upgrade
     from crmdesk.services.setup import initialize
 
-    if args.command == "load":
-        from crmdesk.services.exchange import load
-
-        counts = load(engine, args.file, progress=progress(args))
-        emit(args, counts, lambda: f"Загружено строк: {sum(counts.values())}")
-        return 0
+    name = command_name(args)
+    creates = name in ("demo", "load")
+    url = resolve_db_url(args.db) if creates else access.require_existing(args.db)
+    engine = make_engine(url)
+    current, _head = schema_state(engine)
+    if not creates:
+        access.require_schema(engine, current, url)
+    upgrade(engine)
+    if name == "load":
+        return load_command(args, engine)
     initialize(engine)
+    if name == "demo":
+        return demo_command(args, engine)
+    sign_in(engine, args, ADMIN if name in ADMIN_COMMANDS else None)
     handler = getattr(args, "handler", None)
     if handler is not None:
         return handler(args, engine)
     if args.command == "db":
         return cmd_db(args, engine)
-    if args.command == "demo":
-        from crmdesk.services.demo import generate
-
-        counts = generate(engine, clients=args.clients, seed=args.seed, progress=progress(args))
-        emit(args, counts, lambda: "\n".join(f"{k}: {v}" for k, v in counts.items()))
-        return 0
     if args.command == "dump":
         from crmdesk.services.exchange import dump
 
@@ -302,7 +320,9 @@ def _clients(args, ctx) -> int:
     if args.clients_command == "find":
         rows = [
             client_row(c)
-            for c in search.find_clients(ctx.session, ctx.user, args.text, limit=args.limit)
+            for c in search.find_clients(
+                ctx.session, ctx.user, args.text, limit=args.limit, details=True
+            )
         ]
         emit(args, rows, lambda: table(rows, CLIENT_KEYS))
         return 0

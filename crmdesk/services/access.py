@@ -1,0 +1,105 @@
+"""Who may open which database: signing in, the existing database a command needs, and the
+«fresh» database that only holds what an upgrade creates.
+
+Every entry point (the command line, the desktop) signs its user in here; after that the
+rules check each call's rights themselves (services.rights).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.engine import make_url
+
+from crmdesk.config import describe_url, resolve_db_url
+from crmdesk.db import session_factory
+from crmdesk.models import Base, User
+from crmdesk.services import rights
+from crmdesk.services.errors import AccessDenied, CrmError, NotFound
+from crmdesk.services.users import authenticate
+
+# the tables setup.ensure_defaults fills (and the audit of setting the first password)
+DEFAULT_TABLES = {
+    "roles", "users", "sales_processes", "stages", "stage_transitions", "client_groups",
+    "organization", "settings", "audit_log",
+}
+
+
+class DatabaseMissing(CrmError):
+    """A command that works on an existing database was given one that does not exist."""
+
+
+def require_existing(url: str | None) -> str:
+    """The URL of a database that exists; a mistyped SQLite path is never created."""
+    url = resolve_db_url(url)
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        path = Path(u.database or "")
+        if not u.database or u.database == ":memory:" or not path.is_file():
+            raise DatabaseMissing(
+                f"База данных {u.database or url} не существует. Проверьте путь (--db или "
+                "CRMDESK_DB); новую базу создаёт «crmdesk db upgrade», «crmdesk demo» или "
+                "«crmdesk load»."
+            )
+    return url
+
+
+def require_schema(engine: Engine, current: str | None, url: str) -> None:
+    """A server database without crmdesk's tables is not made into one by a mere query."""
+    if current is None:
+        raise DatabaseMissing(
+            f"В базе {describe_url(url)} нет данных crmdesk (схема не создана). Создайте её "
+            "командой «crmdesk db upgrade» или загрузите данные («crmdesk load», "
+            "«crmdesk restore --to»)."
+        )
+
+
+def is_fresh(engine: Engine) -> bool:
+    """Whether the database holds only what ``db upgrade`` creates: the default roles, groups,
+    sales process, organization and settings, and the one administrator without a password."""
+    with engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            if table.name in DEFAULT_TABLES:
+                continue
+            if conn.scalar(select(func.count()).select_from(table)):
+                return False
+        users = conn.execute(select(User.login, User.password_hash).limit(2)).all()
+    return len(users) <= 1 and all(u.password_hash is None for u in users)
+
+
+def clear_defaults(engine: Engine) -> None:
+    """Empty a fresh database, so a load or copy into it starts from nothing."""
+    if not is_fresh(engine):
+        return
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+def sign_in(engine: Engine, login: str | None, password, permission: str | None = None) -> str:
+    """Authenticate the user a call runs as (the first administrator when no login is given);
+    ``password()`` is asked only when this user has a password. Returns the login.
+
+    A user without a password passes only where ``allow_empty_passwords`` is on.
+    """
+    from crmdesk.services.context import default_login
+
+    with session_factory(engine)() as session:
+        login = login or default_login(session)
+        user = session.scalar(select(User).where(User.login == login))
+        if user is None or not user.active:
+            raise NotFound(f"Пользователь «{login}» не найден или отключён.")
+        user = authenticate(session, login, password(login) if user.password_hash else "")
+        if permission is not None:
+            rights.require(user, permission)
+        session.commit()  # a rehash of an old-cost password
+    return login
+
+
+def require_permission(engine: Engine, login: str, permission: str) -> None:
+    with session_factory(engine)() as session:
+        user = session.scalar(select(User).where(User.login == login))
+        if user is None:
+            raise AccessDenied(f"Пользователь «{login}» не найден.")
+        rights.require(user, permission)
