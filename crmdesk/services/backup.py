@@ -28,7 +28,7 @@ from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from crmdesk.config import data_dir, normalize_url
+from crmdesk.config import data_dir, normalize_url, private_file
 from crmdesk.db import make_engine, open_database, schema_state, session_factory
 from crmdesk.services.errors import CrmError
 from crmdesk.services.settings import get_setting, set_setting
@@ -83,7 +83,7 @@ class RestoreResult:
 
     def as_dict(self) -> dict:
         return {
-            "url": self.url,
+            "url": make_url(self.url).render_as_string(hide_password=True),
             "method": self.method,
             "clients": self.clients,
             "schema": self.schema,
@@ -203,7 +203,7 @@ def _backup_sqlite(engine: Engine, path: Path, check: str = "auto") -> str:
     if found != "ok":
         part.unlink(missing_ok=True)
         raise CrmError(f"копия не прошла проверку целостности: {found}")
-    part.replace(path)
+    private_file(part).replace(path)  # copies are readable by their owner only
     return f"проверка копии ({'integrity_check' if full else 'quick_check'}): ok"
 
 
@@ -234,7 +234,7 @@ def _backup_pg_dump(engine: Engine, path: Path, exe: str) -> str:
         if check.returncode != 0:
             part.unlink(missing_ok=True)
             raise CrmError(f"копия pg_dump не читается: {check.stderr.strip()}")
-    part.replace(path)
+    private_file(part).replace(path)  # copies are readable by their owner only
     return "pg_restore --list читает копию" if listing else "копия записана"
 
 
@@ -245,7 +245,7 @@ def _backup_exchange(engine: Engine, path: Path) -> str:
     counts = dump(engine, part)
     with open(part, encoding="utf-8") as f:
         json.loads(f.readline().rstrip() + "}}")
-    part.replace(path)
+    private_file(part).replace(path)  # copies are readable by their owner only
     return f"строк: {sum(counts.values())}"
 
 
@@ -464,6 +464,7 @@ def _restore_sqlite(file: Path, kind: str, url: str, progress) -> RestoreResult:
             old = sqlite3.connect(f"file:{dest}?mode=ro", uri=True)
             try:
                 _sqlite_copy(old, aside)
+                private_file(aside)
             finally:
                 old.close()
         _remove_sqlite(dest)
@@ -472,7 +473,7 @@ def _restore_sqlite(file: Path, kind: str, url: str, progress) -> RestoreResult:
         conn.close()
         Path(f"{work}-wal").unlink(missing_ok=True)
         Path(f"{work}-shm").unlink(missing_ok=True)
-        work.replace(dest)
+        private_file(work).replace(dest)
     except BaseException:
         _remove_sqlite(work)
         raise
