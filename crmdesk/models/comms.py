@@ -121,7 +121,7 @@ class OutboxMessage(IdMixin, Base):
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact_persons.id"))
     recipient: Mapped[str] = mapped_column(String(300), default="")
-    address: Mapped[str] = mapped_column(String(200))  # e-mail or E.164 phone; "" if none
+    address: Mapped[str | None] = mapped_column(String(200))  # e-mail or E.164; None: skipped
     subject: Mapped[str | None] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(10), default="pending", index=True)

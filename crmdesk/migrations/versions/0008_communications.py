@@ -163,7 +163,7 @@ def upgrade() -> None:
         sa.Column("client_id", sa.Integer(), nullable=True),
         sa.Column("contact_id", sa.Integer(), nullable=True),
         sa.Column("recipient", sa.String(length=300), nullable=False),
-        sa.Column("address", sa.String(length=200), nullable=False),
+        sa.Column("address", sa.String(length=200), nullable=True),
         sa.Column("subject", sa.String(length=300), nullable=True),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),

@@ -1,0 +1,426 @@
+"""Mailings: a segment of clients, a channel, a template; an outbox sent once per recipient.
+
+``create_mailing`` writes every recipient's message into the outbox at once — or a skipped
+row saying why (no address, no consent, the address already in this mailing). ``run_mailing``
+then sends the pending rows one by one, each marked «Отправляется» and committed before it is
+handed to the server and «Отправлено» (or «Ошибка» with the server's reason) right after.
+A mailing restarted after the program was killed continues with the pending rows; a row
+caught in the middle of sending is marked «Прервано при отправке» and not sent again, so
+nobody gets a letter twice.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Engine, and_, exists, extract, func, or_, select, update
+from sqlalchemy.orm import selectinload
+
+from crmdesk.integrations import smtp as smtpmod
+from crmdesk.integrations.sms import sms_parts
+from crmdesk.models import (
+    Client,
+    ClientGroup,
+    ContactPerson,
+    Document,
+    DocumentLine,
+    Interaction,
+    Product,
+    Settlement,
+    User,
+    client_group_links,
+    utcnow,
+)
+from crmdesk.models.comms import CHANNELS, OUTBOX_STATUSES, Mailing, OutboxMessage
+from crmdesk.services import rights, templates
+from crmdesk.services.context import Context, unit_of_work
+from crmdesk.services.errors import NotFound, ValidationError
+
+SEGMENT_KEYS = {
+    "groups": "Группы клиентов",
+    "manager": "Менеджер",
+    "status": "Статус",
+    "source": "Источник",
+    "products": "Интересующие товары",
+    "no_contact_days": "Нет контакта, дней",
+    "overdue_days": "Просрочка больше, дней",
+    "birthdays_week": "Дни рождения контактов на этой неделе",
+}
+PAGE = 500
+
+
+def segment_query(ctx: Context, segment: dict, today: date | None = None):
+    """SQL selecting the ids of the segment's clients (those the user may see)."""
+    today = today or date.today()
+    unknown = set(segment) - set(SEGMENT_KEYS)
+    if unknown:
+        raise ValidationError("Отбор", f"неизвестные условия: {', '.join(sorted(unknown))}")
+    stmt = select(Client.id).where(Client.deletion_mark.is_(False),
+                                   rights.client_filter(ctx.user))
+    if segment.get("groups"):
+        names = [n.strip() for n in segment["groups"]]
+        found = dict(ctx.session.execute(select(ClientGroup.name, ClientGroup.id)).all())
+        folded = {k.casefold(): v for k, v in found.items()}
+        ids = []
+        for name in names:
+            if name.casefold() not in folded:
+                raise NotFound(f"Поле «Группа»: группа «{name}» не найдена.")
+            ids.append(folded[name.casefold()])
+        stmt = stmt.where(exists().where(client_group_links.c.client_id == Client.id,
+                                         client_group_links.c.group_id.in_(ids)))
+    if segment.get("manager"):
+        manager = ctx.session.scalar(select(User).where(User.login == segment["manager"]))
+        if manager is None:
+            raise NotFound(f"Поле «Менеджер»: пользователь «{segment['manager']}» не найден.")
+        stmt = stmt.where(Client.owner_id == manager.id)
+    if segment.get("status"):
+        stmt = stmt.where(Client.status == segment["status"])
+    if segment.get("source"):
+        stmt = stmt.where(Client.source == segment["source"])
+    if segment.get("products"):
+        conds = []
+        for name in segment["products"]:
+            conds.append(Client.interests.contains(name))
+            bought = (select(Document.id).join(DocumentLine).join(Product)
+                      .where(Document.client_id == Client.id, Product.name == name))
+            conds.append(exists(bought))
+        stmt = stmt.where(or_(*conds))
+    if segment.get("no_contact_days") is not None:
+        since = utcnow() - timedelta(days=int(segment["no_contact_days"]))
+        stmt = stmt.where(~exists().where(Interaction.client_id == Client.id,
+                                          Interaction.occurred_at >= since))
+    if segment.get("overdue_days") is not None:
+        limit = today - timedelta(days=int(segment["overdue_days"]))
+        rest = (select(Settlement.invoice_id).where(Settlement.client_id == Client.id,
+                                                    Settlement.invoice_id.is_not(None))
+                .group_by(Settlement.invoice_id)
+                .having(and_(func.sum(Settlement.amount) > 0,
+                             func.max(Settlement.due_date) < limit)))
+        stmt = stmt.where(exists(rest))
+    if segment.get("birthdays_week"):
+        stmt = stmt.where(exists(_birthday_contacts(today).where(
+            ContactPerson.client_id == Client.id)))
+    return stmt
+
+
+def _birthday_contacts(today: date):
+    start = today - timedelta(days=today.weekday())
+    days = [start + timedelta(days=i) for i in range(7)]
+    month, day = extract("month", ContactPerson.birthday), extract("day", ContactPerson.birthday)
+    return select(ContactPerson.id).where(
+        ContactPerson.deletion_mark.is_(False),
+        ContactPerson.birthday.is_not(None),
+        or_(*[and_(month == d.month, day == d.day) for d in days]),
+    )
+
+
+@dataclass
+class Target:
+    client: Client
+    contact: ContactPerson | None
+    address: str | None
+    consent: bool
+
+
+def _targets(client: Client, channel: str, birthday_ids: set[int] | None) -> list[Target]:
+    """Whom to write at this client: the birthday people, or the client's first address
+    (its own, else its first contact person's)."""
+    def addr_of(obj) -> str | None:
+        items = obj.emails if channel == "email" else obj.phones
+        return (items[0].email if channel == "email" else items[0].e164) if items else None
+
+    def consent_of(obj) -> bool:
+        flag = obj.consent_email if channel == "email" else obj.consent_sms
+        return bool(flag) and obj.opt_out_at is None
+
+    people = [p for p in client.contacts if not p.deletion_mark]
+    if birthday_ids is not None:
+        return [Target(client, p, addr_of(p), consent_of(p)) for p in people
+                if p.id in birthday_ids]
+    own = addr_of(client)
+    if own:
+        return [Target(client, None, own, consent_of(client))]
+    for person in people:
+        if addr_of(person):
+            return [Target(client, person, addr_of(person), consent_of(person))]
+    return [Target(client, None, None, consent_of(client))]
+
+
+def create_mailing(ctx: Context, template: str | int, segment: dict | None = None,
+                   channel: str | None = None, name: str | None = None,
+                   progress: Callable[[int, int], None] | None = None,
+                   dry_run: bool = False) -> Mailing:
+    """The mailing and its outbox: one row per recipient, filled from the template.
+    ``dry_run``: the caller only looks and rolls back; no mail account is needed then."""
+    rights.require(ctx.user, rights.INTERACTIONS)
+    segment = {k: v for k, v in (segment or {}).items() if v not in (None, [], "", False)}
+    tpl = templates.get_template(ctx, template)
+    channel = channel or tpl.channel
+    if channel not in CHANNELS:
+        raise ValidationError("Канал", f"«{channel}»: можно {', '.join(CHANNELS)}")
+    if tpl.channel != channel:
+        raise ValidationError("Шаблон", f"«{tpl.name}» — шаблон для {CHANNELS[tpl.channel]}, "
+                              f"а рассылка — {CHANNELS[channel]}")
+    mailing = Mailing(name=name or f"{tpl.name} {utcnow():%d.%m.%Y %H:%M}", channel=channel,
+                      template_id=tpl.id, segment=segment, advertising=tpl.advertising,
+                      author_id=ctx.user.id, status="draft")
+    if dry_run:
+        pass
+    elif channel == "email":
+        from crmdesk.services.mail import account_for
+
+        mailing.account_id = account_for(ctx.session, ctx.user).id
+    else:
+        from crmdesk.services.sms import active_provider
+
+        mailing.provider_id = active_provider(ctx.session).id
+    ctx.session.add(mailing)
+    ctx.session.flush()
+    ids = list(ctx.session.scalars(segment_query(ctx, segment).order_by(Client.id)))
+    birthday_ids = None
+    if segment.get("birthdays_week"):
+        birthday_ids = set(ctx.session.scalars(_birthday_contacts(date.today())))
+    seen: dict[str, str] = {}
+    for start in range(0, len(ids), PAGE):
+        chunk = ctx.session.scalars(
+            select(Client).where(Client.id.in_(ids[start:start + PAGE])).order_by(Client.id)
+            .options(selectinload(Client.emails), selectinload(Client.phones),
+                     selectinload(Client.owner),
+                     selectinload(Client.contacts).selectinload(ContactPerson.emails),
+                     selectinload(Client.contacts).selectinload(ContactPerson.phones)))
+        rows, clients = [], list(chunk)
+        for client in clients:
+            for t in _targets(client, channel, birthday_ids):
+                rows.append(_row(ctx, mailing, tpl, t, seen))
+        ctx.session.add_all(rows)
+        ctx.session.flush()
+        for obj in rows + clients:  # a big segment must not pile up in the session
+            ctx.session.expunge(obj)
+        if progress:
+            progress(min(start + PAGE, len(ids)), len(ids))
+    return mailing
+
+
+def _row(ctx: Context, mailing: Mailing, tpl, t: Target, seen: dict) -> OutboxMessage:
+    who = t.client.name + (f" / {t.contact.name}" if t.contact else "")
+    row = OutboxMessage(mailing_id=mailing.id, channel=mailing.channel, client_id=t.client.id,
+                        contact_id=t.contact.id if t.contact else None, recipient=who,
+                        account_id=mailing.account_id, provider_id=mailing.provider_id)
+    key = (t.address or "").lower()
+    if not t.address:
+        row.status, row.reason = "skipped", "нет адреса" if mailing.channel == "email" \
+            else "нет телефона"
+    elif mailing.advertising and not t.consent:
+        row.status, row.reason = "skipped", f"нет согласия на рекламную рассылку ({t.address})"
+    elif key in seen:
+        row.status, row.reason = "skipped", f"адрес {t.address} уже есть в рассылке ({seen[key]})"
+    else:
+        seen[key] = who
+        text = templates.fill(ctx, tpl, t.client, t.contact)
+        row.address, row.subject, row.body = t.address, text.subject or None, text.body
+        if mailing.channel == "sms":
+            row.parts = sms_parts(text.body)[0]
+    return row
+
+
+class Pacer:
+    """At most ``per_minute`` messages a minute: waits between messages as needed."""
+
+    def __init__(self, per_minute: int | None, sleep=time.sleep, clock=time.monotonic):
+        self.interval = 60.0 / per_minute if per_minute else 0.0
+        self.sleep, self.clock, self.next_at = sleep, clock, 0.0
+
+    def wait(self, stop: threading.Event | None = None) -> None:
+        if not self.interval:
+            return
+        delay = self.next_at - self.clock()
+        while delay > 0 and not (stop and stop.is_set()):
+            self.sleep(min(delay, 0.5))
+            delay = self.next_at - self.clock()
+        self.next_at = max(self.next_at, self.clock()) + self.interval
+
+
+def counts(session, mailing_id: int) -> dict[str, int]:
+    rows = session.execute(select(OutboxMessage.status, func.count())
+                           .where(OutboxMessage.mailing_id == mailing_id)
+                           .group_by(OutboxMessage.status)).all()
+    return {status: n for status, n in rows}
+
+
+def run_mailing(engine: Engine, mailing_id: int, login: str | None = None,
+                progress: Callable[[int, int], None] | None = None,
+                stop: threading.Event | None = None, sleep=time.sleep) -> dict[str, int]:
+    """Send the mailing's pending messages (again after a crash); returns counts by status."""
+    with unit_of_work(engine, login) as ctx:
+        mailing = ctx.session.get(Mailing, mailing_id)
+        if mailing is None:
+            raise NotFound(f"Рассылка с кодом {mailing_id} не найдена.")
+        ctx.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.mailing_id == mailing_id, OutboxMessage.status == "sending")
+            .values(status="unknown", reason="программа остановилась во время отправки: "
+                    "сообщение могло уйти, повторно не отправляется"))
+        mailing.status = "running"
+        total = ctx.session.scalar(select(func.count()).where(
+            OutboxMessage.mailing_id == mailing_id, OutboxMessage.status != "skipped"))
+        sender = _Sender(ctx, mailing)
+    try:
+        done = total - _pending(engine, mailing_id)
+        pacer = Pacer(sender.per_minute, sleep=sleep)
+        last_id = 0
+        while not (stop and stop.is_set()):
+            with unit_of_work(engine, login) as ctx:
+                batch = list(ctx.session.execute(
+                    select(OutboxMessage.id, OutboxMessage.address, OutboxMessage.subject,
+                           OutboxMessage.body)
+                    .where(OutboxMessage.mailing_id == mailing_id,
+                           OutboxMessage.status == "pending", OutboxMessage.id > last_id)
+                    .order_by(OutboxMessage.id).limit(200)))
+            if not batch:
+                break
+            for row_id, address, subject, body in batch:
+                if stop and stop.is_set():
+                    break
+                pacer.wait(stop)
+                _mark(engine, row_id, status="sending")
+                result = sender.send(address, subject, body)
+                _mark(engine, row_id, **result)
+                done += 1
+                last_id = row_id
+                if progress:
+                    progress(done, total)
+    finally:
+        sender.close()
+    with unit_of_work(engine, login) as ctx:
+        mailing = ctx.session.get(Mailing, mailing_id)
+        left = _pending(engine, mailing_id)
+        mailing.status = "stopped" if left else "done"
+        mailing.finished_at = None if left else utcnow()
+        return counts(ctx.session, mailing_id)
+
+
+def _pending(engine, mailing_id: int) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(select(func.count()).where(
+            OutboxMessage.mailing_id == mailing_id, OutboxMessage.status == "pending"))
+
+
+def _mark(engine, row_id: int, **values) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+
+
+class _Sender:
+    """Holds one SMTP connection (or the SMS provider) for the whole run."""
+
+    def __init__(self, ctx: Context, mailing: Mailing):
+        self.channel = mailing.channel
+        if self.channel == "email":
+            from crmdesk.models.comms import MailAccount
+            from crmdesk.services.mail import smtp_settings
+
+            account = ctx.session.get(MailAccount, mailing.account_id)
+            self.sender, self.sender_name = account.from_address, account.from_name
+            self.per_minute = account.per_minute
+            self.conn = smtpmod.SmtpConnection(smtp_settings(account))
+        else:
+            from crmdesk.models.comms import SmsProvider
+            from crmdesk.services.sms import client_for
+
+            provider = ctx.session.get(SmsProvider, mailing.provider_id)
+            self.per_minute = provider.per_minute
+            self.api = client_for(provider)
+            self.conn = None
+
+    def send(self, address: str, subject: str | None, body: str) -> dict:
+        from crmdesk.integrations.sms import SmsError
+
+        now = utcnow()
+        if self.channel == "email":
+            msg = smtpmod.compose(self.sender, address, subject or "", body,
+                                  sender_name=self.sender_name)
+            try:
+                self.conn.send(msg)
+            except smtpmod.MailError as exc:
+                return {"status": "failed", "reason": str(exc), "sent_at": now}
+            return {"status": "sent", "external_id": msg["Message-ID"], "sent_at": now}
+        try:
+            result = self.api.send(address, body)
+        except SmsError as exc:
+            return {"status": "failed", "reason": str(exc), "sent_at": now}
+        if not result.ok:
+            return {"status": "failed", "reason": result.error, "sent_at": now}
+        return {"status": "sent", "external_id": result.external_id, "parts": result.parts,
+                "cost": result.cost, "sent_at": now}
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+
+
+def results(ctx: Context, mailing_id: int, limit: int | None = None,
+            offset: int = 0) -> list[dict]:
+    from crmdesk.services.sms import outbox_row
+
+    stmt = (select(OutboxMessage).where(OutboxMessage.mailing_id == mailing_id)
+            .order_by(OutboxMessage.id).offset(offset))
+    if limit:
+        stmt = stmt.limit(limit)
+    return [outbox_row(r) for r in ctx.session.scalars(stmt)]
+
+
+def results_xlsx(ctx: Context, mailing_id: int) -> bytes:
+    """The per-recipient report of a mailing as an XLSX workbook."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    mailing = ctx.session.get(Mailing, mailing_id)
+    if mailing is None:
+        raise NotFound(f"Рассылка с кодом {mailing_id} не найдена.")
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Результаты")
+    ws.append([f"Рассылка «{mailing.name}» ({CHANNELS[mailing.channel]})"])
+    summary = counts(ctx.session, mailing_id)
+    ws.append(["; ".join(f"{OUTBOX_STATUSES[k]}: {v}" for k, v in sorted(summary.items()))])
+    ws.append([])
+    from openpyxl.cell import WriteOnlyCell
+
+    head = []
+    for title in ("Получатель", "Адрес", "Результат", "Причина", "Частей", "Стоимость",
+                  "Отправлено"):
+        cell = WriteOnlyCell(ws, value=title)
+        cell.font = Font(bold=True)
+        head.append(cell)
+    ws.append(head)
+    offset = 0
+    while True:
+        page = results(ctx, mailing_id, limit=PAGE, offset=offset)
+        if not page:
+            break
+        for r in page:
+            cost = Decimal(r["cost"]) if r["cost"] is not None else None
+            ws.append([r["recipient"], r["address"], r["status_text"], r["reason"], r["parts"],
+                       cost, _local(r["sent_at"])])
+        offset += PAGE
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _local(iso: str | None) -> str | None:
+    from datetime import datetime
+
+    return f"{datetime.fromisoformat(iso).astimezone():%d.%m.%Y %H:%M:%S}" if iso else None
+
+
+def unfinished(session) -> list[Mailing]:
+    """Mailings left running or stopped (the desktop offers to continue them)."""
+    return list(session.scalars(select(Mailing).where(Mailing.status.in_(("running",
+                                                                           "stopped")))))
