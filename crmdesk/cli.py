@@ -381,8 +381,10 @@ def main(argv: list[str] | None = None) -> int:
     (CRMDESK_DEBUG=1 shows the traceback of an unexpected one for developers)."""
     import os
 
+    from crmdesk.config import private_files
     from crmdesk.services.errors import friendly
 
+    private_files()
     args = _parser().parse_args(argv)
     try:
         return run(args)

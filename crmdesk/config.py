@@ -51,6 +51,15 @@ def describe_url(url: str) -> str:
     return f"PostgreSQL: {u.host or 'localhost'}:{u.port or 5432}/{u.database}"
 
 
+def private_files() -> None:
+    """From here on every file this process creates — the SQLite database and its journal,
+    backups, dumps, exports, settings, logs — is readable by the user only (umask 077). The
+    command line and the desktop call it first thing; on Windows the user's profile folders
+    are private already and this does nothing."""
+    if os.name == "posix":
+        os.umask(0o077)
+
+
 def private_file(path: Path) -> Path:
     """Make a file readable and writable by its owner only (0600; no-op where chmod is not
     meaningful, as on Windows, whose user profile folders are private already)."""

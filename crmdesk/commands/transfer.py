@@ -173,11 +173,13 @@ def _existing_engine(url_arg):
 
 
 def backup_command(args, _engine) -> int:
-    from crmdesk.cli import emit
+    from crmdesk.cli import emit, sign_in
     from crmdesk.services import backup as backups
+    from crmdesk.services.rights import ADMIN
 
     engine = _existing_engine(args.db)
     try:
+        sign_in(engine, args, ADMIN)
         if args.if_due and not backups.backup_due(engine):
             state = backups.last_backup(engine) or {}
             data = {"ok": True, "skipped": True, "last_ok_at": state.get("last_ok_at")}
@@ -202,12 +204,40 @@ def backup_command(args, _engine) -> int:
     return 0
 
 
+def _restore_rights(args, target: str) -> None:
+    """Restoring over a database with data is the administrator's (of that database); a new
+    or empty one is made by whoever restores, as «db upgrade» makes one."""
+    from crmdesk.cli import sign_in
+    from crmdesk.db import make_engine, schema_state
+    from crmdesk.services import access
+    from crmdesk.services.rights import ADMIN
+
+    if not args.to_url:
+        access.require_existing(target)  # only --to may name a database that is not there
+    if not access.exists(target):
+        return
+    engine = make_engine(target)
+    try:
+        current, head = schema_state(engine)
+        if current is None:
+            return
+        if current != head:
+            from crmdesk.db import upgrade
+
+            upgrade(engine)  # its users are read with this program's models
+        if not access.is_fresh(engine):
+            sign_in(engine, args, ADMIN)
+    finally:
+        engine.dispose()
+
+
 def restore_command(args, _engine) -> int:
     from crmdesk.cli import emit, progress
     from crmdesk.config import resolve_db_url
     from crmdesk.services.backup import restore
 
     target = args.to_url or resolve_db_url(args.db)
+    _restore_rights(args, target)
     shown = progress(args)
     try:
         result = restore(args.file, target, progress=shown)

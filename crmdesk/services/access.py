@@ -45,6 +45,15 @@ def require_existing(url: str | None) -> str:
     return url
 
 
+def exists(url: str) -> bool:
+    """Whether there is a database at ``url`` (an SQLite file; a server's database is
+    assumed to be there — connecting tells)."""
+    u = make_url(resolve_db_url(url))
+    if u.get_backend_name() == "sqlite":
+        return bool(u.database) and u.database != ":memory:" and Path(u.database).is_file()
+    return True
+
+
 def require_schema(engine: Engine, current: str | None, url: str) -> None:
     """A server database without crmdesk's tables is not made into one by a mere query."""
     if current is None:
