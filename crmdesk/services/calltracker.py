@@ -191,8 +191,8 @@ class CallTracker:
             return []
         if call.answered is None:
             call.answered, call.state, call.answered_ext = when, "talking", ext
-        elif ext and ext != call.answered_ext and ext != call.transferred_to:
-            call.transferred_to = ext
+        elif ext and ext != call.answered_ext:
+            call.transferred_to = ext  # a transfer: the call goes on with someone else
         else:
             return []
         updates = [self._snap("answer", call, ext)]
