@@ -37,11 +37,14 @@ from crmdesk.models.org import Organization, Setting
 from crmdesk.models.sales import Deal, DealStageHistory, SalesProcess, Stage, StageTransition
 from crmdesk.models.telephony import Call, CallSignal
 from crmdesk.models.users import Role, User
+from crmdesk.models.bank import BankPayment, bank_payment_documents  # noqa: E402
+from crmdesk.models.contracts import Contract  # noqa: E402
 
 __all__ = [
     "Attachment",
     "AuditEntry",
     "BankAccount",
+    "BankPayment",
     "Base",
     "Call",
     "CallSignal",
@@ -53,6 +56,7 @@ __all__ = [
     "ContactEmail",
     "ContactPerson",
     "ContactPhone",
+    "Contract",
     "DOC_TYPES",
     "Deal",
     "DealStageHistory",
@@ -79,6 +83,7 @@ __all__ = [
     "StageTransition",
     "Task",
     "User",
+    "bank_payment_documents",
     "client_group_links",
     "utcnow",
 ]

@@ -46,6 +46,7 @@ class Document(IdMixin, Versioned, Markable, Base):
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"))
     basis_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"), index=True)
     posted: Mapped[bool] = mapped_column(default=False)
     vat_mode: Mapped[str] = mapped_column(String(10), default="included")
     total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
@@ -61,6 +62,7 @@ class Document(IdMixin, Versioned, Markable, Base):
     contact: Mapped[ContactPerson | None] = relationship()
     manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
     basis: Mapped[Document | None] = relationship(remote_side="Document.id")
+    contract: Mapped[Contract | None] = relationship("Contract")  # noqa: F821
     lines: Mapped[list[DocumentLine]] = relationship(
         back_populates="document", cascade="all, delete-orphan", order_by="DocumentLine.line_no"
     )

@@ -1,0 +1,5 @@
+"""crmdesk contracts …: placeholder until the contracts service is written."""
+
+
+def register(sub, common) -> None:
+    return None
