@@ -49,7 +49,7 @@ from crmdesk.models.crm import INTERACTION_KINDS, TASK_STATUSES, Attachment
 from crmdesk.services import rights
 from crmdesk.services.context import Context
 from crmdesk.services.errors import ValidationError
-from crmdesk.services.search import escape_like, normalize, search_condition
+from crmdesk.services.search import escape_like, fold, normalize, search_condition
 
 OPS = {
     "=": "равно",
@@ -134,13 +134,6 @@ class ListSpec:
             if col.key == key:
                 return col
         raise ValidationError("Колонка", f"в списке «{self.title}» нет колонки «{key}»")
-
-
-def fold(session: Session, expr):
-    """Case- and ё-insensitive form of a text column, the same on both databases."""
-    if session.get_bind().dialect.name == "sqlite":
-        return func.crm_fold(expr)
-    return func.replace(func.lower(expr), "ё", "е")
 
 
 def text_search(*columns) -> Callable[[Session, str], Any]:

@@ -1,23 +1,53 @@
 """Search that works for Russian: case-insensitive on Cyrillic with ё = е, phones in any format.
 
 Each client keeps ``search_name`` (its normalized name, for prefix search on a b-tree) and
-``search_text`` (name, legal name, INN, e-mails and every phone's digit forms), indexed by
-trigrams (FTS5 on SQLite, pg_trgm on PostgreSQL) for fragment search.
+``search_text`` (name, legal name, INN, e-mails, every phone's digit forms and the same of its
+contact persons), indexed by trigrams (FTS5 on SQLite, pg_trgm on PostgreSQL) for fragment
+search. Both are kept short (``MAX_TEXT``), and so is the query (``MAX_QUERY``): what a search
+costs does not follow what someone pasted into a name.
+
+``find_clients`` (the global search, ``crmdesk clients find``) shows the best matches first,
+see ``services/ranking.py``; the client list keeps its own order and uses ``search_condition``.
 """
 
 from __future__ import annotations
 
 import re
 
-from sqlalchemy import Select, and_, bindparam, literal_column, or_, select, text
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    event,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
-from crmdesk.models import Client, ClientPhone, ContactPerson, ContactPhone, User
+from crmdesk.models import (
+    Client,
+    ClientPhone,
+    ContactEmail,
+    ContactPerson,
+    ContactPhone,
+    User,
+)
 from crmdesk.services import rights
 from crmdesk.services.phones import normalize_phone, phone_search_variants
 
 _SPACES = re.compile(r"\s+")
 _PHONEISH = re.compile(r"^[\d\s()+\-.]+$")
+# what separates words besides spaces; deleted from names where words are compared
+QUOTES = "«»\"“”„'()"
+_SEPARATORS = re.compile(r"[\s«»\"“”„'()\[\],;:!?]+")
+
+MAX_QUERY = 100  # characters of a query that are searched; the rest is ignored
+MAX_WORDS = 8  # words of a query that are searched
+MAX_PART = 300  # characters of each name, e-mail … kept in the search text
+MAX_TEXT = 4000  # characters of a client's whole search text
 
 
 def normalize(value: str | None) -> str:
@@ -27,16 +57,59 @@ def normalize(value: str | None) -> str:
     return _SPACES.sub(" ", value.casefold().replace("ё", "е")).strip()
 
 
+def words_of(value: str | None) -> list[str]:
+    """The normalized words of a text, quotes and brackets taken for spaces."""
+    return [w for w in _SEPARATORS.split(normalize(value)) if w]
+
+
+def normalize_query(query: str | None) -> str:
+    """A query as it is searched: normalized and at most ``MAX_QUERY`` characters."""
+    return normalize((query or "")[: MAX_QUERY * 4])[:MAX_QUERY].strip()
+
+
+def is_phoneish(q: str) -> bool:
+    """A query of digits (and phone punctuation) with at least three digits."""
+    return bool(_PHONEISH.match(q)) and sum(c.isdigit() for c in q) >= 3
+
+
 def client_search_name(client: Client) -> str:
-    return normalize(client.name)[:300]
+    return normalize((client.name or "")[: MAX_PART * 2])[:MAX_PART]
 
 
-def client_search_text(client: Client) -> str:
-    parts = [normalize(client.name), normalize(client.full_name), client.inn or ""]
-    parts += [normalize(e.email) for e in client.emails]
-    for phone in client.phones:
-        parts += phone_search_variants(phone.e164)
-    return " ".join(p for p in parts if p)
+def _phones_text(phones) -> list[str]:
+    return [v for p in phones or () for v in phone_search_variants(p.e164)]
+
+
+def client_search_text(client, contacts=None) -> str:
+    """Name, legal name, INN, e-mails and phones of the client and of its contact persons.
+
+    ``client`` is a Client or anything with the same attributes (the import passes plain
+    namespaces); ``contacts`` may be missing, or given apart (``contacts``). At most
+    ``MAX_TEXT`` characters.
+    """
+
+    def part(value) -> str:
+        return " ".join(words_of((value or "")[: MAX_PART * 2]))[:MAX_PART]
+
+    parts = [part(client.name), part(client.full_name), client.inn or ""]
+    parts += [normalize(e.email)[:MAX_PART] for e in client.emails or ()]
+    parts += _phones_text(client.phones)
+    if contacts is None:
+        contacts = getattr(client, "contacts", None) or ()
+    for person in contacts:
+        if getattr(person, "deletion_mark", False):
+            continue
+        parts.append(part(person.name))
+        parts += [normalize(e.email)[:MAX_PART] for e in getattr(person, "emails", None) or ()]
+        parts += _phones_text(getattr(person, "phones", None))
+    return " ".join(p for p in parts if p)[:MAX_TEXT]
+
+
+def fold(session: Session, expr):
+    """Case- and ё-insensitive form of a text column, the same on both databases."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.crm_fold(expr)
+    return func.replace(func.lower(expr), "ё", "е")
 
 
 def escape_like(value: str) -> str:
@@ -69,21 +142,31 @@ def _prefix(session: Session, prefix: str) -> object:
     return and_(Client.search_name >= prefix, Client.search_name < prefix + "\U0010ffff")
 
 
+def query_words(q: str) -> list[str]:
+    """The words of a normalized query that are searched (at most ``MAX_WORDS``)."""
+    return words_of(q)[:MAX_WORDS]
+
+
+def digits_of(q: str) -> str:
+    return re.sub(r"\D", "", q)
+
+
 def search_condition(session: Session, query: str):
     """The SQL condition for a quick-search string, or None when it is empty."""
-    q = normalize(query)
+    q = normalize_query(query)
     if not q:
         return None
-    if _PHONEISH.match(q) and sum(c.isdigit() for c in q) >= 3:
-        digits = re.sub(r"\D", "", q)
-        return _fragment(session, digits)
-    words = q.split(" ")
-    if len(q) < 3:
+    if is_phoneish(q):
+        return _fragment(session, digits_of(q))
+    words = query_words(q)
+    if len(q) < 3 or not words:
         return _prefix(session, q)
     conds = [_fragment(session, w) for w in words if len(w) >= 3]
     short = [w for w in words if len(w) < 3]
     if short:
-        conds.append(or_(*[Client.search_text.like(f"%{escape_like(w)}%") for w in short]))
+        conds.append(
+            and_(*[Client.search_text.like(f"%{escape_like(w)}%", escape="\\") for w in short])
+        )
     return or_(_prefix(session, q), and_(*conds))
 
 
@@ -97,24 +180,30 @@ def clients_query(session: Session, user: User, query: str = "", include_marked=
     return stmt
 
 
-def find_clients(session: Session, user: User, query: str, limit: int = 50) -> list[Client]:
-    """Prefix matches on the name first (in name order), then fragment matches."""
-    q = normalize(query)
-    if not q:
+def find_clients(
+    session: Session, user: User, query: str, limit: int = 50, details: bool = False
+) -> list[Client]:
+    """The clients a person most likely means by ``query``, best first (``ranking.py``).
+
+    ``details``: phones, e-mails, groups and the manager are loaded with them, in a few
+    queries for all the clients found rather than a few per client."""
+    from crmdesk.services.ranking import ranked_ids
+
+    ids = ranked_ids(session, user, query, limit)
+    if not ids:
         return []
-    seen: dict[int, Client] = {}
-    if not _PHONEISH.match(q):
-        pref = select(Client).where(rights.client_filter(user), _prefix(session, q))
-        for c in session.scalars(pref.order_by(Client.search_name).limit(limit)):
-            seen[c.id] = c
-    if len(seen) < limit:
-        stmt = clients_query(session, user, query).limit(limit * 2)
-        more = sorted(session.scalars(stmt), key=lambda c: c.search_name)
-        for c in more:
-            if len(seen) >= limit:
-                break
-            seen.setdefault(c.id, c)
-    return list(seen.values())
+    stmt = select(Client).where(Client.id.in_(ids))
+    if details:
+        from sqlalchemy.orm import selectinload
+
+        stmt = stmt.options(
+            selectinload(Client.phones),
+            selectinload(Client.emails),
+            selectinload(Client.groups),
+            selectinload(Client.owner),
+        )
+    found = {c.id: c for c in session.scalars(stmt)}
+    return [found[i] for i in ids if i in found]
 
 
 def by_phone(session: Session, user: User, number: str, region: str = "RU"):
@@ -138,3 +227,26 @@ def by_phone(session: Session, user: User, number: str, region: str = "RU"):
         .where(ContactPhone.e164 == phone.e164, vis)
     ).all()
     return [(c, p, e) for c, p, e in rows]
+
+
+@event.listens_for(Session, "before_flush")
+def _contacts_changed(session: Session, _ctx, _instances) -> None:
+    """A contact person's name, phones or e-mails changed: their client's search text too.
+
+    (The client's own fields are kept by ``services/tracking.py``.)"""
+    persons: set[ContactPerson] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, ContactPerson):
+            persons.add(obj)
+        elif isinstance(obj, (ContactPhone, ContactEmail)) and obj.contact_id is not None:
+            person = session.get(ContactPerson, obj.contact_id)
+            if person is not None:
+                persons.add(person)
+    clients = {p.client for p in persons if p.client is not None}
+    for client in clients:
+        if client in session.deleted:
+            continue
+        alive = [p for p in client.contacts if p not in session.deleted]
+        value = client_search_text(client, alive)
+        if client.search_text != value:
+            client.search_text = value

@@ -1,0 +1,184 @@
+"""Which clients a search shows first: what a person typing the query most likely means.
+
+Ranks, best first (a client marked for deletion comes after every unmarked one):
+
+- name queries: 0 the whole name; 1 the name starts with the typed words in their order
+  (after a legal form: «ромашка» → «ООО «Ромашка»»); 2 every typed word starts a word of the
+  name; 3 every typed word is inside the name; 4 a contact person's name has them; 5 the
+  rest (the legal name, e-mails …);
+- digit queries: 0 the whole phone number of the client or of a contact person; 1 inside
+  one of the client's phones; 2 inside a contact person's phone; 3 inside the INN; 4 the
+  rest.
+
+Within a rank, by name. The first two name ranks are read from the name's index range by
+range, so a short query that starts thousands of names does not rank all that contain it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from crmdesk.models import Client, ClientPhone, ContactPerson, ContactPhone, User
+from crmdesk.services import rights
+from crmdesk.services.errors import ValidationError
+from crmdesk.services.phones import normalize_phone
+from crmdesk.services.search import (
+    QUOTES,
+    _prefix,
+    digits_of,
+    escape_like,
+    fold,
+    is_phoneish,
+    normalize_query,
+    query_words,
+    search_condition,
+)
+
+LEGAL_FORMS = ("ооо", "ао", "зао", "пао", "оао", "ип", "нко", "ано")
+MARKED = 10  # added to the rank of a client marked for deletion
+
+
+def _unquoted(expr):
+    for ch in QUOTES:
+        expr = func.replace(expr, ch, "")
+    return expr
+
+
+def _like(expr, pattern: str):
+    return expr.like(pattern, escape="\\")
+
+
+def _name_rank_sql(session: Session, q: str, words: list[str]):
+    phrase = " ".join(words)
+    bare = _unquoted(Client.search_name)
+    spaced = literal(" ") + bare
+    starts = [_like(bare, escape_like(phrase) + "%")]
+    starts += [_like(bare, escape_like(f"{f} {phrase}") + "%") for f in LEGAL_FORMS]
+    person = (
+        exists()
+        .where(
+            ContactPerson.client_id == Client.id,
+            ContactPerson.deletion_mark.is_(False),
+            *[_like(fold(session, ContactPerson.name), f"%{escape_like(w)}%") for w in words],
+        )
+        .correlate(Client)
+    )
+    return case(
+        (or_(Client.search_name == q, bare == phrase), 0),
+        (or_(*starts), 1),
+        (and_(*[_like(spaced, f"% {escape_like(w)}%") for w in words]), 2),
+        (and_(*[_like(bare, f"%{escape_like(w)}%") for w in words]), 3),
+        (person, 4),
+        else_=5,
+    )
+
+
+def name_rank(search_name: str, q: str, words: list[str]) -> int:
+    """The rank of one name (the first four ranks; 5 for «elsewhere»), as SQL computes it."""
+    bare = "".join(c for c in search_name if c not in QUOTES)
+    phrase = " ".join(words)
+    if search_name == q or bare == phrase:
+        return 0
+    if bare.startswith(phrase) or any(bare.startswith(f"{f} {phrase}") for f in LEGAL_FORMS):
+        return 1
+    spaced = " " + bare
+    if all(f" {w}" in spaced for w in words):
+        return 2
+    if all(w in bare for w in words):
+        return 3
+    return 5
+
+
+def _phone_contains(e164, digits: str):
+    """A stored phone (E.164) whose digits, or its Russian 8… form, contain ``digits``."""
+    pattern = f"%{escape_like(digits)}%"
+    national = literal("8") + func.substr(e164, 3)
+    return or_(_like(e164, pattern), and_(_like(e164, "+7%"), _like(national, pattern)))
+
+
+def _phone_rank_sql(session: Session, digits: str, region: str):
+    try:
+        phone = normalize_phone(digits, region=region) if len(digits) >= 10 else None
+    except ValidationError:  # not a whole number: only fragments then
+        phone = None
+    own = select(ClientPhone.id).where(ClientPhone.client_id == Client.id)
+    theirs = (
+        select(ContactPhone.id)
+        .join(ContactPerson, ContactPerson.id == ContactPhone.contact_id)
+        .where(ContactPerson.client_id == Client.id)
+    )
+    whens = []
+    if phone is not None:
+        whens.append(
+            (
+                or_(
+                    exists(own.where(ClientPhone.e164 == phone.e164)),
+                    exists(theirs.where(ContactPhone.e164 == phone.e164)),
+                ),
+                0,
+            )
+        )
+    whens += [
+        (exists(own.where(_phone_contains(ClientPhone.e164, digits))), 1),
+        (exists(theirs.where(_phone_contains(ContactPhone.e164, digits))), 2),
+        (_like(func.coalesce(Client.inn, ""), f"%{escape_like(digits)}%"), 3),
+    ]
+    return case(*whens, else_=4)
+
+
+def _prefixes(q: str, words: list[str]) -> list[str]:
+    """Where in name order the first two ranks of a name query lie."""
+    phrase = " ".join(words)
+    out = [q, phrase, f"«{phrase}", f'"{phrase}']
+    for form in LEGAL_FORMS:
+        out += [f"{form} {phrase}", f"{form} «{phrase}", f'{form} "{phrase}']
+    return list(dict.fromkeys(p for p in out if p))
+
+
+def _by_name_ranges(session: Session, user: User, q: str, words: list[str], limit: int):
+    """The best ``limit`` clients of ranks 0-1, when there are that many, else None."""
+    vis = rights.client_filter(user)
+    parts = [
+        select(Client.id, Client.search_name, Client.deletion_mark)
+        .where(vis, _prefix(session, p))
+        .order_by(Client.search_name, Client.id)
+        .limit(limit)
+        .subquery()
+        for p in _prefixes(q, words)
+    ]
+    stmt = union_all(*[select(p.c.id, p.c.search_name, p.c.deletion_mark) for p in parts])
+    found: dict[int, tuple] = {}
+    for cid, name, marked in session.execute(stmt):
+        rank = name_rank(name, q, words) + (MARKED if marked else 0)
+        if rank <= 1:
+            found[cid] = (rank, name, cid)
+    if len(found) < limit:
+        return None
+    return [cid for _, _, cid in sorted(found.values())[:limit]]
+
+
+def ranked_ids(session: Session, user: User, query: str, limit: int = 50) -> list[int]:
+    """Ids of the best ``limit`` clients for ``query``, best first."""
+    from crmdesk.services.settings import phone_region
+
+    q = normalize_query(query)
+    if not q or limit <= 0:
+        return []
+    cond = search_condition(session, q)
+    if is_phoneish(q):
+        rank = _phone_rank_sql(session, digits_of(q), phone_region(session))
+    else:
+        words = query_words(q) or [q]
+        ids = _by_name_ranges(session, user, q, words, limit)
+        if ids is not None:
+            return ids
+        rank = _name_rank_sql(session, q, words)
+    rank = rank + case((Client.deletion_mark.is_(True), MARKED), else_=0)
+    stmt = (
+        select(Client.id)
+        .where(rights.client_filter(user), cond)
+        .order_by(rank, Client.search_name, Client.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
