@@ -158,18 +158,16 @@ class Dovecot:
 
 
 @pytest.fixture(scope="session")
-def dovecot(tmp_path_factory):
+def dovecot():
     exe = shutil.which("dovecot") or "/usr/sbin/dovecot"
     if not Path(exe).exists():
         pytest.skip("dovecot-imapd is not installed (.ci/run installs it)")
-    root = tmp_path_factory.mktemp("dovecot")
+    # not under pytest's own temp dir: pytest keeps that 0700, and dovecot's unprivileged
+    # processes must reach the passwd file and the maildir
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="crmdesk-dovecot-"))
     os.chmod(root, 0o755)
-    for parent in root.parents:  # dovecot's unprivileged users must reach the maildir
-        if str(parent).startswith(("/tmp", os.environ.get("TMPDIR", "/tmp"))):
-            try:
-                os.chmod(parent, os.stat(parent).st_mode | 0o055)
-            except PermissionError:
-                pass
     port = free_port()
     if os.geteuid() == 0:  # dovecot refuses to run its login and mail processes as root
         login_user, internal_user, internal_group = "dovenull", "dovecot", "dovecot"
@@ -213,6 +211,7 @@ def dovecot(tmp_path_factory):
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
