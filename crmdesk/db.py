@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -99,19 +97,53 @@ def reset_sequences(conn) -> None:
             )
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine):
+    """alembic's configuration; alembic is imported only here, when a migration runs
+    (it costs about half a second of every start otherwise)."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
     return cfg
 
 
+@lru_cache(maxsize=1)
+def revisions() -> tuple[tuple[str, ...], str]:
+    """(every schema revision this program knows, its head), read from the migration
+    files' ``revision`` / ``down_revision`` assignments without importing alembic."""
+    parents: dict[str, str | None] = {}
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        values = {}
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                name = getattr(node.targets[0], "id", None)
+                if name in ("revision", "down_revision"):
+                    values[name] = ast.literal_eval(node.value)
+        if isinstance(values.get("revision"), str):
+            parents[values["revision"]] = values.get("down_revision")
+    below = {p for p in parents.values() if isinstance(p, str)}
+    heads = [r for r in parents if r not in below]
+    if len(heads) != 1:
+        raise SchemaError(f"Миграции схемы повреждены: {len(heads)} последних версий.")
+    return tuple(parents), heads[0]
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The database's schema revision (None: an empty database), read in a read-only
+    transaction: on SQLite opening a database never takes the write lock."""
+    with read_only(engine).connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    if len(rows) > 1:
+        raise SchemaError(f"В базе несколько версий схемы: {', '.join(rows)}.")
+    return rows[0] if rows else None
+
+
 def schema_state(engine: Engine) -> tuple[str | None, str]:
     """(revision of the database or None for an empty one, revision this program has)."""
-    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
-    with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
-    return current, head
+    return current_revision(engine), revisions()[1]
 
 
 def upgrade(engine: Engine, revision: str = "head") -> Path | None:
@@ -121,14 +153,15 @@ def upgrade(engine: Engine, revision: str = "head") -> Path | None:
     is refused, never touched.
     """
     current, head = schema_state(engine)
-    script = ScriptDirectory.from_config(alembic_config(engine))
-    if current is not None and current not in {r.revision for r in script.walk_revisions()}:
+    if current is not None and current not in revisions()[0]:
         raise SchemaError(
             f"База данных создана более новой версией crmdesk (схема {current}, "
             f"эта программа знает схему до {head}). Обновите программу; база не изменена."
         )
-    if current == head and revision == "head":
+    if current == head and revision in ("head", head):
         return None
+    from alembic import command
+
     backup = None
     if current is not None and engine.dialect.name == "sqlite" and engine.url.database:
         src = Path(engine.url.database)

@@ -13,13 +13,13 @@ reported done; a working SQLite file is first copied aside, never overwritten bl
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
 import sqlite3
 import subprocess
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -187,23 +187,52 @@ def _sqlite_copy(src: sqlite3.Connection, path: Path) -> None:
         dst.close()
 
 
+PART_GRACE_SECONDS = 60  # a *.part younger than this may be another backup still writing
+
+
+def remove_leftovers(folder: Path, now: float | None = None) -> list[Path]:
+    """Delete the ``crmdesk-*.part`` files interrupted backups left (kill -9, power cut, a
+    full disk): they are never a usable copy and keep a full disk full. Other files in the
+    folder are never touched; a part written in the last minute is left to its writer."""
+    now = time.time() if now is None else now
+    removed = []
+    for p in Path(folder).glob("crmdesk-*.part"):
+        try:
+            if p.is_file() and now - p.stat().st_mtime >= PART_GRACE_SECONDS:
+                p.unlink()
+                removed.append(p)
+        except OSError:
+            continue
+    return sorted(removed)
+
+
+@contextmanager
+def _part_of(path: Path):
+    """The temporary name a copy is written under; removed whenever writing fails."""
+    part = path.with_name(path.name + ".part")
+    try:
+        yield part
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
 def _backup_sqlite(engine: Engine, path: Path, check: str = "auto") -> str:
     """The online copy, then its check: ``full`` (integrity_check: every page, every index
     entry against its row), ``quick`` (quick_check: every page and record, not the index
     contents — half a minute saved on a database of gigabytes; the copy is page for page
     the source, whose indexes SQLite keeps), ``auto``: full up to ``FULL_CHECK_BYTES``."""
-    part = path.with_name(path.name + ".part")
-    raw = engine.raw_connection()
-    try:
-        _sqlite_copy(raw.driver_connection, part)
-    finally:
-        raw.close()
-    full = check == "full" or (check == "auto" and part.stat().st_size <= FULL_CHECK_BYTES)
-    found = integrity(part, full=full)
-    if found != "ok":
-        part.unlink(missing_ok=True)
-        raise CrmError(f"копия не прошла проверку целостности: {found}")
-    private_file(part).replace(path)  # copies are readable by their owner only
+    with _part_of(path) as part:
+        raw = engine.raw_connection()
+        try:
+            _sqlite_copy(raw.driver_connection, part)
+        finally:
+            raw.close()
+        full = check == "full" or (check == "auto" and part.stat().st_size <= FULL_CHECK_BYTES)
+        found = integrity(part, full=full)
+        if found != "ok":
+            raise CrmError(f"копия не прошла проверку целостности: {found}")
+        private_file(part).replace(path)  # copies are readable by their owner only
     return f"проверка копии ({'integrity_check' if full else 'quick_check'}): ok"
 
 
@@ -239,13 +268,12 @@ def _backup_pg_dump(engine: Engine, path: Path, exe: str) -> str:
 
 
 def _backup_exchange(engine: Engine, path: Path) -> str:
-    from crmdesk.services.exchange import dump
+    from crmdesk.services.exchange import dump, verify_file
 
-    part = path.with_name(path.name + ".part")
-    counts = dump(engine, part)
-    with open(part, encoding="utf-8") as f:
-        json.loads(f.readline().rstrip() + "}}")
-    private_file(part).replace(path)  # copies are readable by their owner only
+    with _part_of(path) as part:
+        counts = dump(engine, part)
+        verify_file(part)  # read back whole: the counts and checksum of what was written
+        private_file(part).replace(path)  # copies are readable by their owner only
     return f"строк: {sum(counts.values())}"
 
 
@@ -269,6 +297,7 @@ def backup(
     method, path, removed = "sqlite", None, []
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        removed.extend(remove_leftovers(folder))
         if engine.dialect.name == "sqlite":
             path = _target(folder, now, "sqlite")
             detail = _backup_sqlite(engine, path, check)
@@ -288,7 +317,7 @@ def backup(
                 detail += _backup_exchange(engine, path)
         ok, message = True, f"{METHODS[method]}: {path.name}; {detail}"
         if rotate:
-            removed = rotate_backups(
+            removed += rotate_backups(
                 folder,
                 int(_setting(engine, "backup_keep_daily")),
                 int(_setting(engine, "backup_keep_weekly")),
@@ -417,6 +446,15 @@ def restore(file, to_url: str, progress=None) -> RestoreResult:
         raise CrmError(f"Файл {file} не найден.")
     kind = backup_kind(file)
     url = normalize_url(to_url)
+    if kind == "exchange":  # a file cut short or altered is refused before anything changes
+        from crmdesk.services.exchange import verify_file
+
+        try:
+            verify_file(file)
+        except (CrmError, ValueError, OSError) as exc:
+            raise CrmError(
+                f"Копия {file.name} не восстановлена: {exc} Рабочая база не изменена."
+            ) from None
     try:
         if make_url(url).get_backend_name() == "sqlite":
             return _restore_sqlite(file, kind, url, progress)

@@ -8,22 +8,22 @@ parse for a file another tool has reformatted). docs/exchange-format.md describe
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import Date, Engine, LargeBinary, Table, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from crmdesk.db import alembic_config, open_database, reset_sequences, schema_state
+from crmdesk.db import open_database, read_only, reset_sequences, revisions, schema_state
 from crmdesk.models import Base, Client, Document, User
 from crmdesk.models.base import UTCDateTime, _ScaledDecimal
 from crmdesk.services.errors import CrmError
 
-FORMAT, FORMAT_VERSION = "crmdesk-exchange", 1
+FORMAT, FORMAT_VERSION = "crmdesk-exchange", 2
 BATCH = 5000
 
 
@@ -62,8 +62,13 @@ def _rows(conn, table: Table) -> Iterator[tuple]:
 
 
 def dump(engine: Engine, path, progress=None) -> dict[str, int]:
-    """Write the whole database to ``path``; returns the row count of every table."""
+    """Write the whole database to ``path``; returns the row count of every table.
+
+    The trailer, written last, holds every table's row count and the SHA-256 of the
+    table lines and row lines: a file cut short or altered is refused by ``load``.
+    """
     counts: dict[str, int] = {}
+    digest = hashlib.sha256()
     header = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -71,63 +76,155 @@ def dump(engine: Engine, path, progress=None) -> dict[str, int]:
         "created_at": datetime.now().astimezone().isoformat(),
     }
     all_tables = tables()
-    with open(path, "w", encoding="utf-8") as out, engine.connect() as conn:
+    reader = read_only(engine)
+    if engine.dialect.name == "postgresql":  # one snapshot for every table
+        reader = reader.execution_options(isolation_level="REPEATABLE READ")
+    with open(path, "w", encoding="utf-8") as out, reader.connect() as conn:
         out.write(json.dumps(header, ensure_ascii=False)[:-1] + ', "tables": {\n')
         for i, table in enumerate(all_tables):
             cols = [c.name for c in table.columns]
+            digest.update(_table_key(table.name, cols))
             out.write(f'{json.dumps(table.name)}: {{"columns": {json.dumps(cols)}, "rows": [\n')
             n = 0
             for row in _rows(conn, table):
                 if n:
                     out.write(",\n")
-                out.write(json.dumps([_encode(v) for v in row], ensure_ascii=False))
+                line = json.dumps([_encode(v) for v in row], ensure_ascii=False)
+                digest.update(line.encode("utf-8") + b"\n")
+                out.write(line)
                 n += 1
             out.write("\n]}" + ("," if i < len(all_tables) - 1 else "") + "\n")
             counts[table.name] = n
             if progress:
                 progress(i + 1, len(all_tables))
-        out.write("}}\n")
+        trailer = {"counts": counts, "sha256": digest.hexdigest()}
+        out.write('}, "trailer": ' + json.dumps(trailer) + "}\n")
     return counts
 
 
-def _read(path) -> tuple[dict, Iterator[tuple[str, list[str], Iterator[list]]]]:
-    """The header and, table by table, (name, columns, rows) of an exchange file."""
-    with open(path, encoding="utf-8") as f:
-        first = f.readline()
-    try:
-        header = json.loads(first.rstrip() + "}}")
-    except json.JSONDecodeError:
-        header = None
-    if header is None:  # reformatted by another tool: parse it whole
+def _table_key(name: str, columns: list[str]) -> bytes:
+    return (json.dumps(name) + json.dumps(columns) + "\n").encode("utf-8")
+
+
+class ExchangeFile:
+    """An exchange file being read: the header now, the tables as a stream, and at the end
+    ``verify`` — the rows read against the trailer's counts and checksum."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.trailer: dict | None = None
+        self.closed = False  # the file's last line was read (not cut short)
+        self.digest = hashlib.sha256()
+        self.counts: dict[str, int] = {}
+        with open(path, encoding="utf-8") as f:
+            first = f.readline()
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise CrmError(f"Файл {path} не является файлом обмена crmdesk: {exc}") from None
-        items = data.pop("tables", {}) if isinstance(data, dict) else {}
-        return data, ((n, t["columns"], iter(t["rows"])) for n, t in items.items())
-    header.pop("tables", None)
-    return header, _stream_tables(path)
+            self.header = json.loads(first.rstrip() + "}}")
+        except json.JSONDecodeError:
+            self.header = None
+        self._whole = None
+        if self.header is None:  # reformatted by another tool: parse it whole
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+            except json.JSONDecodeError as exc:
+                raise CrmError(
+                    f"Файл {self.path.name} не является файлом обмена crmdesk "
+                    f"или обрезан: {exc}"
+                ) from None
+            if not isinstance(data, dict):
+                raise CrmError(f"Файл {self.path.name} не является файлом обмена crmdesk.")
+            self._whole = data.pop("tables", None) or {}
+            self.trailer = data.pop("trailer", None)
+            self.header, self.closed = data, True
+        else:
+            self.header.pop("tables", None)
 
+    def tables(self) -> Iterator[tuple[str, list[str], Iterator[list]]]:
+        if self._whole is not None:
+            for name, spec in self._whole.items():
+                if not isinstance(spec, dict):
+                    raise CrmError(f"Файл обмена: таблица «{name}» записана неверно.")
+                yield name, spec["columns"], self._counted(name, spec["columns"], spec["rows"])
+            return
+        with open(self.path, encoding="utf-8") as f:
+            f.readline()
+            for line in f:
+                line = line.strip()
+                if not line:
+                    continue
+                if line == "}}":  # format version 1: no trailer
+                    self.closed = True
+                    continue
+                if line.startswith('}, "trailer"'):
+                    self.trailer = json.loads("{" + line[2:-1] + "}")["trailer"]
+                    self.closed = True
+                    continue
+                start = json.loads("{" + line + "]}}")
+                ((name, spec),) = start.items()
+                yield name, spec["columns"], self._stream_rows(f, name, spec["columns"])
 
-def _stream_tables(path) -> Iterator[tuple[str, list[str], Iterator[list]]]:
-    with open(path, encoding="utf-8") as f:
-        f.readline()
+    def _counted(self, name: str, columns: list[str], rows) -> Iterator[list]:
+        self.digest.update(_table_key(name, columns))
+        self.counts[name] = 0
+        for row in rows:
+            line = json.dumps(row, ensure_ascii=False)
+            self.digest.update(line.encode("utf-8") + b"\n")
+            self.counts[name] += 1
+            yield row
+
+    def _stream_rows(self, f, name: str, columns: list[str]) -> Iterator[list]:
+        self.digest.update(_table_key(name, columns))
+        self.counts[name] = 0
         for line in f:
             line = line.strip()
-            if not line or line == "}}":
-                continue
-            start = json.loads("{" + line + "]}}")
-            ((name, spec),) = start.items()
-            yield name, spec["columns"], _stream_rows(f)
+            if line.startswith("]}"):
+                return
+            if line:
+                text = line[:-1] if line.endswith(",") else line
+                self.digest.update(text.encode("utf-8") + b"\n")
+                self.counts[name] += 1
+                yield json.loads(text)
+        raise CrmError(f"Файл обмена обрывается в таблице «{name}»: файл не дописан или обрезан.")
+
+    def verify(self) -> None:
+        """Refuse a file cut short, with rows missing or added, or altered after dump."""
+        name = self.path.name
+        if not self.closed:
+            raise CrmError(f"Файл обмена {name} обрывается: файл не дописан или обрезан.")
+        version = self.header.get("format_version")
+        if self.trailer is None:
+            if isinstance(version, int) and version >= 2:
+                raise CrmError(
+                    f"В файле обмена {name} нет итоговых счётчиков и контрольной суммы: "
+                    "файл не дописан или обрезан."
+                )
+            return  # version 1 wrote none; its end was read
+        expected = self.trailer.get("counts") if isinstance(self.trailer, dict) else None
+        if not isinstance(expected, dict):
+            raise CrmError(f"Итоговые счётчики файла обмена {name} повреждены.")
+        for table in sorted(set(expected) | set(self.counts)):
+            want, got = expected.get(table), self.counts.get(table)
+            if want != got:
+                raise CrmError(
+                    f"Файл обмена {name} неполон или повреждён: в таблице «{table}» "
+                    f"прочитано строк {got or 0}, а записано {want or 0}."
+                )
+        if self.trailer.get("sha256") != self.digest.hexdigest():
+            raise CrmError(
+                f"Файл обмена {name} повреждён: контрольная сумма не совпадает "
+                "(файл изменён после выгрузки)."
+            )
 
 
-def _stream_rows(f) -> Iterator[list]:
-    for line in f:
-        line = line.strip()
-        if line.startswith("]}"):
-            return
-        if line:
-            yield json.loads(line.rstrip(","))
+def verify_file(path) -> dict[str, int]:
+    """Read a whole exchange file and check it against its trailer, writing nothing;
+    returns the row counts (restore checks a backup this way before touching anything)."""
+    f = ExchangeFile(path)
+    for _name, _cols, rows in f.tables():
+        for _row in rows:
+            pass
+    f.verify()
+    return dict(f.counts)
 
 
 def _check_header(header: dict, engine: Engine) -> None:
@@ -141,10 +238,7 @@ def _check_header(header: dict, engine: Engine) -> None:
             f"Файл обмена версии {header.get('format_version')} записан более новой "
             f"версией crmdesk; эта программа читает версию до {FORMAT_VERSION}."
         )
-    known = {
-        r.revision for r in ScriptDirectory.from_config(alembic_config(engine)).walk_revisions()
-    }
-    if header.get("schema_revision") not in known:
+    if header.get("schema_revision") not in revisions()[0]:
         raise CrmError(
             f"Схема «{header.get('schema_revision')}» файла обмена неизвестна этой "
             "версии crmdesk: обновите программу."
@@ -180,23 +274,30 @@ def _insert(conn, table: Table, columns: list[str], rows: Iterator, decode: bool
 
 
 def load(engine: Engine, path, progress=None) -> dict[str, int]:
-    """Load an exchange file into an empty database, all or nothing."""
-    header, stream = _read(path)
-    _check_header(header, engine)
+    """Load an exchange file into an empty database, all or nothing: the rows read are
+    checked against the file's trailer before the transaction commits."""
+    try:
+        source = ExchangeFile(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CrmError(f"Файл обмена {Path(path).name} не читается: {exc}") from None
+    _check_header(source.header, engine)
     require_empty(engine)
     counts: dict[str, int] = {}
     order = {t.name: i for i, t in enumerate(tables())}
     try:
         with engine.begin() as conn:
-            for name, columns, rows in stream:
+            for name, columns, rows in source.tables():
                 table = Base.metadata.tables.get(name)
                 if table is None:
                     raise CrmError(f"Файл обмена: неизвестная таблица «{name}».")
                 counts[name] = _insert(conn, table, columns, rows, decode=True)
                 if progress:
                     progress(order[name] + 1, len(order))
+            source.verify()
             reset_sequences(conn)
-    except (SQLAlchemyError, ValueError, KeyError, TypeError) as exc:
+    except CrmError as exc:
+        raise CrmError(f"Загрузка прервана, база не изменена. {exc}") from None
+    except (SQLAlchemyError, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         raise CrmError(f"Загрузка прервана, база не изменена: {_short(exc)}") from exc
     return counts
 

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from crmdesk.db import alembic_config, make_engine, schema_state, session_factory, upgrade
+from crmdesk.db import make_engine, read_only, revisions, schema_state, session_factory, upgrade
 from crmdesk.models import (
     ClientGroup,
     Organization,
@@ -96,7 +96,22 @@ def ensure_defaults(session: Session) -> None:
     session.flush()
 
 
+def defaults_missing(session: Session) -> bool:
+    """Whether ensure_defaults has anything to add: it runs as a dry run in this (read-only)
+    session with flushing switched off, and what it would add is looked at, then dropped."""
+    session.flush = lambda *a, **kw: None  # this session only; it is rolled back unwritten
+    with session.no_autoflush:
+        ensure_defaults(session)
+    return bool(session.new or session.dirty)
+
+
 def initialize(engine: Engine) -> None:
+    """Fill a new database's defaults. Looks first in a read-only transaction, so opening
+    a ready SQLite database never takes the write lock (reading is never blocked by an
+    import, and never blocks one)."""
+    with session_factory(read_only(engine))() as session:
+        if not defaults_missing(session):
+            return
     with session_factory(engine)() as session, session.begin():
         ensure_defaults(session)
 
@@ -176,13 +191,10 @@ class Probe:
 
 def probe_database(url: str, timeout: int = CONNECT_TIMEOUT) -> Probe:
     """Connect to a server and read its schema revision; raises what the driver raises."""
-    from alembic.script import ScriptDirectory
-
     engine = make_engine(url, connect_args={"connect_timeout": timeout})
     try:
         current, head = schema_state(engine)
-        script = ScriptDirectory.from_config(alembic_config(engine))
-        known = current is None or current in {r.revision for r in script.walk_revisions()}
+        known = current is None or current in revisions()[0]
         return Probe(engine.dialect.server_version_info, current, head, known)
     finally:
         engine.dispose()
