@@ -112,3 +112,25 @@ def require_permission(engine: Engine, login: str, permission: str) -> None:
         if user is None:
             raise AccessDenied(f"Пользователь «{login}» не найден.")
         rights.require(user, permission)
+
+
+def login_without_dialog(engine: Engine, login: str | None) -> str | None:
+    """Whom the desktop opens for without asking: where ``allow_empty_passwords`` is on, the
+    given user if they have no password, or — no login given — the first administrator when
+    nobody has a password (a one-person office). None: the login dialog asks."""
+    from crmdesk.services.context import default_login
+    from crmdesk.services.users import empty_passwords_allowed
+
+    with session_factory(engine)() as session:
+        if not empty_passwords_allowed(session):
+            return None
+        if login:
+            user = session.scalar(select(User).where(User.login == login))
+            ok = user is not None and user.active and not user.password_hash
+            return login if ok else None
+        anyone = session.scalar(
+            select(User.id)
+            .where(User.active.is_(True), User.password_hash.is_not(None))
+            .limit(1)
+        )
+        return default_login(session) if anyone is None else None

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from crmdesk.db import make_engine, session_factory  # noqa: E402
 from crmdesk.models import Client, Organization, User  # noqa: E402
+from crmdesk.services.access import login_without_dialog  # noqa: E402
 from crmdesk.services.context import unit_of_work  # noqa: E402
 from crmdesk.services.errors import AccessDenied  # noqa: E402
 from crmdesk.services.setup import SetupRequest, create_database  # noqa: E402
@@ -222,6 +223,8 @@ def test_the_wizard_makes_a_postgresql_database(qtbot, wizard, empty_pg_database
     click(qtbot, wizard.button(NEXT))
     fill_organization(qtbot, wizard, {"name": "ООО «Север»", "inn": "7707083893"})
     click(qtbot, wizard.button(NEXT))
+    type_into(qtbot, wizard.admin_page.password_edit, "north-1")
+    type_into(qtbot, wizard.admin_page.repeat_edit, "north-1")
     click(qtbot, wizard.button(NEXT))
     with qtbot.waitSignal(wizard.accepted, timeout=60_000):
         click(qtbot, wizard.button(FINISH))
@@ -229,18 +232,53 @@ def test_the_wizard_makes_a_postgresql_database(qtbot, wizard, empty_pg_database
     try:
         with session_factory(engine)() as s:
             assert s.scalar(select(Organization.inn)) == "7707083893"
-            assert authenticate(s, "admin", "").role.code == "admin"
-        assert not needs_login(engine)
+            assert authenticate(s, "admin", "north-1").role.code == "admin"
+            with pytest.raises(AccessDenied):
+                authenticate(s, "admin", "")
+        assert login_without_dialog(engine, None) is None
+        assert login_without_dialog(engine, "admin") is None
     finally:
         engine.dispose()
 
 
-def test_without_a_password_nobody_needs_to_sign_in(tmp_path):
+def test_the_administrator_of_the_wizard_always_has_a_password(qtbot, wizard):
+    click(qtbot, wizard.button(NEXT))
+    fill_organization(qtbot, wizard, {"name": "ИП Иванов"})
+    click(qtbot, wizard.button(NEXT))
+    page = wizard.admin_page
+    click(qtbot, wizard.button(NEXT))
+    assert wizard.currentPage() is page
+    assert page.error_label.text() == "Поле «Пароль» не заполнено."
+    type_into(qtbot, page.password_edit, "x1")
+    type_into(qtbot, page.repeat_edit, "x1")
+    click(qtbot, wizard.button(NEXT))
+    assert wizard.currentPage() is wizard.demo_page
+
+
+def test_without_a_password_one_signs_in_only_where_the_setting_allows_it(tmp_path):
+    from crmdesk.services.settings import set_setting
+
     url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
     create_database(SetupRequest(url, {"name": "ООО «Юг»"}, "admin", "Администратор", ""))
     engine = make_engine(url)
     try:
-        assert not needs_login(engine)
+        assert login_without_dialog(engine, None) is None  # the dialog asks
+        with session_factory(engine)() as s:
+            with pytest.raises(AccessDenied, match="вход без пароля запрещён"):
+                authenticate(s, "admin", "")
+        with unit_of_work(engine) as ctx:
+            set_setting(ctx.session, "allow_empty_passwords", True)
+        assert login_without_dialog(engine, None) == "admin"  # a one-person office
+        assert login_without_dialog(engine, "admin") == "admin"
+        with session_factory(engine)() as s:
+            assert authenticate(s, "admin", "").login == "admin"
+            with pytest.raises(AccessDenied):
+                authenticate(s, "admin", "something")
+        with unit_of_work(engine) as ctx:
+            create_user(ctx.session, "ivanov", "Иванов", "manager", password="p")
+        assert login_without_dialog(engine, None) is None  # someone has a password now
+        assert login_without_dialog(engine, "ivanov") is None  # --user only chooses whose
+        assert login_without_dialog(engine, "admin") == "admin"
     finally:
         engine.dispose()
 

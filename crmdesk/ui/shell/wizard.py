@@ -397,7 +397,8 @@ class OrganizationPage(QWizardPage):
 
 
 class AdminPage(QWizardPage):
-    """The first administrator: login, full name, password twice (may stay empty)."""
+    """The first administrator: login, full name, password twice (required: whoever sits at
+    the computer could otherwise open every client)."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -416,16 +417,16 @@ class AdminPage(QWizardPage):
         self.error_label = _message_label()
         hint = _hint_label(
             self.tr(
-                "Пароль можно не задавать — тогда вход без пароля, пока у кого-нибудь из "
-                "пользователей не появится пароль."
+                "Пароль администратора обязателен. Входить без пароля можно разрешить потом "
+                "в настройках (для офиса из одного человека)."
             )
         )
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow(self.tr("Имя входа *:"), self.login_edit)
         form.addRow(self.tr("ФИО:"), self.name_edit)
-        form.addRow(self.tr("Пароль:"), self.password_edit)
-        form.addRow(self.tr("Пароль ещё раз:"), self.repeat_edit)
+        form.addRow(self.tr("Пароль *:"), self.password_edit)
+        form.addRow(self.tr("Пароль ещё раз *:"), self.repeat_edit)
         notes = QWidget()
         notes_layout = QVBoxLayout(notes)
         notes_layout.setContentsMargins(0, 4, 0, 0)
@@ -437,6 +438,10 @@ class AdminPage(QWizardPage):
         return bool(self.login_edit.text().strip())
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt's name
+        if not self.password_edit.text():
+            _show(self.error_label, self.tr("Поле «Пароль» не заполнено."))
+            self.password_edit.setFocus()
+            return False
         if self.password_edit.text() != self.repeat_edit.text():
             _show(self.error_label, self.tr("Пароли не совпадают."))
             self.repeat_edit.selectAll()
