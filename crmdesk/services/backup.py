@@ -29,7 +29,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from crmdesk.config import data_dir, normalize_url, private_file
-from crmdesk.db import make_engine, open_database, schema_state, session_factory
+from crmdesk.db import make_engine, open_database, read_only, schema_state, session_factory
 from crmdesk.services.errors import CrmError
 from crmdesk.services.settings import get_setting, set_setting
 
@@ -95,7 +95,7 @@ class RestoreResult:
 # -- settings ---------------------------------------------------------------------------
 def _setting(engine: Engine, key: str):
     try:
-        with session_factory(engine)() as s:
+        with session_factory(read_only(engine))() as s:  # never the SQLite write lock
             value = get_setting(s, key)
     except Exception:  # no settings table yet, server away: the defaults hold
         value = None

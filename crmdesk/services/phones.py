@@ -9,6 +9,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
 from crmdesk.services.errors import ValidationError
+from crmdesk.services.limits import nfkc
 
 _EXT = re.compile(r"(?:доб\.?|добавочный|ext\.?|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
 # a separator followed by an extension word («…, доб. 105») does not start a new number
@@ -26,9 +27,10 @@ class Phone:
 
 
 def _raw_text(value) -> str:
+    """The number as typed, NFKC-normalized: fullwidth or Arabic-Indic digits as ASCII."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return nfkc(str(value)).strip()
 
 
 def normalize_phone(value, region: str = "RU", field: str = "Телефон") -> Phone | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -97,6 +97,24 @@ def _texts(col: Collector, k: Kind, data: dict) -> None:
         if isinstance(value, str) and key in table.c:
             length = getattr(table.c[key].type, "length", None) or limits.TEXT_MAX
             if col.check(limits.text, value.strip(), limits.LABELS.get(key, key), length) is None:
+                data.pop(key)
+
+
+DATE_LABELS = {
+    "birthday": "День рождения",
+    "deadline": "Срок",
+    "remind_at": "Напомнить",
+    "occurred_at": "Дата",
+    "done_at": "Выполнена",
+}
+
+
+def _dates(col: Collector, k: Kind, data: dict) -> None:
+    """Dates the program can compute with (years 1900–2999), never an OverflowError."""
+    for key in k.fields:
+        value = data.get(key)
+        if isinstance(value, (date, datetime)):
+            if col.check(limits.check_date, value, DATE_LABELS.get(key, key)) is None:
                 data.pop(key)
 
 
@@ -362,6 +380,10 @@ def get(ctx: Context, name: str, obj_id: int):
     obj = ctx.session.get(k.model, obj_id)
     if obj is None:
         raise NotFound(f"{k.title} с кодом {obj_id} не найден(а).")
+    if name == "user" and obj is not ctx.user and not ctx.can(rights.ADMIN):
+        raise rights.AccessDenied(
+            "Недостаточно прав: карточки пользователей открывает администратор."
+        )
     client = _client_of(ctx, obj)
     if client is not None:
         rights.check_read_client(ctx.user, client)
@@ -397,6 +419,7 @@ def save(
     data = dict(data)
     col = Collector()
     _texts(col, k, data)
+    _dates(col, k, data)
     if k.check is not None:
         data = k.check(ctx, obj, data, col)
     col.raise_if_any()
@@ -430,7 +453,8 @@ def set_deletion_mark(ctx: Context, name: str, obj_id: int, mark: bool = True):
 
 def values(obj, fields: tuple[str, ...]) -> dict:
     """A record's fields as plain values (for forms and exports)."""
-    out = {key: getattr(obj, key, None) for key in fields}
+    # a password's hash never leaves the rules, whoever reads the record
+    out = {key: getattr(obj, key, None) for key in fields if key != "password_hash"}
     if isinstance(obj, ContactPerson):
         out["phones"] = [format_phone(p.e164, p.ext) for p in obj.phones]
         out["emails"] = [e.email for e in obj.emails]

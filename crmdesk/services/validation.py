@@ -12,6 +12,7 @@ from email_validator import EmailNotValidError
 from email_validator import validate_email as _check_email
 
 from crmdesk.services.errors import ValidationError
+from crmdesk.services.limits import nfkc
 
 _INN10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 _INN12_1 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
@@ -20,11 +21,17 @@ _ACCOUNT_WEIGHTS = (7, 1, 3) * 8
 
 
 def _clean(value) -> str:
+    """The code as typed, NFKC-normalized (fullwidth, Arabic-Indic, superscript digits become
+    ASCII ones, so a search by the ASCII code finds it), spaces and dashes removed."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return re.sub(r"[\s\u00a0-]", "", str(value))
+    return re.sub(r"[\s\u00a0\u2010-\u2015-]", "", nfkc(str(value)))
+
+
+def _digits(text: str) -> bool:
+    return bool(re.fullmatch(r"[0-9]+", text))
 
 
 def _check_digit(digits: str, weights) -> int:
@@ -35,7 +42,7 @@ def validate_inn(value, field: str = "ИНН") -> str | None:
     inn = _clean(value)
     if not inn:
         return None
-    if not inn.isdigit() or len(inn) not in (10, 12):
+    if not _digits(inn) or len(inn) not in (10, 12):
         raise ValidationError(field, "должен содержать 10 или 12 цифр")
     if len(inn) == 10:
         ok = _check_digit(inn, _INN10) == int(inn[9])
@@ -63,7 +70,7 @@ def validate_ogrn(value, field: str = "ОГРН") -> str | None:
     ogrn = _clean(value)
     if not ogrn:
         return None
-    if not ogrn.isdigit() or len(ogrn) not in (13, 15):
+    if not _digits(ogrn) or len(ogrn) not in (13, 15):
         raise ValidationError(field, "должен содержать 13 цифр (ОГРН) или 15 (ОГРНИП)")
     base, mod = (ogrn[:12], 11) if len(ogrn) == 13 else (ogrn[:14], 13)
     if int(base) % mod % 10 != int(ogrn[-1]):
@@ -89,7 +96,7 @@ def _account(value, field: str) -> str | None:
     acc = _clean(value)
     if not acc:
         return None
-    if not acc.isdigit() or len(acc) != 20:
+    if not _digits(acc) or len(acc) != 20:
         raise ValidationError(field, "должен содержать 20 цифр")
     return acc
 
