@@ -150,10 +150,23 @@ CLIENT_KEYS = ["id", "name", "inn", "phones", "emails", "groups", "owner"]
 DOC_KEYS = ["number", "date", "client", "total", "posted", "due_date", "basis", "manager"]
 
 
+def client_out(args, client) -> dict:
+    """A client as printed: phones readable in a table; with --json the one canonical form
+    scripts and integrations match on — E.164 (+79131234567), extensions apart in
+    ``phone_exts`` (same order, null where none)."""
+    from crmdesk.services.clients import client_row
+
+    row = client_row(client)
+    if getattr(args, "json", False):
+        row["phones"] = [p.e164 for p in client.phones]
+        row["phone_exts"] = [p.ext or None for p in client.phones]
+    return row
+
+
 def _list_clients(args, ctx) -> list[dict]:
     from crmdesk.services import clients
 
-    return [clients.client_row(c) for c in clients.list_clients(ctx, limit=args.limit)]
+    return [client_out(args, c) for c in clients.list_clients(ctx, limit=args.limit)]
 
 
 def _list_users(args, ctx) -> list[dict]:
@@ -313,22 +326,23 @@ def run(args) -> int:
 
 def _clients(args, ctx) -> int:
     from crmdesk.services import search
-    from crmdesk.services.clients import client_row
     from crmdesk.services.phones import format_phone
     from crmdesk.services.settings import phone_region
 
     if args.clients_command == "find":
         rows = [
-            client_row(c)
-            for c in search.find_clients(
-                ctx.session, ctx.user, args.text, limit=args.limit, details=True
-            )
+            client_out(args, c)
+            for c in search.find_clients(ctx.session, ctx.user, args.text, limit=args.limit)
         ]
         emit(args, rows, lambda: table(rows, CLIENT_KEYS))
         return 0
     found = search.by_phone(ctx.session, ctx.user, args.number, phone_region(ctx.session))
     rows = [
-        {**client_row(c), "contact": p.name if p else None, "phone": format_phone(e)}
+        {
+            **client_out(args, c),
+            "contact": p.name if p else None,
+            "phone": e if args.json else format_phone(e),
+        }
         for c, p, e in found
     ]
     emit(args, rows, lambda: table(rows, ["id", "name", "contact", "phone", "owner"]))
