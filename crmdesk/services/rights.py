@@ -66,15 +66,19 @@ def can_write_client(user: User, client: Client) -> bool:
 
 
 def check_read_client(user: User, client: Client) -> None:
+    """Refuse a client the user may not see — without naming it: nothing a user may not read
+    leaves the rules, not even in a refusal."""
     if not can_read_client(user, client):
         raise AccessDenied(
-            f"Недостаточно прав: клиент «{client.name}» закреплён за другим менеджером."
+            "Недостаточно прав: клиент закреплён за другим менеджером. Обратитесь к "
+            "руководителю, если он нужен вам в работе."
         )
 
 
 def check_write_client(user: User, client: Client) -> None:
     if not can_write_client(user, client):
+        name = f" «{client.name}»" if can_read_client(user, client) else ""
         raise AccessDenied(
-            f"Недостаточно прав для изменения клиента «{client.name}»: "
+            f"Недостаточно прав для изменения клиента{name}: "
             "он закреплён за другим менеджером."
         )
