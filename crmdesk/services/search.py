@@ -25,7 +25,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from crmdesk.models import (
     Client,
@@ -80,6 +80,12 @@ def _phones_text(phones) -> list[str]:
     return [v for p in phones or () for v in phone_search_variants(p.e164)]
 
 
+def _deleted(obj) -> bool:
+    """Deleted in its session, not yet flushed (a collection may still hold it)."""
+    session = object_session(obj) if isinstance(obj, ContactPerson) else None
+    return session is not None and obj in session.deleted
+
+
 def client_search_text(client, contacts=None) -> str:
     """Name, legal name, INN, e-mails and phones of the client and of its contact persons.
 
@@ -97,7 +103,7 @@ def client_search_text(client, contacts=None) -> str:
     if contacts is None:
         contacts = getattr(client, "contacts", None) or ()
     for person in contacts:
-        if getattr(person, "deletion_mark", False):
+        if getattr(person, "deletion_mark", False) or _deleted(person):
             continue
         parts.append(part(person.name))
         parts += [normalize(e.email)[:MAX_PART] for e in getattr(person, "emails", None) or ()]
@@ -246,7 +252,6 @@ def _contacts_changed(session: Session, _ctx, _instances) -> None:
     for client in clients:
         if client in session.deleted:
             continue
-        alive = [p for p in client.contacts if p not in session.deleted]
-        value = client_search_text(client, alive)
+        value = client_search_text(client)
         if client.search_text != value:
             client.search_text = value

@@ -47,6 +47,7 @@ from crmdesk.services.imports.rows import ClientRow, RowParser, key_reason
 from crmdesk.services.imports.sources import Sheet, Source, open_source
 from crmdesk.services.phones import format_phone
 from crmdesk.services.search import client_search_name, client_search_text, normalize
+from crmdesk.services.search_upkeep import clients_with_contacts, recompute_search_texts
 from crmdesk.services.settings import phone_region
 
 BATCH = 2000
@@ -272,6 +273,10 @@ class Importer:
         self.report.created += len(new)
         if merges:
             self._merge(merges)
+        # contact persons are part of their client's search text (services/search_upkeep.py)
+        conn = self.session.connection()
+        written = [*ids, *(cid for cid, _, _ in merges)]
+        recompute_search_texts(conn, clients_with_contacts(conn, written))
         self.session.flush()
         self.session.expunge_all()
 

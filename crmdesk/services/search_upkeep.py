@@ -1,0 +1,111 @@
+"""Recompute clients' search texts from what is stored, for writers that bypass the ORM.
+
+The ORM keeps a client's search text on every flush (``services/tracking.py`` for the
+client's own fields, ``services/search.py`` for its contact persons). Bulk writers (the
+import's INSERTs, migration 0005) call ``recompute_search_texts`` for the clients they wrote.
+Plain SQL on a connection, a batch of clients at a time, so it serves a million.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+
+from crmdesk.services.search import client_search_text
+
+BATCH = 2000
+
+
+def _rows(conn, sql: str, ids: list[int]):
+    stmt = sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
+    return conn.execute(stmt, {"ids": ids}).all()
+
+
+def _batch(conn, ids: list[int]) -> list[dict]:
+    clients = _rows(
+        conn,
+        "SELECT id, substr(name, 1, 600), substr(full_name, 1, 600), inn, search_text "
+        "FROM clients WHERE id IN :ids",
+        ids,
+    )
+    phones: dict[int, list] = {}
+    emails: dict[int, list] = {}
+    people: dict[int, list] = {}
+    persons: dict[int, SimpleNamespace] = {}
+    for cid, e164 in _rows(
+        conn, "SELECT client_id, e164 FROM client_phones WHERE client_id IN :ids ORDER BY id", ids
+    ):
+        phones.setdefault(cid, []).append(SimpleNamespace(e164=e164))
+    for cid, email in _rows(
+        conn, "SELECT client_id, email FROM client_emails WHERE client_id IN :ids ORDER BY id", ids
+    ):
+        emails.setdefault(cid, []).append(SimpleNamespace(email=email))
+    for pid, cid, name, marked in _rows(
+        conn,
+        "SELECT id, client_id, substr(name, 1, 600), deletion_mark FROM contact_persons "
+        "WHERE client_id IN :ids ORDER BY id",
+        ids,
+    ):
+        persons[pid] = SimpleNamespace(name=name, deletion_mark=bool(marked), phones=[], emails=[])
+        people.setdefault(cid, []).append(persons[pid])
+    for pid, e164 in _rows(
+        conn,
+        "SELECT p.contact_id, p.e164 FROM contact_phones p JOIN contact_persons c "
+        "ON c.id = p.contact_id WHERE c.client_id IN :ids ORDER BY p.id",
+        ids,
+    ):
+        persons[pid].phones.append(SimpleNamespace(e164=e164))
+    for pid, email in _rows(
+        conn,
+        "SELECT e.contact_id, e.email FROM contact_emails e JOIN contact_persons c "
+        "ON c.id = e.contact_id WHERE c.client_id IN :ids ORDER BY e.id",
+        ids,
+    ):
+        persons[pid].emails.append(SimpleNamespace(email=email))
+    changed = []
+    for cid, name, full_name, inn, old in clients:
+        look = SimpleNamespace(
+            name=name,
+            full_name=full_name,
+            inn=inn,
+            phones=phones.get(cid, []),
+            emails=emails.get(cid, []),
+            contacts=people.get(cid, []),
+        )
+        text = client_search_text(look)
+        if text != old:  # only then the full-text index is redone
+            changed.append({"b_id": cid, "text": text})
+    return changed
+
+
+def recompute_search_texts(conn, ids: list[int], progress=None) -> int:
+    """Recompute the search texts of these clients; returns how many changed."""
+    ids = sorted(set(ids))
+    done = 0
+    for start in range(0, len(ids), BATCH):
+        changed = _batch(conn, ids[start : start + BATCH])
+        if changed:
+            conn.execute(
+                sa.text("UPDATE clients SET search_text = :text WHERE id = :b_id"), changed
+            )
+        done += len(changed)
+        if progress:
+            progress(min(start + BATCH, len(ids)), len(ids))
+    return done
+
+
+def clients_with_contacts(conn, ids: list[int]) -> list[int]:
+    """Those of ``ids`` that have contact persons (whose texts a bulk writer left short)."""
+    found: list[int] = []
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), 900):
+        found += [
+            r[0]
+            for r in _rows(
+                conn,
+                "SELECT DISTINCT client_id FROM contact_persons WHERE client_id IN :ids",
+                ids[start : start + 900],
+            )
+        ]
+    return found
