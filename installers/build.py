@@ -4,7 +4,10 @@
     python installers/build.py          # dist/crmdesk/ and the package below
 
 Windows: with Inno Setup's ISCC.exe on PATH, dist/crmdesk-VERSION-setup.exe.
-Linux: dist/crmdesk-VERSION-linux-x86_64.tar.gz with install.sh (to /opt or ~/.local).
+Linux: dist/crmdesk-VERSION-linux-x86_64.tar.gz with install.sh (to /opt or ~/.local), and
+dist/crmdesk_VERSION_ARCH.deb (installers/linux/deb.py) for Debian and Ubuntu.
+
+    python installers/build.py --skip-pyinstaller   # repackage an existing dist/crmdesk
 """
 
 from __future__ import annotations
@@ -61,10 +64,17 @@ def linux(folder: Path) -> Path:
     return target
 
 
-def main() -> int:
-    folder = pyinstaller()
-    result = windows(folder) if sys.platform == "win32" else linux(folder)
-    print("built:", result or folder)
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    folder = DIST / "crmdesk" if "--skip-pyinstaller" in argv else pyinstaller()
+    if sys.platform == "win32":
+        print("built:", windows(folder) or folder)
+        return 0
+    sys.path.insert(0, str(HERE / "linux"))
+    from deb import build_deb
+
+    print("built:", linux(folder))
+    print("built:", build_deb(folder, version(), DIST))
     return 0
 
 
