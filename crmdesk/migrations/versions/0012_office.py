@@ -1,0 +1,24 @@
+"""the live office: change counter, object locks, sessions
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-01
+
+A slot in the chain reserved for this area's schema changes; empty until it has some.
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = "0012"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
