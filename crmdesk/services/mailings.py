@@ -268,9 +268,9 @@ def run_mailing(engine: Engine, mailing_id: int, login: str | None = None,
         mailing.status = "running"
         total = ctx.session.scalar(select(func.count()).where(
             OutboxMessage.mailing_id == mailing_id, OutboxMessage.status != "skipped"))
+        done = total - _pending(ctx.session, mailing_id)
         sender = _Sender(ctx, mailing)
     try:
-        done = total - _pending(engine, mailing_id)
         pacer = Pacer(sender.per_minute, sleep=sleep)
         last_id = 0
         while not (stop and stop.is_set()):
@@ -298,16 +298,15 @@ def run_mailing(engine: Engine, mailing_id: int, login: str | None = None,
         sender.close()
     with unit_of_work(engine, login) as ctx:
         mailing = ctx.session.get(Mailing, mailing_id)
-        left = _pending(engine, mailing_id)
+        left = _pending(ctx.session, mailing_id)
         mailing.status = "stopped" if left else "done"
         mailing.finished_at = None if left else utcnow()
         return counts(ctx.session, mailing_id)
 
 
-def _pending(engine, mailing_id: int) -> int:
-    with engine.connect() as conn:
-        return conn.scalar(select(func.count()).where(
-            OutboxMessage.mailing_id == mailing_id, OutboxMessage.status == "pending"))
+def _pending(session, mailing_id: int) -> int:
+    return session.scalar(select(func.count()).where(
+        OutboxMessage.mailing_id == mailing_id, OutboxMessage.status == "pending"))
 
 
 def _mark(engine, row_id: int, **values) -> None:
