@@ -108,8 +108,8 @@ def settings_command(args, engine) -> int:
 # --- commands that may create their database (called by crmdesk.cli.run) -------------------
 def db_upgrade(args) -> int:
     """Create or upgrade the schema. A new database's administrator gets CRMDESK_PASSWORD,
-    or the password typed twice on a terminal; given none, signing in without a password is
-    switched on and the command says how to set one."""
+    or the password typed twice on a terminal; given none, the command says how to set one
+    (until somebody has a password, nobody needs one)."""
     from crmdesk.cli import emit
     from crmdesk.db import describe, make_engine, schema_state, upgrade
     from crmdesk.services import access
@@ -136,25 +136,22 @@ def db_upgrade(args) -> int:
 def _first_admin(engine) -> str | None:
     """The password of a new database's administrator; the note to print, if any."""
     from crmdesk.services.context import default_login, unit_of_work
-    from crmdesk.services.settings import get_setting, set_setting
-    from crmdesk.services.users import ALLOW_EMPTY, set_password
+    from crmdesk.services.users import set_password
 
     with unit_of_work(engine) as ctx:
         login = default_login(ctx.session)
-        if ctx.user.password_hash or get_setting(ctx.session, ALLOW_EMPTY) is not None:
+        if ctx.user.password_hash:
             return None
         password = os.environ.get("CRMDESK_PASSWORD") or (
             _new_password(login) if sys.stdin is not None and sys.stdin.isatty() else ""
         )
         if password:
             set_password(ctx.session, login, password)
-            set_setting(ctx.session, ALLOW_EMPTY, False)
             return None
-        set_setting(ctx.session, ALLOW_EMPTY, True)
     return (
-        f"Внимание: у администратора «{login}» нет пароля, вход без пароля разрешён. "
-        f"Задайте пароль («crmdesk users password {login}») и запретите вход без пароля "
-        "(«crmdesk settings set allow_empty_passwords off»)."
+        f"Внимание: у администратора «{login}» нет пароля — пока ни у кого нет пароля, "
+        f"в базу входят без него. Задайте пароль: «crmdesk users password {login}» "
+        "(с CRMDESK_NEW_PASSWORD или в терминале)."
     )
 
 

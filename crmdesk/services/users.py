@@ -72,9 +72,21 @@ def needs_rehash(stored: str) -> bool:
 
 
 def empty_passwords_allowed(session: Session) -> bool:
+    """Whether a user without a password signs in with an empty one: as the administrator set
+    ``allow_empty_passwords`` (on: a one-person office, a demo base; off: never). Not set:
+    only while nobody has a password at all — a base nobody has protected yet, which
+    refusing would lock for good; the first password anyone gets ends it."""
     from crmdesk.services.settings import get_setting
 
-    return bool(get_setting(session, ALLOW_EMPTY))
+    value = get_setting(session, ALLOW_EMPTY)
+    if value is not None:
+        return bool(value)
+    protected = session.scalar(
+        select(User.id)
+        .where(User.active.is_(True), User.password_hash.is_not(None), User.password_hash != "")
+        .limit(1)
+    )
+    return protected is None
 
 
 def find_user(session: Session, login: str) -> User:

@@ -68,7 +68,10 @@ def test_an_old_hash_is_replaced_at_the_next_sign_in(uow, monkeypatch):
 
 def test_an_empty_password_signs_in_only_where_allowed(uow, monkeypatch):
     monkeypatch.setenv("CRMDESK_TEST_SCRYPT_N", "1024")
-    with uow() as ctx:  # the team's users have no password
+    with uow() as ctx:  # nobody has a password, nobody decided: the base stays usable
+        assert authenticate(ctx.session, "ivanov", "").login == "ivanov"
+        set_setting(ctx.session, "allow_empty_passwords", False)
+    with uow() as ctx:
         with pytest.raises(AccessDenied, match="вход без пароля запрещён"):
             authenticate(ctx.session, "ivanov", "")
         with pytest.raises(AccessDenied, match="Неверное имя пользователя или пароль"):
@@ -103,13 +106,14 @@ def test_sign_in_asks_the_password_only_of_a_user_who_has_one(team, monkeypatch)
         asked.append(login)
         return "пароль"
 
-    with pytest.raises(AccessDenied, match="вход без пароля запрещён"):
-        access.sign_in(team, "ivanov", password)
-    assert asked == []
     from crmdesk.services.context import unit_of_work
 
+    assert access.sign_in(team, "petrov", password) == "petrov"  # nobody has a password
     with unit_of_work(team) as ctx:
         set_password(ctx.session, "ivanov", "пароль")
+    with pytest.raises(AccessDenied, match="вход без пароля запрещён"):
+        access.sign_in(team, "petrov", password)  # now somebody has one
+    assert asked == []
     assert access.sign_in(team, "ivanov", password) == "ivanov"
     assert asked == ["ivanov"]
     with pytest.raises(AccessDenied, match="Администрирование"):

@@ -262,23 +262,30 @@ def test_without_a_password_one_signs_in_only_where_the_setting_allows_it(tmp_pa
     create_database(SetupRequest(url, {"name": "ООО «Юг»"}, "admin", "Администратор", ""))
     engine = make_engine(url)
     try:
-        assert login_without_dialog(engine, None) is None  # the dialog asks
+        # nobody has a password yet and nobody decided: refusing would lock the base for good
+        assert login_without_dialog(engine, None) == "admin"
+        with unit_of_work(engine) as ctx:
+            create_user(ctx.session, "ivanov", "Иванов", "manager", password="p")
+        assert login_without_dialog(engine, None) is None  # the first password ends that
+        assert login_without_dialog(engine, "admin") is None
         with session_factory(engine)() as s:
             with pytest.raises(AccessDenied, match="вход без пароля запрещён"):
                 authenticate(s, "admin", "")
         with unit_of_work(engine) as ctx:
-            set_setting(ctx.session, "allow_empty_passwords", True)
-        assert login_without_dialog(engine, None) == "admin"  # a one-person office
+            set_setting(ctx.session, "allow_empty_passwords", True)  # a one-person office
         assert login_without_dialog(engine, "admin") == "admin"
+        assert login_without_dialog(engine, "ivanov") is None  # --user only chooses whose
+        assert login_without_dialog(engine, None) is None  # someone has a password: ask
         with session_factory(engine)() as s:
             assert authenticate(s, "admin", "").login == "admin"
             with pytest.raises(AccessDenied):
                 authenticate(s, "admin", "something")
         with unit_of_work(engine) as ctx:
-            create_user(ctx.session, "ivanov", "Иванов", "manager", password="p")
-        assert login_without_dialog(engine, None) is None  # someone has a password now
-        assert login_without_dialog(engine, "ivanov") is None  # --user only chooses whose
-        assert login_without_dialog(engine, "admin") == "admin"
+            set_setting(ctx.session, "allow_empty_passwords", False)
+            create_user(ctx.session, "solo", "Один", "manager")
+        engine2 = make_engine(url)
+        assert login_without_dialog(engine2, "admin") is None
+        engine2.dispose()
     finally:
         engine.dispose()
 

@@ -1,49 +1,24 @@
-"""users: signing in without a password becomes a setting
+"""users, sessions and secrets: no schema change in this version
 
 Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-01
 
-Before this version any user without a password signed in with an empty one. Now that takes
-the ``allow_empty_passwords`` setting. A database that has active users without a password
-gets the setting switched on, so nobody is locked out by the upgrade; the administrator sets
-passwords and switches it off («crmdesk settings set allow_empty_passwords off»). A new,
-empty database gets no row: its first administrator is given a password by the wizard or
-«crmdesk db upgrade».
+Signing in without a password is now governed by the ``allow_empty_passwords`` setting (a
+row of ``settings``, no new column): not set, it is allowed only while no user has a
+password — see ``services.users.empty_passwords_allowed``. Password hashes of the older cost
+are replaced at each user's next sign-in, not here (the password is needed for that).
 """
-
-import sqlalchemy as sa
-from alembic import op
 
 revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-settings = sa.table("settings", sa.column("key", sa.String), sa.column("value", sa.JSON))
-users = sa.table(
-    "users",
-    sa.column("id", sa.Integer),
-    sa.column("password_hash", sa.String),
-    sa.column("active", sa.Boolean),
-)
-
 
 def upgrade() -> None:
-    conn = op.get_bind()
-    without = conn.scalar(
-        sa.select(sa.func.count())
-        .select_from(users)
-        .where(users.c.password_hash.is_(None), users.c.active.is_(True))
-    )
-    present = conn.scalar(
-        sa.select(sa.func.count()).select_from(settings).where(
-            settings.c.key == "allow_empty_passwords"
-        )
-    )
-    if without and not present:
-        op.bulk_insert(settings, [{"key": "allow_empty_passwords", "value": True}])
+    pass
 
 
 def downgrade() -> None:
-    op.execute(settings.delete().where(settings.c.key == "allow_empty_passwords"))
+    pass
