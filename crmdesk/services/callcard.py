@@ -60,6 +60,18 @@ def open_deals(ctx: Context, client_id: int, limit: int = 5) -> list[dict]:
     return [{"id": i, "title": t, "stage": s, "amount": a} for i, t, s, a in rows]
 
 
+def _owner_elsewhere(ctx: Context, e164: str, region: str) -> str | None:
+    """Whose client the number is when it is a client this user may not see: the manager's
+    name only, so the call can be passed on — nothing else of the client shows."""
+    from crmdesk.models import User
+    from crmdesk.services.context import default_login
+
+    admin = ctx.session.scalar(select(User).where(User.login == default_login(ctx.session)))
+    found = search.by_phone(ctx.session, admin, e164, region)
+    owners = [c.owner.full_name for c, _p, _e in found if c.owner is not None]
+    return owners[0] if owners else ("—" if found else None)
+
+
 def caller_card(ctx: Context, number: str) -> dict:
     """Everything the call window shows about a number (clients the user may see)."""
     from crmdesk.services import documents, interactions, tasks
@@ -75,6 +87,7 @@ def caller_card(ctx: Context, number: str) -> dict:
         "display": phone.display if phone else number,
         "matches": [],
         "client": None,
+        "other_manager": None,
     }
     if phone is None:
         return card
@@ -87,6 +100,7 @@ def caller_card(ctx: Context, number: str) -> dict:
         for c, p, _e in found
     ]
     if not found:
+        card["other_manager"] = _owner_elsewhere(ctx, phone.e164, region)
         return card
     client, contact, _e = found[0]
     history = interactions.client_history(ctx, client.id, limit=5)

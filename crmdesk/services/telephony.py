@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, delete, event, or_, select, update
+from sqlalchemy import and_, delete, event, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from crmdesk.models import Call, CallSignal, ClientPhone, ContactPhone, Interaction, User
@@ -437,3 +437,51 @@ def _attach_on_commit(session: Session) -> None:
             select(Call.id).where(Call.e164.in_(phones), Call.client_id.is_(None)).limit(1)
         ):
             attach_calls(session, phones)
+
+
+# --- what the desktop asks ---
+def call_by_linkedid(ctx: Context, linkedid: str) -> Call:
+    call = ctx.session.scalar(select(Call).where(Call.linkedid == linkedid))
+    if call is None:
+        raise NotFound("Звонок ещё не записан: повторите через секунду.")
+    if call.client is not None:
+        rights.check_read_client(ctx.user, call.client)
+    return call
+
+
+def last_signal_id(session: Session) -> int:
+    return session.scalar(select(func.max(CallSignal.id))) or 0
+
+
+def signals_since(session: Session, ext: str, last_id: int) -> tuple[list[CallUpdate], int]:
+    """What happened to calls on this extension since ``last_id`` (for desktops that do not
+    listen to the PBX themselves): updates as the listener would give, and the new last id."""
+    rows = list(session.scalars(
+        select(CallSignal).where(CallSignal.ext == ext, CallSignal.id > last_id)
+        .order_by(CallSignal.id).limit(200)
+    ))
+    updates = []
+    for sig in rows:
+        call = session.scalar(select(Call).where(Call.linkedid == sig.linkedid))
+        if call is not None:
+            info = call_info(call)
+            if ext not in info.rang:
+                info.rang.append(ext)
+            updates.append(CallUpdate(sig.state, info, sig.ext))
+    return updates, (rows[-1].id if rows else last_id)
+
+
+def lead_from_call(ctx: Context, number: str) -> int:
+    """«Создать лида» of the call window: a potential client with the caller's number."""
+    from crmdesk.services.leads import create_lead
+
+    ctx.require(rights.INTERACTIONS)
+    phone = normalize_phone(number, phone_region(ctx.session), field="Номер")
+    if phone is None:
+        raise ValidationError("Номер", "не заполнено")
+    lead = create_lead(ctx.session, f"Звонок с {phone.display}", None, phone.e164, None,
+                       ctx.user, "входящий звонок")
+    lead.source = "Телефон"
+    lead.manager_id = lead.manager_id or ctx.user.id
+    ctx.session.flush()
+    return lead.id

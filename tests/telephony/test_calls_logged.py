@@ -49,6 +49,11 @@ def listening(pbx, ami):
         listener.stop()
 
 
+def _recording(engine):
+    with unit_of_work(engine, read_only=True) as ctx:
+        return ctx.session.scalar(select(Call.recording))
+
+
 def _interaction(engine, iid):
     with unit_of_work(engine, read_only=True) as ctx:
         i = ctx.session.get(Interaction, iid)
@@ -60,7 +65,7 @@ def test_answered_incoming_call_is_logged_with_the_pbx_times(pbx, ami, listening
     updates = []
     listening(updates)
     ami.play("incoming_answered")
-    wait_for(lambda: any(u.kind == "cdr" for u in updates), what="the CDR")
+    wait_for(lambda: _recording(pbx), what="the CDR's recording logged")
     [(row, client_id, iid)] = _final_calls(pbx)
     assert row["state"] == "Отвечен" and row["direction"] == "Входящий"
     assert row["duration_sec"] == 125  # DialEnd ANSWER 7.5 → Hangup 132.5, as the CDR says
@@ -152,8 +157,8 @@ def test_click_to_call_originates_and_the_outgoing_call_is_logged(pbx, ami, list
     originate = next(a for a in ami.actions if a.get("Action") == "Originate")
     assert originate["Channel"] == "PJSIP/101" and originate["Exten"] == "89131234567"
     assert originate["Context"] == "from-internal"
+    wait_for(lambda: _recording(pbx), what="the CDR's recording logged")
     [(row, _cid, iid)] = _final_calls(pbx)
-    wait_for(lambda: any(u.kind == "cdr" for u in updates), what="the CDR")
     with unit_of_work(pbx, read_only=True) as ctx:
         call = ctx.session.scalar(select(Call))
         assert (call.direction, call.ext, call.duration_sec) == ("out", "101", 47)

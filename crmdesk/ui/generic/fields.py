@@ -348,7 +348,17 @@ class RefEditor(Editor):
         self.edit.setText(self.text)
 
 
+EDITOR_HOOKS: list = []  # callables(editor) that add to editors made here (telephony: «Позвонить»)
+
+
 def make_editor(field: Field, shell=None, parent=None) -> Editor:
+    editor = _make_editor(field, shell, parent)
+    for hook in EDITOR_HOOKS:
+        hook(editor)
+    return editor
+
+
+def _make_editor(field: Field, shell=None, parent=None) -> Editor:
     kind = field.kind
     if kind in ("multiline", "lines"):
         return MultilineEditor(field, shell, parent)

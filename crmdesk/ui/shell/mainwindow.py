@@ -341,6 +341,9 @@ class MainWindow(QMainWindow):
         )
         bar.addPermanentWidget(self.status_db)
         bar.addPermanentWidget(self.status_user)
+        from crmdesk.ui.shell.calls import DeskTelephony
+
+        self.telephony = DeskTelephony(self)  # the PBX indicator, call windows, «Позвонить»
 
     # --- reminders ---
     def check_reminders(self) -> list[str]:
@@ -414,6 +417,7 @@ class MainWindow(QMainWindow):
                 w.modified = False
             sub.close()
         self.app.settings().setValue("main/open_forms", open_keys)
+        self.telephony.stop()
         super().closeEvent(event)
 
 

@@ -1,0 +1,107 @@
+"""Calls: the journal, the missed calls to call back (CRM section), «Позвонить» in phone fields.
+
+A call is written by the PBX, not by hand: «Создать» in these lists asks for a number and
+dials it; opening a call shows its window (the caller's card, the gist and next step).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QInputDialog, QPushButton
+
+from crmdesk.services import (
+    calllists,  # noqa: F401 — adds the calls lists to lists.SPECS
+    telephony,  # its hooks attach calls to new clients' phones
+)
+from crmdesk.ui.generic import fields
+from crmdesk.ui.generic.base import Command, Entity
+from crmdesk.ui.generic.registry import register
+from crmdesk.ui.i18n import tr
+from crmdesk.ui.shell.sections import SECTIONS, Item
+
+PHONE_FIELDS = {"phones", "phone"}
+
+
+def desk(shell):
+    """The main window's telephony (made once per window by install_desk)."""
+    from crmdesk.ui.shell.calls import DeskTelephony
+
+    found = getattr(shell, "telephony", None)
+    if found is None:
+        found = shell.telephony = DeskTelephony(shell)
+    return found
+
+
+def install_desk(shell):
+    """Called by the main window at start: indicator, listener, call windows."""
+    return desk(shell)
+
+
+def _open_call(shell, call_id=None, initial=None):
+    if call_id is None:
+        number, ok = QInputDialog.getText(shell, tr("Позвонить"), tr("Номер телефона:"))
+        if ok and number.strip():
+            desk(shell).dial(number)
+        return None
+    from crmdesk.ui.shell.calls import CallWindow
+
+    with shell.app.uow(read_only=True) as ctx:
+        call = telephony.get_call(ctx, call_id)
+        info = telephony.call_info(call)
+    window = CallWindow(shell, info.linkedid, info.number, info.direction)
+    window.set_state("end" if info.final else "ring", info.answered_ext,
+                     info.duration if info.state == "answered" else 0)
+    desk(shell).windows[info.linkedid] = window
+    window.show()
+    return window
+
+
+def _call_back(form, row_id):
+    with form.app.uow(read_only=True) as ctx:
+        number = telephony.get_call(ctx, row_id).e164 or telephony.get_call(ctx, row_id).number
+    desk(form.shell).dial(number)
+
+
+def _called_back(form, row_id):
+    with form.app.uow() as ctx:
+        telephony.mark_called_back(ctx, row_id)
+    form.app.changed("missed_calls", "calls")
+
+
+COMMANDS = [
+    Command("call", "Перезвонить", _call_back),
+    Command("posted", "Перезвонили", _called_back),
+]
+for name, list_name in (("call", "calls"), ("missed_call", "missed_calls")):
+    register(Entity(name, list_name, "call", _open_call, list_commands=list(COMMANDS),
+                    affects=("calls", "missed_calls", "interactions")))
+
+
+def _add_sections() -> None:
+    for code, _title, _icon, items in SECTIONS:
+        if code == "crm" and not any(i.target == "calls" for i in items):
+            items.append(Item("list", "calls", "Звонки", "call"))
+            items.append(Item("list", "missed_calls", "Пропущенные звонки", "call"))
+
+
+def _phone_editor(editor) -> None:
+    """«Позвонить» beside every phone field: dials the number on the cursor's line."""
+    if editor.field.key not in PHONE_FIELDS or editor.shell is None:
+        return
+    button = QPushButton("☎", editor)
+    button.setToolTip(tr("Позвонить"))
+    button.setFixedWidth(28)
+    button.setObjectName("dial")
+
+    def current_number() -> str:
+        edit = editor.edit
+        if hasattr(edit, "textCursor"):
+            return edit.textCursor().block().text() or edit.toPlainText().split("\n")[0]
+        return edit.text()
+
+    button.clicked.connect(lambda: desk(editor.shell).dial(current_number()))
+    editor.layout_.addWidget(button)
+
+
+_add_sections()
+if _phone_editor not in getattr(fields, "EDITOR_HOOKS", []):
+    getattr(fields, "EDITOR_HOOKS", []).append(_phone_editor)
