@@ -27,6 +27,7 @@ WIDTH = 180 * mm  # A4 less 15 mm margins
 FRAME_H = 297 * mm - 26 * mm  # A4 less the top and bottom margins of pdf.build
 GRID = 0.5
 BOX = 1.2
+QR_SIZE = 30 * mm  # the payment QR code: banking apps read it well from 2 cm up
 
 
 def _bank(form: PrintForm, st) -> Table:
@@ -220,10 +221,20 @@ def form_pdf(form: PrintForm) -> bytes:
     st = pdf.styles(9)
     story: list = []
     logo = pdf.image(form.logo, 60 * mm, 18 * mm)
+    top: list = []
     if logo:
-        story += [logo, Spacer(1, 2 * mm)]
+        top += [logo, Spacer(1, 2 * mm)]
     if form.notice:
-        story += [Paragraph(text(form.notice), st["small"]), Spacer(1, 2 * mm)]
+        top += [Paragraph(text(form.notice), st["small"]), Spacer(1, 2 * mm)]
+    qr = pdf.image(form.qr, QR_SIZE, QR_SIZE, "RIGHT")
+    if qr:  # the payment QR code in the top right corner, beside the logo and the notice
+        head = Table([[top or "", qr]], colWidths=[WIDTH - QR_SIZE, QR_SIZE])
+        head.setStyle(pdf.table_style([("VALIGN", (0, 0), (0, 0), "BOTTOM"),
+                                       ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                       ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                                       ("BOTTOMPADDING", (0, 0), (-1, -1), 1 * mm)]))
+        top = [head]
+    story += top
     if form.bank:
         story += [_bank(form, st), Spacer(1, 2 * mm)]
     story += [

@@ -171,8 +171,11 @@ def form_xlsx(form: PrintForm) -> bytes:
     full_chars = sum(widths)
     s = Sheet(ws, ncols)
 
-    if _image(ws, form.logo, "A1", 220, 64):
-        s.height(50)
+    logo = _image(ws, form.logo, "A1", 220, 64)
+    # the payment QR code (30 mm) in the top right corner, its row tall enough to hold it
+    qr = _image(ws, form.qr, f"{get_column_letter(ncols - 1)}1", 113, 113)
+    if logo or qr:
+        s.height(88 if qr else 50)
         s.row += 1
     if form.notice:
         s.put(1, form.notice, ncols, size=8)

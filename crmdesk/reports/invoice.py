@@ -17,6 +17,7 @@ from crmdesk.reports.printform import (
     summary_line,
     vat_totals,
 )
+from crmdesk.reports.qr import invoice_qr
 from crmdesk.reports.words import amount_in_words, date_in_words, short_date
 from crmdesk.services.context import Context
 from crmdesk.services.settings import get_setting
@@ -64,6 +65,7 @@ def invoice_form(ctx: Context, doc_id: int) -> PrintForm:
         signatures=signatures(org),
         stamp=org.stamp,
         logo=org.logo,
+        qr=invoice_qr(ctx.session, org, doc),
     )
 
 

@@ -87,6 +87,7 @@ class PrintForm:
     stamp: bytes | None = None
     seal: bool = True  # print «М.П.» (the place of the stamp)
     logo: bytes | None = None
+    qr: bytes | None = None  # the payment QR code (ГОСТ Р 56042), printed top right
 
 
 def organization(session) -> Organization:

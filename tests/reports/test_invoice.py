@@ -170,8 +170,12 @@ def test_invoice_xlsx_is_a_printable_sheet_with_the_same_content(org, invoice):
     assert Decimal(str(ws.cell(first + 2, 4).value)) == Decimal("2.5")
     merged = {str(r) for r in ws.merged_cells.ranges}
     assert f"B{first}:C{first}" in merged  # the name spans two columns, as on paper
-    # the bank block: bank over two rows, «Сч. №» and the account over the last two
-    assert {"A1:D2", "F1:G1", "F2:G2", "A3:B3", "C3:D3", "E3:E4", "F3:G4", "A4:D4"} <= merged
+    # the bank block: bank over two rows, «Сч. №» and the account over the last two (under
+    # the row of the payment QR code)
+    b = next(r for r in range(1, header) if ws.cell(r, 5).value == "БИК")
+    assert {f"A{b}:D{b + 1}", f"F{b}:G{b}", f"F{b + 1}:G{b + 1}", f"A{b + 2}:B{b + 2}",
+            f"C{b + 2}:D{b + 2}", f"E{b + 2}:E{b + 3}", f"F{b + 2}:G{b + 3}",
+            f"A{b + 3}:D{b + 3}"} <= merged
     title = next(r for r in range(1, header) if str(ws.cell(r, 1).value).startswith("Счёт"))
     assert f"A{title}:G{title}" in merged and ws.cell(title, 1).font.b
     assert ws.cell(first, 1).border.left.style == "medium"  # the table's outline
@@ -204,12 +208,12 @@ def test_logo_stamp_and_facsimiles_are_printed(org, invoice):
     with org("ivanov") as ctx:
         data = invoice_pdf(ctx, invoice[0])
         ws = load_workbook(io.BytesIO(invoice_xlsx(ctx, invoice[0]))).active
-    assert image_count(data) == 4
-    assert len(ws._images) == 4
+    assert image_count(data) == 5  # with the payment QR code
+    assert len(ws._images) == 5
     with org() as ctx:  # a broken picture is left out, the invoice still prints
         ctx.session.scalar(select(Organization)).logo = b"not a picture"
     with org("ivanov") as ctx:
-        assert image_count(invoice_pdf(ctx, invoice[0])) == 3
+        assert image_count(invoice_pdf(ctx, invoice[0])) == 4
 
 
 def test_two_hundred_lines_run_over_pages_with_the_header_repeated(org, buyer):
