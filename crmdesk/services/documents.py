@@ -267,7 +267,9 @@ def update_document(
     """Change a document; a posted one is reposted so its movements follow the change."""
     doc = get_document(ctx, doc_id, write=True)
     check_version(doc, expected_version, doc.title)
-    with flushing(doc, doc.title):
+    # a savepoint: refused data leaves the document as it was (still posted), even when
+    # the caller goes on with the same unit of work
+    with flushing(doc, doc.title), ctx.session.begin_nested():
         was_posted = doc.posted
         if was_posted:
             unpost(ctx, doc.id)
