@@ -153,7 +153,7 @@ class Dovecot:
         base = f"{int(time.time())}.{os.getpid()}_{self.counter}.test"
         tmp = self.maildir / "tmp" / base
         tmp.write_bytes(raw)
-        os.chmod(tmp, 0o666)
+        os.chmod(tmp, 0o666)  # readable by dovecot's mail user, whatever the umask
         os.rename(tmp, self.maildir / "new" / base)
 
 
@@ -187,6 +187,8 @@ def dovecot():
         internal_group=internal_group, mail_uid=mail_uid, mail_gid=mail_gid))
     for path in [root / "mail", root / "home", *(root / "mail").rglob("*")]:
         os.chmod(path, 0o777)
+    for path in (root / "passwd", conf):  # whatever the umask of the process
+        os.chmod(path, 0o644)
     proc = subprocess.Popen([exe, "-F", "-c", str(conf)], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 20
