@@ -7,15 +7,9 @@ small HTTP servers answering as SMS.ru's and SMSC.ru's public API documentation 
 
 from __future__ import annotations
 
-import grp
 import json
-import os
-import pwd
-import shutil
-import socket
-import subprocess
+import sys
 import threading
-import time
 import urllib.parse
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +19,9 @@ import pytest
 from keyring.backend import KeyringBackend
 
 from crmdesk.services import secrets
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dovecot import Dovecot, executable, free_port  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parent / "samples"  # copies of ../shared/samples/mail
 
@@ -54,12 +51,6 @@ def keyring_store():
     secrets.use_backend(store)
     yield store
     secrets.use_backend(None)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Received:
@@ -99,132 +90,19 @@ def smtp_server():
     controller.stop()
 
 
-DOVECOT_CONF = """
-base_dir = {root}/run
-state_dir = {root}/state
-log_path = {root}/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-default_login_user = {login_user}
-default_internal_user = {internal_user}
-default_internal_group = {internal_group}
-first_valid_uid = 0
-first_valid_gid = 0
-mail_location = maildir:{root}/mail/%u
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {root}/passwd
-}}
-userdb {{
-  driver = static
-  args = uid={mail_uid} gid={mail_gid} home={root}/home/%u
-}}
-service anvil {{
-  chroot =
-}}
-service imap-login {{
-  chroot =
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
-"""
-
-
-class Dovecot:
-    def __init__(self, root: Path, port: int, user: str, password: str):
-        self.root, self.port, self.user, self.password = root, port, user, password
-        self.counter = 0
-
-    @property
-    def maildir(self) -> Path:
-        return self.root / "mail" / self.user
-
-    def deliver(self, raw: bytes, name: str | None = None) -> None:
-        """Put a letter into the inbox the way a delivery agent does (tmp → new)."""
-        self.counter += 1
-        base = f"{int(time.time())}.{os.getpid()}_{self.counter}.test"
-        tmp = self.maildir / "tmp" / base
-        tmp.write_bytes(raw)
-        os.chmod(tmp, 0o666)  # readable by dovecot's mail user, whatever the umask
-        os.rename(tmp, self.maildir / "new" / base)
-
-
 @pytest.fixture(scope="session")
 def dovecot():
-    exe = shutil.which("dovecot") or "/usr/sbin/dovecot"
-    if not Path(exe).exists():
+    if executable() is None:
         pytest.skip("dovecot-imapd is not installed (.ci/run installs it)")
-    # not under pytest's own temp dir: pytest keeps that 0700, and dovecot's unprivileged
-    # processes must reach the passwd file and the maildir
-    import tempfile
-
-    root = Path(tempfile.mkdtemp(prefix="crmdesk-dovecot-"))
-    os.chmod(root, 0o755)
-    port = free_port()
-    if os.geteuid() == 0:  # dovecot refuses to run its login and mail processes as root
-        login_user, internal_user, internal_group = "dovenull", "dovecot", "dovecot"
-        mail_uid, mail_gid = "dovecot", "dovecot"
-    else:
-        me = pwd.getpwuid(os.getuid()).pw_name
-        login_user = internal_user = me
-        internal_group = grp.getgrgid(os.getgid()).gr_name
-        mail_uid, mail_gid = os.getuid(), os.getgid()
-    for sub in ("run", "state", "home", "mail/office/cur", "mail/office/new",
-                "mail/office/tmp"):
-        (root / sub).mkdir(parents=True, exist_ok=True)
-    (root / "passwd").write_text("office:{PLAIN}secret123\n")
-    conf = root / "dovecot.conf"
-    conf.write_text(DOVECOT_CONF.format(
-        root=root, port=port, login_user=login_user, internal_user=internal_user,
-        internal_group=internal_group, mail_uid=mail_uid, mail_gid=mail_gid))
-    for path in [root / "mail", root / "home", *(root / "mail").rglob("*")]:
-        os.chmod(path, 0o777)
-    for path in (root / "passwd", conf):  # whatever the umask of the process
-        os.chmod(path, 0o644)
-    proc = subprocess.Popen([exe, "-F", "-c", str(conf)], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 20
-    import imaplib
-
-    while True:
-        try:
-            imap = imaplib.IMAP4("127.0.0.1", port, timeout=2)
-            imap.login("office", "secret123")
-            imap.logout()
-            break
-        except (OSError, imaplib.IMAP4.error):
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() \
-                    else ""
-                pytest.fail(f"dovecot did not start: {log[-2000:]}")
-            time.sleep(0.2)
-    yield Dovecot(root, port, "office", "secret123")
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    shutil.rmtree(root, ignore_errors=True)
+    server = Dovecot().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
 def mailbox(dovecot):
-    """The office's inbox, emptied for this test (a new folder generation each time)."""
-    for sub in ("cur", "new", "tmp"):
-        for f in (dovecot.maildir / sub).iterdir():
-            f.unlink()
-    for f in dovecot.maildir.glob("dovecot*"):
-        if f.is_file():
-            f.unlink()  # forget the UID list: the server gives a new UIDVALIDITY
+    """The office's inbox, emptied for this test."""
+    dovecot.empty()
     return dovecot
 
 
