@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from crmdesk.models.base import Base, IdMixin, Markable, Money, UTCDateTime, Versioned, utcnow
 from crmdesk.models.clients import Client
+from crmdesk.models.sales import Deal
 from crmdesk.models.users import User
 
 
@@ -20,6 +21,7 @@ class Contract(IdMixin, Versioned, Markable, Base):
     date: Mapped[date] = mapped_column(Date)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"), index=True)
     subject: Mapped[str | None] = mapped_column(Text)
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date, index=True)
@@ -31,6 +33,7 @@ class Contract(IdMixin, Versioned, Markable, Base):
 
     client: Mapped[Client] = relationship()
     manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
+    deal: Mapped[Deal | None] = relationship()
 
     @property
     def title(self) -> str:

@@ -20,6 +20,7 @@ from crmdesk.reports.printform import (
 from crmdesk.reports.qr import invoice_qr
 from crmdesk.reports.words import amount_in_words, date_in_words, short_date
 from crmdesk.services.context import Context
+from crmdesk.services.contracts import contract_of
 from crmdesk.services.settings import get_setting
 
 NOTICE_KEY = "invoice_notice"  # a setting: the optional line above the bank block
@@ -42,9 +43,14 @@ def invoice_form(ctx: Context, doc_id: int) -> PrintForm:
         ("Поставщик (Исполнитель):", org_party(org).text()),
         ("Покупатель (Заказчик):", client_party(doc.client).text()),
     ]
+    basis = []
+    contract = contract_of(doc)
+    if contract is not None:
+        basis.append(f"Договор № {contract.number} от {short_date(contract.date)}")
     if doc.basis is not None and doc.basis.doc_type == "order":
-        parties.append(("Основание:", f"Заказ клиента № {doc.basis.number} "
-                                      f"от {short_date(doc.basis.date)}"))
+        basis.append(f"Заказ клиента № {doc.basis.number} от {short_date(doc.basis.date)}")
+    if basis:
+        parties.append(("Основание:", "; ".join(basis)))
     terms = []
     if doc.due_date:
         terms.append(f"Оплатить не позднее {short_date(doc.due_date)}")

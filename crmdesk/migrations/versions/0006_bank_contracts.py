@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("date", sa.Date(), nullable=False),
         sa.Column("client_id", sa.Integer(), nullable=False),
         sa.Column("manager_id", sa.Integer(), nullable=True),
+        sa.Column("deal_id", sa.Integer(), nullable=True),
         sa.Column("subject", sa.Text(), nullable=True),
         sa.Column("start_date", sa.Date(), nullable=True),
         sa.Column("end_date", sa.Date(), nullable=True),
@@ -45,6 +46,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["manager_id"], ["users.id"], name=op.f("fk_contracts_manager_id_users")
         ),
+        sa.ForeignKeyConstraint(["deal_id"], ["deals.id"], name=op.f("fk_contracts_deal_id_deals")),
         sa.ForeignKeyConstraint(
             ["updated_by_id"], ["users.id"], name=op.f("fk_contracts_updated_by_id_users"),
             use_alter=True,
@@ -54,6 +56,7 @@ def upgrade() -> None:
     with op.batch_alter_table("contracts") as batch:
         batch.create_index(batch.f("ix_contracts_client_id"), ["client_id"])
         batch.create_index(batch.f("ix_contracts_manager_id"), ["manager_id"])
+        batch.create_index(batch.f("ix_contracts_deal_id"), ["deal_id"])
         batch.create_index(batch.f("ix_contracts_end_date"), ["end_date"])
         batch.create_index("ix_contracts_client_number", ["client_id", "number"])
 
@@ -125,6 +128,7 @@ def downgrade() -> None:
     with op.batch_alter_table("contracts") as batch:
         batch.drop_index("ix_contracts_client_number")
         batch.drop_index(batch.f("ix_contracts_end_date"))
+        batch.drop_index(batch.f("ix_contracts_deal_id"))
         batch.drop_index(batch.f("ix_contracts_manager_id"))
         batch.drop_index(batch.f("ix_contracts_client_id"))
     op.drop_table("contracts")
