@@ -72,8 +72,9 @@ def _owner_elsewhere(ctx: Context, e164: str, region: str) -> str | None:
     return owners[0] if owners else ("—" if found else None)
 
 
-def caller_card(ctx: Context, number: str) -> dict:
-    """Everything the call window shows about a number (clients the user may see)."""
+def caller_card(ctx: Context, number: str, linkedid: str | None = None) -> dict:
+    """Everything the call window shows about a number (clients the user may see); the
+    interaction of the call ``linkedid`` itself is not among «the last contacts»."""
     from crmdesk.services import documents, interactions, tasks
 
     region = phone_region(ctx.session)
@@ -103,7 +104,13 @@ def caller_card(ctx: Context, number: str) -> dict:
         card["other_manager"] = _owner_elsewhere(ctx, phone.e164, region)
         return card
     client, contact, _e = found[0]
-    history = interactions.client_history(ctx, client.id, limit=5)
+    skip = None
+    if linkedid:
+        from crmdesk.models import Call
+
+        skip = ctx.session.scalar(select(Call.interaction_id).where(Call.linkedid == linkedid))
+    history = [i for i in interactions.client_history(ctx, client.id, limit=6) if i.id != skip]
+    history = history[:5]
     card["client"] = {
         "id": client.id,
         "name": client.name,

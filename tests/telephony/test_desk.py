@@ -146,3 +146,17 @@ def test_missed_calls_list_is_in_the_crm_section(pbx, desks, qtbot):
 
     crm = next(items for code, _t, _i, items in SECTIONS if code == "crm")
     assert {"calls", "missed_calls"} <= {i.target for i in crm}
+
+
+def test_phone_panel_dials_the_typed_number(pbx, ami, desks, qtbot):
+    from PySide6.QtWidgets import QPushButton
+
+    petrov = desks(pbx, "petrov")
+    ami.wait_clients(1)
+    petrov.phone.number.setText("8 (495) 987-65-43")
+    petrov.phone.findChild(QPushButton, "dial").click()
+    qtbot.waitUntil(lambda: any(a.get("Action") == "Originate" for a in ami.actions))
+    originate = next(a for a in ami.actions if a.get("Action") == "Originate")
+    assert (originate["Channel"], originate["Exten"]) == ("PJSIP/102", "84959876543")
+    assert "102" in petrov.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: "Найдено: 1" in petrov.phone.hint.text())  # the panel's caller ID

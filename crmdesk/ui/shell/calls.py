@@ -139,7 +139,7 @@ class CallWindow(QWidget):
 
         try:
             with self.app.uow(read_only=True) as ctx:
-                self.card = caller_card(ctx, self.number)
+                self.card = caller_card(ctx, self.number, self.linkedid)
         except CrmError as exc:
             self.card = {"display": self.number, "client": None, "matches": []}
             self.message.setText(str(exc))
@@ -232,6 +232,12 @@ class DeskTelephony(QObject):
         self.poller.timeout.connect(lambda: guarded(None, self.poll))
         with self.app.uow(read_only=True) as ctx:
             self.ext = ctx.user.extension
+        panel = getattr(shell, "phone", None)  # the phone panel: «Позвонить» on its number
+        if panel is not None and panel.layout() is not None:
+            self.panel_button = QPushButton(tr("Позвонить"), panel)
+            self.panel_button.setObjectName("dial")
+            self.panel_button.clicked.connect(lambda: self.dial(panel.number.text()))
+            panel.layout().insertWidget(1, self.panel_button)
         self.start()
 
     # --- connecting ---
