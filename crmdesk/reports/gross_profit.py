@@ -32,6 +32,7 @@ from crmdesk.reports.result import Chart, Column, Group, ReportResult, Series, p
 from crmdesk.services.context import Context
 from crmdesk.services.errors import ValidationError
 from crmdesk.services.money import ZERO
+from crmdesk.services.search import fold
 
 GROUP_BY = {
     "order": "заказам",
@@ -122,7 +123,7 @@ def gross_profit(
             .join(Client, Client.id == Document.client_id)
             .outerjoin(seller, seller.id == Document.manager_id)
             .where(*where)
-            .order_by(Client.name, Client.id, Document.date, Document.id)
+            .order_by(Client.search_name, Client.id, Document.date, Document.id)
         )
     elif group_by in ("client", "manager"):
         keys = [Document.manager_id.label("manager_id")]
@@ -138,14 +139,14 @@ def gross_profit(
                 .select_from(agg)
                 .join(Client, Client.id == agg.c.client_id)
                 .outerjoin(seller, seller.id == agg.c.manager_id)
-                .order_by(manager_name, agg.c.manager_id, Client.name, Client.id)
+                .order_by(fold(s, manager_name), agg.c.manager_id, Client.search_name, Client.id)
             )
         else:
             stmt = (
                 select(agg.c.manager_id.label("k0"), manager_name.label("k1"), *figures)
                 .select_from(agg)
                 .outerjoin(seller, seller.id == agg.c.manager_id)
-                .order_by(manager_name, agg.c.manager_id)
+                .order_by(fold(s, manager_name), agg.c.manager_id)
             )
     elif group_by == "product":
         # a line without a product is its own item, by its description
@@ -163,7 +164,7 @@ def gross_profit(
             select(agg.c.product_id.label("k0"), name.label("k1"), agg.c.revenue, agg.c.cost)
             .select_from(agg)
             .outerjoin(Product, Product.id == agg.c.product_id)
-            .order_by(name, agg.c.product_id)
+            .order_by(fold(s, name), agg.c.product_id)
         )
     else:
         month = month_key(s, Document.date)

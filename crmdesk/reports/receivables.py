@@ -20,6 +20,7 @@ from crmdesk.reports.period import day_start, today, visible_clients
 from crmdesk.reports.result import Chart, Column, Group, ReportResult, Series, sum_rows
 from crmdesk.services.context import Context
 from crmdesk.services.money import ZERO
+from crmdesk.services.search import fold
 
 BUCKETS = [
     ("not_due", "Срок не наступил"),
@@ -105,7 +106,7 @@ def receivables(
         .join(b, b.c.client_id == Client.id)
         .outerjoin(User, User.id == Client.owner_id)
         .group_by(Client.id, Client.name, Client.owner_id, owner)
-        .order_by(owner, Client.owner_id, Client.name, Client.id)
+        .order_by(fold(ctx.session, owner), Client.owner_id, Client.search_name, Client.id)
     )
     if not include_settled:
         open_sum = type_coerce(func.sum(case((is_open, b.c.balance), else_=0)), Money)

@@ -20,6 +20,7 @@ from crmdesk.models import (
 )
 from crmdesk.services import rights
 from crmdesk.services.context import Context
+from crmdesk.services.duplicates import check_inn
 from crmdesk.services.errors import Collector, NotFound
 from crmdesk.services.locking import check_version
 from crmdesk.services.phones import normalize_phone
@@ -131,6 +132,8 @@ def _apply(ctx: Context, client: Client, data: dict) -> None:
         contacts.append(person)
     owner = _owner(ctx, data["owner"]) if "owner" in data else client.owner
     col.raise_if_any()
+    if inn != client.inn or kpp != client.kpp:  # one firm, one client (a branch: its KPP)
+        check_inn(ctx, inn, kpp, client.id)
 
     if "owner" in data and owner is not client.owner and client.id is not None:
         if not ctx.can(rights.ASSIGN):

@@ -15,7 +15,9 @@ from typing import Any
 
 from sqlalchemy import (
     Select,
+    String,
     and_,
+    exists,
     false,
     func,
     literal,
@@ -23,7 +25,9 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.functions import FunctionElement
 
 from crmdesk.models import (
     AuditEntry,
@@ -61,7 +65,15 @@ OPS = {
     "<=": "меньше или равно",
     "empty": "не заполнено",
     "filled": "заполнено",
+    "older": "давнее, дней",  # a date more than N days ago, or none at all
 }
+
+
+@dataclass
+class Filter:
+    key: str
+    op: str
+    value: Any = None
 
 
 @dataclass(frozen=True)
@@ -78,17 +90,16 @@ class Col:
     hidden: bool = False  # not shown until the user adds it with the column chooser
     sort: Any = None  # the expression to order by, when not the shown one (an indexed key)
     indexed: bool = False  # an index gives the rows in this column's order (see ``fetch``)
+    # the condition of a filter on this column, when it is not a test of the shown value
+    # (a column showing several groups: a row matches when any group does); None: the usual
+    match: Callable[[Session, Filter], Any] | None = None
 
-    @property
-    def order_expr(self):
-        return self.expr if self.sort is None else self.sort
-
-
-@dataclass
-class Filter:
-    key: str
-    op: str
-    value: Any = None
+    def order_key(self, session: Session):
+        """What the list orders by: the sort key; text as Russian is sorted (case and ё
+        ignored, «Ёлочка» among the «Е»), the same on both databases."""
+        if self.sort is not None:
+            return self.sort
+        return fold(session, self.expr) if self.kind == "text" else self.expr
 
 
 @dataclass
@@ -147,6 +158,49 @@ def text_search(*columns) -> Callable[[Session, str], Any]:
     return condition
 
 
+class joined(FunctionElement):  # noqa: N801 (reads as a function in a column declaration)
+    """Several related texts in one cell, «Оптовые, VIP»: ``joined(text, order_by)``."""
+
+    type = String()
+    inherit_cache = True
+    name = "joined"
+
+
+@compiles(joined, "sqlite")
+def _joined_sqlite(element, compiler, **kw):
+    text, _order = list(element.clauses)  # rows come in the order of the link's key
+    return f"group_concat({compiler.process(text, **kw)}, ', ')"
+
+
+@compiles(joined, "postgresql")
+def _joined_pg(element, compiler, **kw):
+    text, order = list(element.clauses)
+    text, order = compiler.process(text, **kw), compiler.process(order, **kw)
+    return f"string_agg({text}, ', ' ORDER BY {order})"
+
+
+def any_of(related: Callable[[], Select], column) -> Callable[[Session, Filter], Any]:
+    """The filter of a column showing several related values (``related()``: a select of
+    them for the row): a row matches «равно Оптовые» when any of its values is «Оптовые»,
+    «не равно» when none is, «не заполнено» when it has none."""
+
+    def match(session: Session, flt: Filter):
+        rows = related()
+        if flt.op in ("empty", "filled"):
+            return rows.exists() if flt.op == "filled" else ~rows.exists()
+        q = normalize(str(flt.value or ""))
+        if flt.op == "contains":
+            return rows.where(
+                fold(session, column).like(f"%{escape_like(q)}%", escape="\\")
+            ).exists()
+        if flt.op in ("=", "!="):
+            cond = rows.where(fold(session, column) == q).exists()
+            return cond if flt.op == "=" else ~cond
+        return None
+
+    return match
+
+
 def _condition(session: Session, spec: ListSpec, state: ListState):
     conds = []
     if state.search.strip() and spec.search is not None:
@@ -195,8 +249,28 @@ def parse_date(text: str, field: str = "Дата") -> date:
     raise ValidationError(field, f"«{text}» — не дата (ожидается дд.мм.гггг)")
 
 
+def days_ago(col_title: str, value) -> datetime:
+    """The moment N days ago (N as typed in a filter), for «давнее, дней»."""
+    try:
+        days = int(str(value).strip())
+        if days < 0:
+            raise ValueError
+    except ValueError:
+        raise ValidationError(col_title, f"«{value}» — не число дней") from None
+    return utcnow() - timedelta(days=days)
+
+
 def _filter(session: Session, col: Col, flt: Filter):
+    if col.match is not None:
+        cond = col.match(session, flt)
+        if cond is not None:
+            return cond
     expr = col.expr
+    if flt.op == "older":
+        cutoff = days_ago(col.title, flt.value)
+        if col.kind == "date":
+            cutoff = cutoff.date()
+        return or_(expr.is_(None), expr < cutoff)
     if flt.op == "empty":
         return or_(expr.is_(None), expr == "") if col.kind == "text" else expr.is_(None)
     if flt.op == "filled":
@@ -298,7 +372,7 @@ def _sorted_matches(
     desc = (state.descending if state.sort_key else spec.default_descending) != reverse
     cols = [spec.model.id.label("row_id")]
     if key:
-        cols.append(spec.column(key).order_expr.label("sort_key"))
+        cols.append(spec.column(key).order_key(ctx.session).label("sort_key"))
     matches = (
         _statement(ctx, spec, state)
         .with_only_columns(*cols, maintain_column_froms=True)
@@ -344,13 +418,13 @@ def count(ctx: Context, spec: ListSpec, state: ListState, cap: int | None = None
 UNKNOWN_TOTAL = 1 << 40  # what fetch() assumes while the exact count is not known yet
 
 
-def _order(spec: ListSpec, state: ListState, reverse: bool) -> list:
+def _order(session: Session, spec: ListSpec, state: ListState, reverse: bool) -> list:
     key = state.sort_key or spec.default_sort
     desc = state.descending if state.sort_key else spec.default_descending
     desc = desc != reverse
     order = []
     if key:
-        expr = spec.column(key).order_expr
+        expr = spec.column(key).order_key(session)
         order.append(expr.desc() if desc else expr.asc())
     pk = spec.model.id
     order.append(pk.desc() if desc else pk.asc())
@@ -389,7 +463,7 @@ def fetch(
     # The page's ids first, then the columns of those rows only: SQLite computes a row's
     # columns (the phone, e-mail and group subqueries) before it sorts, so selecting them
     # with the sort would compute them for every row that matches, not for the page.
-    order = _order(spec, state, reverse)
+    order = _order(ctx.session, spec, state, reverse)
     skip = total - offset - limit if reverse else offset
 
     def page_ids(opaque: bool) -> Select:
@@ -436,7 +510,7 @@ def row_index(ctx: Context, spec: ListSpec, state: ListState, row_id: int) -> in
     if key is None:
         cond = spec.model.id > row_id if desc else spec.model.id < row_id
     else:
-        expr = spec.column(key).order_expr
+        expr = spec.column(key).order_key(ctx.session)
         value = ctx.session.scalar(only(expr).where(spec.model.id == row_id))
         if value is None:
             return None
@@ -494,6 +568,31 @@ def _client_search(session: Session, text: str):
     return search_condition(session, text)
 
 
+def _client_groups() -> Select:
+    """The groups of the client of the row (for its column and filter)."""
+    return (
+        select(ClientGroup.name)
+        .join(client_group_links, client_group_links.c.group_id == ClientGroup.id)
+        .where(client_group_links.c.client_id == Client.id)
+    )
+
+
+def _contacts_of_client(since: datetime | None = None):
+    cond = and_(Interaction.client_id == Client.id, Interaction.deletion_mark.is_(False))
+    return cond if since is None else and_(cond, Interaction.occurred_at >= since)
+
+
+def _last_contact_filter(session: Session, flt: Filter):
+    """«No contact for N days» asks the interactions index per client, not the maximum."""
+    if flt.op == "older":
+        since = days_ago("Последний контакт", flt.value)
+        return ~exists().where(_contacts_of_client(since))
+    if flt.op in ("empty", "filled"):
+        cond = exists().where(_contacts_of_client())
+        return cond if flt.op == "filled" else ~cond
+    return None
+
+
 CLIENTS = ListSpec(
     name="clients",
     title="Клиенты",
@@ -519,15 +618,13 @@ CLIENTS = ListSpec(
         ),
         Col(
             "group",
-            "Группа",
-            select(ClientGroup.name)
-            .join(client_group_links, client_group_links.c.group_id == ClientGroup.id)
-            .where(client_group_links.c.client_id == Client.id)
-            .order_by(ClientGroup.name)
-            .limit(1)
+            "Группы",
+            _client_groups()
+            .with_only_columns(joined(ClientGroup.name, ClientGroup.id))
             .scalar_subquery(),
-            width=110,
+            width=140,
             sortable=False,
+            match=any_of(_client_groups, ClientGroup.name),
         ),
         Col(
             "owner",
@@ -536,6 +633,17 @@ CLIENTS = ListSpec(
             .where(ClientOwner.id == Client.owner_id)
             .scalar_subquery(),
             width=160,
+        ),
+        Col(
+            "last_contact",
+            "Последний контакт",
+            select(func.max(Interaction.occurred_at))
+            .where(_contacts_of_client())
+            .scalar_subquery(),
+            kind="datetime",
+            width=120,
+            sortable=False,  # a million clients cannot be sorted by it: the filter finds them
+            match=_last_contact_filter,
         ),
         Col(
             "kind",
