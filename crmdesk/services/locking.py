@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -35,7 +35,8 @@ def _last_change(session: Session, obj) -> tuple[str | None, object]:
     from crmdesk.db import read_only
 
     cls = type(obj)
-    ident = getattr(obj, "id", None)
+    key = inspect(obj).identity  # never touches the expired attributes
+    ident = key[0] if key else None
     if ident is None or not hasattr(cls, "updated_by_id"):
         return None, None
     try:
