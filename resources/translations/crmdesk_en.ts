@@ -4,6 +4,171 @@
     <context>
         <name>crmdesk</name>
         <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="41" />
+            <source>Позвонить</source>
+            <translation>Call</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="41" />
+            <source>Номер телефона:</source>
+            <translation>Phone number:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="71" />
+            <source>Перезвонить</source>
+            <translation>Call back</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="72" />
+            <source>Перезвонили</source>
+            <translation>Called back</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="82" />
+            <source>Звонки</source>
+            <translation>Calls</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="83" />
+            <source>Пропущенные звонки</source>
+            <translation>Missed calls</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="41" />
+            <source>Это клиент другого менеджера</source>
+            <translation>This is another manager's client</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="45" />
+            <source>Номер не найден: ни у клиента, ни у контактного лица</source>
+            <translation>Number not found: no client or contact person has it</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="53" />
+            <source>Этот номер есть и у</source>
+            <translation>This number also belongs to</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="60" />
+            <source>просрочено</source>
+            <translation>overdue</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="109" />
+            <source>Суть разговора</source>
+            <translation>Gist of the conversation</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="112" />
+            <source>Договорились (следующий шаг)</source>
+            <translation>Agreed (next step)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="114" />
+            <source>Записать разговор</source>
+            <translation>Save the conversation</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="115" />
+            <source>Создать клиента</source>
+            <translation>Create client</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="116" />
+            <source>Создать лида</source>
+            <translation>Create lead</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="159" />
+            <source>пропущен</source>
+            <translation>missed</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="183" />
+            <source>Разговор записан в историю клиента.</source>
+            <translation>The conversation is saved in the client's history.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="196" />
+            <source>Потенциальный клиент записан (код {0}).</source>
+            <translation>Lead saved (code {0}).</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="254" />
+            <source>Введите пароль пользователя AMI (щелчок здесь)</source>
+            <translation>Enter the AMI user's password (click here)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="288" />
+            <source>Телефония</source>
+            <translation>Telephony</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="289" />
+            <source>Пароль пользователя AMI «{0}»:</source>
+            <translation>Password of AMI user "{0}":</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="357" />
+            <source>АТС звонит на ваш телефон {0}, затем на {1}</source>
+            <translation>The PBX rings your phone {0}, then {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="85" />
+            <source>звонит</source>
+            <translation>ringing</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="86" />
+            <source>разговор</source>
+            <translation>talking</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="87" />
+            <source>ответил другой сотрудник</source>
+            <translation>answered by a colleague</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="88" />
+            <source>завершён</source>
+            <translation>ended</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="209" />
+            <source>АТС: подключение…</source>
+            <translation>PBX: connecting…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="210" />
+            <source>АТС: на связи</source>
+            <translation>PBX: connected</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="211" />
+            <source>АТС: нет связи</source>
+            <translation>PBX: no connection</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="212" />
+            <source>АТС: ошибка</source>
+            <translation>PBX: error</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="213" />
+            <source>АТС: не настроена</source>
+            <translation>PBX: not set up</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="214" />
+            <source>АТС: нужен пароль</source>
+            <translation>PBX: password needed</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="215" />
+            <source>АТС: события через базу</source>
+            <translation>PBX: events via the database</translation>
+        </message>
+        <message>
             <location filename="../../crmdesk/ui/forms/admin.py" line="162" />
             <source>Организация: {0}</source>
             <translation>Organization: {0}</translation>
