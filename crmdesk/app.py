@@ -33,11 +33,13 @@ def _ui_state():
 def remember_database(url: str) -> None:
     """The database the next start opens when neither --db nor CRMDESK_DB says otherwise.
     A server's password goes to the credential store, never into the settings file."""
+    from crmdesk.config import private_file
     from crmdesk.services.connections import keep_password
 
     state = _ui_state()
     state.setValue("database", keep_password(url))
     state.sync()
+    private_file(state.fileName())
 
 
 def remembered_database() -> str | None:
@@ -51,7 +53,7 @@ def remembered_database() -> str | None:
         url = keep_password(url)
         state.setValue("database", url)
         state.sync()
-    return url
+    return url or None
 
 
 def _first_start(url: str | None) -> str | None:

@@ -21,7 +21,7 @@ def split_password(url: str) -> tuple[str, str | None]:
     u = make_url(url)
     if not u.password:
         return url, None
-    return u.set(password=None).render_as_string(hide_password=False), str(u.password)
+    return u._replace(password=None).render_as_string(hide_password=False), str(u.password)
 
 
 def password_key(url: str) -> str:
