@@ -15,8 +15,25 @@ def register(sub, common) -> None:
 
 
 def screenshots(args, _engine) -> int:
+    """Without --db: a demo database of its own, anyone may. With --db: the office's data as
+    the administrator sees it — so only the administrator, signed in."""
     from crmdesk.cli import emit
     from crmdesk.ui.screenshots import render
+
+    if args.db:
+        from crmdesk.cli import sign_in
+        from crmdesk.db import make_engine, schema_state
+        from crmdesk.services import access
+        from crmdesk.services.rights import ADMIN
+
+        url = access.require_existing(args.db)
+        engine = make_engine(url)
+        try:
+            current, _head = schema_state(engine)
+            access.require_schema(engine, current, url)
+            sign_in(engine, args, ADMIN)
+        finally:
+            engine.dispose()
 
     paths = render(args.outdir, url=args.db, clients=args.clients, language=args.language)
     emit(args, [str(p) for p in paths], lambda: "\n".join(str(p) for p in paths))
