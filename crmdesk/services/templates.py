@@ -178,6 +178,20 @@ def debt(session, client_id: int, today: date | None = None) -> tuple:
     return total or ZERO, overdue or ZERO
 
 
+def _phone(ctx: Context, raw: str | None) -> str | None:
+    """A phone as people write it (+7 916 123-45-67); what cannot be read, as it was typed."""
+    from crmdesk.services.phones import format_phone, normalize_phone
+    from crmdesk.services.settings import phone_region
+
+    if not raw:
+        return None
+    try:
+        phone = normalize_phone(raw, region=phone_region(ctx.session))
+    except ValidationError:
+        return raw
+    return format_phone(phone.e164, phone.ext) if phone else raw
+
+
 def _salutation(person_name: str | None) -> str:
     if not person_name:
         return "Добрый день!"
@@ -187,25 +201,35 @@ def _salutation(person_name: str | None) -> str:
     return f"Уважаемый(ая) {person_name}!"
 
 
+def fields_in(*texts: str | None) -> set[str]:
+    return {m.strip() for t in texts for m in FIELD_RE.findall(t or "")}
+
+
 def values_for(ctx: Context, client: Client, contact: ContactPerson | None = None,
-               document: Document | None = None) -> dict:
-    org = ctx.session.scalar(select(Organization).limit(1))
+               document: Document | None = None, wanted: set[str] | None = None) -> dict:
+    """The fields' values; ``wanted``: only these (a mailing asks the debt only if used)."""
+    wanted = set(FIELDS) if wanted is None else wanted
+    cache = ctx.session.info.setdefault("template_values", {})
+    if "org" not in cache:
+        org = ctx.session.scalar(select(Organization).limit(1))
+        cache["org"] = org.name if org else None
     manager = (document.manager if document is not None and document.manager else None) or \
         client.owner
     if contact is None and document is not None:
         contact = document.contact
     person = contact.name if contact else (client.name if client.kind == "person" else None)
-    owed, overdue = debt(ctx.session, client.id)
     values = {
         "Клиент": client.name,
         "Контактное лицо": person,
         "Обращение": _salutation(person),
         "Менеджер": manager.full_name if manager else None,
-        "Телефон менеджера": getattr(manager, "phone", None) if manager else None,
-        "Организация": org.name if org else None,
-        "Долг": format_money(owed).replace("\u00a0", " "),
-        "Просрочено": format_money(overdue).replace("\u00a0", " "),
+        "Телефон менеджера": _phone(ctx, manager.phone) if manager else None,
+        "Организация": cache["org"],
     }
+    if wanted & {"Долг", "Просрочено"}:
+        owed, overdue = debt(ctx.session, client.id)
+        values["Долг"] = format_money(owed).replace("\u00a0", " ")
+        values["Просрочено"] = format_money(overdue).replace("\u00a0", " ")
     if document is not None:
         values.update({
             "Документ": f"{DOC_TYPES[document.doc_type][1]} № {document.number} от "
@@ -220,7 +244,7 @@ def values_for(ctx: Context, client: Client, contact: ContactPerson | None = Non
 
 def fill(ctx: Context, tpl: MessageTemplate, client: Client, contact=None,
          document=None) -> Rendered:
-    values = values_for(ctx, client, contact, document)
+    values = values_for(ctx, client, contact, document, fields_in(tpl.subject, tpl.body))
     return Rendered(render(tpl.subject, values), render(tpl.body, values))
 
 
