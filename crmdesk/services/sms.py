@@ -86,7 +86,8 @@ def apply_result(row: OutboxMessage, result: SmsResult) -> None:
 
 def send_sms(ctx: Context, number: str, text: str, client_id: int | None = None,
              contact_id: int | None = None) -> OutboxMessage:
-    """One SMS, from the client card or the phone panel; logged on the client if given."""
+    """One SMS, from the client card or the phone panel; logged on the client (given, or
+    found by the phone number)."""
     rights.require(ctx.user, rights.INTERACTIONS)
     if not (text or "").strip():
         raise ValidationError("Текст", "не заполнено")
@@ -97,6 +98,13 @@ def send_sms(ctx: Context, number: str, text: str, client_id: int | None = None,
         if client is None:
             raise NotFound(f"Поле «Клиент»: клиент с кодом {client_id} не найден.")
         rights.check_read_client(ctx.user, client)
+    if client is None:  # from the phone panel: the client whose phone it is, if one is known
+        from crmdesk.services.search import by_phone
+
+        found = by_phone(ctx.session, ctx.user, phone, phone_region(ctx.session))
+        if found:
+            client, person, _ = found[0]
+            client_id, contact_id = client.id, contact_id or (person.id if person else None)
     if contact_id is not None and ctx.session.get(ContactPerson, contact_id) is None:
         raise NotFound(f"Поле «Контактное лицо»: контакт с кодом {contact_id} не найден.")
     provider = active_provider(ctx.session)

@@ -320,6 +320,54 @@ def send_sms(shell, number: str = "", client_id: int | None = None):
     return dialog
 
 
+PHONE_FIELDS = {"phones", "phone"}
+
+
+def _sms_editor(editor) -> None:
+    """«SMS» beside every phone field: a message to the number on the cursor's line."""
+    from PySide6.QtWidgets import QPushButton
+
+    if editor.field.key not in PHONE_FIELDS or editor.shell is None:
+        return
+    button = QPushButton("SMS", editor)
+    button.setToolTip(tr("Отправить SMS"))
+    button.setFixedWidth(40)
+    button.setObjectName("sms")
+
+    def current_number() -> str:
+        edit = editor.edit
+        if hasattr(edit, "textCursor"):
+            return edit.textCursor().block().text() or edit.toPlainText().split("\n")[0]
+        return edit.text()
+
+    button.clicked.connect(lambda: send_sms(editor.shell, current_number()))
+    editor.layout_.addWidget(button)
+
+
+def _sms_to_client(form, client_id) -> None:
+    from crmdesk.models import Client
+
+    with form.app.uow(read_only=True) as ctx:
+        client = ctx.session.get(Client, client_id)
+        phones = [p.e164 for p in client.phones] + [
+            p.e164 for c in client.contacts for p in c.phones]
+    send_sms(form.shell, phones[0] if phones else "", client_id)
+
+
+def _extend_clients() -> None:
+    """«Отправить SMS» in the clients list (its form is declared in forms/clients.py)."""
+    from crmdesk.ui.generic import fields
+    from crmdesk.ui.generic.base import Command
+    from crmdesk.ui.generic.registry import entities
+
+    client = entities().get("client")
+    if client is not None and not any(c.text == "Отправить SMS" for c in client.list_commands):
+        client.list_commands.append(Command("sms", "Отправить SMS", _sms_to_client))
+    hooks = getattr(fields, "EDITOR_HOOKS", None)
+    if hooks is not None and _sms_editor not in hooks:
+        hooks.append(_sms_editor)
+
+
 register(Entity("mail_settings", "mail_settings", "mail", opener(MailSettingsForm),
                 create_permission=rights.ADMIN))
 register_special("send_mail", send_document)
@@ -333,3 +381,4 @@ def _add_sections() -> None:
 
 
 _add_sections()
+_extend_clients()

@@ -116,3 +116,25 @@ def test_lead_list_and_conversion(shell, office, mailbox, smtp_server, keyring_s
         f for f in shell.forms() if getattr(f, "entity_name", "") == "client")
     assert client is not None
     assert "Стал клиентом" in form.editors["status"].get()
+
+
+def test_sms_from_the_client_card(shell, office, sms_server, keyring_store, qtbot):
+    from PySide6.QtWidgets import QPushButton
+
+    from crmdesk.services import sms
+
+    with office.uow() as ctx:
+        sms.set_provider(ctx, sms_server.kind, "test-key", sms_server.url, "TeploDom",
+                         "office" if sms_server.kind == "smsc" else None)
+    card = open_entity(shell, "client", office.market)
+    button = next(b for b in card.findChildren(QPushButton) if b.objectName() == "sms")
+    button.click()
+    dialog = next(w for w in QApplication.topLevelWidgets()
+                  if w.__class__.__name__ == "SmsDialog" and w.isVisible())
+    assert dialog.number.text() == "+7 (912) 345-67-89"
+    dialog.text.setPlainText("Ваш заказ готов к отгрузке")
+    assert "частей SMS: 1 (по 70)" in dialog.parts.text()
+    assert dialog.send()
+    with office.uow() as ctx:
+        item = ctx.session.scalar(select(Interaction).where(Interaction.kind == "sms_out"))
+        assert item.client_id == office.market  # found by the number it was sent to
