@@ -22,7 +22,7 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
+    # the wait for another writer: sqlite3's connect(timeout=…) set it (10 s by default)
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
     # SQLite's lower() leaves Cyrillic alone: searches over short lists fold with this instead
@@ -54,7 +54,9 @@ def make_engine(url: str | None = None, **kw) -> Engine:
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 10}, **kw)
+        connect_args = {"timeout": 10, **kw.pop("connect_args", {})}
+        connect_args.pop("connect_timeout", None)  # a server's option (setup's probe)
+        engine = create_engine(url, connect_args=connect_args, **kw)
         event.listen(engine, "connect", _sqlite_pragmas)
         # let SQLAlchemy, not the driver, open transactions, so BEGIN IMMEDIATE works
         event.listen(engine, "connect", lambda c, _r: setattr(c, "isolation_level", None))
