@@ -332,7 +332,9 @@ def _clients(args, ctx) -> int:
     if args.clients_command == "find":
         rows = [
             client_out(args, c)
-            for c in search.find_clients(ctx.session, ctx.user, args.text, limit=args.limit)
+            for c in search.find_clients(
+                ctx.session, ctx.user, args.text, limit=args.limit, details=True
+            )
         ]
         emit(args, rows, lambda: table(rows, CLIENT_KEYS))
         return 0

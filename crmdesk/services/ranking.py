@@ -16,7 +16,7 @@ range, so a short query that starts thousands of names does not rank all that co
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, exists, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from crmdesk.models import Client, ClientPhone, ContactPerson, ContactPhone, User
@@ -24,7 +24,6 @@ from crmdesk.services import rights
 from crmdesk.services.errors import ValidationError
 from crmdesk.services.phones import normalize_phone
 from crmdesk.services.search import (
-    QUOTES,
     _prefix,
     digits_of,
     escape_like,
@@ -36,11 +35,15 @@ from crmdesk.services.search import (
 )
 
 LEGAL_FORMS = ("ооо", "ао", "зао", "пао", "оао", "ип", "нко", "ано")
+NAME_QUOTES = '«»"'  # what names are compared without (a query's words never hold quotes)
+# Up to this many matches every one is ranked in one query; with more (a fragment such as
+# «ива» at a million clients) rank by rank, each read along the name index in order.
+BROAD = 5_000
 MARKED = 10  # added to the rank of a client marked for deletion
 
 
 def _unquoted(expr):
-    for ch in QUOTES:
+    for ch in NAME_QUOTES:
         expr = func.replace(expr, ch, "")
     return expr
 
@@ -49,10 +52,19 @@ def _like(expr, pattern: str):
     return expr.like(pattern, escape="\\")
 
 
+def _word_starts(words: list[str]):
+    spaced = literal(" ") + _unquoted(Client.search_name)
+    return and_(*[_like(spaced, f"% {escape_like(w)}%") for w in words])
+
+
+def _inside(words: list[str]):
+    bare = _unquoted(Client.search_name)
+    return and_(*[_like(bare, f"%{escape_like(w)}%") for w in words])
+
+
 def _name_rank_sql(session: Session, q: str, words: list[str]):
     phrase = " ".join(words)
     bare = _unquoted(Client.search_name)
-    spaced = literal(" ") + bare
     starts = [_like(bare, escape_like(phrase) + "%")]
     starts += [_like(bare, escape_like(f"{f} {phrase}") + "%") for f in LEGAL_FORMS]
     person = (
@@ -67,8 +79,8 @@ def _name_rank_sql(session: Session, q: str, words: list[str]):
     return case(
         (or_(Client.search_name == q, bare == phrase), 0),
         (or_(*starts), 1),
-        (and_(*[_like(spaced, f"% {escape_like(w)}%") for w in words]), 2),
-        (and_(*[_like(bare, f"%{escape_like(w)}%") for w in words]), 3),
+        (_word_starts(words), 2),
+        (_inside(words), 3),
         (person, 4),
         else_=5,
     )
@@ -76,7 +88,7 @@ def _name_rank_sql(session: Session, q: str, words: list[str]):
 
 def name_rank(search_name: str, q: str, words: list[str]) -> int:
     """The rank of one name (the first four ranks; 5 for «elsewhere»), as SQL computes it."""
-    bare = "".join(c for c in search_name if c not in QUOTES)
+    bare = "".join(c for c in search_name if c not in NAME_QUOTES)
     phrase = " ".join(words)
     if search_name == q or bare == phrase:
         return 0
@@ -97,17 +109,32 @@ def _phone_contains(e164, digits: str):
     return or_(_like(e164, pattern), and_(_like(e164, "+7%"), _like(national, pattern)))
 
 
-def _phone_rank_sql(session: Session, digits: str, region: str):
-    try:
-        phone = normalize_phone(digits, region=region) if len(digits) >= 10 else None
-    except ValidationError:  # not a whole number: only fragments then
-        phone = None
+def _own_and_theirs():
     own = select(ClientPhone.id).where(ClientPhone.client_id == Client.id)
     theirs = (
         select(ContactPhone.id)
         .join(ContactPerson, ContactPerson.id == ContactPhone.contact_id)
         .where(ContactPerson.client_id == Client.id)
     )
+    return own, theirs
+
+
+def _digit_tiers(digits: str) -> list:
+    """Conditions of ranks 1-3 of a digit query: in a phone, a contact's phone, the INN."""
+    own, theirs = _own_and_theirs()
+    return [
+        exists(own.where(_phone_contains(ClientPhone.e164, digits))),
+        exists(theirs.where(_phone_contains(ContactPhone.e164, digits))),
+        _like(func.coalesce(Client.inn, ""), f"%{escape_like(digits)}%"),
+    ]
+
+
+def _phone_rank_sql(session: Session, digits: str, region: str):
+    try:
+        phone = normalize_phone(digits, region=region) if len(digits) >= 10 else None
+    except ValidationError:  # not a whole number: only fragments then
+        phone = None
+    own, theirs = _own_and_theirs()
     whens = []
     if phone is not None:
         whens.append(
@@ -119,11 +146,7 @@ def _phone_rank_sql(session: Session, digits: str, region: str):
                 0,
             )
         )
-    whens += [
-        (exists(own.where(_phone_contains(ClientPhone.e164, digits))), 1),
-        (exists(theirs.where(_phone_contains(ContactPhone.e164, digits))), 2),
-        (_like(func.coalesce(Client.inn, ""), f"%{escape_like(digits)}%"), 3),
-    ]
+    whens += [(cond, n) for n, cond in enumerate(_digit_tiers(digits), start=1)]
     return case(*whens, else_=4)
 
 
@@ -137,7 +160,7 @@ def _prefixes(q: str, words: list[str]) -> list[str]:
 
 
 def _by_name_ranges(session: Session, user: User, q: str, words: list[str], limit: int):
-    """The best ``limit`` clients of ranks 0-1, when there are that many, else None."""
+    """The best clients of ranks 0-1 (all of them when fewer than ``limit``)."""
     vis = rights.client_filter(user)
     parts = [
         select(Client.id, Client.search_name, Client.deletion_mark)
@@ -153,9 +176,41 @@ def _by_name_ranges(session: Session, user: User, q: str, words: list[str], limi
         rank = name_rank(name, q, words) + (MARKED if marked else 0)
         if rank <= 1:
             found[cid] = (rank, name, cid)
-    if len(found) < limit:
-        return None
     return [cid for _, _, cid in sorted(found.values())[:limit]]
+
+
+def _count(session: Session, user: User, cond, cap: int) -> int:
+    ids = select(Client.id).where(rights.client_filter(user), cond).limit(cap + 1).subquery()
+    return session.scalar(select(func.count()).select_from(ids)) or 0
+
+
+def _in_name_order(session, user, cond, limit: int, skip: list[int]) -> list[int]:
+    """Many clients match ``cond``: the first ``limit`` in name order (but ``skip``), read
+    along the name index; SQLite is handed the condition opaque, or it would collect every
+    match first and sort them all (see ``lists.fetch``)."""
+    if session.get_bind().dialect.name == "sqlite":
+        cond = func.coalesce(cond, false())
+    stmt = (
+        select(Client.id, Client.deletion_mark)
+        .where(rights.client_filter(user), cond)
+        .order_by(Client.search_name, Client.id)
+        .limit(limit + len(skip))
+    )
+    done = set(skip)
+    rows = [(marked, n, cid) for n, (cid, marked) in enumerate(session.execute(stmt))]
+    return [cid for _, _, cid in sorted(rows) if cid not in done][:limit]
+
+
+def _broad(session, user, cond, tiers: list, first: list[int], limit: int) -> list[int]:
+    """Rank by rank, each read along the name index; then the rest in name order."""
+    ids, before = list(first), []
+    for tier in [*tiers, None]:
+        if len(ids) >= limit:
+            break
+        this = and_(*[~t for t in before]) if tier is None else and_(tier, *[~t for t in before])
+        ids += _in_name_order(session, user, and_(cond, this), limit - len(ids), ids)
+        before.append(tier)
+    return ids[:limit]
 
 
 def ranked_ids(session: Session, user: User, query: str, limit: int = 50) -> list[int]:
@@ -167,12 +222,20 @@ def ranked_ids(session: Session, user: User, query: str, limit: int = 50) -> lis
         return []
     cond = search_condition(session, q)
     if is_phoneish(q):
-        rank = _phone_rank_sql(session, digits_of(q), phone_region(session))
+        digits = digits_of(q)
+        if _count(session, user, cond, BROAD) > BROAD:
+            return _broad(session, user, cond, _digit_tiers(digits), [], limit)
+        rank = _phone_rank_sql(session, digits, phone_region(session))
     else:
         words = query_words(q) or [q]
-        ids = _by_name_ranges(session, user, q, words, limit)
-        if ids is not None:
-            return ids
+        first = _by_name_ranges(session, user, q, words, limit)
+        if len(first) >= limit:
+            return first
+        if _count(session, user, cond, BROAD) > BROAD:
+            # ranks 2 and 3 (the rest — a contact person, the legal name — by name at that
+            # breadth, not apart)
+            tiers = [_word_starts(words), _inside(words)]
+            return _broad(session, user, cond, tiers, first, limit)
         rank = _name_rank_sql(session, q, words)
     rank = rank + case((Client.deletion_mark.is_(True), MARKED), else_=0)
     stmt = (
