@@ -193,6 +193,19 @@ def fetcher(shell) -> MailFetcher:
     return found
 
 
+def _start_with_the_window() -> None:
+    """The main window fetches the boxes every N minutes from its start. (The shell has no
+    start hook for forms yet: the window is found once the event loop runs.)"""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    for w in QApplication.topLevelWidgets():
+        if w.__class__.__name__ == "MainWindow" and getattr(w, "mail_fetcher", None) is None:
+            found = fetcher(w)
+            if app is not None:
+                app.aboutToQuit.connect(found.close)
+
+
 def _fetch_now(form, _row_id):
     fetcher(form.shell).fetch()
 
@@ -216,3 +229,4 @@ def _add_sections() -> None:
 
 
 _add_sections()
+QTimer.singleShot(0, _start_with_the_window)

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
 from crmdesk.models import Interaction
-from crmdesk.services import inbox, mail
+from crmdesk.services import mail
 from crmdesk.ui.generic.registry import open_entity
 
 
@@ -98,14 +98,23 @@ def test_mailing_sent_in_the_background(shell, office, relay, qtbot, tmp_path):
     assert Path(path).stat().st_size > 0
 
 
-def test_lead_list_and_conversion(shell, office, mailbox, smtp_server, keyring_store, team):
+def test_lead_list_and_conversion(shell, office, mailbox, smtp_server, keyring_store, qtbot):
     samples = Path(__file__).resolve().parents[1] / "samples"
     with office.uow() as ctx:
         mail.set_account(ctx, f"smtp://127.0.0.1:{smtp_server.port}", "office@teplodom.example",
                          imap_url=f"imap://office@127.0.0.1:{mailbox.port}",
                          password=mailbox.password, lead_manager="ivanov")
     mailbox.deliver((samples / "05_unknown_sender_lead.eml").read_bytes())
-    (got,) = inbox.fetch_all(team)
+    from crmdesk.models.comms import Lead
+    from crmdesk.ui.forms.leads import fetcher
+
+    background = fetcher(shell)  # what the window's timer and «Забрать почту» run
+    background.fetch()
+    qtbot.waitUntil(lambda: background.thread is None, timeout=20000)
+    assert "новых обращений 1" in shell.statusBar().currentMessage()
+    with office.uow() as ctx:
+        (lead_id,) = ctx.session.scalars(select(Lead.id)).all()
+    got = type("Got", (), {"lead_id": lead_id})
     listform = shell.open_list("leads")
     assert listform is not None
     _shot(listform, "leads")
