@@ -268,12 +268,24 @@ def sign_in(engine, args, permission: str | None = None) -> str:
     return args.user
 
 
+def _server_password(args) -> None:
+    """A server URL without a password gets the one in CRMDESK_DB_PASSWORD or the credential
+    store (so a script needs no password in --db, where `ps` would show it)."""
+    from crmdesk.config import resolve_db_url
+    from crmdesk.services.connections import with_password
+
+    url = resolve_db_url(args.db)
+    if not url.startswith("sqlite"):
+        args.db = with_password(url)
+
+
 def run(args) -> int:
     from crmdesk.services import access
     from crmdesk.services.rights import ADMIN
 
     if args.command is None:
         return open_app(args)
+    _server_password(args)
     if getattr(args, "handler", None) is not None and not getattr(args, "needs_db", True):
         return args.handler(args, None)  # it opens (and signs in to) its database itself
     from crmdesk.commands.office import db_upgrade, demo_command, load_command
