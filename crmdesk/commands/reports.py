@@ -42,9 +42,10 @@ def register(sub, common) -> None:
         parents=[common],
         help="печатная форма документа в PDF или XLSX",
         description="Печатные формы: счёт на оплату, заказ клиента (PDF, XLSX), "
-        "коммерческое предложение (PDF).",
+        "коммерческое предложение (PDF); акт (act) и накладная ТОРГ-12 (waybill) — по номеру "
+        "заказа или счёта (PDF, XLSX).",
     )
-    pp.add_argument("form", metavar="invoice|order|proposal")
+    pp.add_argument("form", metavar="invoice|order|proposal|act|waybill")
     pp.add_argument("number", help="номер документа: СЧ-2026-000123 или 123 (последний год)")
     pp.add_argument("-o", "--output", metavar="FILE.pdf|FILE.xlsx", help="куда сохранить")
     pp.set_defaults(handler=run_print_command)
@@ -145,7 +146,9 @@ def _find(ctx, form: str, number: str):
     from crmdesk.services.errors import NotFound
 
     number = number.strip()
-    stmt = select(Document.id).where(Document.doc_type == form)
+    from crmdesk.reports import form_doc_types
+
+    stmt = select(Document.id).where(Document.doc_type.in_(form_doc_types(form)))
     if re.fullmatch(r"\d{1,6}", number):
         stmt = stmt.where(Document.number.like(f"%-{int(number):06d}")).order_by(
             Document.year.desc()

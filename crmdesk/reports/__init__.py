@@ -68,8 +68,17 @@ PRINT_FORMS = {
     "invoice": ("Счёт на оплату", ("pdf", "xlsx")),
     "order": ("Заказ клиента", ("pdf", "xlsx")),
     "proposal": ("Коммерческое предложение", ("pdf",)),
+    "act": ("Акт выполненных работ (оказанных услуг)", ("pdf", "xlsx")),
+    "waybill": ("Расходная накладная (ТОРГ-12)", ("pdf", "xlsx")),
 }
-FILE_TITLES = {"invoice": "Счёт", "order": "Заказ", "proposal": "КП"}
+FILE_TITLES = {"invoice": "Счёт", "order": "Заказ", "proposal": "КП", "act": "Акт",
+               "waybill": "ТОРГ-12"}
+# the document types each form prints (by default the form's own type)
+FORM_DOC_TYPES = {"act": ("order", "invoice"), "waybill": ("order", "invoice")}
+
+
+def form_doc_types(form: str) -> tuple[str, ...]:
+    return FORM_DOC_TYPES.get(form, (form,))
 
 
 @dataclass(frozen=True)
@@ -84,7 +93,8 @@ class PrintFormInfo:
 def print_forms(doc_type: str) -> list[PrintFormInfo]:
     """The print forms of a document type (invoice, order, proposal; a payment has none)."""
     return [PrintFormInfo(form, title, formats)
-            for form, (title, formats) in PRINT_FORMS.items() if form == doc_type]
+            for form, (title, formats) in PRINT_FORMS.items()
+            if doc_type in form_doc_types(form)]
 
 
 def run_report(ctx: Context, name: str, params: dict | None = None) -> ReportResult:
@@ -173,7 +183,8 @@ def document_file_name(ctx: Context, form: str, doc_id: int, fmt: str = "pdf") -
 
 def print_document(ctx: Context, form: str, doc_id: int, fmt: str = "pdf",
                    design=None) -> bytes:
-    """A print form of a document as bytes: form invoice|order|proposal, fmt pdf|xlsx;
+    """A print form of a document as bytes: form invoice|order|proposal|act|waybill (the
+    last two of an order or an invoice), fmt pdf|xlsx;
     ``design`` (a ProposalDesign) prints a proposal in other than the stored design."""
     if form not in PRINT_FORMS:
         raise ValidationError("Печатная форма", f"нет формы «{form}»; есть: "
@@ -191,6 +202,14 @@ def print_document(ctx: Context, form: str, doc_id: int, fmt: str = "pdf",
         from crmdesk.reports.order import order_pdf, order_xlsx
 
         return (order_pdf if fmt == "pdf" else order_xlsx)(ctx, doc_id)
+    if form == "act":
+        from crmdesk.reports.act import act_pdf, act_xlsx
+
+        return (act_pdf if fmt == "pdf" else act_xlsx)(ctx, doc_id)
+    if form == "waybill":
+        from crmdesk.reports.waybill import waybill_pdf, waybill_xlsx
+
+        return (waybill_pdf if fmt == "pdf" else waybill_xlsx)(ctx, doc_id)
     from crmdesk.reports.proposal import proposal_pdf
 
     return proposal_pdf(ctx, doc_id, design)

@@ -285,8 +285,10 @@ def test_print_menu_file_names_and_saving(org, invoice, tmp_path):
 
     doc_id, number, order_id, order_number = invoice
     assert [(f.form, f.title, f.formats) for f in print_forms("invoice")] == [
-        ("invoice", "Счёт на оплату", ("pdf", "xlsx"))]
-    assert [f.form for f in print_forms("order")] == ["order"]
+        ("invoice", "Счёт на оплату", ("pdf", "xlsx")),
+        ("act", "Акт выполненных работ (оказанных услуг)", ("pdf", "xlsx")),
+        ("waybill", "Расходная накладная (ТОРГ-12)", ("pdf", "xlsx"))]
+    assert [f.form for f in print_forms("order")] == ["order", "act", "waybill"]
     assert print_forms("payment") == []
     with org("ivanov") as ctx:
         assert document_file_name(ctx, "invoice", doc_id, "xlsx") == f"Счёт {number}.xlsx"
