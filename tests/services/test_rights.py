@@ -72,3 +72,43 @@ def test_manager_cannot_give_a_client_away_without_the_right(uow, two_clients):
 def test_only_administrator_purges(uow):
     with uow("head") as ctx, pytest.raises(AccessDenied, match="Администрирование"):
         purge_marked(ctx)
+
+
+def test_a_refusal_never_names_a_client_one_may_not_see(uow, two_clients):
+    from crmdesk.reports import print_document
+
+    mine, other, doc = two_clients
+    with uow("ivanov") as ctx:
+        for attempt in (
+            lambda: get_client(ctx, other),
+            lambda: get_document(ctx, doc),
+            lambda: update_client(ctx, other, {"comment": "взлом"}),
+            lambda: print_document(ctx, "invoice", doc, "pdf"),
+        ):
+            with pytest.raises(AccessDenied) as refused:
+                attempt()
+            assert "Петрова" not in str(refused.value)
+            assert "+7912" not in str(refused.value) and "79120000002" not in str(refused.value)
+    with uow("oper") as ctx:  # the operator sees every client: being told which one is fine
+        with pytest.raises(AccessDenied, match="Клиент Петрова"):
+            update_client(ctx, other, {"comment": "правка"})
+
+
+def test_a_user_record_is_the_administrators(uow):
+    from crmdesk.models import User
+    from crmdesk.services import records
+    from crmdesk.services.users import set_password
+
+    with uow() as ctx:
+        set_password(ctx.session, "petrov", "пароль")
+        petrov = ctx.session.scalar(select(User.id).where(User.login == "petrov"))
+        values = records.values(records.get(ctx, "user", petrov), records.KINDS["user"].fields)
+        assert values["login"] == "petrov" and "password_hash" not in values
+    for login in ("ivanov", "oper", "head"):
+        with uow(login) as ctx:
+            with pytest.raises(AccessDenied, match="администратор"):
+                records.get(ctx, "user", petrov)
+    with uow("ivanov") as ctx:  # one's own record, without the hash
+        own = ctx.user.id
+        values = records.values(records.get(ctx, "user", own), records.KINDS["user"].fields)
+        assert values["login"] == "ivanov" and "password_hash" not in values
