@@ -78,6 +78,41 @@ class ClientForm(ObjectForm):
     def defaults(self, ctx) -> dict:
         return {"kind": "company", "owner": ref_value(ctx.user, "full_name")}
 
+    # --- duplicates: asked before a write that changes the INN, KPP or phones ---
+    DUPLICATE_KEYS = ("inn", "kpp", "phones")
+
+    def _duplicate_keys(self) -> tuple:
+        values = self.values()
+        return tuple(str(values.get(k) or "") for k in self.DUPLICATE_KEYS)
+
+    def after_load(self, values: dict) -> None:
+        super().after_load(values)
+        self._loaded_keys = self._duplicate_keys() if self.obj_id is not None else None
+
+    def write(self) -> bool:
+        if self._duplicate_keys() != self._loaded_keys and not self.confirm_duplicates():
+            return False
+        if super().write():
+            self._loaded_keys = self._duplicate_keys()
+            return True
+        return False
+
+    def confirm_duplicates(self) -> bool:
+        """Other clients with this INN or phone: named, with links; write anyway?"""
+        from crmdesk.services.duplicates import find_duplicates
+        from crmdesk.ui.forms.merge import DuplicatesDialog
+
+        values = self.values()
+        data = {k: values.get(k) for k in self.DUPLICATE_KEYS}
+        with self.app.uow(read_only=True) as ctx:
+            found = find_duplicates(ctx, data, self.obj_id)
+        if not found:
+            return True
+        self.duplicates_dialog = DuplicatesDialog(self.shell, found, self)
+        accepted = self.duplicates_dialog.exec() == DuplicatesDialog.DialogCode.Accepted
+        self.duplicates_dialog = None
+        return accepted
+
     def load(self, ctx, obj_id):
         c = clients.get_client(ctx, obj_id)
         bank = c.bank_accounts[0] if c.bank_accounts else None
@@ -212,6 +247,15 @@ def _export(list_form, _row_id):
     export_clients_dialog(list_form)
 
 
+def _merge(list_form, row_id):
+    from crmdesk.services import lists
+    from crmdesk.ui.forms.merge import open_merge
+
+    with list_form.app.uow(read_only=True) as ctx:
+        text = lists.display(ctx, lists.CLIENTS, row_id)
+    open_merge(list_form.shell, (row_id, text))
+
+
 def _copy_client(ctx, obj_id):
     c = clients.get_client(ctx, obj_id)
     return {
@@ -237,6 +281,7 @@ register(
         list_commands=[
             Command("import", "Загрузить из файла…", _import, needs_row=False),
             Command("export_xlsx", "Выгрузить клиентов…", _export, needs_row=False),
+            Command("client", "Объединить…", _merge),
         ],
     )
 )
