@@ -15,13 +15,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import Date, Engine, LargeBinary, Table, func, insert, select
+from sqlalchemy import Date, Engine, LargeBinary, String, Table, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from crmdesk.db import open_database, read_only, reset_sequences, revisions, schema_state
 from crmdesk.models import Base, Client, Document, User
 from crmdesk.models.base import UTCDateTime, _ScaledDecimal
 from crmdesk.services.errors import CrmError
+from crmdesk.services.limits import TEXT_MAX
 
 FORMAT, FORMAT_VERSION = "crmdesk-exchange", 2
 BATCH = 5000
@@ -260,9 +261,17 @@ def _insert(conn, table: Table, columns: list[str], rows: Iterator, decode: bool
     if unknown:
         raise CrmError(f"Таблица «{table.name}»: неизвестные колонки {', '.join(unknown)}.")
     decoders = [_decoder(table.c[c]) if decode else None for c in columns]
+    checks = _limit_checks(table, columns)
     batch, n = [], 0
     for row in rows:
         values = [d(v) for d, v in zip(decoders, row, strict=True)] if decode else row
+        for i, check in checks:
+            if values[i] is not None and not check(values[i]):
+                raise CrmError(
+                    f"Таблица «{table.name}», строка {n + len(batch) + 1}: значение колонки "
+                    f"«{columns[i]}» вне пределов (limits: NUL, длина или число), "
+                    "его не примут обе базы."
+                )
         batch.append(dict(zip(columns, values, strict=True)))
         if len(batch) >= BATCH:
             conn.execute(insert(table), batch)
@@ -271,6 +280,21 @@ def _insert(conn, table: Table, columns: list[str], rows: Iterator, decode: bool
         conn.execute(insert(table), batch)
         n += len(batch)
     return n
+
+
+def _limit_checks(table: Table, columns: list[str]) -> list[tuple[int, object]]:
+    """Per column, a cheap test that a value fits both databases (services.limits): text
+    without NUL within its length, finite numbers within the column's precision."""
+    out = []
+    for i, name in enumerate(columns):
+        kind = table.c[name].type
+        if isinstance(kind, String):
+            most = kind.length or TEXT_MAX
+            out.append((i, lambda v, m=most: isinstance(v, str) and len(v) <= m and "\0" not in v))
+        elif isinstance(kind, _ScaledDecimal):
+            top = Decimal(10) ** (kind.precision - kind.scale)
+            out.append((i, lambda v, t=top: Decimal(v).is_finite() and abs(Decimal(v)) < t))
+    return out
 
 
 def load(engine: Engine, path, progress=None) -> dict[str, int]:
@@ -309,15 +333,24 @@ def _short(exc: Exception) -> str:
 def copy_database(src: Engine, dst_url: str, progress=None) -> dict[str, int]:
     """Copy every row from ``src`` into the empty database at ``dst_url`` in one step."""
     dst = open_database(dst_url)
-    require_empty(dst)
-    counts: dict[str, int] = {}
-    all_tables = tables()
-    with src.connect() as sconn, dst.begin() as dconn:
-        for i, table in enumerate(all_tables):
-            columns = [c.name for c in table.columns]
-            counts[table.name] = _insert(dconn, table, columns, _rows(sconn, table), decode=False)
-            if progress:
-                progress(i + 1, len(all_tables))
-        reset_sequences(dconn)
-    dst.dispose()
+    try:
+        require_empty(dst)
+        counts: dict[str, int] = {}
+        all_tables = tables()
+        with read_only(src).connect() as sconn, dst.begin() as dconn:
+            for i, table in enumerate(all_tables):
+                columns = [c.name for c in table.columns]
+                rows = _rows(sconn, table)
+                counts[table.name] = _insert(dconn, table, columns, rows, decode=False)
+                if progress:
+                    progress(i + 1, len(all_tables))
+            reset_sequences(dconn)
+    except CrmError as exc:
+        raise CrmError(f"Копирование прервано, база-получатель не изменена. {exc}") from None
+    except (SQLAlchemyError, ValueError, TypeError, ArithmeticError) as exc:
+        raise CrmError(
+            f"Копирование прервано, база-получатель не изменена: {_short(exc)}"
+        ) from exc
+    finally:
+        dst.dispose()
     return counts

@@ -17,7 +17,7 @@ from crmdesk.services.backup import PART_GRACE_SECONDS, backup, remove_leftovers
 from crmdesk.services.clients import create_client
 from crmdesk.services.context import unit_of_work
 from crmdesk.services.errors import CrmError
-from crmdesk.services.exchange import dump, load, verify_file
+from crmdesk.services.exchange import copy_database, dump, load, verify_file
 from crmdesk.services.setup import initialize
 
 
@@ -150,3 +150,34 @@ def test_leftover_parts_are_removed_by_the_next_backup(engine, tmp_path):
     assert fresh.exists() and mine.exists()
     assert not [p for p in folder.iterdir() if p.suffix == ".part" and p not in (fresh, mine)]
     assert remove_leftovers(folder, now=time.time() + PART_GRACE_SECONDS + 1) == [fresh]
+
+
+def test_db_copy_refuses_what_postgresql_cannot_hold_and_names_it(
+    sqlite_template, tmp_path, pg_available
+):
+    if not pg_available:
+        pytest.skip("no PostgreSQL server answers")
+    from conftest import new_pg_database, pg_admin_execute, pg_url
+    from sqlalchemy import text
+
+    path = tmp_path / "old.sqlite"
+    path.write_bytes(sqlite_template.read_bytes())
+    src = open_database(f"sqlite:///{path}")
+    with src.begin() as conn:  # written by an older crmdesk, before the limits
+        conn.execute(
+            text(
+                "INSERT INTO clients (kind, name, search_name, search_text, deletion_mark,"
+                " version, updated_at, created_at) VALUES ('company', 'ООО' || char(0) || 'Ноль',"
+                " 'ооо', 'ооо', 0, 1, '2025-01-01', '2025-01-01')"
+            )
+        )
+    name = new_pg_database()
+    try:
+        with pytest.raises(CrmError, match="Копирование прервано.*«clients», строка 1.*«name»"):
+            copy_database(src, pg_url(name))
+        dst = open_database(pg_url(name))
+        assert clients(dst) == 0
+        dst.dispose()
+    finally:
+        src.dispose()
+        pg_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
