@@ -172,8 +172,12 @@ def main(args=None) -> int:
         url = default_db_url()
     try:
         from crmdesk.config import resolve_db_url
+        from crmdesk.services.access import require_existing
 
-        engine = connect(resolve_db_url(url))
+        url = resolve_db_url(url)
+        if getattr(args, "db", None) or os.environ.get("CRMDESK_DB"):
+            require_existing(url)  # a mistyped --db is not made into a new empty base
+        engine = connect(url)
         if engine is None:
             return 1
         initialize(engine)

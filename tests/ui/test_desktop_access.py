@@ -149,3 +149,25 @@ def test_password_less_users_open_only_where_the_setting_allows(office, qtbot, h
     with unit_of_work(office) as ctx:
         set_setting(ctx.session, "allow_empty_passwords", True)
     assert app.sign_in(office, "nopass") == "nopass"  # no dialog at all
+
+
+def test_a_mistyped_db_on_the_desktop_is_a_message_not_a_new_base(home, qapp, tmp_path,
+                                                                  monkeypatch):
+    import argparse
+    import os
+    import sys
+
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # main() installs its own
+    umask = os.umask(0o022)
+    os.umask(umask)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(text))
+    typo = tmp_path / "typo" / "office.sqlite"
+    try:
+        assert app.main(argparse.Namespace(db=str(typo), user=None)) == 1
+    finally:
+        os.umask(umask)
+    assert len(shown) == 1 and "не существует" in shown[0]
+    assert not typo.parent.exists()
