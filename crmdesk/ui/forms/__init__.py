@@ -1,49 +1,47 @@
-"""The working forms: one short declaration per entity on top of ui/generic."""
+"""The working forms: one short declaration per entity on top of ui/generic.
+
+``FORMS`` is the one explicit list of form modules; ``install()`` imports them once at
+start (the main window calls it) and each registers its entities and special forms in
+``crmdesk.ui.generic.registry``. Adding a form is one line in ``FORMS``.
+"""
 
 from __future__ import annotations
 
-from crmdesk.ui.generic.base import Entity
+import importlib
 
-_ENTITIES: dict[str, Entity] = {}
+from crmdesk.ui.generic.registry import (  # noqa: F401  (the forms' and tests' one import)
+    entities,
+    entity,
+    opener,
+    register,
+    register_special,
+)
 
+FORMS: tuple[str, ...] = (
+    "admin",
+    "calls",
+    "catalog",
+    "clients",
+    "design",
+    "documents",
+    "planning",
+    "printing",
+    "kanban",
+    "leads",
+    "mail",
+    "mailings",
+    "reports",
+    "transfer",
+)
 
-def register(e: Entity) -> Entity:
-    _ENTITIES[e.name] = e
-    return e
-
-
-def entity(name: str) -> Entity:
-    if not _ENTITIES:
-        _load()
-    return _ENTITIES[name]
-
-
-def entities() -> dict[str, Entity]:
-    if not _ENTITIES:
-        _load()
-    return dict(_ENTITIES)
-
-
-def _load() -> None:
-    from crmdesk.ui.forms import (  # noqa: F401  (each module registers its entities)
-        admin,
-        catalog,
-        clients,
-        design,
-        documents,
-        planning,
-    )
+_installed = False
 
 
-def opener(form_cls):
-    """How an entity opens: its form in the shell, one window per object."""
-
-    def open_(shell, obj_id=None, initial=None):
-        key = f"{form_cls.entity_name}:{obj_id}" if obj_id else None
-        if key and shell.activate(key):
-            return None
-        form = form_cls(shell, obj_id, initial)
-        shell.show_form(form)
-        return form
-
-    return open_
+def install() -> None:
+    """Register every form of ``FORMS``; called once at start, harmless when repeated."""
+    global _installed
+    if _installed:
+        return
+    for name in FORMS:
+        importlib.import_module(f"{__name__}.{name}")
+    _installed = True

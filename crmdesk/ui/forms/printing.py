@@ -13,6 +13,7 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import QFileDialog, QToolBar, QVBoxLayout
 
 from crmdesk.ui.generic.base import FormBase
+from crmdesk.ui.generic.registry import register_print_forms
 from crmdesk.ui.i18n import tr
 from crmdesk.ui.icons import icon
 
@@ -87,8 +88,9 @@ class PrintPreview(FormBase):
             ("export_pdf", tr("Сохранить PDF…"), "Ctrl+S", lambda: self.save("pdf")),
             ("export_xlsx", tr("Сохранить XLSX…"), None, lambda: self.save("xlsx")),
             ("print_preview", tr("Открыть в программе просмотра"), None, self.open_outside),
+            ("mail", tr("Отправить по почте"), None, self.send_by_mail),
         ):
-            if name == "export_xlsx" and xlsx is None:
+            if (name == "export_xlsx" and xlsx is None) or (name == "mail" and not print_form):
                 continue
             action = QAction(icon(name), text, self)
             if keys:
@@ -130,6 +132,12 @@ class PrintPreview(FormBase):
         with self.app.uow() as ctx:
             return document_file_name(ctx, self.print_form, self.doc_id, ext)
 
+    def send_by_mail(self) -> None:
+        """The letter with this print form attached (crmdesk.ui.forms.mail)."""
+        from crmdesk.ui.generic.registry import special
+
+        special("send_mail")(self.shell, self.doc_id)
+
     def open_outside(self) -> None:
         path = Path(tempfile.mkdtemp(prefix="crmdesk-")) / self.file_name("pdf")
         path.write_bytes(self.pdf)
@@ -158,3 +166,6 @@ class PrintPreview(FormBase):
         finally:
             painter.end()
         return pages
+
+
+register_print_forms(print_forms)

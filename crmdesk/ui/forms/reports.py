@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from crmdesk.reports import PARAM_TITLES, REPORTS, run_report, save_report
 from crmdesk.services.errors import CrmError
+from crmdesk.ui.forms import register_special
 from crmdesk.ui.generic.base import FormBase, show_error
 from crmdesk.ui.generic.fields import Field, RefEditor
 from crmdesk.ui.i18n import tr
@@ -303,3 +304,6 @@ class ReportForm(FormBase):
             return None
         self.shell.message(tr("Отчёт сохранён: {0}").format(saved))
         return str(saved)
+
+
+register_special("report", lambda shell, target: ReportForm(shell, target))

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from crmdesk.services import imports
 from crmdesk.services.errors import CrmError
 from crmdesk.services.imports import report as R
+from crmdesk.ui.forms import register_special
 from crmdesk.ui.generic.base import show_error
 from crmdesk.ui.i18n import tr
 from crmdesk.ui.icons import icon
@@ -665,3 +666,7 @@ def run_backup(shell) -> BackupDialog:
     dialog.open()
     return dialog
 
+
+
+register_special("import", lambda shell, _target: run_import_wizard(shell))
+register_special("backup", lambda shell, _target: run_backup(shell))

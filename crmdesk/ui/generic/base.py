@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -10,10 +11,44 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from crmdesk.services.errors import CrmError, InvalidData
 from crmdesk.ui.i18n import tr
 
+log = logging.getLogger("crmdesk.ui")
 
-def show_error(parent: QWidget, exc: Exception) -> None:
-    title = tr("Ошибка") if not isinstance(exc, CrmError) else tr("crmdesk")
-    QMessageBox.warning(parent, title, str(exc))
+
+def error_text(exc: BaseException) -> str:
+    """What the user reads: the rules' own text, or a plain sentence for anything else."""
+    from crmdesk.services import errors
+
+    if isinstance(exc, CrmError):
+        return str(exc)
+    friendly = getattr(errors, "friendly", None)  # known library and system failures
+    if friendly is not None:
+        try:
+            known = friendly(exc)
+        except Exception:  # noqa: BLE001 — the message must be shown whatever happens
+            log.exception("friendly() failed")
+            known = None
+        if known is not None:
+            return str(known)
+    return tr("Непредвиденная ошибка: {0}. Подробности записаны в журнал программы.").format(
+        type(exc).__name__
+    )
+
+
+def show_error(parent: QWidget | None, exc: Exception) -> None:
+    if not isinstance(exc, CrmError):
+        log.error("unexpected error", exc_info=exc)
+        QMessageBox.critical(parent, tr("Ошибка"), error_text(exc))
+        return
+    QMessageBox.warning(parent, tr("crmdesk"), error_text(exc))
+
+
+def guarded(parent: QWidget | None, run: Callable, *args):
+    """Run ``run(*args)``; any error, expected or not, becomes a message box (returns None)."""
+    try:
+        return run(*args)
+    except Exception as exc:  # noqa: BLE001 — no traceback or silence reaches the user
+        show_error(parent, exc)
+        return None
 
 
 def error_list(exc: CrmError) -> list:

@@ -22,6 +22,7 @@ from crmdesk.services.errors import CrmError
 from crmdesk.services.money import format_money, line_amounts
 from crmdesk.ui.generic.base import show_error
 from crmdesk.ui.generic.objectform import ObjectForm
+from crmdesk.ui.generic.registry import entity, open_entity, print_forms
 from crmdesk.ui.i18n import tr
 from crmdesk.ui.icons import icon
 
@@ -210,6 +211,8 @@ class DocumentForm(ObjectForm):
         self.print_menu = QMenu(tr("Печать"), self)
         self.print_menu.aboutToShow.connect(self._fill_print_menu)
         self._menu_button("print", tr("Печать"), self.print_menu)
+        if print_forms(self.doc_type):  # its print form goes as the letter's attachment
+            self.add_command("mail", tr("Отправить по почте"), None, self.send_by_mail)
         close = self.add_command("close", tr("Закрыть"), "Esc", self.close_form)
         close.setPriority(QAction.Priority.LowPriority)
 
@@ -301,7 +304,6 @@ class DocumentForm(ObjectForm):
 
     def pick_products(self) -> None:
         """Подбор: choose products one after another from the catalogue."""
-        from crmdesk.ui.forms import entity
         from crmdesk.ui.generic.listform import ChoiceDialog
 
         dialog = ChoiceDialog(self.shell, entity("product"), "", self)
@@ -386,7 +388,6 @@ class DocumentForm(ObjectForm):
 
     def create_based_on(self, doc_type: str) -> None:
         from crmdesk.services import documents
-        from crmdesk.ui.forms import entity
 
         if (self.modified or self.obj_id is None) and not self.write():
             return
@@ -398,11 +399,20 @@ class DocumentForm(ObjectForm):
             show_error(self, exc)
             return
         self.app.changed(f"{doc_type}s")
-        entity(doc_type).open(self.shell, new_id)
+        open_entity(self.shell, doc_type, new_id)
+
+    def send_by_mail(self) -> None:
+        """«Отправить по почте» (crmdesk.ui.forms.mail): the print form attached."""
+        from crmdesk.ui.generic.registry import special
+
+        if (self.modified or self.obj_id is None) and not self.write():
+            return
+        try:
+            special("send_mail")(self.shell, self.obj_id)
+        except CrmError as exc:
+            show_error(self, exc)
 
     def _fill_print_menu(self) -> None:
-        from crmdesk.ui.forms.printing import print_forms
-
         self.print_menu.clear()
         for title, handler in print_forms(self.doc_type):
             action = self.print_menu.addAction(icon("print"), title)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from crmdesk.services import lists
 from crmdesk.services.lists import ListState
 from crmdesk.services.money import format_money
+from crmdesk.ui.generic.registry import entity
 from crmdesk.ui.i18n import tr
 
 EMPTY_DATE = QDate(1900, 1, 1)
@@ -277,8 +278,6 @@ class RefEditor(Editor):
         self.setFocusProxy(self.edit)
 
     def _entity(self):
-        from crmdesk.ui.forms import entity
-
         return entity(self.field.ref)
 
     def _typed(self, text: str) -> None:

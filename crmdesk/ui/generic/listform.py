@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from crmdesk.services import lists
 from crmdesk.services.errors import CrmError
 from crmdesk.services.lists import ListState
-from crmdesk.ui.generic.base import FormBase, show_error
+from crmdesk.ui.generic.base import FormBase, guarded, show_error
 from crmdesk.ui.generic.listmodel import PagedListModel
 from crmdesk.ui.i18n import tr
 from crmdesk.ui.icons import icon
@@ -275,6 +275,8 @@ class ListForm(FormBase):
         return self.model.row_id(idx.row()) if idx.isValid() else None
 
     def _row_changed(self, current, _previous) -> None:
+        if self.choice:  # a choice list (F4) does not move the quick card: the choice does
+            return
         if self.spec.name == "clients" and hasattr(self.shell, "client_selected"):
             # the quick card follows the cursor once it rests: the list is painted first, and
             # holding ↓ or typing a search does not read a client's card for every row passed
@@ -293,7 +295,7 @@ class ListForm(FormBase):
     def open_row(self, row: int) -> None:
         row_id = self.model.row_id(row)
         if row_id is not None:
-            self.entity.open(self.shell, row_id)
+            guarded(self, self.entity.open, self.shell, row_id, None)
 
     def open_current(self) -> None:
         idx = self.view.currentIndex()
@@ -301,7 +303,7 @@ class ListForm(FormBase):
             self.open_row(idx.row())
 
     def create(self) -> None:
-        self.entity.open(self.shell, None, self.new_values())
+        guarded(self, self.entity.open, self.shell, None, self.new_values())
 
     def new_values(self) -> dict:
         """A new row made from a related list starts with that list's owner filled in."""
@@ -317,7 +319,7 @@ class ListForm(FormBase):
         except CrmError as exc:
             show_error(self, exc)
             return
-        self.entity.open(self.shell, None, values)
+        guarded(self, self.entity.open, self.shell, None, values)
 
     def toggle_mark(self) -> None:
         idx = self.view.currentIndex()
@@ -343,10 +345,7 @@ class ListForm(FormBase):
         row_id = self.current_id()
         if row_id is None and extra.needs_row:
             return
-        try:
-            extra.run(self, row_id)
-        except CrmError as exc:
-            show_error(self, exc)
+        guarded(self, extra.run, self, row_id)
 
     def refresh(self) -> None:
         keep = self.current_id()

@@ -20,6 +20,7 @@ from crmdesk.services.errors import ConflictError, CrmError, ValidationError
 from crmdesk.services.lists import ListState
 from crmdesk.ui.generic.base import FormBase, error_list, show_error
 from crmdesk.ui.generic.fields import Editor, Field, make_editor
+from crmdesk.ui.generic.registry import entity
 from crmdesk.ui.i18n import tr
 from crmdesk.ui.icons import icon
 
@@ -69,8 +70,6 @@ class ObjectForm(FormBase):
         self.errors: dict[str, QLabel] = {}
         self._error_keys: dict[str, str] = {}
         self.form_key = f"{self.entity_name}:{obj_id}" if obj_id else ""
-        from crmdesk.ui.forms import entity
-
         self.setWindowIcon(icon(entity(self.entity_name).icon))
         self.bar = QToolBar(self)
         self.bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -160,7 +159,6 @@ class ObjectForm(FormBase):
         """Document forms put their table part here."""
 
     def _build_tabs(self) -> None:
-        from crmdesk.ui.forms import entity
         from crmdesk.ui.generic.listform import ListForm
 
         if self.tab_widget is None or self.related or self.obj_id is None:
@@ -212,7 +210,6 @@ class ObjectForm(FormBase):
     def _refs(self, ctx, initial: dict) -> dict:
         """A new object made from a related list gets its owner (client_id…) as a reference."""
         from crmdesk.services import lists
-        from crmdesk.ui.forms import entity
 
         out = dict(initial)
         for f in self.fields:
@@ -236,8 +233,6 @@ class ObjectForm(FormBase):
             self._update_title()
 
     def _update_title(self) -> None:
-        from crmdesk.ui.forms import entity  # noqa: F401
-
         title = self.title or tr(self.title_new)
         self.setWindowTitle(title + (" *" if self.modified else ""))
         if self.parentWidget() is not None and hasattr(self.parentWidget(), "setWindowTitle"):

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from crmdesk.services.errors import CrmError
 from crmdesk.services.money import format_money
 from crmdesk.services.phones import format_phone
+from crmdesk.ui.generic.registry import open_entity
 from crmdesk.ui.i18n import tr
 
 
@@ -98,10 +99,8 @@ class QuickCard(QWidget):
         self.open_button.setEnabled(True)
 
     def open_client(self) -> None:
-        from crmdesk.ui.forms import entity
-
         if self.client_id is not None:
-            entity("client").open(self.shell, self.client_id, None)
+            open_entity(self.shell, "client", self.client_id)
 
 
 class TodayPanel(QWidget):
@@ -139,9 +138,7 @@ class TodayPanel(QWidget):
                 self.list.addItem(item)
 
     def _open(self, item: QListWidgetItem) -> None:
-        from crmdesk.ui.forms import entity
-
-        entity("task").open(self.shell, item.data(Qt.ItemDataRole.UserRole), None)
+        open_entity(self.shell, "task", item.data(Qt.ItemDataRole.UserRole))
 
 
 class PhonePanel(QWidget):
@@ -196,6 +193,4 @@ class PhonePanel(QWidget):
         return [r[0] for r in rows]
 
     def _open(self, item: QListWidgetItem) -> None:
-        from crmdesk.ui.forms import entity
-
-        entity("client").open(self.shell, item.data(Qt.ItemDataRole.UserRole), None)
+        open_entity(self.shell, "client", item.data(Qt.ItemDataRole.UserRole))

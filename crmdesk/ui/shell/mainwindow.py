@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crmdesk.services.errors import CrmError
-from crmdesk.ui.generic.base import show_error
+from crmdesk.ui import forms
+from crmdesk.ui.generic.base import guarded
+from crmdesk.ui.generic.registry import entity, entity_of_list
 from crmdesk.ui.i18n import tr
 from crmdesk.ui.icons import icon
 from crmdesk.ui.session import AppSession
@@ -35,6 +36,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, app: AppSession, restore: bool = True):
         super().__init__()
+        forms.install()  # the registry is filled here, once, before anything can be opened
         self.app = app
         self.setWindowTitle(tr("crmdesk — {0}").format(app.database))
         self.setWindowIcon(icon("app"))
@@ -109,34 +111,29 @@ class MainWindow(QMainWindow):
         self.run_item(w.data(Qt.ItemDataRole.UserRole))
 
     def run_item(self, item: Item):
-        from crmdesk.ui.forms import entity
-
-        try:
-            if item.kind == "list":
-                return self.open_list(item.target)
-            if item.kind == "new":
-                return entity(item.target).open(self, None, None)
-            if item.kind == "form":
-                return entity(item.target).open(self, None, None)
-            return self.open_special(item.kind, item.target)
-        except CrmError as exc:
-            show_error(self, exc)
-        return None
+        """A function of the panel; any error opening it becomes a message box."""
+        if item.kind == "list":
+            return self.open_list(item.target)
+        if item.kind in ("new", "form"):
+            return guarded(self, lambda: entity(item.target).open(self, None, None))
+        return self.open_special(item.kind, item.target)
 
     def open_special(self, kind: str, target: str):
         from crmdesk.ui.shell import special
 
-        return special.open_special(self, kind, target)
+        return guarded(self, special.open_special, self, kind, target)
 
     def open_list(self, list_name: str):
+        return guarded(self, self._open_list, list_name)
+
+    def _open_list(self, list_name: str):
         from crmdesk.services import lists
-        from crmdesk.ui.forms import entities
         from crmdesk.ui.generic.listform import ListForm
 
         key = f"list:{list_name}"
         if self.activate(key):
             return self.form(key)
-        ent = next(e for e in entities().values() if e.list_name == list_name)
+        ent = entity_of_list(list_name)
         lists.spec(list_name)
         form = ListForm(self, ent)
         self.show_form(form)
@@ -175,20 +172,15 @@ class MainWindow(QMainWindow):
 
     def open_key(self, key: str) -> None:
         """Open a form by its key: list:clients, client:17, report:receivables…"""
-        from crmdesk.ui.forms import entity
-
         kind, _, ref = key.partition(":")
         if self.activate(key):
             return
-        try:
-            if kind == "list":
-                self.open_list(ref)
-            elif kind in ("report", "kanban", "start", "search"):
-                self.open_special(kind, ref)
-            elif ref.isdigit():
-                entity(kind).open(self, int(ref), None)
-        except (CrmError, KeyError) as exc:
-            self.message(tr("Не удалось открыть {0}: {1}").format(key, exc))
+        if kind == "list":
+            self.open_list(ref)
+        elif kind in ("report", "kanban", "start", "search"):
+            self.open_special(kind, ref)
+        elif ref.isdigit():
+            guarded(self, lambda: entity(kind).open(self, int(ref), None))
 
     def message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)

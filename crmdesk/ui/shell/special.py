@@ -1,11 +1,10 @@
-"""Forms that are not a list or an object: start page, deal board, search results, purge."""
+"""Forms that are not a list or an object: start page, search results, purge; the others
+(deal board, reports, import, backup) come from the registry's special forms."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -15,8 +14,9 @@ from PySide6.QtWidgets import (
 
 from crmdesk.services.errors import CrmError
 from crmdesk.services.lists import Filter, ListState
-from crmdesk.services.money import format_money
 from crmdesk.ui.generic.base import FormBase, show_error
+from crmdesk.ui.generic.listform import ListForm
+from crmdesk.ui.generic.registry import entity, open_entity, special
 from crmdesk.ui.i18n import tr
 from crmdesk.ui.icons import icon
 
@@ -27,9 +27,6 @@ class StartPage(FormBase):
     form_key = "start:start"
 
     def __init__(self, shell):
-        from crmdesk.ui.forms import entity
-        from crmdesk.ui.generic.listform import ListForm
-
         super().__init__(shell)
         self.setWindowTitle(tr("Начальная страница"))
         self.setWindowIcon(icon("home"))
@@ -53,113 +50,6 @@ class StartPage(FormBase):
         layout.addWidget(self.tasks, 1)
         layout.addWidget(QLabel(f"<b>{tr('Неоплаченные счета')}</b>"))
         layout.addWidget(self.invoices, 1)
-
-
-class KanbanColumn(QListWidget):
-    """One stage of the board; dropping a deal here moves it along an allowed edge."""
-
-    def __init__(self, board, stage_id: int):
-        super().__init__(board)
-        self.board, self.stage_id = board, stage_id
-        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
-        self.setDefaultDropAction(Qt.DropAction.MoveAction)
-        self.setWordWrap(True)
-        self.setSpacing(2)
-        self.itemActivated.connect(self._open)
-
-    def dropEvent(self, event):  # noqa: N802
-        source = event.source()
-        if not isinstance(source, KanbanColumn) or source is self:
-            event.ignore()
-            return
-        item = source.currentItem()
-        event.ignore()  # the board is rebuilt from the database, not moved by Qt
-        if item is not None:
-            self.board.move(item.data(Qt.ItemDataRole.UserRole), self.stage_id)
-
-    def _open(self, item):
-        from crmdesk.ui.forms import entity
-
-        entity("deal").open(self.board.shell, item.data(Qt.ItemDataRole.UserRole), None)
-
-
-class KanbanBoard(FormBase):
-    """Deals of the default process by stage; drag a card to move the deal."""
-
-    form_key = "kanban:deals"
-    PER_STAGE = 100
-
-    def __init__(self, shell):
-        super().__init__(shell)
-        self.setWindowTitle(tr("Воронка сделок"))
-        self.setWindowIcon(icon("kanban"))
-        self.columns: dict[int, KanbanColumn] = {}
-        self.titles: dict[int, QLabel] = {}
-        row = QHBoxLayout(self)
-        from crmdesk.ui.forms.planning import stage_columns
-
-        with self.app.uow() as ctx:
-            stages = stage_columns(ctx)
-        for stage_id, name in stages:
-            box = QVBoxLayout()
-            title = QLabel(tr(name))
-            title.setStyleSheet("font-weight: bold;")
-            column = KanbanColumn(self, stage_id)
-            column.setMinimumWidth(150)
-            box.addWidget(title)
-            box.addWidget(column, 1)
-            row.addLayout(box)
-            self.columns[stage_id], self.titles[stage_id] = column, title
-            title.setProperty("stage_name", name)
-        self.app.hub.changed.connect(lambda n: n == "deals" and self.refresh())
-        self.refresh()
-
-    def refresh(self) -> None:
-        from sqlalchemy import func, select
-
-        from crmdesk.models import Client, Deal
-        from crmdesk.services import rights
-
-        with self.app.uow() as ctx:
-            vis = rights.client_filter(ctx.user)
-            for stage_id, column in self.columns.items():
-                column.clear()
-                base = select(Deal, Client.name).join(Client).where(Deal.stage_id == stage_id, vis)
-                total = ctx.session.scalar(
-                    select(func.count())
-                    .select_from(Deal)
-                    .join(Client)
-                    .where(Deal.stage_id == stage_id, vis)
-                )
-                for deal, client in ctx.session.execute(
-                    base.order_by(Deal.created_at.desc()).limit(self.PER_STAGE)
-                ):
-                    item = QListWidgetItem(f"{deal.title}\n{client}\n{format_money(deal.amount)}")
-                    item.setData(Qt.ItemDataRole.UserRole, deal.id)
-                    column.addItem(item)
-                name = self.titles[stage_id].property("stage_name")
-                self.titles[stage_id].setText(f"{tr(name)} ({total})")
-
-    def move(self, deal_id: int, stage_id: int) -> bool:
-        from crmdesk.models import Stage
-        from crmdesk.services import deals
-
-        try:
-            with self.app.uow() as ctx:
-                stage = ctx.session.get(Stage, stage_id)
-                reason = None
-                if stage.is_refusal:
-                    from PySide6.QtWidgets import QInputDialog
-
-                    reason, ok = QInputDialog.getText(self, tr("Отказ"), tr("Причина отказа:"))
-                    if not ok:
-                        return False
-                deals.move_deal(ctx, deal_id, stage.code, reason=reason)
-        except CrmError as exc:
-            show_error(self, exc)
-            return False
-        self.app.changed("deals")
-        return True
 
 
 class SearchResults(FormBase):
@@ -207,11 +97,9 @@ class SearchResults(FormBase):
         self.list.addItem(item)
 
     def _open(self, item) -> None:
-        from crmdesk.ui.forms import entity
-
         data = item.data(Qt.ItemDataRole.UserRole)
         if data:
-            entity(data[0]).open(self.shell, data[1], None)
+            open_entity(self.shell, data[0], data[1])
 
 
 def purge(shell) -> None:
@@ -244,30 +132,19 @@ def purge(shell) -> None:
 
 
 def open_special(shell, kind: str, target: str):
+    """Open a special form (or run a special dialog); an open one is activated instead."""
+    key = f"{kind}:{target}"
+    if kind in ("start", "kanban", "report", "search") and shell.activate(key):
+        return shell.form(key)
     if kind == "start":
         form = StartPage(shell)
-    elif kind == "kanban":
-        form = KanbanBoard(shell)
     elif kind == "search":
         form = SearchResults(shell, target)
-    elif kind == "report":
-        from crmdesk.ui.forms.reports import ReportForm
-
-        form = ReportForm(shell, target)
-    elif kind == "import":
-        from crmdesk.ui.forms.transfer import run_import_wizard
-
-        return run_import_wizard(shell)
-    elif kind == "backup":
-        from crmdesk.ui.forms.transfer import run_backup
-
-        return run_backup(shell)
     elif kind == "purge":
         return purge(shell)
     else:
-        raise KeyError(kind)
-    if shell.activate(form.form_key):
-        form.deleteLater()
-        return shell.form(form.form_key)
+        form = special(kind)(shell, target)
+        if not isinstance(form, FormBase):  # a dialog that has done its work
+            return form
     shell.show_form(form)
     return form
