@@ -131,6 +131,8 @@ class XlsxSource(Source):
         super().__init__(path)
         try:
             self._wb = xlsx.Workbook(path)
+        except xlsx.XlsxLimit as exc:
+            raise CrmError(f"Файл {Path(path).name} не загружен: {exc}.") from None
         except xlsx.XlsxError as exc:
             raise CrmError(f"Файл {Path(path).name} не читается как книга Excel: {exc}") from None
 
@@ -152,14 +154,31 @@ class XlsxSource(Source):
                 yield n, cells
         except CrmError:
             raise
+        except xlsx.XlsxLimit as exc:
+            raise CrmError(f"Файл {self.path.name} не загружен: {exc}.") from None
         except Exception as exc:  # broken XML or zip data, a reference to nothing
             raise CrmError(
                 f"Файл {self.path.name}, лист «{name}»: книга Excel повреждена после строки {n} "
-                f"({exc.__class__.__name__}: {exc})"
+                f"({xlsx.describe_problem(exc)})"
             ) from None
 
+    def rows(self, sheet: Sheet) -> Iterator[tuple[int, list]]:
+        """The data rows, after one fast pass that checks the sheet against the limits."""
+        try:
+            self._wb.check_sheet(sheet.name)
+        except xlsx.XlsxLimit as exc:
+            raise CrmError(f"Файл {self.path.name} не загружен: {exc}.") from None
+        except Exception:  # a broken archive: the rows tell where when they are read
+            pass
+        return super().rows(sheet)
+
     def estimate(self, name=None) -> int:
-        return self._wb.dimension_rows(name or self.sheet_names()[0])
+        try:
+            return self._wb.dimension_rows(name or self.sheet_names()[0])
+        except xlsx.XlsxLimit as exc:
+            raise CrmError(f"Файл {self.path.name} не загружен: {exc}.") from None
+        except Exception:  # the rows tell what is wrong when they are read
+            return 0
 
     def close(self) -> None:
         self._wb.close()
@@ -212,6 +231,50 @@ def detect_delimiter(text: str) -> str:
     return best
 
 
+CONTROL_SHARE = 0.01  # more control characters than this: not a text table
+
+
+def _check_text(path: Path, text: str) -> None:
+    """Refuse a binary file (or one in an encoding not told) before it is read as CSV."""
+    if not text:
+        return
+    control = sum(text.count(chr(c)) for c in range(32) if chr(c) not in "\t\r\n\f")
+    control += text.count("\ufffd")
+    if control > max(2, len(text) * CONTROL_SHARE):
+        raise CrmError(
+            f"Файл {path.name} не похож на таблицу CSV: в начале файла "
+            f"{control * 100 / len(text):.0f}% непечатаемых символов — это двоичный файл "
+            "или текст в неизвестной кодировке. Сохраните таблицу как CSV (UTF-8 или "
+            "Windows-1251) или XLSX."
+        )
+
+
+LINE_CHARS = 4 * 1024 * 1024  # the longest line of a CSV file read
+
+
+def _lines(f, path: Path) -> Iterator[str]:
+    """The lines of a CSV file; a line longer than ``LINE_CHARS`` is refused before it
+    fills memory (no table has one: it is a binary file or a broken export)."""
+    for number, line in enumerate(iter(lambda: f.readline(LINE_CHARS + 1), ""), 1):
+        if len(line) > LINE_CHARS:
+            raise CrmError(
+                f"Файл {path.name}, строка файла {number}: длиннее "
+                f"{LINE_CHARS // (1024 * 1024)} млн символов — это не таблица CSV."
+            )
+        yield line
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    text = str(exc)
+    if "field larger than field limit" in text:
+        limit = f"{csv.field_size_limit():,}".replace(",", " ")
+        return (
+            f"значение длиннее {limit} символов (предел поля CSV) — вероятно, кавычка "
+            "открыта и не закрыта"
+        )
+    return f"не читается как CSV ({text})"
+
+
 class CsvSource(Source):
     kind = "csv"
 
@@ -223,24 +286,38 @@ class CsvSource(Source):
         text = head.decode(self.encoding, errors="ignore")
         if len(head) == SNIFF_BYTES:  # do not judge on a cut last record
             text = text[: text.rfind("\n") + 1] or text
+        _check_text(self.path, text)
         self.delimiter = detect_delimiter(text)
-        first = next(csv.reader(io.StringIO(text), delimiter=self.delimiter), [])
+        try:
+            first = next(csv.reader(io.StringIO(text), delimiter=self.delimiter), [])
+        except csv.Error as exc:
+            raise CrmError(f"Файл {self.path.name}, запись 1: {_csv_problem(exc)}") from None
         norm = {normalize_header(h) for h in first}
         if {"first name", "labels"} <= norm or {"given name", "group membership"} <= norm:
             self.kind = "google"
         self._total: int | None = None
 
     def raw_rows(self, name=None) -> Iterator[tuple[int, list]]:
+        columns = xlsx.LIMITS.columns
         with open(self.path, encoding=self.encoding, newline="", errors="replace") as f:
-            reader = csv.reader(f, delimiter=self.delimiter)
+            reader = csv.reader(_lines(f, self.path), delimiter=self.delimiter)
             n = 0
             try:
                 for n, rec in enumerate(reader, 1):
+                    if len(rec) > columns:
+                        while rec and not rec[-1].strip():
+                            rec.pop()
+                        if len(rec) > columns:
+                            raise CrmError(
+                                f"Файл {self.path.name}, запись {n} (строка файла "
+                                f"{reader.line_num}): в ней {len(rec)} полей, а загружаются "
+                                f"таблицы не шире {columns} колонок."
+                            )
                     yield n, [c if c.strip() else None for c in rec]
             except csv.Error as exc:
                 raise CrmError(
                     f"Файл {self.path.name}, запись {n + 1} (строка файла {reader.line_num}): "
-                    f"не читается как CSV ({exc})"
+                    f"{_csv_problem(exc)}"
                 ) from None
 
     def estimate(self, name=None) -> int:
@@ -258,18 +335,31 @@ class VcardSource(Source):
 
     def __init__(self, path: Path):
         super().__init__(path)
-        self._text = vcard.decode_text(Path(path).read_bytes())
+        self.encoding = vcard.detect_encoding(path)
+        self._total: int | None = None
 
     def raw_rows(self, name=None) -> Iterator[tuple[int, list]]:
+        """The cards, read line by line (a file of any size in flat memory)."""
         yield 0, list(vcard.HEADERS)
-        yield from enumerate(vcard.read_cards(self._text), 1)
+        with open(self.path, encoding=self.encoding, errors="replace") as f:
+            yield from enumerate(vcard.read_cards(vcard.physical_lines(f)), 1)
+
+    def estimate(self, name=None) -> int:
+        if self._total is None:
+            with open(self.path, encoding=self.encoding, errors="replace") as f:
+                self._total = sum(1 for line in f if line[:11].upper() == "BEGIN:VCARD")
+        return self._total
 
     def sheet(self, name=None, sample: int = 20, header_row=None) -> Sheet:
         rows = []
-        for n, cells in self.raw_rows():
-            if n and len(rows) < sample:
+        it = self.raw_rows()
+        for n, cells in it:
+            if len(rows) >= sample:
+                break
+            if n:
                 rows.append((n, cells))
-        total = self._text.upper().count("BEGIN:VCARD")
+        it.close()
+        total = self.estimate()
         return Sheet(self.path.name, 0, list(vcard.HEADERS), rows, total)
 
 

@@ -49,6 +49,11 @@ ADDRESS_KINDS = {"legal": "Юридический адрес", "delivery": "Ад
 _ESCAPES = {"n": "\n", "N": "\n", ",": ",", ";": ";", "\\": "\\", ":": ":"}
 
 
+MAX_VALUE = 32_767  # the longest text a property keeps (Excel's cell limit, as for tables)
+BINARY = {"PHOTO", "LOGO", "SOUND", "KEY"}  # binary data: read past, never kept
+CUT = f" […обрезано: длиннее {MAX_VALUE} символов]"
+
+
 def decode_text(data: bytes) -> str:
     for enc in ("utf-8-sig", "cp1251"):
         try:
@@ -58,22 +63,86 @@ def decode_text(data: bytes) -> str:
     return data.decode("latin-1")
 
 
-def _logical_lines(text: str) -> Iterator[str]:
-    """Physical lines → properties: folded lines (leading blank) and QP soft breaks joined."""
-    current: str | None = None
-    for line in re.split(r"\r\n|\n|\r", text):
-        if current is not None:
-            head = current.split(":", 1)[0].upper()
-            if "QUOTED-PRINTABLE" in head and current.endswith("="):
-                current = current[:-1] + (line[1:] if line[:1] in (" ", "\t") else line)
+def detect_encoding(path) -> str:
+    """UTF-8 (with or without BOM) if the whole file decodes so, else Windows-1251; read
+    in chunks, so a file of any size costs no memory."""
+    import codecs
+
+    with open(path, "rb") as f:
+        head = f.read(3)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            decoder.decode(head)
+            while chunk := f.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1251"
+    return "utf-8-sig" if head == codecs.BOM_UTF8 else "utf-8"
+
+
+def physical_lines(f, cap: int = 1 << 20) -> Iterator[str]:
+    """The lines of an open text file, none longer than ``cap``: the rest of a longer line
+    follows as folded lines (a leading blank), which is how vCard continues a line anyway."""
+    more = False
+    for piece in iter(lambda: f.readline(cap), ""):
+        yield " " + piece if more else piece
+        more = not piece.endswith(("\n", "\r"))
+
+
+def _head_of(first: str) -> tuple[str, bool, bool]:
+    """(property name, quoted-printable?, binary?) from a property's first physical line."""
+    head = first.split(":", 1)[0].upper()
+    name = head.split(";", 1)[0].split(".")[-1].strip()
+    binary = name in BINARY or "ENCODING=B" in head or "BASE64" in head
+    return name, "QUOTED-PRINTABLE" in head, binary
+
+
+def _logical_lines(lines) -> Iterator[str]:
+    """Physical lines → properties: folded lines (leading blank) and QP soft breaks joined.
+
+    Linear in the size of the input: the parts of a property are collected in a list and
+    joined once; binary data (a photo) is skipped as it is read, and text is kept up to
+    ``MAX_VALUE`` characters (plus its head), so a folded 16 MB photo costs nothing.
+    """
+    if isinstance(lines, str):
+        lines = re.split(r"\r\n|\n|\r", lines)
+    parts: list[str] | None = None
+    qp = binary = False
+    size = 0
+
+    def joined() -> str:
+        return "".join(parts) + (CUT if size >= MAX_VALUE * 4 else "")
+
+    soft = False  # the last line of a quoted-printable value ended with a soft break "="
+    for line in lines:
+        line = line.rstrip("\r\n")
+        if parts is not None:
+            if soft:
+                piece = line[1:] if line[:1] in (" ", "\t") else line
+            elif line[:1] in (" ", "\t"):
+                piece = line[1:]
+            else:
+                yield joined()
+                parts = None
+                piece = None
+            if piece is not None:
+                soft = qp and piece.endswith("=")
+                if soft:
+                    piece = piece[:-1]
+                if not binary and size < MAX_VALUE * 4:
+                    parts.append(piece[: MAX_VALUE * 4 - size + 1])
+                    size += len(parts[-1])
                 continue
-            if line[:1] in (" ", "\t"):
-                current += line[1:]
-                continue
-            yield current
-        current = line
-    if current is not None:
-        yield current
+        _name, qp, binary = _head_of(line)
+        if binary:
+            line = line[: line.find(":") + 1] if ":" in line else line
+        soft = qp and line.endswith("=")
+        if soft:
+            line = line[:-1]
+        parts, size = [line], len(line)
+    if parts is not None:
+        yield joined()
 
 
 def _split_unescaped(value: str, sep: str) -> list[str]:
@@ -99,13 +168,17 @@ def _unescape(value: str) -> str:
 
 
 def _colon(line: str) -> int:
-    quoted = False
-    for i, ch in enumerate(line):
-        if ch == '"':
-            quoted = not quoted
-        elif ch == ":" and not quoted:
-            return i
-    return -1
+    """The first colon outside double quotes (params may quote a colon), or -1."""
+    pos = 0
+    while True:
+        colon = line.find(":", pos)
+        quote = line.find('"', pos, colon if colon >= 0 else len(line))
+        if quote < 0:
+            return colon
+        close = line.find('"', quote + 1)
+        if close < 0:
+            return -1
+        pos = close + 1
 
 
 def parse_property(line: str) -> tuple[str, dict[str, list[str]], str] | None:
@@ -184,11 +257,12 @@ def _card_row(props: list[tuple[str, dict, str]]) -> list[str]:
             cells[X_PROPS[name]].append(_unescape(value).strip())
     name = person or fn
     row = [name] + [MULTI.join(v for v in cells[h] if v) for h in HEADERS[1:]]
-    return row
+    return [c if len(c) <= MAX_VALUE + len(CUT) else c[:MAX_VALUE] + CUT for c in row]
 
 
-def read_cards(text: str) -> Iterator[list[str]]:
-    """Every card of a vCard text as a row of cells under ``HEADERS``."""
+def read_cards(text) -> Iterator[list[str]]:
+    """Every card of a vCard text (a str, or an iterable of its lines: an open file) as a
+    row of cells under ``HEADERS``."""
     props: list | None = None
     for line in _logical_lines(text):
         if not line.strip():
