@@ -251,9 +251,8 @@ def create_document(
         cost_total=ZERO,
     )
     _apply(ctx, doc, {"lines": [], **data, "date": when})
-    if doc.doc_type == "invoice" and doc.due_date is None:
-        days = int(get_setting(ctx.session, "invoice_due_days") or 5)
-        doc.due_date = doc.date.date() + timedelta(days=days)
+    if doc.due_date is None:
+        doc.due_date = default_due_date(ctx.session, doc_type, doc.date)
     doc.year = doc.date.year
     doc.number = next_number(ctx.session, doc_type, doc.year)
     ctx.session.add(doc)
@@ -437,10 +436,25 @@ def line_values(ln, with_cost: bool = True) -> dict:
     return values
 
 
-def create_based_on(
-    ctx: Context, basis_id: int, doc_type: str, data: dict | None = None
-) -> Document:
-    """Proposal → order → invoice → payment: copy client, lines and amounts."""
+# the date a document needs when none is given (the 1C default): the setting, its default
+DUE_DAYS = {"invoice": ("invoice_due_days", 5), "proposal": ("proposal_valid_days", 10)}
+
+
+def default_due_date(session, doc_type: str, when: date | datetime | None) -> date | None:
+    """Invoice «Оплатить до» = date + the payment term; proposal «Действует до» = date +
+    the validity days; other types stay empty (NULL)."""
+    if doc_type not in DUE_DAYS or when is None:
+        return None
+    key, fallback = DUE_DAYS[doc_type]
+    days = int(get_setting(session, key) or fallback)
+    day = when.astimezone().date() if isinstance(when, datetime) else when
+    return day + timedelta(days=days)
+
+
+def based_on_values(ctx: Context, basis_id: int, doc_type: str) -> dict:
+    """«Создать на основании» as 1C does it: the new document's values, nothing written.
+    ``create_document(ctx, doc_type, v["client_id"], v, basis_id=v["basis_id"])`` at the
+    first write gives it its number."""
     basis = get_document(ctx, basis_id)
     if basis.doc_type not in BASIS.get(doc_type, ()):
         raise ValidationError(
@@ -448,7 +462,10 @@ def create_based_on(
             f"«{DOC_TYPES[doc_type][1]}» нельзя создать на основании "
             f"«{DOC_TYPES[basis.doc_type][1]}»",
         )
-    fields = {
+    values = {
+        "client_id": basis.client_id,
+        "basis_id": basis.id,
+        "basis": basis.title,
         "vat_mode": basis.vat_mode,
         "contact_id": basis.contact_id,
         "deal_id": basis.deal_id,
@@ -460,17 +477,25 @@ def create_based_on(
             if basis.posted and basis.doc_type == "invoice"
             else basis.total
         )
-        fields["total"] = due if due > 0 else basis.total
-        fields["payment_method"] = "bank"
+        values["total"] = due if due > 0 else basis.total
+        values["payment_method"] = "bank"
     else:
-        fields["lines"] = [
-            line_values(ln)
-            for ln in basis.lines
-        ]
+        values["lines"] = [line_values(ln) for ln in basis.lines]
         if doc_type == "invoice" and basis.doc_type == "order" and basis.due_date:
-            fields["due_date"] = basis.due_date
+            values["due_date"] = basis.due_date
+    return values
+
+
+def create_based_on(
+    ctx: Context, basis_id: int, doc_type: str, data: dict | None = None
+) -> Document:
+    """Proposal → order → invoice → payment: copy client, lines and amounts (written now;
+    the desktop opens ``based_on_values`` unsaved instead)."""
+    fields = based_on_values(ctx, basis_id, doc_type)
+    client_id, basis_id = fields.pop("client_id"), fields.pop("basis_id")
+    fields.pop("basis")
     fields.update(data or {})
-    return create_document(ctx, doc_type, basis.client_id, fields, basis_id=basis.id)
+    return create_document(ctx, doc_type, client_id, fields, basis_id=basis_id)
 
 
 def client_balance(ctx: Context, client_id: int) -> Decimal:
