@@ -126,6 +126,14 @@ def _mailing(sub, common) -> None:
     rr.add_argument("id", type=int)
     rr.add_argument("-o", "--output", metavar="FILE.xlsx")
     rr.set_defaults(handler=run_results)
+    cs = mps.add_parser("consent", parents=[common],
+                        help="согласие клиента (контакта) на рекламные рассылки")
+    cs.add_argument("client", type=int, metavar="CLIENT_ID")
+    cs.add_argument("--contact", type=int, metavar="ID")
+    cs.add_argument("--email", choices=("yes", "no"))
+    cs.add_argument("--sms", choices=("yes", "no"))
+    cs.add_argument("--opt-out", action="store_true", help="отказался от рассылок (с сегодня)")
+    cs.set_defaults(handler=run_consent)
 
 
 def _ask(env: str, prompt: str) -> str | None:
@@ -345,6 +353,23 @@ def run_results(args, engine) -> int:
     with unit_of_work(engine, args.user, read_only=True) as ctx:
         counts = mailings.counts(ctx.session, args.id)
     return _print_results(args, engine, args.id, counts)
+
+
+def run_consent(args, engine) -> int:
+    from crmdesk.cli import emit
+    from crmdesk.services import mailings
+    from crmdesk.services.context import unit_of_work
+
+    flag = {"yes": True, "no": False, None: None}
+    with unit_of_work(engine, args.user) as ctx:
+        target = mailings.set_consent(ctx, args.client, args.contact, flag[args.email],
+                                      flag[args.sms], True if args.opt_out else None)
+        data = mailings.consent_row(target)
+    yes = {True: "да", False: "нет"}
+    emit(args, data, lambda: f"{data['name']}: e-mail — {yes[data['consent_email']]}, SMS — "
+         f"{yes[data['consent_sms']]}"
+         + (f", отказ с {data['opt_out_at'][:10]}" if data["opt_out_at"] else ""))
+    return 0
 
 
 def run_lead_convert(args, engine) -> int:

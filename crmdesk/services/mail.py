@@ -21,7 +21,15 @@ from sqlalchemy import select
 from crmdesk.integrations import imap as imapmod
 from crmdesk.integrations import smtp as smtpmod
 from crmdesk.integrations.smtp import ServerSettings
-from crmdesk.models import Attachment, Client, Document, Interaction, User, utcnow
+from crmdesk.models import (
+    Attachment,
+    AuditEntry,
+    Client,
+    Document,
+    Interaction,
+    User,
+    utcnow,
+)
 from crmdesk.models.comms import Letter, LetterFile, MailAccount
 from crmdesk.services import rights, secrets
 from crmdesk.services.context import Context
@@ -302,6 +310,10 @@ def _log_sent(ctx: Context, doc: Document, account: MailAccount, to: str, draft:
     ctx.session.add(file)
     ctx.session.flush()
     ctx.session.add(LetterFile(letter_id=letter.id, attachment_id=file.id))
+    # the document's «История» tab shows when, by whom and to whom it was sent
+    ctx.session.add(AuditEntry(user_id=ctx.user.id, object_type="document", object_id=doc.id,
+                               field="Отправлен по почте", at=now,
+                               new_value=f"{to}: {draft.subject} ({draft.file_name})"))
     ctx.session.flush()
     return letter
 

@@ -419,6 +419,41 @@ def _local(iso: str | None) -> str | None:
     return f"{datetime.fromisoformat(iso).astimezone():%d.%m.%Y %H:%M:%S}" if iso else None
 
 
+def set_consent(ctx: Context, client_id: int, contact_id: int | None = None,
+                email: bool | None = None, sms: bool | None = None,
+                opt_out: bool | None = None):
+    """Consent to advertising mailings of a client or one of its contact persons, per
+    channel; ``opt_out`` records (or clears) the date consent was withdrawn."""
+    client = ctx.session.get(Client, client_id)
+    if client is None:
+        raise NotFound(f"Клиент с кодом {client_id} не найден.")
+    rights.check_write_client(ctx.user, client)
+    target = client
+    if contact_id is not None:
+        target = next((p for p in client.contacts if p.id == contact_id), None)
+        if target is None:
+            raise NotFound(f"Поле «Контактное лицо»: у клиента «{client.name}» нет контакта "
+                           f"с кодом {contact_id}.")
+    if opt_out:
+        target.consent_email = target.consent_sms = False
+        target.opt_out_at = target.opt_out_at or utcnow()
+    else:
+        if opt_out is False or email or sms:
+            target.opt_out_at = None
+        if email is not None:
+            target.consent_email = email
+        if sms is not None:
+            target.consent_sms = sms
+    ctx.session.flush()
+    return target
+
+
+def consent_row(obj) -> dict:
+    return {"name": obj.name, "consent_email": bool(obj.consent_email),
+            "consent_sms": bool(obj.consent_sms),
+            "opt_out_at": obj.opt_out_at.isoformat() if obj.opt_out_at else None}
+
+
 def unfinished(session) -> list[Mailing]:
     """Mailings left running or stopped (the desktop offers to continue them)."""
     return list(session.scalars(select(Mailing).where(Mailing.status.in_(("running",

@@ -106,3 +106,14 @@ def test_fetch_and_leads(cli, office, mailbox, smtp_server, monkeypatch, tmp_pat
     out = cli("leads", "convert", str(lead["id"]))
     assert "Создан клиент «Андрей»" in out
     assert cli("list", "leads", "--json")[0]["status"] == "converted"
+
+
+def test_consent_from_the_command_line(cli, office):
+    row = cli("mailing", "consent", str(office.market), "--email", "yes", "--json")
+    assert row == {"name": "ООО «СтройМаркет»", "consent_email": True, "consent_sms": False,
+                   "opt_out_at": None}
+    out = cli("mailing", "consent", str(office.market), "--contact", str(office.kotova),
+              "--opt-out")
+    assert "Котова Ирина Сергеевна: e-mail — нет, SMS — нет, отказ с" in out
+    err = cli("mailing", "consent", "424242", "--sms", "yes", code=1)
+    assert "Клиент с кодом 424242 не найден" in err

@@ -166,3 +166,20 @@ def test_killed_midway_and_restarted_nobody_gets_two(office, relay, team):
             assert got[r.address] == 1
     assert counts.get("sent", 0) + counts.get("unknown", 0) == 30
     assert len(got) >= 29
+
+
+def test_consent_given_and_withdrawn(office, relay, crowd):
+    with office.uow("ivanov") as ctx:
+        mailings.set_consent(ctx, crowd["Бета"], email=True)
+        mid = mailings.create_mailing(ctx, "Поздравление с днём рождения",
+                                      {"groups": ["Опт"]}).id
+        rows = _by_name(ctx, mid)
+        assert rows["Бета"]["status"] == "pending"
+        person = mailings.set_consent(ctx, crowd["Альфа"], opt_out=True)
+        assert person.opt_out_at is not None and not person.consent_email
+        mid = mailings.create_mailing(ctx, "Поздравление с днём рождения",
+                                      {"groups": ["Опт"]}).id
+        rows = _by_name(ctx, mid)
+        assert rows["Альфа"]["status"] == "skipped" and "согласия" in rows["Альфа"]["reason"]
+        with pytest.raises(NotFound, match="«Контактное лицо»"):
+            mailings.set_consent(ctx, crowd["Бета"], contact_id=999999, sms=True)

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from crmdesk.models import Attachment, Interaction
+from crmdesk.models import Attachment, AuditEntry, Interaction
 from crmdesk.services import mail
 from crmdesk.services.errors import ValidationError
 
@@ -40,6 +40,10 @@ def test_invoice_goes_as_pdf_to_the_contact_and_is_logged(office, relay):
         item = ctx.session.get(Interaction, sent[0].interaction_id)
         assert item.kind == "mail_out" and item.client_id == office.market
         assert item.contact_id == office.kotova
+        (audit,) = ctx.session.scalars(select(AuditEntry).where(
+            AuditEntry.object_type == "document", AuditEntry.object_id == office.invoice,
+            AuditEntry.field == "Отправлен по почте")).all()
+        assert audit.new_value.startswith("kotova@stroymarket.example: Счёт на оплату")
         files = ctx.session.scalars(select(Attachment).where(
             Attachment.owner_type == "client", Attachment.owner_id == office.market)).all()
         assert [f.data for f in files] == [data]
