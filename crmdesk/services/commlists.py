@@ -99,5 +99,23 @@ RECIPIENTS = ListSpec(
     fixed={"mailing_id": OutboxMessage.mailing_id, "status": OutboxMessage.status},
 )
 
-for _spec in (LEADS, MAILINGS, RECIPIENTS):
+TEMPLATES = ListSpec(
+    name="message_templates",
+    title="Шаблоны писем и SMS",
+    model=MessageTemplate,
+    columns=[
+        Col("name", "Наименование", MessageTemplate.name, width=260),
+        Col("channel", "Канал", MessageTemplate.channel, kind="enum", width=70,
+            choices=CHANNELS),
+        Col("advertising", "Рекламный", MessageTemplate.advertising, kind="bool", width=80),
+        Col("subject", "Тема", MessageTemplate.subject, width=260),
+    ],
+    query=lambda ctx: select(MessageTemplate.id),
+    search=text_search(MessageTemplate.name),
+    default_sort="name",
+    marked=MessageTemplate.deletion_mark,
+    form="message_template",
+)
+
+for _spec in (LEADS, MAILINGS, RECIPIENTS, TEMPLATES):
     lists.SPECS.setdefault(_spec.name, _spec)

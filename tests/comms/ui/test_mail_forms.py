@@ -147,3 +147,39 @@ def test_sms_from_the_client_card(shell, office, sms_server, keyring_store, qtbo
     with office.uow() as ctx:
         item = ctx.session.scalar(select(Interaction).where(Interaction.kind == "sms_out"))
         assert item.client_id == office.market  # found by the number it was sent to
+
+
+def test_templates_list_form_and_consent_dialog(shell, office, boxes, monkeypatch):
+    from crmdesk.models import Client
+    from crmdesk.ui.forms.templates import ConsentDialog
+
+    listform = shell.open_list("message_templates")
+    assert listform is not None
+    form = open_entity(shell, "message_template")
+    form.editors["name"].set("Акция")
+    form.editors["subject"].set("Скидка для {Клиент}")
+    form.editors["body"].set("{Обращение} Скидка 10 %. {Неизвестное}")
+    form.modified = True
+    assert not form.write()
+    assert "{Неизвестное}" in form.messages.text() or any(
+        "Неизвестное" in e.text() for e in form.errors.values())
+    form.editors["body"].set("{Обращение} Скидка 10 % до конца месяца.")
+    assert form.write()
+    _shot(form, "template")
+
+    class Chosen:
+        def __init__(self, *a, **k):
+            self.result_id = office.market
+
+        def exec(self):
+            return True
+
+    monkeypatch.setattr("crmdesk.ui.generic.listform.ChoiceDialog", Chosen)
+    form.preview()
+    assert boxes[-1][0] == "information" and "Скидка для ООО «СтройМаркет»" in boxes[-1][1]
+    dialog = ConsentDialog(shell, office.market)
+    pid, email, sms, out = dialog.boxes[0]
+    email.setChecked(True)
+    assert dialog.save()
+    with office.uow() as ctx:
+        assert ctx.session.get(Client, office.market).consent_email
