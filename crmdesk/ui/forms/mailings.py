@@ -78,6 +78,10 @@ class MailingForm(FormBase):
         self.groups.setPlaceholderText(tr("через запятую; пусто — все"))
         self.manager = QLineEdit(self)
         self.manager.setPlaceholderText(tr("имя входа"))
+        self.status = QLineEdit(self)
+        self.source = QLineEdit(self)
+        self.products = QLineEdit(self)
+        self.products.setPlaceholderText(tr("через запятую: интересовались или покупали"))
         self.overdue = QSpinBox(self)
         self.overdue.setRange(-1, 3650)
         self.overdue.setSpecialValueText(tr("не важно"))
@@ -92,6 +96,9 @@ class MailingForm(FormBase):
         form.addRow(tr("Шаблон:"), self.template)
         form.addRow(tr("Группы клиентов:"), self.groups)
         form.addRow(tr("Менеджер:"), self.manager)
+        form.addRow(tr("Статус клиента:"), self.status)
+        form.addRow(tr("Источник:"), self.source)
+        form.addRow(tr("Интересующие товары:"), self.products)
         form.addRow(tr("Просрочка долга больше, дней:"), self.overdue)
         form.addRow(tr("Нет контакта, дней:"), self.no_contact)
         form.addRow("", self.birthdays)
@@ -147,7 +154,10 @@ class MailingForm(FormBase):
 
     def segment(self) -> dict:
         groups = [g.strip() for g in self.groups.text().split(",") if g.strip()]
+        products = [p.strip() for p in self.products.text().split(",") if p.strip()]
         return {"groups": groups, "manager": self.manager.text().strip() or None,
+                "status": self.status.text().strip() or None,
+                "source": self.source.text().strip() or None, "products": products,
                 "overdue_days": self.overdue.value() if self.overdue.value() >= 0 else None,
                 "no_contact_days": self.no_contact.value()
                 if self.no_contact.value() >= 0 else None,
