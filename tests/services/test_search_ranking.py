@@ -201,13 +201,15 @@ def test_broad_searches_rank_rank_by_rank_along_the_name_index(uow, monkeypatch)
         add(ctx, "Яблоко", phones=["+7 912 070-80-00"])
         add(ctx, "Вишня", phones=["+7 912 555-07-08"])
     with uow("head") as ctx:
+        # at that breadth words starting a word anywhere (a contact person's name too) come
+        # together in name order, then the fragments
         assert names(ctx, "Семёнов Артём") == [
             "Семёнов Артём",
             "ООО «Семёнов Артём»",
             "Семёнов Артём Иванович",
+            "Аверина Анна",
             "Алексеев Артём Семёнович",
             "Несемёнов Артёмий",
-            "Аверина Анна",
         ]
         assert names(ctx, "0708") == ["Вишня", "Яблоко", "Бета", "Альфа"]
         assert names(ctx, "семенов", limit=4) == names(ctx, "семенов")[:4]
