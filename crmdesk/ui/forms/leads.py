@@ -122,9 +122,19 @@ class _Fetch(QObject):
 
     def run(self):
         try:
-            self.done.emit(inbox.fetch_all(self.engine, self.login, stop=self.stop))
+            fetched = inbox.fetch_all(self.engine, self.login, stop=self.stop)
         except Exception as exc:  # noqa: BLE001 — reported in the status bar
             self.done.emit(error_text(exc))
+            return
+        try:  # the delivery statuses of sent SMS, asked at the same pace
+            from crmdesk.services import sms
+            from crmdesk.services.context import unit_of_work
+
+            with unit_of_work(self.engine, self.login) as ctx:
+                sms.poll_statuses(ctx)
+        except Exception:  # noqa: BLE001 — no provider, no key this session: next time
+            pass
+        self.done.emit(fetched)
 
 
 class MailFetcher(QObject):
