@@ -4,6 +4,106 @@
     <context>
         <name>crmdesk</name>
         <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" />
+            <source>Объединить…</source>
+            <translation>Merge…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" />
+            <source>Такой клиент уже есть</source>
+            <translation>This client already exists</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" />
+            <source>Записать нельзя: один клиент — одна карточка. Откройте того клиента или объедините карточки («Объединить…» в списке клиентов).</source>
+            <translation>Cannot save: one client, one card. Open that client or merge the cards («Merge…» in the clients list).</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" />
+            <source>Записать этого клиента всё равно?</source>
+            <translation>Save this client anyway?</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" />
+            <source>Объединение клиентов</source>
+            <translation>Merging clients</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" />
+            <source>Поменять местами</source>
+            <translation>Swap</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" />
+            <source>Оставляемый клиент</source>
+            <translation>Client kept</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" />
+            <source>Взять</source>
+            <translation>Take</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" />
+            <source>Объединяемый клиент</source>
+            <translation>Client merged in</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" />
+            <source>Объединить</source>
+            <translation>Merge</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" />
+            <source>Оставить:</source>
+            <translation>Keep:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" />
+            <source>Объединить с:</source>
+            <translation>Merge with:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" />
+            <source>Выберите оставляемого клиента и того, кто с ним объединится.</source>
+            <translation>Choose the client to keep and the one to merge into it.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" />
+            <source>Взять значение объединяемого клиента</source>
+            <translation>Take the value of the client merged in</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" />
+            <source>Контактные лица, телефоны, документы, взаимодействия, сделки, задачи и файлы объединяемого клиента перейдут к оставляемому; объединяемый будет помечен на удаление.</source>
+            <translation>The contact persons, phones, documents, interactions, deals, tasks and files of the client merged in move to the client kept; the client merged in is marked for deletion.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" />
+            <source>Объединить «{0}» с «{1}»? «{1}» будет помечен на удаление.</source>
+            <translation>Merge «{1}» into «{0}»? «{1}» will be marked for deletion.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" />
+            <source>Объединено: {0} строк перенесено к «{1}»</source>
+            <translation>Merged: {0} rows moved to «{1}»</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" />
+            <source>Оставить</source>
+            <translation>Keep</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" />
+            <source>Объединить с ним и пометить на удаление</source>
+            <translation>Merge into it and mark for deletion</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>давнее, дней</source>
+            <translation>older than, days</translation>
+        </message>
+        <message>
             <location filename="../../crmdesk/ui/forms/calls.py" line="41" />
             <source>Позвонить</source>
             <translation>Call</translation>
