@@ -10,12 +10,12 @@ from crmdesk.integrations.imap import html_to_text, parse_letter
 
 def test_alternative_prefers_the_plain_text():
     raw = (
-        "From: a@example.ru\r\nSubject: test\r\nMIME-Version: 1.0\r\n"
-        'Content-Type: multipart/alternative; boundary="b"\r\n\r\n'
-        "--b\r\nContent-Type: text/plain; charset=koi8-r\r\n"
-        "Content-Transfer-Encoding: quoted-printable\r\n\r\n=F0=D2=C9=D7=C5=D4\r\n"
-        "--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>HTML</p>\r\n--b--\r\n"
-    ).encode()
+        b"From: a@example.ru\r\nSubject: test\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/alternative; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain; charset=koi8-r\r\n"
+        b"Content-Transfer-Encoding: quoted-printable\r\n\r\n=F0=D2=C9=D7=C5=D4\r\n"
+        b"--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>HTML</p>\r\n--b--\r\n"
+    )
     assert parse_letter(raw).text == "Привет"
 
 
