@@ -36,15 +36,11 @@ def _active_logins(engine: Engine) -> list[str]:
 
 
 def needs_login(engine: Engine) -> bool:
-    """True when some active user has a password: then everyone signs in."""
-    with session_factory(engine)() as session:
-        found = session.scalar(
-            select(User.id)
-            .where(User.active.is_(True), User.password_hash.is_not(None))
-            .where(User.password_hash != "")
-            .limit(1)
-        )
-    return found is not None
+    """True when the window may not open without the login dialog (services.access decides:
+    only a password-less user where the administrator allows it skips it)."""
+    from crmdesk.services.access import login_without_dialog
+
+    return login_without_dialog(engine, None) is None
 
 
 def _check_password(engine: Engine, login: str, password: str) -> str:
