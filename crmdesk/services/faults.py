@@ -50,81 +50,88 @@ def _server(text: str, database: str | None) -> str:
     m = re.search(r"resolve host '([^']+)'", text)
     if m:
         return f"PostgreSQL: {m.group(1)}"
-    return "база данных"
+    return ""
 
 
 def _connection(text: str, database: str | None) -> CrmError | None:
     """A failure to connect or open, from the driver's (English) text."""
     where = _server(text, database)
+    at = f" ({where})" if where else ""
     low = text.lower()
     m = re.search(r'database "([^"]+)" does not exist', text)
     if m:
         return DatabaseUnavailable(
-            f"Не удалось подключиться к базе ({where}): на сервере нет базы данных "
+            f"Не удалось подключиться к базе{at}: на сервере нет базы данных "
             f"«{m.group(1)}». Проверьте имя базы в адресе (--db) или создайте её."
         )
     m = re.search(r'role "([^"]+)" does not exist', text)
     if m or "password authentication failed" in low or "no password supplied" in low:
         who = f" «{m.group(1)}»" if m else ""
         return DatabaseUnavailable(
-            f"Не удалось подключиться к базе ({where}): сервер не принял пользователя{who} или "
+            f"Не удалось подключиться к базе{at}: сервер не принял пользователя{who} или "
             "пароль. Проверьте имя пользователя в адресе (--db) и пароль базы данных."
         )
     if "resolve host" in low or "name or service not known" in low or "translate host" in low:
         return DatabaseUnavailable(
-            f"Не удалось подключиться к базе ({where}): имя сервера не найдено. "
+            f"Не удалось подключиться к базе{at}: имя сервера не найдено. "
             "Проверьте адрес сервера в --db (опечатка?) и сеть."
         )
     if "connection refused" in low or "could not connect" in low or "connection failed" in low:
         return DatabaseUnavailable(
-            f"Не удалось подключиться к базе ({where}): сервер не отвечает. Проверьте, что "
+            f"Не удалось подключиться к базе{at}: сервер не отвечает. Проверьте, что "
             "сервер PostgreSQL запущен, адрес и порт в --db верны и сеть доступна."
         )
     if "timeout" in low or "timed out" in low:
         return DatabaseUnavailable(
-            f"Сервер базы данных ({where}) не ответил вовремя. Проверьте сеть и нагрузку "
+            f"Сервер базы данных{at} не ответил вовремя. Проверьте сеть и нагрузку "
             "сервера и повторите."
         )
     if "server closed the connection" in low or "terminating connection" in low:
         return DatabaseUnavailable(
-            f"Соединение с сервером базы данных ({where}) прервано. Повторите действие; "
+            f"Соединение с сервером базы данных{at} прервано. Повторите действие; "
             "если не помогает — проверьте, что сервер работает."
         )
     if "database is locked" in low or "database table is locked" in low:
         return DatabaseUnavailable(
-            f"База данных ({where}) занята другим пользователем или программой. Повторите "
+            f"База данных{at} занята другим пользователем или программой. Повторите "
             "через минуту; изменения не записаны."
         )
     if "database or disk is full" in low or "no space left" in low:
         return StorageError(
-            f"Нет места на диске ({where}): изменения не записаны. Освободите место на диске "
+            f"Нет места на диске{at}: изменения не записаны. Освободите место на диске "
             "и повторите."
         )
     if "unable to open database file" in low:
         return DatabaseUnavailable(
-            f"Не удалось открыть файл базы данных ({where}). Проверьте, что папка существует "
+            f"Не удалось открыть файл базы данных{at}. Проверьте, что папка существует "
             "и у вас есть права на чтение и запись."
         )
     if "readonly database" in low or ("read-only" in low and "transaction" not in low):
         return DatabaseUnavailable(
-            f"База данных ({where}) открыта только для чтения: нет прав на запись в файл "
+            f"База данных{at} открыта только для чтения: нет прав на запись в файл "
             "или папку. Проверьте права доступа."
         )
     if "file is not a database" in low or "malformed" in low:
         return DatabaseUnavailable(
-            f"Файл ({where}) не является базой данных crmdesk или повреждён. Проверьте путь "
+            f"Файл{at} не является базой данных crmdesk или повреждён. Проверьте путь "
             "(--db) или восстановите базу из резервной копии (crmdesk restore)."
         )
     if "no such table" in low or "no such column" in low or (
         ("relation" in low or "column" in low) and "does not exist" in low
     ):
         return SchemaError(
-            f"В базе данных ({where}) нет нужных таблиц: схема не создана или устарела. "
+            f"В базе данных{at} нет нужных таблиц: схема не создана или устарела. "
             "Выполните «crmdesk db upgrade»."
+        )
+    if "permission denied" in low or "must be owner" in low:
+        return DatabaseUnavailable(
+            f"Пользователю базы данных{at} не хватает прав на сервере. Попросите "
+            "администратора PostgreSQL дать права на базу или укажите в --db другого "
+            "пользователя."
         )
     if "disk i/o error" in low:
         return StorageError(
-            f"Ошибка чтения или записи диска ({where}): изменения не записаны. Проверьте "
+            f"Ошибка чтения или записи диска{at}: изменения не записаны. Проверьте "
             "диск и свободное место."
         )
     return None
@@ -237,8 +244,10 @@ def _friendly(exc: BaseException, database: str | None) -> CrmError | None:
         if found is not None:
             return found
         if isinstance(exc, sa.OperationalError) or exc.connection_invalidated:
+            where = _server(text, database)
             return DatabaseUnavailable(
-                f"Ошибка базы данных ({_server(text, database)}): {text.splitlines()[0]}. "
+                f"Ошибка базы данных{f' ({where})' if where else ''}: "
+                f"{text.splitlines()[0]}. "
                 "Повторите действие; если ошибка повторяется — сообщите администратору."
             )
         return None

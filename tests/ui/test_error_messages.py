@@ -61,6 +61,36 @@ def _pg(sql: str):
     return caught(run)
 
 
+def _no_rights_on_the_server():
+    """A login role the server knows that has no right on the table it reads."""
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    role, table = f"crm_role_{uuid.uuid4().hex[:6]}", f"crm_t_{uuid.uuid4().hex[:6]}"
+    admin = make_engine(PG_ADMIN)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE ROLE {role} LOGIN"))
+        conn.execute(text(f"CREATE TABLE {table} (x int)"))
+    try:
+        url = make_url(PG_ADMIN).set(username=role).render_as_string(hide_password=False)
+        return caught(lambda: _read(url, f"SELECT * FROM {table}"))
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP TABLE {table}"))
+            conn.execute(text(f"DROP ROLE {role}"))
+        admin.dispose()
+
+
+def _read(url, sql):
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(sql))
+    finally:
+        engine.dispose()
+
+
 def _sqlite_duplicate(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'dup.sqlite'}")
 
@@ -118,6 +148,8 @@ CASES = [
      "строка длиннее 3 символов", True),
     ("DataError: overflow", lambda t: _pg("SELECT 99999999999::numeric(5, 2)"),
      "вне допустимого диапазона", True),
+    ("no rights on the server", lambda t: _no_rights_on_the_server(),
+     "не хватает прав на сервере", True),
     ("IntegrityError", _sqlite_duplicate, "Такая запись уже есть", False),
     ("locked", _sqlite_locked, "занята другим пользователем", False),
     ("StaleDataError", lambda t: StaleDataError("UPDATE statement on table 'clients' "
