@@ -286,7 +286,9 @@ def upgrade() -> None:
     with op.batch_alter_table("letter_files", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_letter_files_letter_id"), ["letter_id"], unique=False)
 
-    with op.batch_alter_table("clients", schema=None) as batch_op:
+    # plain ALTER TABLE … ADD COLUMN on SQLite: a rebuilt «clients» would lose the triggers
+    # that keep the search index (clients_fts, migration 0002) in step
+    with op.batch_alter_table("clients", schema=None, recreate="never") as batch_op:
         batch_op.add_column(
             sa.Column("consent_email", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
@@ -297,7 +299,7 @@ def upgrade() -> None:
             sa.Column("opt_out_at", crmdesk.models.base.UTCDateTime(timezone=True), nullable=True)
         )
 
-    with op.batch_alter_table("contact_persons", schema=None) as batch_op:
+    with op.batch_alter_table("contact_persons", schema=None, recreate="never") as batch_op:
         batch_op.add_column(
             sa.Column("consent_email", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
@@ -307,6 +309,27 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("opt_out_at", crmdesk.models.base.UTCDateTime(timezone=True), nullable=True)
         )
+    _search_triggers()
+
+
+SEARCH_TRIGGERS = [  # as migration 0002 made them
+    "CREATE TRIGGER IF NOT EXISTS clients_fts_ai AFTER INSERT ON clients BEGIN "
+    "INSERT INTO clients_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+    "CREATE TRIGGER IF NOT EXISTS clients_fts_ad AFTER DELETE ON clients BEGIN "
+    "INSERT INTO clients_fts(clients_fts, rowid, search_text) "
+    "VALUES ('delete', old.id, old.search_text); END",
+    "CREATE TRIGGER IF NOT EXISTS clients_fts_au AFTER UPDATE OF search_text ON clients BEGIN "
+    "INSERT INTO clients_fts(clients_fts, rowid, search_text) "
+    "VALUES ('delete', old.id, old.search_text); "
+    "INSERT INTO clients_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+]
+
+
+def _search_triggers() -> None:
+    """SQLite: the search index's triggers on «clients» exist (a rebuilt table drops them)."""
+    if op.get_bind().dialect.name == "sqlite":
+        for sql in SEARCH_TRIGGERS:
+            op.execute(sql)
 
 
 def downgrade() -> None:
@@ -319,6 +342,7 @@ def downgrade() -> None:
         batch_op.drop_column("opt_out_at")
         batch_op.drop_column("consent_sms")
         batch_op.drop_column("consent_email")
+    _search_triggers()
 
     with op.batch_alter_table("letter_files", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_letter_files_letter_id"))
