@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", parents=[common], help="заполнить базу демонстрационными данными")
     demo.add_argument("--clients", type=int, default=200)
     demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument(
+        "--today", metavar="ДД.ММ.ГГГГ", help="день, от которого считаются даты (обычно сегодня)"
+    )
 
     ls = sub.add_parser("list", parents=[common], help="список объектов")
     what = ls.add_argument("what", choices=LIST_SOURCES, metavar="WHAT")
@@ -297,6 +300,10 @@ def run(args) -> int:
     from crmdesk.services.setup import initialize
 
     name = command_name(args)
+    if name == "demo" and getattr(args, "today", None):  # checked before the base is touched
+        from crmdesk.services.lists import parse_date
+
+        args.today = parse_date(args.today, "--today")
     creates = name in ("demo", "load")
     url = resolve_db_url(args.db) if creates else access.require_existing(args.db)
     engine = make_engine(url)

@@ -172,7 +172,13 @@ def demo_command(args, engine) -> int:
     fresh = access.is_fresh(engine)
     if not fresh:
         sign_in(engine, args, ADMIN)
-    counts = generate(engine, clients=args.clients, seed=args.seed, progress=progress(args))
+    counts = generate(
+        engine,
+        clients=args.clients,
+        seed=args.seed,
+        progress=progress(args),
+        today=getattr(args, "today", None),
+    )
     with unit_of_work(engine, args.user) as ctx:
         if fresh:
             set_setting(ctx.session, ALLOW_EMPTY, True)

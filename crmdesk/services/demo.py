@@ -1,5 +1,12 @@
 """Realistic Russian demo data, deterministic for a seed, fast enough for a million clients.
 
+The data is alive on the day it is made: its dates count back (and forward) from
+``today`` (the local date by default; ``crmdesk demo --today DATE`` for a fixed one), and
+the first clients of every generation carry what a first look needs (``demo_today``):
+tasks for today and overdue ones for each manager and the administrator, reminders due in
+the next hours, invoices due this week and overdue, a deal in every stage, calls of the
+last days, proposals valid for weeks to come. An empty date stays empty (NULL).
+
 Rows are inserted with SQLAlchemy Core in batches (COPY on PostgreSQL), with primary keys
 given here, so children reference parents without round trips. Generating into a database
 that already has data adds to it: ids continue after the largest, numbers after the
@@ -9,7 +16,7 @@ sequences, managers and products already there are reused.
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Engine, func, insert, select, update
@@ -38,6 +45,7 @@ from crmdesk.models import (
     User,
     client_group_links,
 )
+from crmdesk.services.demo_today import anchor_of, plan_for_today
 from crmdesk.services.money import ZERO, line_amounts
 from crmdesk.services.numbering import format_number
 from crmdesk.services.phones import phone_search_variants
@@ -45,7 +53,7 @@ from crmdesk.services.search import normalize
 from crmdesk.services.setup import ensure_defaults
 from crmdesk.services.users import hash_password
 
-ANCHOR = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+ANCHOR = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # the day the old fixed demo was made on
 BATCH = 10_000
 VACUUM_FROM = 100_000  # clients generated at once, from which PostgreSQL is vacuumed after
 
@@ -193,7 +201,9 @@ class _Ids:
         return value
 
 
-def _reference_data(conn, rnd: random.Random) -> tuple[list[int], list[dict], dict, list[int]]:
+def _reference_data(
+    conn, rnd: random.Random, anchor: datetime
+) -> tuple[list[int], list[dict], dict, list[int]]:
     """Organization requisites, five managers, the catalogue; reused when already there."""
     org_id = conn.scalar(select(Organization.id).order_by(Organization.id))
     if conn.scalar(select(Organization.name).where(Organization.id == org_id)) == "Моя организация":
@@ -246,7 +256,7 @@ def _reference_data(conn, rnd: random.Random) -> tuple[list[int], list[dict], di
                     phone=f"+7495123456{i}",
                     email=f"{login}@teplodom.ru",
                     password_hash=hash_password("demo"),
-                    created_at=ANCHOR,
+                    created_at=anchor,
                     deletion_mark=False,
                 )
             ).inserted_primary_key[0]
@@ -277,7 +287,7 @@ def _reference_data(conn, rnd: random.Random) -> tuple[list[int], list[dict], di
                 "kind": "service" if unit == "усл" else "goods",
                 "description": f"{name}: в наличии на складе, гарантия 12 месяцев.",
                 "version": 1,
-                "updated_at": ANCHOR,
+                "updated_at": anchor,
                 "deletion_mark": False,
             }
             row["id"] = conn.execute(insert(Product).values(row)).inserted_primary_key[0]
@@ -287,16 +297,31 @@ def _reference_data(conn, rnd: random.Random) -> tuple[list[int], list[dict], di
     return managers, products, stages, groups
 
 
-def generate(engine: Engine, clients: int = 200, seed: int = 1, progress=None) -> dict:
-    """Fill the database with ``clients`` demo clients and a year of their history."""
+def generate(
+    engine: Engine,
+    clients: int = 200,
+    seed: int = 1,
+    progress=None,
+    today: date | None = None,
+) -> dict:
+    """Fill the database with ``clients`` demo clients and a year of their history, up to
+    ``today`` (the local date when None) and a few weeks past it (deadlines, due dates)."""
     from crmdesk.db import session_factory
 
     with session_factory(engine)() as session, session.begin():
         ensure_defaults(session)
     rnd = random.Random(seed)
+    today = today or date.today()
+    anchor = anchor_of(today)
     counts: dict[str, int] = {}
     with engine.begin() as conn:
-        managers, products, stages, groups = _reference_data(conn, rnd)
+        managers, products, stages, groups = _reference_data(conn, rnd, anchor)
+        admin = conn.scalar(
+            select(User.id)
+            .join(Role, Role.id == User.role_id)
+            .where(Role.code == "admin", User.active.is_(True))
+            .order_by(User.id)
+        )
         process_id = conn.scalar(select(Stage.process_id).where(Stage.id == stages["new"]))
         seq = {(r.doc_type, r.year): r.last_number for r in conn.execute(select(NumberSequence))}
     ids_conn = engine.connect()
@@ -327,6 +352,9 @@ def generate(engine: Engine, clients: int = 200, seed: int = 1, progress=None) -
         "groups": groups,
         "seq": seq,
         "process_id": process_id,
+        "anchor": anchor,
+        "today": today,
+        "plan": plan_for_today(today, [*managers, *([admin] if admin else [])], rnd),
     }
     done = 0
     while done < clients:
@@ -418,7 +446,9 @@ def _batch(ctx, n: int) -> list[tuple[object, list[dict]]]:
     for _ in range(n):
         cid = ids(Client)
         owner = rnd.choice(ctx["managers"][1:]) if rnd.random() < 0.9 else ctx["managers"][0]
-        created = ANCHOR - timedelta(days=rnd.randrange(30, 900), minutes=rnd.randrange(600))
+        anchor = ctx["anchor"]
+        plan = ctx["plan"].pop(0) if ctx["plan"] else {}
+        created = anchor - timedelta(days=rnd.randrange(30, 900), minutes=rnd.randrange(600))
         form = rnd.choice(FORMS)
         if rnd.random() < 0.25:
             kind, name, inn, full = "person", _person(rnd), None, None
@@ -509,8 +539,12 @@ def _batch(ctx, n: int) -> list[tuple[object, list[dict]]]:
                     "label": None,
                 }
             )
-        for _ in range(rnd.choice((1, 2, 2, 3))):
+        for k in range(rnd.choice((1, 2, 2, 3))):
             gist, step = rnd.choice(GISTS)
+            if k == 0 and (plan.get("recent_call") or rnd.random() < 0.08):
+                ago = timedelta(days=rnd.randrange(0, 3), minutes=rnd.randrange(30, 480))
+            else:
+                ago = timedelta(days=rnd.randrange(365), minutes=rnd.randrange(600))
             out[Interaction].append(
                 {
                     "id": ids(Interaction),
@@ -518,46 +552,55 @@ def _batch(ctx, n: int) -> list[tuple[object, list[dict]]]:
                     "contact_id": contact_id,
                     "user_id": owner,
                     "kind": rnd.choice(["call_in", "call_out", "meeting", "letter"]),
-                    "occurred_at": ANCHOR
-                    - timedelta(days=rnd.randrange(365), minutes=rnd.randrange(600)),
+                    "occurred_at": anchor - ago,
                     "duration_min": rnd.randrange(1, 40),
                     "gist": gist,
                     "next_step": step,
                     "deletion_mark": False,
                 }
             )
-        if rnd.random() < 0.5:
-            deadline = ANCHOR + timedelta(days=rnd.randrange(-20, 20), hours=rnd.randrange(8))
-            done = deadline < ANCHOR and rnd.random() < 0.6
+        tasks = plan.get("tasks") or []
+        if not tasks and rnd.random() < 0.5:
+            deadline = anchor + timedelta(days=rnd.randrange(-20, 20), hours=rnd.randrange(8))
+            done = deadline < anchor and rnd.random() < 0.6
+            tasks = [(owner, deadline, deadline - timedelta(hours=1), done, None)]
+        for executor, deadline, remind_at, done, title in tasks:
             out[Task].append(
                 {
                     "id": ids(Task),
-                    "title": rnd.choice(
+                    "title": title
+                    or rnd.choice(
                         ["Перезвонить", "Отправить КП", "Уточнить реквизиты", "Напомнить об оплате"]
                     ),
                     "client_id": cid,
                     "author_id": owner,
-                    "executor_id": owner,
+                    "executor_id": executor or owner,
                     "deadline": deadline,
-                    "remind_at": deadline - timedelta(hours=1),
+                    "remind_at": remind_at,
                     "priority": rnd.choice((1, 2, 2, 3)),
                     "status": "done" if done else "open",
                     "done_at": deadline if done else None,
-                    "created_at": deadline - timedelta(days=3),
+                    "created_at": min(deadline, anchor) - timedelta(days=3),
                     "version": 1,
                     "updated_at": created,
                     "deletion_mark": False,
                 }
             )
-        if rnd.random() < 0.35:
+        if plan.get("stage"):
+            _sales(ctx, out, cid, owner, contact_id, plan)
+        elif rnd.random() < 0.35:
             _sales(ctx, out, cid, owner, contact_id)
     return list(out.items())
 
 
-def _sales(ctx, out, cid: int, owner: int, contact_id: int | None) -> None:
-    """A deal and its documents: proposal → order → invoice → payments."""
+def _sales(ctx, out, cid: int, owner: int, contact_id: int | None, plan=None) -> None:
+    """A deal and its documents: proposal → order → invoice → payments.
+
+    ``plan`` (from ``demo_today``) fixes the stage, how many days ago the deal began and
+    the share paid; without it all three are drawn."""
     rnd, ids, stages = ctx["rnd"], ctx["ids"], ctx["stages"]
-    start = ANCHOR - timedelta(days=rnd.randrange(5, 360), hours=rnd.randrange(8))
+    anchor = ctx["anchor"]
+    start = anchor - timedelta(days=rnd.randrange(5, 360), hours=rnd.randrange(8))
     lines = []
     for _ in range(rnd.choice((1, 2, 3, 4))):
         p = rnd.choice(ctx["products"])
@@ -573,9 +616,16 @@ def _sales(ctx, out, cid: int, owner: int, contact_id: int | None) -> None:
         stage, paid_share = "refusal", None
     elif chance < 0.22:  # an order agreed, its invoice not yet issued: money expected later
         stage, paid_share = "choice", None
-    if stage in ("choice", "invoicing") and rnd.random() < 0.5:
+    elif chance < 0.27:  # a new inquiry: a proposal sent, valid for weeks to come
+        stage, paid_share = "new", None
+    elif stage == "paid" and chance > 0.8:  # paid, and on further: documents, a contract
+        stage = rnd.choice(("awaiting_docs", "client", "contract"))
+    if stage in ("new", "choice", "invoicing") and rnd.random() < 0.5:
         # a recent deal: its invoice is not due yet, or its order is still to be paid
-        start = ANCHOR - timedelta(days=rnd.randrange(0, 4), hours=rnd.randrange(8))
+        start = anchor - timedelta(days=rnd.randrange(0, 4), hours=rnd.randrange(8))
+    if plan:
+        stage, paid_share = plan["stage"], plan.get("paid")
+        start = anchor - timedelta(days=plan["days_ago"], hours=rnd.randrange(1, 8))
     deal_id = ids(Deal)
     out[Deal].append(
         {
@@ -588,13 +638,23 @@ def _sales(ctx, out, cid: int, owner: int, contact_id: int | None) -> None:
             "amount": total,
             "created_at": start,
             "refusal_reason": "Дорого" if stage == "refusal" else None,
+            "contract_end": (
+                (anchor + timedelta(days=rnd.randrange(120, 365))).date()
+                if stage == "contract"
+                else None
+            ),
             "version": 1,
             "updated_at": start,
             "deletion_mark": False,
         }
     )
+    paid_path = ["new", "choice", "invoicing", "paid"]
     path = {
-        "paid": ["new", "choice", "invoicing", "paid"],
+        "new": ["new"],
+        "paid": paid_path,
+        "awaiting_docs": [*paid_path, "awaiting_docs"],
+        "client": [*paid_path, "awaiting_docs", "client"],
+        "contract": [*paid_path, "awaiting_docs", "client", "contract"],
         "invoicing": ["new", "choice", "invoicing"],
         "refusal": ["new", "choice", "refusal"],
         "choice": ["new", "choice"],
@@ -608,27 +668,24 @@ def _sales(ctx, out, cid: int, owner: int, contact_id: int | None) -> None:
                 "from_stage_id": prev,
                 "to_stage_id": stages[code],
                 "user_id": owner,
-                "at": start + timedelta(days=k),
+                "at": min(start + timedelta(days=k), anchor),
             }
         )
         prev = stages[code]
-    chain = {"refusal": ["proposal"], "choice": ["proposal", "order"]}.get(
+    chain = {"refusal": ["proposal"], "new": ["proposal"], "choice": ["proposal", "order"]}.get(
         stage, ["proposal", "order", "invoice"]
     )
     basis = None
     for k, doc_type in enumerate(chain):
-        when = start + timedelta(days=k)
+        when = min(start + timedelta(days=k), anchor)
         number, year = _number(ctx, doc_type, when)
         doc_id = ids(Document)
-        due = (
-            (when + timedelta(days=5)).date()
-            if doc_type == "invoice"
-            else (
-                (when + timedelta(days=10 if stage != "choice" else rnd.randrange(7, 60))).date()
-                if doc_type == "order"
-                else None
-            )
-        )
+        if doc_type == "invoice":  # pay by
+            due = (when + timedelta(days=5)).date()
+        elif doc_type == "order":  # planned payment
+            due = (when + timedelta(days=10 if stage != "choice" else rnd.randrange(7, 60))).date()
+        else:  # a proposal: valid until
+            due = (when + timedelta(days=30)).date()
         vat = sum((a.vat_amount for *_, a in lines), ZERO)
         cost = sum((a.cost_amount for *_, a in lines), ZERO)
         out[Document].append(
@@ -683,7 +740,7 @@ def _sales(ctx, out, cid: int, owner: int, contact_id: int | None) -> None:
             )
             if paid_share:
                 paid = (total * Decimal(str(paid_share))).quantize(Decimal("0.01"))
-                pay_when = min(when + timedelta(days=rnd.randrange(1, 20)), ANCHOR)
+                pay_when = min(when + timedelta(days=rnd.randrange(1, 20)), anchor)
                 pay_number, pay_year = _number(ctx, "payment", pay_when)
                 pay_id = ids(Document)
                 out[Document].append(
