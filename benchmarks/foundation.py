@@ -107,6 +107,13 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true", help="skip generation if clients exist")
     ap.add_argument("--queries", type=int, default=200, help="queries per figure")
     ap.add_argument("--seed", type=int, default=5, help="seed of the random queries")
+    ap.add_argument(
+        "--quality",
+        type=int,
+        default=0,
+        metavar="N",
+        help="then N probes of search quality (benchmarks/search_quality.py)",
+    )
     args = ap.parse_args()
 
     engine = open_database(args.db)
@@ -189,6 +196,13 @@ def main() -> None:
         frags = [p[-7:-3] for p in phones][:n]
         report("  search, phone fragment (4 digits)", measure(factory, find(manager), frags), frags)
         report("  caller ID, full number", measure(factory, by_phone(manager), national), national)
+    if args.quality:
+        from search_quality import make_probes, run
+
+        with factory() as s:
+            probes = make_probes(s, random.Random(args.seed), args.quality)
+        say(f"search quality: {len(probes)} probes as «{admin.login}»")
+        run(factory, admin, probes)
     say(f"load average {os.getloadavg()[0]:.2f} at the end")
 
 

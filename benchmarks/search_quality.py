@@ -183,15 +183,27 @@ def judge(session, user, query: str) -> dict[int, tuple[int, str]] | None:
     return out
 
 
+def _right(page: list[int], wanted: int, mine: int, ranks: dict) -> bool:
+    """Nothing the judge ranks worse than the wanted client is shown before it (or, when it
+    is not shown, on the page at all)."""
+    shown = page[: page.index(wanted)] if wanted in page else page
+    return all(ranks[c][0] <= mine for c in shown if c in ranks)
+
+
 def run(factory, user, probes, say=say) -> dict:
     tally: dict[str, Counter] = defaultdict(Counter)
-    times = []
+    times: list[float] = []
+    old_times: list[float] = []
+    by_kind: dict[str, list[float]] = defaultdict(list)
     for kind, query, wanted in probes:
         with factory() as s:
             t = time.perf_counter()
             page = [c.id for c in search.find_clients(s, user, query, limit=PAGE)]
             times.append((time.perf_counter() - t) * 1000)
+            by_kind[kind].append(times[-1])
+            t = time.perf_counter()
             before = old_find(s, user, query)
+            old_times.append((time.perf_counter() - t) * 1000)
             ranks = judge(s, user, query)
         row = tally[kind]
         row["probes"] += 1
@@ -204,8 +216,8 @@ def run(factory, user, probes, say=say) -> dict:
         row["findable"] += findable
         row["on page, now"] += findable and wanted in page
         row["on page, before"] += findable and wanted in before
-        row["page right, now"] += all(ranks[c][0] <= mine for c in page if c in ranks)
-        row["page right, before"] += all(ranks[c][0] <= mine for c in before if c in ranks)
+        row["page right, now"] += _right(page, wanted, mine, ranks)
+        row["page right, before"] += _right(before, wanted, mine, ranks)
         row["judged"] += 1
     total: Counter = Counter()
     for kind in KINDS:
@@ -215,7 +227,8 @@ def run(factory, user, probes, say=say) -> dict:
             f"  {kind:8}: {row['probes']} probes, {row['findable']} findable: wanted on page 1 "
             f"now {row['on page, now']} (before {row['on page, before']}); page with nothing "
             f"worse than the wanted now {row['page right, now']} of {row['judged']} "
-            f"(before {row['page right, before']}); too broad {row['too broad']}"
+            f"(before {row['page right, before']}); too broad {row['too broad']}; "
+            f"find_clients median {statistics.median(by_kind[kind] or [0]):.1f} ms"
         )
     share = total["on page, now"] / max(1, total["findable"])
     say(
@@ -230,7 +243,8 @@ def run(factory, user, probes, say=say) -> dict:
     times.sort()
     say(
         f"  find_clients over these probes: median {statistics.median(times):.2f} ms, "
-        f"p95 {times[round(0.95 * (len(times) - 1))]:.2f} ms"
+        f"p95 {times[round(0.95 * (len(times) - 1))]:.2f} ms; the search before issue 10 on the "
+        f"same probes at the same moment: median {statistics.median(old_times):.2f} ms"
     )
     return {"share": share, **total}
 

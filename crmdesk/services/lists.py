@@ -641,7 +641,7 @@ CLIENTS = ListSpec(
             .where(_contacts_of_client())
             .scalar_subquery(),
             kind="datetime",
-            width=120,
+            width=135,
             sortable=False,  # a million clients cannot be sorted by it: the filter finds them
             match=_last_contact_filter,
         ),

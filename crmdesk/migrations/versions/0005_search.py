@@ -30,8 +30,8 @@ def upgrade() -> None:
     conn = op.get_bind()
     ids = conn.execute(
         sa.text(
-            "SELECT id FROM clients WHERE length(search_text) > :cap "
-            "OR id IN (SELECT client_id FROM contact_persons) ORDER BY id"
+            "SELECT DISTINCT client_id FROM contact_persons "
+            "UNION SELECT id FROM clients WHERE length(search_text) > :cap"
         ),
         {"cap": MAX_TEXT},
     ).scalars()
