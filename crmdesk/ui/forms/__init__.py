@@ -31,6 +31,7 @@ FORMS: tuple[str, ...] = (
     "mail",
     "mailings",
     "reports",
+    "templates",
     "transfer",
 )
 
