@@ -102,13 +102,16 @@ def _post(url, doc_id, barrier, queue):
     from crmdesk.services.documents import post
 
     engine = make_engine(url)
+    with engine.connect():  # connected before the start, so the race is the posting only
+        pass
     barrier.wait()
+    t = time.perf_counter()
     try:
         with unit_of_work(engine) as ctx:
             post(ctx, doc_id)
-        queue.put("ok")
+        queue.put(("ok", time.perf_counter() - t))
     except Exception as exc:  # counted in the figures
-        queue.put(type(exc).__name__)
+        queue.put((type(exc).__name__, time.perf_counter() - t))
     engine.dispose()
 
 
@@ -151,9 +154,8 @@ def bench_pg(admin_url: str, trials: int = 10) -> None:
             ]
             for p in procs:
                 p.start()
-            t = time.perf_counter()
             results = [queue.get() for _ in procs]
-            seconds.append(time.perf_counter() - t)
+            seconds.append(max(r[1] for r in results))  # the last of the six to commit
             for p in procs:
                 p.join()
             with unit_of_work(engine, read_only=True) as ctx:
@@ -161,10 +163,10 @@ def bench_pg(admin_url: str, trials: int = 10) -> None:
                     select(func.sum(Settlement.amount)).where(Settlement.invoice_id == inv.id)
                 )
             worst = left if worst is None else min(worst, left)
-            assert results == ["ok"] * 6, results
+            assert [r[0] for r in results] == ["ok"] * 6, results
         print(f"PostgreSQL, {trials} trials of 6 payments of one 1,000 invoice posted at once: "
-              f"lowest remainder {worst} (must be 0.00), median {statistics.median(seconds):.2f} s"
-              " per trial from the barrier")
+              f"lowest remainder {worst} (must be 0.00); from the barrier to the last commit "
+              f"median {statistics.median(seconds) * 1000:.0f} ms")
     finally:
         engine.dispose()
         with psycopg.connect(conninfo, autocommit=True) as c:
