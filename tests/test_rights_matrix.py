@@ -90,6 +90,7 @@ INVOCATIONS: dict[str, list[list[str]]] = {
     "mailing run": [["mailing", "run", "--template", "{template}"]],
     "mailing resume": [["mailing", "resume", "1"]],
     "mailing results": [["mailing", "results", "1"]],
+    "mailing consent": [["mailing", "consent", "{client}", "--email", "no"]],
     "leads convert": [["leads", "convert", "1"]],
     "leads reject": [["leads", "reject", "1", "--reason", "спам"]],
     "users extension": [["users", "extension", "ivanov", "105"]],
