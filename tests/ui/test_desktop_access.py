@@ -171,3 +171,74 @@ def test_a_mistyped_db_on_the_desktop_is_a_message_not_a_new_base(home, qapp, tm
         os.umask(umask)
     assert len(shown) == 1 and "не существует" in shown[0]
     assert not typo.parent.exists()
+
+
+class RefusingServer:
+    """A TCP server that answers like PostgreSQL refusing a password: it declines SSL, reads
+    the start-up message and replies FATAL 28P01 «password authentication failed»."""
+
+    def __init__(self):
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.port = self.sock.getsockname()[1]
+        self.attempts = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        import struct
+
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                try:
+                    while True:
+                        size = struct.unpack("!I", conn.recv(4))[0]
+                        body = conn.recv(size - 4)
+                        code = struct.unpack("!I", body[:4])[0]
+                        if code in (80877103, 80877104):  # SSL / GSS encryption request
+                            conn.sendall(b"N")
+                            continue
+                        break
+                    self.attempts += 1
+                    fields = (b"SFATAL\0VFATAL\0C28P01\0"
+                              b'Mpassword authentication failed for user "office"\0\0')
+                    conn.sendall(b"E" + struct.pack("!I", len(fields) + 4) + fields)
+                except (OSError, struct.error):
+                    pass
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.fixture
+def refusing_server():
+    server = RefusingServer()
+    yield server
+    server.close()
+
+
+def test_a_refused_server_password_is_asked_and_never_stored(refusing_server, store):
+    url = f"postgresql+psycopg://office@127.0.0.1:{refusing_server.port}/crm"
+    asked = []
+
+    def ask(where):
+        asked.append(where)
+        return "не тот" if len(asked) < 3 else None
+
+    assert app.connect(url, ask) is None  # the user gave up on the third question
+    assert asked == [f"PostgreSQL: 127.0.0.1:{refusing_server.port}/crm"] * 3
+    assert refusing_server.attempts == 3
+    assert store.stored == {}  # a refused password is not kept
+
+    from crmdesk.services.errors import AccessDenied
+
+    with pytest.raises(AccessDenied, match="не принял пароль"):
+        app.connect(url, lambda where: "всё ещё не тот")
+
