@@ -314,6 +314,29 @@ def test_a_row_without_phone_inn_or_email_is_known_again_by_its_name(engine, tmp
     assert counts(engine)["clients"] == 3
 
 
+def test_rows_of_one_client_in_different_batches_make_one_client(engine, monkeypatch, tmp_path):
+    """New clients' INNs and phones are not kept in memory: a later batch finds them in the
+    database (same transaction), as it finds stored ones — names and capitalised e-mails
+    stay remembered, since the database is not asked for them as written."""
+    monkeypatch.setattr(run_module, "BATCH", 2)
+    rows = [["Клиент", "Телефон", "E-mail", "ИНН"],
+            ["ООО «Первый»", "89121110001", "", "7707083893"],
+            ["Второй", "", "Ivan.Petrov@Mail.RU", ""],
+            ["ИП Третий", "", "", ""],
+            ["Четвёртый", "89121110004", "", ""],
+            ["Первый (дубль по ИНН)", "", "", "7707083893"],
+            ["Второй (дубль по почте)", "", "ivan.petrov@mail.ru", ""],
+            ["ИП Третий", "", "", ""],
+            ["Четвёртый (дубль по телефону)", "+7 912 111-00-04", "", ""]]
+    for dry_run in (True, False):
+        path = write_csv(tmp_path / "batches.csv", rows, ";", "utf-8")
+        report = import_clients(engine, path, dry_run=dry_run)
+        assert (report.rows, report.created, report.merged) == (8, 4, 4), report.items
+        assert sorted(i.reason for i in report.of_kind("merged")) == [
+            "same INN", "same e-mail", "same name, no phone, INN or e-mail", "same phone"]
+    assert counts(engine)["clients"] == 4
+
+
 def test_cancelled_import_changes_nothing(engine, monkeypatch):
     monkeypatch.setattr(run_module, "BATCH", 5)
     before = counts(engine)
@@ -462,6 +485,32 @@ def test_another_managers_client_is_not_touched(team, tmp_path):
     assert (report.created, report.merged, report.rejected) == (0, 0, 1)
     assert report.items[0].reason == "duplicate of another manager's client"
     assert client_by_name(team, "Чужой").owner_id is not None
+
+
+def test_another_managers_client_is_named_with_its_manager_and_nothing_more(team, tmp_path):
+    """The policy for «client already exists»: the client's name and its manager, never its
+    requisites, contacts, history or money — on screen, in the preview, in the XLSX report."""
+    secret = ["7707083893", "+7 912 000-00-02", "912 000-00-02", "tajna@firma.ru",
+              "г. Тайногорск", "пароль от сейфа 4321"]
+    with unit_of_work(team, "petrov") as ctx:
+        create_client(ctx, {"name": "ООО «Чужая»", "inn": secret[0],
+                            "phones": ["89120000001", secret[1]], "emails": [secret[3]],
+                            "comment": secret[5]})
+    path = write_csv(tmp_path / "x.csv", [["Клиент", "Телефон"], ["Моя", "89120000001"]],
+                     ";", "utf-8")
+    report = import_clients(team, path, user="ivanov")
+    (item,) = report.items
+    assert item.message == ("Строка 2: клиент «ООО «Чужая»» уже есть и закреплён за менеджером "
+                            "Петров Пётр Петрович — строка не загружена")
+    _, outcomes = preview(team, path, user="ivanov")
+    saved = report.save_xlsx(tmp_path / "report.xlsx")
+    cells = [str(v) for ws in load_workbook(saved) for row in ws.iter_rows(values_only=True)
+             for v in row if v is not None]
+    shown = " ".join([*map(str, item.as_dict().values()), *cells,
+                      *(str(p.as_dict()) for o in outcomes for p in o.problems)])
+    for value in secret:
+        assert value not in shown, value
+    assert "Петров Пётр Петрович" in shown
 
 
 # -- mapping ----------------------------------------------------------------------------------

@@ -78,11 +78,14 @@ class Managers:
 
     def __init__(self, session: Session):
         self.ids: dict[str, int | None] = {}
+        self.session = session
+        self.names: dict[int, str] = {}
         surnames: dict[str, list[int]] = {}
         rows = session.execute(
             select(User.id, User.login, User.full_name).where(User.deletion_mark.is_(False))
         )
         for uid, login, full_name in rows:
+            self.names[uid] = full_name or login
             self.ids[_key(login)] = uid
             self.ids.setdefault(_key(full_name), uid)
             words = _key(full_name).split()
@@ -96,6 +99,15 @@ class Managers:
 
     def resolve(self, text: str) -> int | None:
         return self.ids.get(_key(text))
+
+    def name(self, uid: int | None) -> str | None:
+        """The manager's full name (also of a user marked for deletion), for messages."""
+        if uid is None:
+            return None
+        if uid not in self.names:
+            user = self.session.get(User, uid)
+            self.names[uid] = (user.full_name or user.login) if user else None
+        return self.names[uid]
 
 
 def _key(text: str | None) -> str:

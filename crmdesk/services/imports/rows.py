@@ -307,8 +307,9 @@ class RowParser:
                 if email and all(email.lower() != e.lower() for e, _ in out.emails):
                     out.emails.append((email, label))
                     out.key_sources.setdefault(f"e:{email.lower()}", (column, part))
-        out.inn = self._checked(out, cells, "inn", _numeric_zeros(validate_inn, (10, 12)),
-                                R.BAD_INN)
+        out.inn = self._checked(
+            out, cells, "inn", _numeric_zeros(validate_inn, (10, 12)), R.BAD_INN
+        )
         if out.inn:
             column = next(c for c, _r, _l in self._values(cells, "inn"))
             out.key_sources[f"i:{out.inn}"] = (column, out.inn)

@@ -107,6 +107,10 @@ def allocate_ids(conn, table, n: int) -> list[int]:
     return list(range(top + 1, top + n + 1))
 
 
+def _manager_phrase(name: str | None) -> str:
+    return f"менеджером {name}" if name else "другим менеджером"
+
+
 def _local_midnight(day) -> datetime:
     return datetime(day.year, day.month, day.day).astimezone().astimezone(UTC)
 
@@ -168,7 +172,8 @@ class _Stored:
             for row in conn.execute(select(*cols).where(c.c.id.in_(part))):
                 self.clients[row.id] = dict(row._mapping)
             for cid, e164, ext in conn.execute(
-                select(p.c.client_id, p.c.e164, p.c.ext).where(p.c.client_id.in_(part))
+                select(p.c.client_id, p.c.e164, p.c.ext)
+                .where(p.c.client_id.in_(part))
                 .order_by(p.c.id)
             ):
                 self.phones.setdefault(cid, []).append((e164, ext))
@@ -265,9 +270,15 @@ class Importer:
                     pending.setdefault(k, item)
         ids = self._insert(new)
         for item, cid in zip(new, ids, strict=True):
+            typed = {e.lower() for e, _ in item.row.emails if e != e.lower()}
             for k in item.row.keys():
-                self.known[k] = cid
                 self.missing.discard(k)
+                # a later row with this INN or phone finds the new client in the database
+                # (same transaction), as it finds a stored one: remembering the keys of a
+                # million new clients took hundreds of megabytes. Kept: names (matched on the
+                # search name) and e-mails typed with capitals (matched as typed)
+                if k[0] == "n" or (k[0] == "e" and k[2:] in typed):
+                    self.known[k] = cid
             for ri in item.merged_items + item.warned_items:
                 ri.client_id = cid
         self.report.created += len(new)
@@ -488,8 +499,11 @@ class Importer:
                     R.REJECTED,
                     *r.key_sources.get(key, ("", "")),
                     R.OTHER_MANAGER,
-                    f"Строка {r.row}: клиент «{client['name']}» уже есть и закреплён за другим "
-                    "менеджером — строка не загружена",
+                    # the policy for another manager's client: its name and its manager,
+                    # never its requisites, contacts, history or money
+                    f"Строка {r.row}: клиент «{client['name']}» уже есть и закреплён за "
+                    f"{_manager_phrase(self.managers.name(client['owner_id']))} — строка "
+                    "не загружена",
                     client["name"],
                     cid,
                 )

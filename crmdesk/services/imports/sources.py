@@ -269,8 +269,8 @@ def _csv_problem(exc: csv.Error) -> str:
     if "field larger than field limit" in text:
         limit = f"{csv.field_size_limit():,}".replace(",", " ")
         return (
-            f"значение длиннее {limit} символов (предел поля CSV) — вероятно, кавычка "
-            "открыта и не закрыта"
+            f"не читается как CSV: значение длиннее {limit} символов (предел поля CSV) — "
+            "вероятно, кавычка открыта и не закрыта"
         )
     return f"не читается как CSV ({text})"
 
