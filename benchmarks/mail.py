@@ -1,9 +1,9 @@
 """Communications at scale: a mailing of 10,000 e-mails, and fetching 1,000 letters.
 
-    python benchmarks/mail.py send  [--letters 10000]
+    python benchmarks/mail.py send  [--letters 10000] [--db URL of a new, empty base]
     python benchmarks/mail.py fetch --db sqlite:////tmp/bench/crm1m-mail.sqlite [--letters 1000]
 
-send: a fresh SQLite base with N clients (each with an address and consent), a mailing
+send: a fresh SQLite base (or the empty one given) with N clients (each with an address and consent), a mailing
 to all of them through a local SMTP server (aiosmtpd in another process). Prints the time per
 letter of the mailing, the time per letter of plain smtplib to the same server, their
 difference (what crmdesk adds per letter: its outbox rows and commits), and the process's
@@ -58,7 +58,7 @@ def _smtp_server(port: int, ready) -> None:
         time.sleep(3600)
 
 
-def bench_send(letters: int) -> None:
+def bench_send(letters: int, db: str | None = None) -> None:
     from dovecot import free_port
 
     from crmdesk.db import open_database
@@ -68,7 +68,8 @@ def bench_send(letters: int) -> None:
     from crmdesk.services.setup import initialize
 
     tmp = Path(tempfile.mkdtemp(prefix="crmdesk-bench-mail-"))
-    engine = open_database(f"sqlite:///{tmp / 'crm.sqlite'}")
+    engine = open_database(db or f"sqlite:///{tmp / 'crm.sqlite'}")  # db: a new, empty base
+    say(f"base: {engine.dialect.name}")
     initialize(engine)
     with engine.begin() as conn:
         conn.execute(insert(Client), [
@@ -200,7 +201,7 @@ def main() -> None:
     p.add_argument("--db", help="fetch: the base (a copy of the million-client one)")
     args = p.parse_args()
     if args.what == "send":
-        bench_send(args.letters or 10000)
+        bench_send(args.letters or 10000, args.db)
     else:
         if not args.db:
             p.error("fetch needs --db")

@@ -157,6 +157,7 @@ def run_mailing(engine: Engine, mailing_id: int, login: str | None = None,
             OutboxMessage.mailing_id == mailing_id, OutboxMessage.status != "skipped"))
         done = total - _pending(ctx.session, mailing_id)
         sender = _Sender(ctx, mailing)
+    marks = engine.connect()  # one connection for the marks: no pool checkout per letter
     try:
         pacer = Pacer(sender.per_minute, sleep=sleep)
         last_id = 0
@@ -174,15 +175,16 @@ def run_mailing(engine: Engine, mailing_id: int, login: str | None = None,
                 if stop and stop.is_set():
                     break
                 pacer.wait(stop)
-                _mark(engine, row_id, status="sending")
+                _mark(marks, row_id, status="sending")  # durable before the server has it
                 result = sender.send(address, subject, body)
-                _mark(engine, row_id, **result)
+                _mark(marks, row_id, durable=False, **result)
                 done += 1
                 last_id = row_id
                 if progress:
                     progress(done, total)
     finally:
         sender.close()
+        marks.close()
     with unit_of_work(engine, login) as ctx:
         mailing = ctx.session.get(Mailing, mailing_id)
         left = _pending(ctx.session, mailing_id)
@@ -196,9 +198,15 @@ def _pending(session, mailing_id: int) -> int:
         OutboxMessage.mailing_id == mailing_id, OutboxMessage.status == "pending"))
 
 
-def _mark(engine, row_id: int, **values) -> None:
-    with engine.begin() as conn:
-        conn.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+def _mark(conn, row_id: int, durable: bool = True, **values) -> None:
+    """Commit a row's new state. «Отправляется» must be on disk before the letter leaves;
+    the result may wait for the next flush of PostgreSQL's log (synchronous_commit off): a
+    result lost with the database server leaves the row «Отправляется», which a restart
+    marks «Прервано при отправке» — never sent twice."""
+    if not durable and conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+    conn.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+    conn.commit()
 
 
 class _Sender:
