@@ -25,6 +25,7 @@ def add_list(name: str, rows: ListSource, keys: list[str]) -> None:
 # opened, initialized database (or None, with set_defaults(needs_db=False), for commands that
 # choose their database themselves); emit() and table() below print its results.
 COMMAND_MODULES = (
+    "crmdesk.commands.lists",
     "crmdesk.commands.reports",
     "crmdesk.commands.transfer",
     "crmdesk.commands.ui",
@@ -76,14 +77,6 @@ def _parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("list", parents=[common], help="список объектов")
     what = ls.add_argument("what", choices=LIST_SOURCES, metavar="WHAT")
     ls.add_argument("--limit", type=int, default=50)
-
-    cl = sub.add_parser("clients", parents=[common], help="поиск клиентов")
-    cls = cl.add_subparsers(dest="clients_command", required=True)
-    find = cls.add_parser("find", parents=[common], help="поиск по имени, телефону, ИНН, e-mail")
-    find.add_argument("text")
-    find.add_argument("--limit", type=int, default=50)
-    bp = cls.add_parser("by-phone", parents=[common], help="кто звонит: клиент по номеру")
-    bp.add_argument("number")
 
     dump = sub.add_parser("dump", parents=[common], help="выгрузить всю базу в JSON")
     dump.add_argument("file")
@@ -147,93 +140,6 @@ def cmd_db(args, engine) -> int:
         counts = copy_database(engine, args.to, progress=progress(args))
         emit(args, counts, lambda: f"Скопировано строк: {sum(counts.values())}")
     return 0
-
-
-CLIENT_KEYS = ["id", "name", "inn", "phones", "emails", "groups", "owner"]
-DOC_KEYS = ["number", "date", "client", "total", "posted", "due_date", "basis", "manager"]
-
-
-def client_out(args, client) -> dict:
-    """A client as printed: phones readable in a table; with --json the one canonical form
-    scripts and integrations match on — E.164 (+79131234567), extensions apart in
-    ``phone_exts`` (same order, null where none)."""
-    from crmdesk.services.clients import client_row
-
-    row = client_row(client)
-    if getattr(args, "json", False):
-        row["phones"] = [p.e164 for p in client.phones]
-        row["phone_exts"] = [p.ext or None for p in client.phones]
-    return row
-
-
-def _list_clients(args, ctx) -> list[dict]:
-    from crmdesk.services import clients
-
-    return [client_out(args, c) for c in clients.list_clients(ctx, limit=args.limit)]
-
-
-def _list_users(args, ctx) -> list[dict]:
-    from sqlalchemy import select
-
-    from crmdesk.models import User
-
-    rows = ctx.session.scalars(select(User).order_by(User.login).limit(args.limit))
-    return [
-        {
-            "id": u.id,
-            "login": u.login,
-            "full_name": u.full_name,
-            "role": u.role.code,
-            "position": u.position,
-            "active": u.active,
-        }
-        for u in rows
-    ]
-
-
-def _list_tasks(args, ctx) -> list[dict]:
-    from crmdesk.services import tasks
-
-    return [
-        {
-            "id": t.id,
-            "title": t.title,
-            "executor": t.executor.login if t.executor else None,
-            "deadline": t.deadline.isoformat() if t.deadline else None,
-            "status": t.status,
-            "overdue": t.is_overdue(),
-            "client": t.client.name if t.client else None,
-        }
-        for t in tasks.list_tasks(ctx, limit=args.limit)
-    ]
-
-
-def _documents(doc_type: str) -> ListSource:
-    def rows(args, ctx) -> list[dict]:
-        from sqlalchemy import select
-
-        from crmdesk.models import Client, Document
-        from crmdesk.services import documents, rights
-
-        stmt = (
-            select(Document)
-            .join(Client)
-            .where(Document.doc_type == doc_type, rights.client_filter(ctx.user))
-            .order_by(Document.date.desc(), Document.id.desc())
-            .limit(args.limit)
-        )
-        return [documents.document_row(d) for d in ctx.session.scalars(stmt)]
-
-    return rows
-
-
-add_list("clients", _list_clients, CLIENT_KEYS)
-add_list("users", _list_users, ["id", "login", "full_name", "role", "position", "active"])
-for _name in ("orders", "invoices", "payments", "proposals"):
-    add_list(_name, _documents(_name[:-1]), DOC_KEYS)
-add_list(
-    "tasks", _list_tasks, ["id", "title", "executor", "deadline", "status", "overdue", "client"]
-)
 
 
 ADMIN_COMMANDS = {"db copy", "dump", "load", "demo", "backup", "restore"}  # administrator's
@@ -337,37 +243,7 @@ def run(args) -> int:
             rows = source(args, ctx)
         emit(args, rows, lambda: table(rows, keys))
         return 0
-    with unit_of_work(engine, args.user) as ctx:
-        if args.command == "clients":
-            return _clients(args, ctx)
     return 0
-
-
-def _clients(args, ctx) -> int:
-    from crmdesk.services import search
-    from crmdesk.services.phones import format_phone
-    from crmdesk.services.settings import phone_region
-
-    if args.clients_command == "find":
-        rows = [
-            client_out(args, c)
-            for c in search.find_clients(
-                ctx.session, ctx.user, args.text, limit=args.limit, details=True
-            )
-        ]
-        emit(args, rows, lambda: table(rows, CLIENT_KEYS))
-        return 0
-    found = search.by_phone(ctx.session, ctx.user, args.number, phone_region(ctx.session))
-    rows = [
-        {
-            **client_out(args, c),
-            "contact": p.name if p else None,
-            "phone": e if args.json else format_phone(e),
-        }
-        for c, p, e in found
-    ]
-    emit(args, rows, lambda: table(rows, ["id", "name", "contact", "phone", "owner"]))
-    return 0 if rows else 3
 
 
 def open_app(args) -> int:
