@@ -53,6 +53,19 @@ def record_interaction(
     return item
 
 
+def check_deal(ctx: Context, client_id: int | None, deal_id: int | None) -> None:
+    """An interaction (or a task, a document) made from a deal is about the deal's client."""
+    if deal_id is None:
+        return
+    from crmdesk.services.deals import get_deal
+
+    deal = get_deal(ctx, deal_id)
+    if client_id is not None and deal.client_id != client_id:
+        raise ValidationError(
+            "Сделка", f"сделка «{deal.title}» — другого клиента ({deal.client.name})"
+        )
+
+
 def client_history(ctx: Context, client_id: int, limit: int = 200) -> list[Interaction]:
     client = ctx.session.get(Client, client_id)
     if client is None:

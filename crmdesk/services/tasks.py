@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 
@@ -98,8 +98,8 @@ def list_tasks(
     )
 
 
-def due_reminders(ctx: Context, now: datetime | None = None) -> list[Task]:
-    """Open tasks of this user whose reminder time has come."""
+def due_reminders(ctx: Context, now: datetime | None = None, limit: int = 500) -> list[Task]:
+    """Open tasks of this user whose reminder time has come (the earliest first)."""
     now = now or utcnow()
     return list(
         ctx.session.scalars(
@@ -110,6 +110,34 @@ def due_reminders(ctx: Context, now: datetime | None = None) -> list[Task]:
                 Task.remind_at.is_not(None),
                 Task.remind_at <= now,
             )
-            .order_by(Task.remind_at)
+            .order_by(Task.remind_at, Task.id)
+            .limit(limit)
         )
     )
+
+
+POSTPONE = {"15min": "на 15 минут", "1hour": "на 1 час", "tomorrow": "до завтра"}
+
+
+def postpone_until(choice: str, now: datetime | None = None) -> datetime:
+    """When a reminder postponed by «choice» fires again; «tomorrow» is 9:00 next morning."""
+    now = (now or utcnow()).astimezone()
+    if choice == "15min":
+        return now + timedelta(minutes=15)
+    if choice == "1hour":
+        return now + timedelta(hours=1)
+    if choice == "tomorrow":
+        return (now + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    raise ValidationError("Отложить", f"неизвестный срок «{choice}»: {', '.join(POSTPONE)}")
+
+
+def postpone_reminder(
+    ctx: Context, task_id: int, choice: str, now: datetime | None = None
+) -> Task:
+    """«Отложить» in the reminders window: the reminder fires again later."""
+    task = get_task(ctx, task_id)
+    if task.executor_id != ctx.user.id and not ctx.can(rights.ASSIGN):
+        raise rights.AccessDenied("Отложить напоминание может исполнитель задачи.")
+    task.remind_at = postpone_until(choice, now)
+    ctx.session.flush()
+    return task

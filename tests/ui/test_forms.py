@@ -229,16 +229,17 @@ def test_reminder_pops_up_once(shell):
     from crmdesk.services import tasks
 
     with unit_of_work(shell.app.engine) as ctx:
-        tasks.create_task(
+        task_id = tasks.create_task(
             ctx,
             "Позвонить в банк",
             remind_at=utcnow() - timedelta(minutes=1),
             deadline=utcnow() + timedelta(hours=1),
-        )
-    lines = shell.check_reminders()
-    assert any("Позвонить в банк" in line for line in lines)
-    assert shell.reminder_box.isVisible()
-    assert not any("Позвонить в банк" in line for line in shell.check_reminders())
+        ).id
+    assert task_id in shell.check_reminders()
+    window = shell.reminder_window
+    assert window.isVisible()
+    assert "Позвонить в банк" in [window.table.item(r, 1).text() for r in range(len(window.rows))]
+    assert task_id not in shell.check_reminders()  # shown once, not again every 30 seconds
 
 
 def test_kanban_moves_only_along_allowed_edges(shell, warnings):

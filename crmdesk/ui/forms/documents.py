@@ -41,7 +41,35 @@ class SalesDocumentForm(DocumentForm):
     def defaults(self, ctx) -> dict:
         from crmdesk.services.documents import _org
 
-        return {"vat_mode": _org(ctx).vat_mode, "date": datetime.now().astimezone()}
+        now = datetime.now().astimezone()
+        return {
+            "vat_mode": _org(ctx).vat_mode,
+            "date": now,
+            "due_date": documents.default_due_date(ctx.session, self.doc_type, now),
+        }
+
+    def after_load(self, values: dict) -> None:
+        super().after_load(values)
+        self.basis_id = values.get("basis_id") if self.obj_id is None else None
+        self._extra = {k: values[k] for k in ("contact_id", "deal_id") if values.get(k)}
+        self._due_rule = self.obj_id is None and "due_date" in self.editors
+        if self._due_rule and not getattr(self, "_date_hooked", False):
+            self._date_hooked = True
+            self.editors["date"].edited.connect(self._date_changed)
+            self.editors["due_date"].edited.connect(self._due_edited)
+
+    def _date_changed(self) -> None:
+        """A new document's due date follows its date until the user sets it by hand."""
+        when = self.editors["date"].get()
+        if not self._due_rule or when is None:
+            return
+        with self.app.uow(read_only=True) as ctx:
+            due = documents.default_due_date(ctx.session, self.doc_type, when)
+        if due is not None:
+            self.editors["due_date"].set(due)
+
+    def _due_edited(self) -> None:
+        self._due_rule = False
 
     def load(self, ctx, obj_id):
         d = documents.get_document(ctx, obj_id)
@@ -76,8 +104,12 @@ class SalesDocumentForm(DocumentForm):
             for k in v
             if k in ("date", "due_date", "vat_mode", "comment", "lines", "total", "payment_method")
         }
-        if obj_id is None:
-            return documents.create_document(ctx, self.doc_type, client_id, data).id
+        if obj_id is None:  # the first write of a new one: it gets its number now
+            data.update(getattr(self, "_extra", {}))
+            basis_id = getattr(self, "basis_id", None)
+            return documents.create_document(
+                ctx, self.doc_type, client_id, data, basis_id=basis_id
+            ).id
         doc = documents.get_document(ctx, obj_id)
         if doc.client_id != client_id:
             raise ValidationError(
@@ -126,6 +158,7 @@ class PaymentForm(SalesDocumentForm):
 
     def defaults(self, ctx) -> dict:
         return {"payment_method": "bank", "date": datetime.now().astimezone()}
+
 
 
 def _post(form, row_id, post=True):

@@ -6,11 +6,12 @@ from datetime import datetime
 
 from crmdesk.models import Deal, Stage
 from crmdesk.models.crm import INTERACTION_KINDS, TASK_STATUSES
-from crmdesk.services import deals, records, rights, tasks
+from crmdesk.services import deals, interactions, records, rights, tasks
 from crmdesk.ui.forms import opener, register
 from crmdesk.ui.generic.base import Command, Entity
 from crmdesk.ui.generic.fields import Field, ref_value
 from crmdesk.ui.generic.objectform import FormCommand, ObjectForm, Tab
+from crmdesk.ui.generic.registry import open_entity
 from crmdesk.ui.i18n import tr
 
 PRIORITIES = {1: "Высокая", 2: "Обычная", 3: "Низкая"}
@@ -77,10 +78,17 @@ class InteractionForm(ObjectForm):
         Field("occurred_at", "Когда", "datetime"),
         Field("client", "Клиент", "ref", ref="client", required=True),
         Field("duration_min", "Длительность, мин", "int", errors_as=("Длительность",)),
+        Field("deal", "Сделка", "ref", ref="deal"),
         Field("gist", "Суть", "multiline", required=True),
         Field("next_step", "Договорились", "multiline"),
     ]
-    rows = [["gist"], ["next_step"], ["kind", "occurred_at"], ["client", "duration_min"]]
+    rows = [
+        ["gist"],
+        ["next_step"],
+        ["kind", "occurred_at"],
+        ["client", "duration_min"],
+        ["deal"],
+    ]
     first_field = "gist"  # Ctrl+K in the client card, type the gist, Ctrl+Enter
 
     def defaults(self, ctx):
@@ -90,12 +98,26 @@ class InteractionForm(ObjectForm):
         i = records.get(ctx, "interaction", obj_id)
         values = records.values(i, ("kind", "occurred_at", "duration_min", "gist", "next_step"))
         values["client"] = ref_value(i.client)
+        values["deal"] = ref_value(ctx.session.get(Deal, i.deal_id), "title") if i.deal_id else None
         return values, None, f"{tr(INTERACTION_KINDS[i.kind])}: {i.client.name}"
+
+    def after_load(self, values):
+        self._deals_of_client()
+        if not getattr(self, "_hooked", False):
+            self._hooked = True
+            self.editors["client"].edited.connect(self._deals_of_client)
+
+    def _deals_of_client(self):
+        """The «Сделка» choice offers the chosen client's deals."""
+        client = self.editors["client"].get()
+        self.editors["deal"].fixed = {"client_id": client} if client else {}
 
     def store(self, ctx, obj_id, v, version):
         data = {k: v[k] for k in ("kind", "occurred_at", "duration_min", "gist", "next_step")}
         data["client_id"] = v["client"]
+        data["deal_id"] = v["deal"]
         data["duration_min"] = data["duration_min"] or None
+        interactions.check_deal(ctx, v["client"], v["deal"])
         return records.save(ctx, "interaction", obj_id, data).id
 
 
@@ -115,7 +137,36 @@ class DealForm(ObjectForm):
     ]
     rows = [["title"], ["client", "amount"], ["stage", "manager"], ["refusal_reason"]]
     tabs = [Tab("Взаимодействия", "interaction", "deal_id")]
-    commands = [FormCommand("kanban", "Перевести на этап…", "move")]
+    commands = [
+        FormCommand("kanban", "Перевести на этап…", "move"),
+        FormCommand("call", "Записать взаимодействие", "new_interaction", "Ctrl+K"),
+        FormCommand("task", "Задача", "new_task"),
+        FormCommand("proposal", "Коммерческое предложение", "new_proposal"),
+        FormCommand("invoice", "Счёт на оплату", "new_invoice"),
+    ]
+
+    def related_defaults(self, entity_name):
+        """What is made from the deal is about the deal's client (and the deal itself)."""
+        client = self.editors["client"].get()
+        return {"client_id": client, "deal_id": self.obj_id} if client else {}
+
+    def _new(self, name):
+        values = self.related_defaults(name)
+        if name == "task":
+            values.pop("deal_id", None)  # tasks have no deal of their own yet: the client
+        open_entity(self.shell, name, None, values)
+
+    def new_interaction(self):
+        self._new("interaction")
+
+    def new_task(self):
+        self._new("task")
+
+    def new_proposal(self):
+        self._new("proposal")
+
+    def new_invoice(self):
+        self._new("invoice")
 
     def load(self, ctx, obj_id):
         d = deals.get_deal(ctx, obj_id)

@@ -387,19 +387,19 @@ class DocumentForm(ObjectForm):
         self.app.changed(*self.lists_changed)
 
     def create_based_on(self, doc_type: str) -> None:
+        """The new document opens unsaved, filled from this one (the 1C way): it takes its
+        number at its first write, and closing it unsaved leaves nothing behind."""
         from crmdesk.services import documents
 
         if (self.modified or self.obj_id is None) and not self.write():
             return
         try:
-            with self.app.uow() as ctx:
-                new = documents.create_based_on(ctx, self.obj_id, doc_type)
-                new_id = new.id
+            with self.app.uow(read_only=True) as ctx:
+                values = documents.based_on_values(ctx, self.obj_id, doc_type)
         except CrmError as exc:
             show_error(self, exc)
             return
-        self.app.changed(f"{doc_type}s")
-        open_entity(self.shell, doc_type, new_id)
+        open_entity(self.shell, doc_type, None, values)
 
     def send_by_mail(self) -> None:
         """«Отправить по почте» (crmdesk.ui.forms.mail): the print form attached."""

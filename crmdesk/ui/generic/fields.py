@@ -148,7 +148,11 @@ class IntEditor(Editor):
 
 
 class DateEditor(Editor):
-    """A date you can type, pick in a calendar, move by a day with + and -; empty allowed."""
+    """A date you can type, pick in a calendar, move by a day with + and -; empty allowed.
+
+    A new editor is empty (never Qt's 01.01.2000); Shift+F4 or Delete clears it; typing a
+    digit, ↑/↓, + or - in an empty one starts from today, and the calendar opens on today.
+    """
 
     def __init__(self, field, shell=None, parent=None):
         super().__init__(field, shell, parent)
@@ -158,23 +162,60 @@ class DateEditor(Editor):
         self.edit.setCalendarPopup(True)
         self.edit.setMinimumDate(EMPTY_DATE)
         self.edit.setSpecialValueText(" ")
+        self.edit.setDateTime(QDateTime(EMPTY_DATE, QTime(0, 0)))
+        self.edit.setReadOnly(field.readonly)
         self.edit.installEventFilter(self)
+        self.edit.calendarWidget().installEventFilter(self)
         if with_time:
             self.edit.dateTimeChanged.connect(lambda _v: self.edited.emit())
         else:
             self.edit.dateChanged.connect(lambda _v: self.edited.emit())
+        QShortcut(
+            QKeySequence("Shift+F4"),
+            self.edit,
+            self.clear,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
         self.layout_.addWidget(self.edit)
         self.setFocusProxy(self.edit)
 
+    def is_empty(self) -> bool:
+        return self.edit.date() == EMPTY_DATE
+
+    def clear(self) -> None:
+        if not self.field.readonly and not self.is_empty():
+            self.edit.setDateTime(QDateTime(EMPTY_DATE, QTime(0, 0)))
+
+    def _start_today(self) -> None:
+        now = QDateTime.currentDateTime()
+        self.edit.setDateTime(QDateTime(now.date(), QTime(now.time().hour(), 0)))
+
     def eventFilter(self, obj, event):  # noqa: N802
-        if event.type() == event.Type.KeyPress and event.text() in ("+", "-"):
-            current = self.edit.date() if self.edit.date() != EMPTY_DATE else QDate.currentDate()
-            self.edit.setDate(current.addDays(1 if event.text() == "+" else -1))
+        if obj is not self.edit:  # the calendar popup of an empty field shows this month
+            if event.type() == event.Type.Show and self.is_empty():
+                obj.setSelectedDate(QDate.currentDate())
+            return super().eventFilter(obj, event)
+        if event.type() != event.Type.KeyPress or self.field.readonly:
+            return super().eventFilter(obj, event)
+        key, text = event.key(), event.text()
+        if text in ("+", "-"):
+            if self.is_empty():
+                self._start_today()
+            else:
+                self.edit.setDate(self.edit.date().addDays(1 if text == "+" else -1))
             return True
+        if key == Qt.Key.Key_Delete and not event.modifiers():
+            self.clear()
+            return True
+        if self.is_empty() and (text.isdigit() or key in (Qt.Key.Key_Up, Qt.Key.Key_Down)):
+            self._start_today()
+            self.edit.setCurrentSectionIndex(0)
+            self.edit.setSelectedSection(self.edit.sectionAt(0))
+            return key in (Qt.Key.Key_Up, Qt.Key.Key_Down)  # a digit goes on into the day
         return super().eventFilter(obj, event)
 
     def get(self):
-        if self.edit.date() == EMPTY_DATE:
+        if self.is_empty():
             return None
         d = self.edit.date().toPython()
         if self.field.kind == "datetime":
@@ -185,7 +226,7 @@ class DateEditor(Editor):
     def set(self, value) -> None:
         with QSignalBlocker(self.edit):
             if value is None:
-                self.edit.setDate(EMPTY_DATE)
+                self.edit.setDateTime(QDateTime(EMPTY_DATE, QTime(0, 0)))
             elif isinstance(value, datetime):
                 local = value.astimezone()
                 self.edit.setDateTime(

@@ -306,8 +306,13 @@ class ListForm(FormBase):
         guarded(self, self.entity.open, self.shell, None, self.new_values())
 
     def new_values(self) -> dict:
-        """A new row made from a related list starts with that list's owner filled in."""
-        return dict(self.model.state.fixed)
+        """A new row made from a related list starts with that list's owner filled in, and
+        with what the owner's form adds (a deal's tab: the deal's client too)."""
+        values = dict(self.model.state.fixed)
+        owner = getattr(self, "owner_form", None)
+        if owner is not None:
+            values.update(owner.related_defaults(self.entity.name))
+        return values
 
     def copy_current(self) -> None:
         row_id = self.current_id()

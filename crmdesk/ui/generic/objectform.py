@@ -213,14 +213,21 @@ class ObjectForm(FormBase):
 
         out = dict(initial)
         for f in self.fields:
+            if f.kind != "ref":  # «basis_id» beside a read-only «basis» text stays an id
+                continue
             raw = out.pop(f"{f.key}_id", None)
-            if f.kind == "ref" and raw is not None and f.key not in out:
+            if raw is not None and f.key not in out:
                 spec = lists.spec(entity(f.ref).list_name)
                 out[f.key] = (raw, lists.display(ctx, spec, raw))
         return out
 
     def after_load(self, values: dict) -> None:
         """Document forms fill their table part from ``values``."""
+
+    def related_defaults(self, entity_name: str) -> dict:
+        """Values a new object made in one of this form's tabs starts with (``*_id`` keys
+        become references), besides the tab's own filter."""
+        return {}
 
     def values(self) -> dict:
         return {

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QMdiArea,
     QMdiSubWindow,
     QMenu,
-    QMessageBox,
     QToolBar,
     QWidget,
 )
@@ -53,7 +52,7 @@ class MainWindow(QMainWindow):
         self._navigating = False
         self.recent: list[tuple[str, str]] = []
         self.favourites: list[tuple[str, str]] = []
-        self._reminded: set[int] = set()
+        self._reminded: set[tuple] = set()  # (task id, reminder time) already shown
         self._build_sections()
         self._build_navigation()
         self._build_docks()
@@ -338,30 +337,26 @@ class MainWindow(QMainWindow):
         self.telephony = DeskTelephony(self)  # the PBX indicator, call windows, «Позвонить»
 
     # --- reminders ---
-    def check_reminders(self) -> list[str]:
-        from crmdesk.services import tasks
+    def check_reminders(self) -> list[int]:
+        """The reminders window opens when a reminder comes due (a postponed one again when
+        its new time comes); an open window follows. Returns the new reminders' task ids."""
+        from crmdesk.ui.shell import reminders
 
-        with self.app.uow() as ctx:
-            due = [
-                (t.id, t.title, t.deadline)
-                for t in tasks.due_reminders(ctx)
-                if t.id not in self._reminded
-            ]
-        if not due:
-            return []
-        self._reminded.update(t for t, _, _ in due)
-        lines = [
-            f"• {title}" + (f" — {tr('срок')} {d.astimezone():%d.%m.%Y %H:%M}" if d else "")
-            for _, title, d in due
-        ]
-        box = QMessageBox(
-            QMessageBox.Icon.Information, tr("Напоминание"), "\n".join(lines), parent=self
-        )
-        box.setModal(False)
-        box.show()
-        self.reminder_box = box
-        self.today.refresh()
-        return lines
+        due = reminders.due(self.app)
+        new = [r for r in due if (r.task_id, r.remind_at) not in self._reminded]
+        self._reminded.update((r.task_id, r.remind_at) for r in due)
+        window = getattr(self, "reminder_window", None)
+        if new or (window is not None and window.isVisible()):
+            if window is None:
+                window = self.reminder_window = reminders.RemindersWindow(self)
+            window.set_rows(due)
+            if new:
+                window.show()
+                window.raise_()
+                self.today.refresh()
+            if not due:
+                window.close()
+        return [r.task_id for r in new]
 
     # --- remembered layout ---
     def save_layout(self) -> None:
