@@ -109,7 +109,7 @@ def _users_extension(sub, common) -> None:
 
 def _calls_rows(args, ctx) -> list[dict]:
     return [
-        telephony.call_row(c)
+        telephony.call_row(c, ctx.user)
         for c in telephony.list_calls(ctx, missed=getattr(args, "missed", False), limit=args.limit)
     ]
 
@@ -201,7 +201,7 @@ def run_event(args, engine) -> int:
         call = external_event(
             ctx, args.direction, args.number, args.ext, args.state, args.call_id, args.duration
         )
-        row = telephony.call_row(call)
+        row = telephony.call_row(call, ctx.user)
     row["call_id"] = row["linkedid"].removeprefix("ext:")
     emit(args, row, lambda: f"Звонок {row['call_id']}: {row['state']}, {row['number']}"
          + (f", {row['client']}" if row["client"] else ""))

@@ -299,7 +299,13 @@ def mark_called_back(ctx: Context, call_id: int) -> Call:
     return call
 
 
-def call_row(call: Call) -> dict:
+def call_row(call: Call, user: User | None = None) -> dict:
+    """The call as lists and the CLI show it; for ``user``, a client they may not see is
+    not named (the call is logged on it all the same)."""
+    hidden = user is not None and call.client is not None and not rights.can_read_client(
+        user, call.client
+    )
+
     def when(value):
         return value.astimezone().strftime("%d.%m.%Y %H:%M:%S") if value else None
 
@@ -309,8 +315,8 @@ def call_row(call: Call) -> dict:
         "direction": CALL_DIRECTIONS[call.direction],
         "state": CALL_STATES.get(call.state, call.state),
         "number": format_phone(call.e164) if call.e164 else call.number,
-        "client": call.client.name if call.client else None,
-        "contact": call.contact.name if call.contact else None,
+        "client": call.client.name if call.client and not hidden else None,
+        "contact": call.contact.name if call.contact and not hidden else None,
         "ext": call.ext,
         "answered_by": call.answered_by.login if call.answered_by else call.answered_ext,
         "duration_sec": call.duration_sec,

@@ -54,3 +54,19 @@ def test_someone_elses_client_shows_only_its_manager(uow):
     assert card["client"] is None and card["other_manager"] == "Петров Пётр Петрович"
     assert unknown["client"] is None and unknown["other_manager"] is None
     assert garbage["display"] == "anonymous" and garbage["client"] is None
+
+
+def test_a_call_row_does_not_name_a_client_the_user_may_not_see(uow):
+    from crmdesk.services import telephony
+
+    with uow("petrov") as ctx:
+        create_client(ctx, {"name": "ООО «Чужой»", "phones": [ANSWERED_FROM]})
+    with uow("ivanov") as ctx:
+        call = external_event(ctx, "in", ANSWERED_FROM, "101", "ringing", "r1")
+        assert call.client.name == "ООО «Чужой»"  # logged on the client all the same
+        row = telephony.call_row(call, ctx.user)
+        assert row["client"] is None and row["number"] == "+7 (913) 123-45-67"
+        assert telephony.list_calls(ctx) == []  # nor listed to him
+    with uow("petrov") as ctx:
+        [mine] = telephony.list_calls(ctx)
+        assert telephony.call_row(mine, ctx.user)["client"] == "ООО «Чужой»"
