@@ -70,3 +70,14 @@ def test_a_call_row_does_not_name_a_client_the_user_may_not_see(uow):
     with uow("petrov") as ctx:
         [mine] = telephony.list_calls(ctx)
         assert telephony.call_row(mine, ctx.user)["client"] == "ООО «Чужой»"
+
+
+def test_lead_from_an_unknown_callers_number(uow):
+    from crmdesk.models.comms import Lead
+    from crmdesk.services import telephony
+
+    with uow("ivanov") as ctx:
+        lead = ctx.session.get(Lead, telephony.lead_from_call(ctx, "8 926 111-22-33"))
+        assert (lead.phone, lead.source, lead.manager_id) == ("+79261112233", "Телефон",
+                                                              ctx.user.id)
+        assert "+7 (926) 111-22-33" in lead.name
