@@ -209,14 +209,19 @@ def _column_errors(obj) -> list[ValidationError]:
         col = prop.columns[0]
         label = LABELS.get(key, key)
         try:
+            if isinstance(col.type, String) and not isinstance(value, str):
+                raise ValidationError(label, f"ожидается текст, а не «{_shown(value)}»", row)
             if isinstance(value, str):
                 length = getattr(col.type, "length", None) if isinstance(col.type, String) else 0
                 text(value, label, length or TEXT_MAX, row)
             elif isinstance(col.type, _ScaledDecimal):
                 limit = Decimal(10) ** (col.type.precision - col.type.scale) - 1
                 number(value, label, row, places=12, maximum=limit, minimum=None)
-            elif type(col.type) is Integer and isinstance(value, int) and abs(value) > INT_MAX:
-                raise ValidationError(label, "число больше допустимого", row)
+            elif type(col.type) is Integer:
+                if not isinstance(value, int) or isinstance(value, bool):
+                    raise ValidationError(label, f"«{_shown(value)}» — не целое число", row)
+                if abs(value) > INT_MAX:
+                    raise ValidationError(label, "число больше допустимого", row)
         except ValidationError as exc:
             errors.append(exc)
     return errors

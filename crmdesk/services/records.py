@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Date, DateTime, String, select
 
 from crmdesk.models import (
     Client,
@@ -26,6 +27,7 @@ from crmdesk.models import (
     Task,
     User,
 )
+from crmdesk.models.base import UTCDateTime
 from crmdesk.services import limits, rights
 from crmdesk.services.context import Context
 from crmdesk.services.errors import Collector, NotFound, ValidationError
@@ -65,8 +67,10 @@ def _contact_write(ctx: Context, obj) -> None:
     rights.check_write_client(ctx.user, client)
 
 
-def _required(col: Collector, data: dict, key: str, title: str) -> None:
-    if key in data and not str(data[key] or "").strip():
+def _required(col: Collector, data: dict, key: str, title: str, obj=None) -> None:
+    """Filled in ``data``, or (when ``data`` leaves it out) already filled on ``obj``."""
+    value = data[key] if key in data else getattr(obj, key, None)
+    if not str(value if value is not None else "").strip():
         col.add(title, "не заполнено")
 
 
@@ -94,10 +98,13 @@ def _texts(col: Collector, k: Kind, data: dict) -> None:
     table = k.model.__table__
     for key in k.fields:
         value = data.get(key)
-        if isinstance(value, str) and key in table.c:
+        if key not in table.c or not isinstance(table.c[key].type, String):
+            continue
+        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+            value = data[key] = str(value)  # a code or name a spreadsheet gave as a number
+        if isinstance(value, str):
             length = getattr(table.c[key].type, "length", None) or limits.TEXT_MAX
-            if col.check(limits.text, value.strip(), limits.LABELS.get(key, key), length) is None:
-                data.pop(key)
+            col.check(limits.text, value.strip(), limits.LABELS.get(key, key), length)
 
 
 DATE_LABELS = {
@@ -110,16 +117,34 @@ DATE_LABELS = {
 
 
 def _dates(col: Collector, k: Kind, data: dict) -> None:
-    """Dates the program can compute with (years 1900–2999), never an OverflowError."""
+    """Dates the program can compute with (years 1900–2999), never an OverflowError; ISO
+    text is read, a time without a zone is taken as local, anything else is «не дата»."""
+    table = k.model.__table__
     for key in k.fields:
-        value = data.get(key)
-        if isinstance(value, (date, datetime)):
-            if col.check(limits.check_date, value, DATE_LABELS.get(key, key)) is None:
-                data.pop(key)
+        if key not in data or data[key] is None or key not in table.c:
+            continue
+        kind = table.c[key].type
+        if not isinstance(kind, (Date, DateTime, UTCDateTime)):
+            continue
+        value = data[key]
+        if isinstance(value, str) and not value.strip():
+            data[key] = None
+            continue
+        value = col.check(limits.check_date, value, DATE_LABELS.get(key, key))
+        if value is None:
+            data.pop(key)
+        elif isinstance(kind, Date) and isinstance(value, datetime):
+            data[key] = value.date()
+        elif not isinstance(kind, Date) and not isinstance(value, datetime):
+            data[key] = datetime(value.year, value.month, value.day).astimezone()
+        elif not isinstance(kind, Date) and value.tzinfo is None:
+            data[key] = value.astimezone()
+        else:
+            data[key] = value
 
 
 def _check_product(ctx, obj, data, col):
-    _required(col, data, "name", "Наименование")
+    _required(col, data, "name", "Наименование", obj)
     _money(col, data, "price", "Цена")
     _money(col, data, "cost_price", "Себестоимость")
     _rate(col, data)
@@ -127,7 +152,7 @@ def _check_product(ctx, obj, data, col):
 
 
 def _check_group(ctx, obj, data, col):
-    _required(col, data, "name", "Наименование")
+    _required(col, data, "name", "Наименование", obj)
     name = " ".join(str(data.get("name") or "").split())
     other = ctx.session.scalar(select(ClientGroup).where(ClientGroup.name == name))
     if name and other is not None and other is not obj:
@@ -147,7 +172,7 @@ def _phones_of(col: Collector, ctx: Context, raw, field: str) -> list:
 
 
 def _check_contact(ctx, obj, data, col):
-    _required(col, data, "name", "ФИО")
+    _required(col, data, "name", "ФИО", obj)
     if "client_id" in data and obj.client_id not in (None, data["client_id"]):
         col.add("Клиент", "контактное лицо нельзя перенести к другому клиенту")
     if "phones" in data:
@@ -165,8 +190,8 @@ def _check_contact(ctx, obj, data, col):
 
 
 def _check_user(ctx, obj, data, col):
-    _required(col, data, "login", "Имя входа")
-    _required(col, data, "full_name", "ФИО")
+    _required(col, data, "login", "Имя входа", obj)
+    _required(col, data, "full_name", "ФИО", obj)
     login = (data.get("login") or "").strip()
     if login:
         other = ctx.session.scalar(select(User).where(User.login == login))
@@ -186,7 +211,7 @@ def _check_user(ctx, obj, data, col):
 
 
 def _check_role(ctx, obj, data, col):
-    _required(col, data, "name", "Наименование")
+    _required(col, data, "name", "Наименование", obj)
     unknown = [p for p in data.get("permissions") or [] if p not in rights.PERMISSIONS]
     if unknown:
         col.add("Права", f"неизвестные права: {', '.join(unknown)}")
@@ -196,7 +221,7 @@ def _check_role(ctx, obj, data, col):
 
 
 def _check_org(ctx, obj, data, col):
-    _required(col, data, "name", "Наименование")
+    _required(col, data, "name", "Наименование", obj)
     for key, check in (
         ("inn", validate_inn),
         ("kpp", validate_kpp),
@@ -226,7 +251,7 @@ def _task_write(ctx: Context, task) -> None:
 
 
 def _check_task(ctx, obj, data, col):
-    _required(col, data, "title", "Задача")
+    _required(col, data, "title", "Задача", obj)
     executor = data.get("executor_id", obj.executor_id)
     if executor not in (None, ctx.user.id, obj.executor_id) and not ctx.can(rights.ASSIGN):
         col.add("Исполнитель", "поручать задачи другим может руководитель")
@@ -253,11 +278,12 @@ def _interaction_write(ctx: Context, obj) -> None:
 
 
 def _check_interaction(ctx, obj, data, col):
-    _required(col, data, "gist", "Суть")
+    _required(col, data, "gist", "Суть", obj)
     from crmdesk.models.crm import INTERACTION_KINDS
 
-    if "kind" in data and data["kind"] not in INTERACTION_KINDS:
-        col.add("Вид", f"неизвестен «{data['kind']}»")
+    kind = data.get("kind")
+    if "kind" in data and (not isinstance(kind, str) or kind not in INTERACTION_KINDS):
+        col.add("Вид", f"неизвестен «{limits.text(str(kind), 'Вид')[:40]}»")
     if not data.get("client_id", obj.client_id):
         col.add("Клиент", "не заполнено")
     return data
@@ -363,9 +389,21 @@ KINDS: dict[str, Kind] = {
         ),
         _interaction_write,
         _check_interaction,
-        lambda i: i.gist[:40],
+        lambda i: (i.gist or "")[:40],
     ),
 }
+
+
+def _not_null(col: Collector, k: Kind, obj, data: dict) -> None:
+    """A new record's columns the database requires and nothing fills: «не заполнено»
+    instead of the database's NOT NULL error."""
+    table = k.model.__table__
+    for key in k.fields:
+        c = table.c.get(key)
+        if c is None or c.nullable or c.primary_key or c.default is not None:
+            continue
+        if c.server_default is None and data.get(key) is None and getattr(obj, key) is None:
+            col.add(limits.LABELS.get(key, {"kind": "Вид"}.get(key, key)), "не заполнено")
 
 
 def kind(name: str) -> Kind:
@@ -422,6 +460,8 @@ def save(
     _dates(col, k, data)
     if k.check is not None:
         data = k.check(ctx, obj, data, col)
+    if obj_id is None and not col.errors:
+        _not_null(col, k, obj, data)
     col.raise_if_any()
     with flushing(obj, f"{k.title} «{k.label(obj)}»"):
         for key in k.fields:
