@@ -34,6 +34,7 @@ from crmdesk.models.documents import (
     Settlement,
 )
 from crmdesk.models.org import Organization, Setting
+from crmdesk.models.pipeline import EventRule, RefusalReason, RuleRun, SalesPlan
 from crmdesk.models.sales import Deal, DealStageHistory, SalesProcess, Stage, StageTransition
 from crmdesk.models.telephony import Call, CallSignal
 from crmdesk.models.users import Role, User
@@ -57,6 +58,10 @@ __all__ = [
     "ContactPerson",
     "ContactPhone",
     "Contract",
+    "EventRule",
+    "RefusalReason",
+    "RuleRun",
+    "SalesPlan",
     "DOC_TYPES",
     "Deal",
     "DealStageHistory",

@@ -48,6 +48,7 @@ class Task(IdMixin, Versioned, Markable, Base):
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     executor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crmdesk.models.base import Base, IdMixin, Markable, Money, UTCDateTime, Versioned, utcnow
@@ -31,6 +31,10 @@ class Stage(IdMixin, Base):
     name: Mapped[str] = mapped_column(String(100))
     order: Mapped[int] = mapped_column(Integer)
     is_refusal: Mapped[bool] = mapped_column(default=False)
+    # a final stage ends the deal: won unless it is a refusal
+    is_final: Mapped[bool] = mapped_column(default=False)
+    color: Mapped[str | None] = mapped_column(String(7))  # «#RRGGBB» of its cards and header
+    probability: Mapped[int | None] = mapped_column(Integer)  # % a deal here is won
 
     process: Mapped[SalesProcess] = relationship(back_populates="stages")
 
@@ -54,6 +58,12 @@ class Deal(IdMixin, Versioned, Markable, Base):
     refusal_reason: Mapped[str | None] = mapped_column(Text)
     contract_end: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expected_close: Mapped[date | None] = mapped_column(Date)
+    probability: Mapped[int | None] = mapped_column(Integer)  # None: the stage's
+    source: Mapped[str | None] = mapped_column(String(100))
+    # typed by hand: the documents of the deal no longer set it
+    amount_fixed: Mapped[bool] = mapped_column(default=False)
+    stage_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     client: Mapped[Client] = relationship()
     stage: Mapped[Stage] = relationship()
@@ -72,3 +82,8 @@ class DealStageHistory(IdMixin, Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     comment: Mapped[str | None] = mapped_column(Text)
+    rule_id: Mapped[int | None] = mapped_column(Integer)  # moved by this event rule
+
+
+Index("ix_deal_stage_history_to_at", DealStageHistory.to_stage_id, DealStageHistory.at)
+Index("ix_deals_manager_stage", Deal.manager_id, Deal.stage_id)

@@ -94,6 +94,10 @@ def ensure_defaults(session: Session) -> None:
         # names this database's secrets in the system's credential store (services.secrets)
         session.add(Setting(key="database_id", value=uuid.uuid4().hex))
     session.flush()
+    from crmdesk.services.processes import ensure_pipeline_defaults
+
+    ensure_pipeline_defaults(session)  # stage colours, shipped event rules, «Инциденты»
+    session.flush()
 
 
 def defaults_missing(session: Session) -> bool:
