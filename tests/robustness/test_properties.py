@@ -245,3 +245,21 @@ def test_any_record_takes_valid_values_or_says_which_field(uow, client_id, kind,
             records.save(ctx, kind, None, data)
     except CrmError as exc:
         assert str(exc).strip()
+
+
+@DB_SETTINGS
+@given(
+    doc_type=st.sampled_from(["proposal", "order", "invoice", "payment"]),
+    header=st.dictionaries(
+        st.sampled_from(["vat_mode", "comment", "payment_method", "total", "date", "due_date"]),
+        anything,
+        max_size=4,
+    ),
+)
+def test_any_document_header_is_taken_or_refused_with_a_message(uow, client_id, doc_type, header):
+    try:
+        with uow("ivanov") as ctx:
+            doc = create_document(ctx, doc_type, client_id, header)
+            post(ctx, doc.id)
+    except CrmError as exc:
+        assert str(exc).strip()
