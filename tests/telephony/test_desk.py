@@ -160,3 +160,30 @@ def test_phone_panel_dials_the_typed_number(pbx, ami, desks, qtbot):
     assert (originate["Channel"], originate["Exten"]) == ("PJSIP/102", "84959876543")
     assert "102" in petrov.statusBar().currentMessage()
     qtbot.waitUntil(lambda: "Найдено: 1" in petrov.phone.hint.text())  # the panel's caller ID
+
+
+def test_queue_call_pops_up_on_every_ringing_desk_and_says_who_answered(pbx, ami, desks,
+                                                                       qtbot):
+    ivanov, petrov = desks(pbx, "ivanov"), desks(pbx, "petrov")
+    ami.wait_clients(2)
+    ami.play("queue_call")
+    qtbot.waitUntil(lambda: bool(_windows(ivanov)) and bool(_windows(petrov)), timeout=10000)
+    mine, theirs = _windows(petrov)["1764579600.90"], _windows(ivanov)["1764579600.90"]
+    assert "Сидоров Семён" in mine.text.toPlainText() and "ООО «Лютик»" in mine.text.toPlainText()
+    qtbot.waitUntil(lambda: "завершён" in mine.state.text(), timeout=10000)
+    assert "1:00" in mine.state.text()
+    qtbot.waitUntil(lambda: "(102)" in theirs.state.text(), timeout=10000)  # who answered
+    assert "Лютик" not in theirs.text.toPlainText()  # petrov's client: ivanov sees no card
+    assert "другого менеджера: Петров Пётр Петрович" in theirs.text.toPlainText()
+
+
+def test_the_indicator_follows_the_connection(pbx, ami, desks, qtbot):
+    ivanov = desks(pbx, "ivanov")
+    indicator = ivanov.telephony.indicator
+    qtbot.waitUntil(lambda: indicator.text() == "АТС: на связи", timeout=10000)
+    ami.secret = "changed"  # the PBX's password changed: the reconnection is refused
+    ami.drop()
+    qtbot.waitUntil(lambda: indicator.text() == "АТС: ошибка", timeout=10000)
+    assert "Authentication failed" in indicator.toolTip()
+    ami.secret = "s3cret"
+    qtbot.waitUntil(lambda: indicator.text() == "АТС: на связи", timeout=15000)
