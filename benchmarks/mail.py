@@ -3,12 +3,12 @@
     python benchmarks/mail.py send  [--letters 10000] [--db URL of a new, empty base]
     python benchmarks/mail.py fetch --db sqlite:////tmp/bench/crm1m-mail.sqlite [--letters 1000]
 
-send: a fresh SQLite base (or the empty one given) with N clients (each with an address and consent), a mailing
-to all of them through a local SMTP server (aiosmtpd in another process). Prints the time per
-letter of the mailing, the time per letter of plain smtplib to the same server, their
-difference (what crmdesk adds per letter: its outbox rows and commits), and the process's
-memory (RSS) at 10 %, 50 % and 100 % of the letters — flat means the mailing does not grow
-with the number of letters.
+send: a fresh SQLite base (or the empty one given) with N clients, each with an address and
+consent; a mailing to all of them through a local SMTP server (aiosmtpd in another process).
+Prints the time per letter of the mailing, the time per letter of plain smtplib to the same
+server, their difference (what crmdesk adds per letter: its outbox rows and commits), and
+the process's memory (RSS) at 10 %, 50 % and 100 % of the letters — flat means the mailing
+does not grow with the number of letters.
 
 fetch: into the given base (a million clients: benchmarks/foundation.py fills one; it is
 brought to the current schema first — use a copy), 1,000 letters delivered into a throwaway
