@@ -17,7 +17,7 @@ from crmdesk.models import (
     Settlement,
     utcnow,
 )
-from crmdesk.services import limits, rights
+from crmdesk.services import events, limits, rights
 from crmdesk.services.context import Context
 from crmdesk.services.errors import Collector, NotFound, PostingError, ValidationError
 from crmdesk.services.locking import check_version, flushing
@@ -331,6 +331,7 @@ def post(ctx: Context, doc_id: int) -> Document:
         _allocate_payment(ctx, doc)
     doc.posted = True
     ctx.session.flush()
+    events.emit(ctx, "document_posted", document=doc)  # the deal's event rules follow
     return doc
 
 

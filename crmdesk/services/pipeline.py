@@ -1,0 +1,222 @@
+"""Event rules: when something happens to a deal's document or date, an action follows.
+
+Document events come through ``services.events`` (documents.post emits «document_posted»);
+date events (the contract ends in N days, has ended, no activity for N days) are found by
+``check_rules`` — `crmdesk deals check-rules` for the Task Scheduler, and the desktop at
+start. Every run is written to ``rule_runs`` (done, refused with the reason, skipped), once
+per rule, deal and occasion, so reposting a document or checking twice a day repeats
+nothing. A move by a rule goes only along an allowed transition and is logged in the stage
+history with the rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select
+
+from crmdesk.models import (
+    Deal,
+    Document,
+    EventRule,
+    Interaction,
+    RuleRun,
+    Settlement,
+    Stage,
+    Task,
+    utcnow,
+)
+from crmdesk.services import deals, events
+from crmdesk.services.context import Context
+from crmdesk.services.errors import TransitionError
+from crmdesk.services.processes import DATE_EVENTS
+
+POSTED_EVENTS = {"proposal": "proposal_posted", "order": "order_posted",
+                 "invoice": "invoice_posted"}
+RESULTS = {"done": "Выполнено", "refused": "Отказано", "skipped": "Не выполнено"}
+
+
+@dataclass
+class RunResult:
+    rule: str
+    deal_id: int
+    result: str  # done | refused | skipped
+    message: str
+
+    def row(self) -> dict:
+        return {"rule": self.rule, "deal_id": self.deal_id, "result": RESULTS[self.result],
+                "message": self.message}
+
+
+def _rules(ctx: Context, process_id: int, event: str) -> list[EventRule]:
+    return list(ctx.session.scalars(
+        select(EventRule).where(EventRule.process_id == process_id, EventRule.event == event,
+                                EventRule.active.is_(True)).order_by(EventRule.id)))
+
+
+def fire(ctx: Context, deal: Deal, event: str, occasion: str, **values) -> list[RunResult]:
+    """Run the deal's process's active rules of ``event`` not yet run for ``occasion``."""
+    out = []
+    for rule in _rules(ctx, deal.process_id, event):
+        out += _fire_one(ctx, rule, deal, occasion, values)
+    return out
+
+
+def _act(ctx: Context, rule: EventRule, deal: Deal, values: dict) -> tuple[str, str]:
+    if rule.action == "move":
+        target = ctx.session.get(Stage, rule.stage_id) if rule.stage_id else None
+        if target is None:
+            return "skipped", "Этап правила не задан."
+        if deal.stage_id == target.id:
+            return "skipped", f"Сделка уже на этапе «{target.name}»."
+        try:
+            deals.check_move(ctx, deal, target)
+        except TransitionError as exc:
+            return "refused", str(exc)
+        before = deal.stage.name
+        deals.apply_move(ctx, deal, target, comment=f"Правило «{rule.name}»", rule_id=rule.id)
+        return "done", f"Переведена с этапа «{before}» на этап «{target.name}»."
+    if rule.action == "task":
+        values = {"contract_end": f"{deal.contract_end:%d.%m.%Y}" if deal.contract_end else "",
+                  "deal": deal.title, "client": deal.client.name, **values}
+        try:
+            title = (rule.task_title or rule.name).format(**values)
+        except (KeyError, IndexError, ValueError):
+            title = rule.task_title or rule.name
+        due = utcnow() + timedelta(days=rule.task_days or 1)
+        ctx.session.add(Task(
+            title=title[:300], executor_id=deal.manager_id, client_id=deal.client_id,
+            deal_id=deal.id, deadline=due, priority=2, status="open",
+            description=f"Создана правилом «{rule.name}» по сделке «{deal.title}».",
+        ))
+        ctx.session.flush()
+        return "done", f"Задача «{title}» менеджеру до {due.astimezone():%d.%m.%Y}."
+    channel = "письмо" if rule.action == "email" else "SMS"
+    return "skipped", (f"Отправка ({channel}) по правилу не настроена: сообщение по шаблону "
+                       "отправьте из карточки сделки.")
+
+
+# --- document events ----------------------------------------------------------------------
+def _document_total(ctx: Context, deal: Deal) -> None:
+    """The deal's amount follows its last posted proposal, order or invoice, unless typed."""
+    if deal.amount_fixed:
+        return
+    total = ctx.session.scalar(
+        select(Document.total).where(
+            Document.deal_id == deal.id, Document.posted.is_(True),
+            Document.doc_type.in_(("proposal", "order", "invoice")),
+            Document.deletion_mark.is_(False))
+        .order_by(Document.date.desc(), Document.id.desc()).limit(1))
+    if total is not None:
+        deal.amount = total
+
+
+def on_document_posted(ctx: Context, document: Document) -> None:
+    if document.doc_type in POSTED_EVENTS and document.deal_id is not None:
+        deal = ctx.session.get(Deal, document.deal_id)
+        if deal is not None:
+            _document_total(ctx, deal)
+            fire(ctx, deal, POSTED_EVENTS[document.doc_type], f"doc:{document.id}",
+                 document=document.title)
+    if document.doc_type == "payment":
+        paid = ctx.session.execute(
+            select(Document.id, Document.deal_id)
+            .join(Settlement, Settlement.invoice_id == Document.id)
+            .where(Settlement.recorder_id == document.id, Document.deal_id.is_not(None))
+        ).all()
+        for invoice_id, deal_id in paid:
+            owed = ctx.session.scalar(
+                select(func.sum(Settlement.amount)).where(Settlement.invoice_id == invoice_id))
+            if owed is not None and owed <= 0:
+                deal = ctx.session.get(Deal, deal_id)
+                fire(ctx, deal, "invoice_paid", f"paid:{invoice_id}")
+
+
+def documents_received(ctx: Context, deal_id: int) -> list[RunResult]:
+    """«Документы получены» on a deal: its rules of that event follow."""
+    deal = deals.get_deal(ctx, deal_id, write=True)
+    return fire(ctx, deal, "docs_received", f"docs:{utcnow():%Y-%m-%d}")
+
+
+events.subscribe("document_posted", on_document_posted)
+
+
+# --- date events --------------------------------------------------------------------------
+def _today(today: date | None) -> date:
+    return today or datetime.now().astimezone().date()
+
+
+def _last_activity(ctx: Context, deal_ids: list[int]) -> dict[int, datetime]:
+    last: dict[int, datetime] = {}
+    for model, col in ((Interaction, Interaction.occurred_at), (Document, Document.date),
+                       (Task, Task.created_at)):
+        for deal_id, at in ctx.session.execute(
+            select(model.deal_id, func.max(col)).where(model.deal_id.in_(deal_ids))
+            .group_by(model.deal_id)
+        ):
+            if at is not None and (deal_id not in last or at > last[deal_id]):
+                last[deal_id] = at
+    return last
+
+
+def check_rules(ctx: Context, today: date | None = None, batch: int = 500) -> list[RunResult]:
+    """Run the date rules for every deal they concern; what each did is returned."""
+    today = _today(today)
+    out: list[RunResult] = []
+    rules = list(ctx.session.scalars(select(EventRule).where(
+        EventRule.event.in_(DATE_EVENTS), EventRule.active.is_(True))))
+    open_stage = and_(Stage.is_final.is_(False), Stage.is_refusal.is_(False))
+    for rule in rules:
+        cond = [Deal.process_id == rule.process_id, Deal.deletion_mark.is_(False), open_stage]
+        if rule.event == "contract_ends":
+            cond += [Deal.contract_end >= today,
+                     Deal.contract_end <= today + timedelta(days=rule.days or 0)]
+        elif rule.event == "contract_ended":
+            cond.append(Deal.contract_end < today)
+        else:  # idle: nothing moved for N days — narrowed below by the last activity
+            limit = datetime.combine(today - timedelta(days=rule.days or 0), datetime.min.time())
+            cond.append(or_(Deal.stage_since.is_(None),
+                            Deal.stage_since < limit.astimezone()))
+        last_id = 0
+        while True:
+            ids = ctx.session.scalars(
+                select(Deal.id).join(Stage, Stage.id == Deal.stage_id)
+                .where(*cond, Deal.id > last_id).order_by(Deal.id).limit(batch)).all()
+            if not ids:
+                break
+            last_id = ids[-1]
+            activity = _last_activity(ctx, ids) if rule.event == "idle" else {}
+            for deal in ctx.session.scalars(select(Deal).where(Deal.id.in_(ids))):
+                if rule.event == "idle":
+                    at = max(filter(None, (deal.stage_since, activity.get(deal.id))))
+                    if at.astimezone().date() > today - timedelta(days=rule.days or 0):
+                        continue
+                    occasion = f"idle:{at.astimezone().date().isoformat()}"
+                else:
+                    occasion = f"end:{deal.contract_end.isoformat()}"
+                out += _fire_one(ctx, rule, deal, occasion)
+    return out
+
+
+def _fire_one(ctx: Context, rule: EventRule, deal: Deal, occasion: str,
+              values: dict | None = None) -> list[RunResult]:
+    occasion = occasion[:40]
+    if ctx.session.scalar(select(RuleRun.id).where(
+            RuleRun.rule_id == rule.id, RuleRun.deal_id == deal.id,
+            RuleRun.occasion == occasion)) is not None:
+        return []
+    result, message = _act(ctx, rule, deal, values or {})
+    ctx.session.add(RuleRun(rule_id=rule.id, deal_id=deal.id, occasion=occasion,
+                            result=result, message=message))
+    ctx.session.flush()
+    return [RunResult(rule.name, deal.id, result, message)]
+
+
+def rule_log(ctx: Context, deal_id: int) -> list[dict]:
+    """What the rules did to a deal, newest first (the deal card's «Правила» tab)."""
+    deals.get_deal(ctx, deal_id)
+    rows = ctx.session.execute(
+        select(RuleRun, EventRule.name).join(EventRule, EventRule.id == RuleRun.rule_id)
+        .where(RuleRun.deal_id == deal_id).order_by(RuleRun.id.desc()))
+    return [{"at": r.at, "rule": name, "result": RESULTS[r.result], "message": r.message}
+            for r, name in rows]
