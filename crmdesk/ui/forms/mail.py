@@ -4,6 +4,7 @@ and the password asked at its first use in a session where the system keeps none
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QVBoxLayout,
+    QWidget,
 )
 
 from crmdesk.models.comms import MailAccount, SmsProvider
@@ -368,6 +370,21 @@ def _extend_clients() -> None:
         hooks.append(_sms_editor)
 
 
+def _extend_phone_panel() -> None:
+    """«Отправить SMS» under the phone panel's number (the panel is the shell's; found once
+    the window is built): an SMS to the number typed there, logged on its client."""
+    from PySide6.QtWidgets import QApplication, QPushButton
+
+    for window in QApplication.topLevelWidgets():
+        for panel in window.findChildren(QWidget):
+            if panel.__class__.__name__ != "PhonePanel" or panel.findChild(QPushButton, "sms"):
+                continue
+            button = QPushButton(tr("Отправить SMS"), panel)
+            button.setObjectName("sms")
+            button.clicked.connect(lambda _=False, p=panel: send_sms(p.shell, p.number.text()))
+            panel.layout().addWidget(button)
+
+
 register(Entity("mail_settings", "mail_settings", "mail", opener(MailSettingsForm),
                 create_permission=rights.ADMIN))
 register_special("send_mail", send_document)
@@ -382,3 +399,4 @@ def _add_sections() -> None:
 
 _add_sections()
 _extend_clients()
+QTimer.singleShot(0, _extend_phone_panel)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from sqlalchemy import select
 
 from crmdesk.models import Interaction
@@ -183,3 +183,25 @@ def test_templates_list_form_and_consent_dialog(shell, office, boxes, monkeypatc
     assert dialog.save()
     with office.uow() as ctx:
         assert ctx.session.get(Client, office.market).consent_email
+
+
+def test_sms_from_the_phone_panel(shell, office, sms_server, keyring_store, qtbot):
+    from PySide6.QtWidgets import QPushButton
+
+    from crmdesk.services import sms
+    from crmdesk.ui.forms.mail import _extend_phone_panel
+
+    with office.uow() as ctx:
+        sms.set_provider(ctx, sms_server.kind, "test-key", sms_server.url, "TeploDom",
+                         "office" if sms_server.kind == "smsc" else None)
+    _extend_phone_panel()  # what the window's start does (the registry loads once per run)
+    panel = next(w for w in shell.findChildren(QWidget) if type(w).__name__ == "PhonePanel")
+    panel.number.setText("8 916 111-22-33")
+    panel.findChild(QPushButton, "sms").click()
+    dialog = next(w for w in QApplication.topLevelWidgets()
+                  if w.__class__.__name__ == "SmsDialog" and w.isVisible())
+    dialog.text.setPlainText("Перезвоните, пожалуйста")
+    assert dialog.send()
+    with office.uow() as ctx:
+        item = ctx.session.scalar(select(Interaction).where(Interaction.kind == "sms_out"))
+        assert item.client_id == office.market and item.contact_id == office.kotova
