@@ -156,7 +156,7 @@ def log_update(session: Session, upd: CallUpdate) -> Call | None:
     if new_id is not None and call.client_id is not None:
         _make_interaction(session, call)
     if upd.ext and upd.kind in ("ring", "answer", "stop"):
-        session.add(CallSignal(linkedid=info.linkedid, ext=upd.ext, state=upd.kind))
+        _signal(session, info.linkedid, upd.ext, upd.kind)
     answered_by = user_by_ext(session, info.answered_ext)
     if upd.kind == "answer":
         session.execute(
@@ -176,7 +176,7 @@ def log_update(session: Session, upd: CallUpdate) -> Call | None:
             )
         ).rowcount
         for ext in info.rang:
-            session.add(CallSignal(linkedid=info.linkedid, ext=ext, state="end"))
+            _signal(session, info.linkedid, ext, "end")
         if finished:
             session.refresh(call)
             _finished(session, call)
@@ -192,6 +192,17 @@ def log_update(session: Session, upd: CallUpdate) -> Call | None:
         _sync_interaction(session, call)
         session.flush()
     return call
+
+
+def _signal(session: Session, linkedid: str, ext: str, state: str) -> None:
+    """Tell desks that poll (see signals_since) — once, however many listeners log it."""
+    seen = session.scalar(
+        select(CallSignal.id).where(
+            CallSignal.ext == ext, CallSignal.linkedid == linkedid, CallSignal.state == state
+        ).limit(1)
+    )
+    if seen is None:
+        session.add(CallSignal(linkedid=linkedid, ext=ext, state=state))
 
 
 def _finished(session: Session, call: Call) -> None:

@@ -221,3 +221,19 @@ def test_extension_is_one_users(pbx):
         assert ctx.session.scalar(select(User.extension).where(User.login == "ivanov")) is None
     with unit_of_work(pbx, read_only=True) as ctx:
         assert ctx.session.scalar(select(func.count()).select_from(Client)) == 2
+
+
+def test_two_listeners_signal_each_state_once(pbx, ami, listening):
+    from crmdesk.models import CallSignal
+
+    listening(), listening()
+    ami.play("queue_call")
+    _final_calls(pbx)
+    with unit_of_work(pbx, read_only=True) as ctx:
+        rows = ctx.session.execute(select(CallSignal.ext, CallSignal.state)).all()
+    expected = {(e, "ring") for e in ("101", "102", "103")} | {("102", "answer")} | {
+        ("101", "stop"), ("103", "stop")} | {(e, "end") for e in ("101", "102", "103")}
+    assert set(rows) == expected
+    # each listener writes what is not there yet: two racing may both write one now and then,
+    # never everything twice (the desks treat a repeated signal as the same state anyway)
+    assert len(rows) < 2 * len(expected)
