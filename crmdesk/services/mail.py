@@ -94,8 +94,10 @@ def set_account(
     fetch_minutes: int | None = None,
 ) -> tuple[MailAccount, str | None]:
     """Create or change the office's box (or a user's); returns it and where the password
-    went («keyring» or «memory»; None when no password was given)."""
-    rights.require(ctx.user, rights.ADMIN)
+    went («keyring» or «memory»; None when no password was given). The administrator sets
+    any box; a user, only their own."""
+    if for_login != ctx.user.login or lead_rule or lead_manager:
+        rights.require(ctx.user, rights.ADMIN)
     smtp = parse_server_url(smtp_url, "SMTP", "smtp")
     imap = parse_server_url(imap_url, "IMAP", "imap") if imap_url else None
     sender = validate_email(from_address, "От кого")

@@ -200,11 +200,15 @@ class MailSettingsForm(ObjectForm):
         super().__init__(shell, 1, initial, parent)
         self.form_key = "mail_settings:1"
 
+    own = False  # the signed-in user's own box (MyMailForm), not the office's
+
     def load(self, ctx, obj_id):
         from sqlalchemy import select
 
-        rights.require(ctx.user, rights.ADMIN)
-        a = ctx.session.scalar(select(MailAccount).where(MailAccount.user_id.is_(None),
+        if not self.own:
+            rights.require(ctx.user, rights.ADMIN)
+        whose = MailAccount.user_id == ctx.user.id if self.own else MailAccount.user_id.is_(None)
+        a = ctx.session.scalar(select(MailAccount).where(whose,
                                                          MailAccount.deletion_mark.is_(False)))
         p = ctx.session.scalar(select(SmsProvider).where(SmsProvider.active.is_(True)))
         values = {
@@ -225,17 +229,19 @@ class MailSettingsForm(ObjectForm):
             "sms_login": p.login if p else "",
             "sms_key": "",
         }
-        return values, None, tr("Почта и SMS")
+        return values, None, tr(self.title_new)
 
     def store(self, ctx, obj_id, v, version):
         if not (v["smtp"] or "").strip():
             raise ValidationError("Отправка (SMTP)", "не заполнено")
-        mail.set_account(ctx, v["smtp"], v["from_address"], v["imap"] or None, None,
+        mail.set_account(ctx, v["smtp"], v["from_address"], v["imap"] or None,
+                         ctx.user.login if self.own else None,
                          v["password"] or None, from_name=v["from_name"] or None,
-                         per_minute=v["per_minute"] or None, lead_rule=v["lead_rule"],
-                         lead_manager=v["lead_manager"] or None,
+                         per_minute=v["per_minute"] or None,
+                         lead_rule=None if self.own else v["lead_rule"],
+                         lead_manager=None if self.own else v["lead_manager"] or None,
                          fetch_minutes=v["fetch_minutes"] or None)
-        if v["sms_kind"]:
+        if not self.own and v["sms_kind"]:
             sms.set_provider(ctx, v["sms_kind"], v["sms_key"] or None, v["sms_url"] or None,
                              v["sms_sender"] or None, v["sms_login"] or None)
         return 1
@@ -246,7 +252,7 @@ class MailSettingsForm(ObjectForm):
 
         def run():
             with self.app.uow() as ctx:
-                account = mail.account_for(ctx.session, None)
+                account = mail.account_for(ctx.session, ctx.user if self.own else None)
                 return mail.check_account(ctx, account.id)
 
         try:
@@ -257,6 +263,23 @@ class MailSettingsForm(ObjectForm):
             return
         self.messages.hide()
         QMessageBox.information(self, tr("Проверка"), "\n".join(done))
+
+
+class MyMailForm(MailSettingsForm):
+    """«Моя почта»: the user's own box — letters go from it instead of the office's."""
+
+    entity_name = "my_mail"
+    title_new = "Моя почта"
+    own = True
+    fields = [f for f in MailSettingsForm.fields
+              if not f.key.startswith(("sms_", "lead_"))]
+    rows = [["smtp"], ["imap"], ["from_address", "from_name"], ["password"],
+            ["per_minute", "fetch_minutes"]]
+
+    def __init__(self, shell, obj_id=None, initial=None, parent=None):
+        super().__init__(shell, obj_id, initial, parent)
+        self.form_key = "my_mail:1"
+        self.setWindowTitle(tr("Моя почта"))
 
 
 class SmsDialog(QDialog):
@@ -387,6 +410,7 @@ def _extend_phone_panel() -> None:
 
 register(Entity("mail_settings", "mail_settings", "mail", opener(MailSettingsForm),
                 create_permission=rights.ADMIN))
+register(Entity("my_mail", "my_mail", "mail", opener(MyMailForm)))
 register_special("send_mail", send_document)
 register_special("send_sms", send_sms)
 
@@ -395,6 +419,8 @@ def _add_sections() -> None:
     for code, _title, _icon, items in SECTIONS:
         if code == "admin" and not any(i.target == "mail_settings" for i in items):
             items.insert(3, Item("form", "mail_settings", "Почта и SMS", "mail", rights.ADMIN))
+        if code == "main" and not any(i.target == "my_mail" for i in items):
+            items.append(Item("form", "my_mail", "Моя почта", "mail"))
 
 
 _add_sections()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QApplication, QWidget
 from sqlalchemy import select
 
@@ -205,3 +206,20 @@ def test_sms_from_the_phone_panel(shell, office, sms_server, keyring_store, qtbo
     with office.uow() as ctx:
         item = ctx.session.scalar(select(Interaction).where(Interaction.kind == "sms_out"))
         assert item.client_id == office.market and item.contact_id == office.kotova
+
+
+def test_my_mail_box_is_the_users_own(shell, office, relay, smtp_server, keyring_store):
+    from crmdesk.services.errors import AccessDenied
+
+    form = open_entity(shell, "my_mail")
+    assert "sms_kind" not in form.editors
+    form.editors["smtp"].set(f"smtp://127.0.0.1:{smtp_server.port}")
+    form.editors["from_address"].set("ivanov@teplodom.example")
+    form.modified = True
+    assert form.write()
+    with office.uow("ivanov") as ctx:
+        mail.send_document(ctx, office.invoice)
+        with pytest.raises(AccessDenied):
+            mail.set_account(ctx, "smtp://127.0.0.1:25", "x@teplodom.example", for_login="petrov")
+    (sender, _, _), = relay.items
+    assert sender == "ivanov@teplodom.example"  # the user's own box, not the office's
