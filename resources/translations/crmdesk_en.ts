@@ -4,6 +4,51 @@
     <context>
         <name>crmdesk</name>
         <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="118" />
+            <source>Телефония (АТС)</source>
+            <translation>Telephony (PBX)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="120" />
+            <source>Адрес АТС</source>
+            <translation>PBX address</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="121" />
+            <source>Порт AMI</source>
+            <translation>AMI port</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="122" />
+            <source>Пользователь AMI</source>
+            <translation>AMI user</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="123" />
+            <source>Пароль AMI</source>
+            <translation>AMI password</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="124" />
+            <source>Канал внутреннего номера</source>
+            <translation>Extension channel</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="125" />
+            <source>Контекст исходящих</source>
+            <translation>Outgoing context</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="123" />
+            <source>пусто: оставить прежний</source>
+            <translation>empty: keep the current one</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="124" />
+            <source>PJSIP/{ext} или SIP/{ext}</source>
+            <translation>PJSIP/{ext} or SIP/{ext}</translation>
+        </message>
+        <message>
             <location filename="../../crmdesk/ui/forms/clients.py" />
             <source>Объединить…</source>
             <translation>Merge…</translation>

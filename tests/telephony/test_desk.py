@@ -187,3 +187,31 @@ def test_the_indicator_follows_the_connection(pbx, ami, desks, qtbot):
     assert "Authentication failed" in indicator.toolTip()
     ami.secret = "s3cret"
     qtbot.waitUntil(lambda: indicator.text() == "АТС: на связи", timeout=15000)
+
+
+def test_administrator_sets_the_pbx_up_in_the_desktop(team, ami, keyring_memory, desks, qtbot):
+    from sqlalchemy import text
+
+    from crmdesk.ui.shell.sections import SECTIONS
+
+    admin = desks(team, "admin")
+    assert admin.telephony.indicator.text() == "АТС: не настроена"
+    item = next(i for code, _t, _i, items in SECTIONS if code == "admin" for i in items
+                if i.target == "telephony_settings")
+    form = admin.run_item(item)
+    for key, value in (("host", "127.0.0.1"), ("port", ami.port), ("user", "crm"),
+                       ("secret", "s3cret")):
+        form.editors[key].set(value)
+    assert form.write()
+    qtbot.waitUntil(lambda: admin.telephony.indicator.text() == "АТС: на связи", timeout=10000)
+    assert ami.logins == 1 and list(keyring_memory.store.values()) == ["s3cret"]
+    with team.connect() as conn:
+        stored = " ".join(str(v) for (v,) in conn.execute(text("SELECT value FROM settings")))
+    assert "127.0.0.1" in stored and "s3cret" not in stored
+    form.editors["host"].set("")
+    assert not form.write()  # the message names the field; nothing changes
+    assert form.field_error("Адрес АТС") and "не заполнено" in form.messages.text()
+    with unit_of_work(team, read_only=True) as ctx:
+        from crmdesk.services import telephony
+
+        assert telephony.ami_config(ctx.session)["host"] == "127.0.0.1"

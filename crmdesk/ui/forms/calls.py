@@ -10,11 +10,14 @@ from PySide6.QtWidgets import QInputDialog, QPushButton
 
 from crmdesk.services import (
     calllists,  # noqa: F401 — adds the calls lists to lists.SPECS
+    rights,
     telephony,  # its hooks attach calls to new clients' phones
 )
 from crmdesk.ui.generic import fields
 from crmdesk.ui.generic.base import Command, Entity
-from crmdesk.ui.generic.registry import register
+from crmdesk.ui.generic.fields import Field
+from crmdesk.ui.generic.objectform import ObjectForm
+from crmdesk.ui.generic.registry import opener, register
 from crmdesk.ui.i18n import tr
 from crmdesk.ui.shell.sections import SECTIONS, Item
 
@@ -105,3 +108,58 @@ def _phone_editor(editor) -> None:
 _add_sections()
 if _phone_editor not in getattr(fields, "EDITOR_HOOKS", []):
     getattr(fields, "EDITOR_HOOKS", []).append(_phone_editor)
+
+
+class TelephonySettingsForm(ObjectForm):
+    """Администрирование → Телефония: where the office's Asterisk manager interface is.
+    The password goes to the secret store, never to the database; empty keeps the one set."""
+
+    entity_name = "telephony_settings"
+    title_new = "Телефония (АТС)"
+    fields = [
+        Field("host", "Адрес АТС", required=True, hint="192.168.1.10"),
+        Field("port", "Порт AMI", "int"),
+        Field("user", "Пользователь AMI", required=True),
+        Field("secret", "Пароль AMI", "password", hint="пусто: оставить прежний"),
+        Field("channel", "Канал внутреннего номера", hint="PJSIP/{ext} или SIP/{ext}"),
+        Field("context", "Контекст исходящих", hint="from-internal"),
+    ]
+    rows = [["host", "port"], ["user", "secret"], ["channel", "context"]]
+
+    def __init__(self, shell, obj_id=None, initial=None, parent=None):
+        super().__init__(shell, 1, initial, parent)
+        self.form_key = "telephony_settings:1"
+
+    def load(self, ctx, obj_id):
+        cfg = telephony.ami_config(ctx.session) or {}
+        values = {"host": cfg.get("host", ""), "port": cfg.get("port", 5038),
+                  "user": cfg.get("user", ""), "secret": "",
+                  "channel": cfg.get("channel", "PJSIP/{ext}"),
+                  "context": cfg.get("context", "from-internal")}
+        return values, None, tr("Телефония (АТС)")
+
+    def store(self, ctx, obj_id, v, version):
+        telephony.configure(ctx, v["host"], v["port"] or 5038, v["user"], v["secret"] or None,
+                            v["channel"] or None, v["context"] or None)
+        return 1
+
+    def write(self) -> bool:
+        done = super().write()
+        if done:
+            desk(self.shell).stop()
+            desk(self.shell).start()  # connect with the new settings at once
+        return done
+
+
+register(Entity("telephony_settings", "telephony_settings", "settings",
+                opener(TelephonySettingsForm)))
+
+
+def _add_admin_item() -> None:
+    for code, _title, _icon, items in SECTIONS:
+        if code == "admin" and not any(i.target == "telephony_settings" for i in items):
+            items.append(Item("form", "telephony_settings", "Телефония (АТС)", "call",
+                              rights.ADMIN))
+
+
+_add_admin_item()
