@@ -4,6 +4,26 @@
     <context>
         <name>crmdesk</name>
         <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="176" />
+            <source>Внутренний номер</source>
+            <translation>Extension</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="177" />
+            <source>Внутренний номер пользователя {0} (пусто — нет):</source>
+            <translation>Extension of user {0} (empty: none):</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="184" />
+            <source>Внутренний номер {0}: {1}</source>
+            <translation>Extension of {0}: {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="195" />
+            <source>Внутренний номер…</source>
+            <translation>Extension…</translation>
+        </message>
+        <message>
             <location filename="../../crmdesk/ui/forms/calls.py" line="118" />
             <source>Телефония (АТС)</source>
             <translation>Telephony (PBX)</translation>

@@ -215,3 +215,25 @@ def test_administrator_sets_the_pbx_up_in_the_desktop(team, ami, keyring_memory,
         from crmdesk.services import telephony
 
         assert telephony.ami_config(ctx.session)["host"] == "127.0.0.1"
+
+
+def test_extension_is_set_from_the_users_list(team, desks, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    from crmdesk.models import User
+
+    admin = desks(team, "admin")
+    users = admin.open_list("users")
+    qtbot.waitUntil(lambda: users.model.rowCount() >= 5)
+    row = next(r for r in range(users.model.rowCount())
+               if "ivanov" in [users.model.index(r, c).data()
+                               for c in range(users.model.columnCount())])
+    users.view.setCurrentIndex(users.model.index(row, 0))
+    command = next(c for c in users.entity.list_commands if c.text == "Внутренний номер…")
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("105", True))
+    users._run_extra(command)
+    with unit_of_work(team, read_only=True) as ctx:
+        assert ctx.session.scalar(select(User.extension).where(User.login == "ivanov")) == "105"
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("10x", True))
+    users._run_extra(command)  # refused with the field named, in a message box
+    assert any("«Внутренний номер»" in m for m in desks.messages)

@@ -163,3 +163,36 @@ def _add_admin_item() -> None:
 
 
 _add_admin_item()
+
+
+def _set_extension(form, row_id):
+    """Пользователи → «Внутренний номер…»: the user's extension on the office PBX."""
+    from crmdesk.models import User
+
+    with form.app.uow(read_only=True) as ctx:
+        user = ctx.session.get(User, row_id)
+        login, current = user.login, user.extension or ""
+    ext, ok = QInputDialog.getText(
+        form, tr("Внутренний номер"),
+        tr("Внутренний номер пользователя {0} (пусто — нет):").format(login), text=current
+    )
+    if not ok:
+        return
+    with form.app.uow() as ctx:
+        telephony.set_extension(ctx, login, ext)
+    form.app.changed("users")
+    form.shell.message(tr("Внутренний номер {0}: {1}").format(login, ext.strip() or "—"))
+
+
+def _add_user_command() -> None:
+    from crmdesk.ui.generic.registry import FormNotFound, entity
+
+    try:
+        users = entity("user")  # registered by forms/admin.py, listed before this module
+    except FormNotFound:
+        return
+    if not any(c.run is _set_extension for c in users.list_commands):
+        users.list_commands.append(Command("call", "Внутренний номер…", _set_extension))
+
+
+_add_user_command()
