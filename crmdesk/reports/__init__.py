@@ -62,6 +62,14 @@ REPORTS = {
         ("as_of", "date_from", "date_to", "period", "manager"),
         {"period": {"week": "По неделям", "month": "По месяцам"}},
     ),
+    "funnel": ReportInfo(
+        "Воронка продаж",
+        ("date_from", "date_to", "group_by", "manager"),
+        {"group_by": {"stage": "Без группировки", "manager": "Менеджеры",
+                      "source": "Источники"}},
+    ),
+    "pipeline": ReportInfo("Взвешенный прогноз продаж", ("as_of", "manager")),
+    "plan-fact": ReportInfo("План-факт продаж", ("date_from", "date_to", "manager")),
 }
 
 PRINT_FORMS = {
@@ -131,9 +139,32 @@ def run_report(ctx: Context, name: str, params: dict | None = None) -> ReportRes
         from crmdesk.reports.receivables import receivables
 
         return receivables(ctx, **kw)
+    if name in PIPELINE_REPORTS:
+        return PIPELINE_REPORTS[name](ctx, **kw)
     from crmdesk.reports.forecast import forecast
 
     return forecast(ctx, **kw)
+
+
+def _funnel(ctx, **kw):
+    from crmdesk.reports.funnel import funnel
+
+    return funnel(ctx, **kw)
+
+
+def _pipeline(ctx, **kw):
+    from crmdesk.reports.pipeline import pipeline
+
+    return pipeline(ctx, **kw)
+
+
+def _plan_fact(ctx, **kw):
+    from crmdesk.reports.plan_fact import plan_fact
+
+    return plan_fact(ctx, **kw)
+
+
+PIPELINE_REPORTS = {"funnel": _funnel, "pipeline": _pipeline, "plan-fact": _plan_fact}
 
 
 def report_xlsx(result: ReportResult) -> bytes:

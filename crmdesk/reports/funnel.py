@@ -1,0 +1,222 @@
+"""«Воронка продаж»: for a period, the deals entering each stage of a process, conversion
+to the next stage and to a win, the lost with their reasons, the average time in a stage.
+
+Counted from the stage history. A deal «enters» a stage in the period when its first move
+to that stage falls within it (a deal coming back to a stage is counted once). Of those,
+«to the next» are the deals that reached the next stage (in the process's order, refusals
+aside) at or after entering; «won» the deals that reached a won stage (final and not a
+refusal, or 100 %) at or after entering. Time in a stage: from a move to the stage to the
+deal's next move, for the moves to it within the period that were followed by another.
+Grouped by manager or by source (each group its own funnel), or not at all.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import Float, and_, case, func, literal, literal_column, select, type_coerce
+
+from crmdesk.models import Client, Deal, DealStageHistory, SalesProcess, User
+from crmdesk.reports.period import day_start, period_text, report_filter, today
+from crmdesk.reports.result import Chart, Column, Group, ReportResult, Series, percent
+from crmdesk.services.context import Context
+from crmdesk.services.errors import ValidationError
+from crmdesk.services.processes import won_stage_ids
+
+GROUP_BY = {"stage": "без группировки", "manager": "по менеджерам", "source": "по источникам"}
+COLUMNS = [
+    Column("stage", "Этап", width=30),
+    Column("entered", "Вошло сделок", "int", True, 12),
+    Column("to_next", "Перешли на следующий", "int", True, 12),
+    Column("conv_next", "Конверсия в следующий, %", "percent", False, 13),
+    Column("won", "Выиграно", "int", True, 11),
+    Column("conv_win", "Конверсия в выигрыш, %", "percent", False, 13),
+    Column("avg_days", "Среднее время на этапе, дн.", "number", False, 13),
+]
+
+
+def _group_key(group_by: str):
+    if group_by == "manager":
+        return Deal.manager_id
+    if group_by == "source":
+        return func.coalesce(Deal.source, literal_column("''"))
+    return literal_column("0")  # not a bound parameter: PostgreSQL groups by it
+
+
+def _days(session, later, earlier):
+    if session.get_bind().dialect.name == "sqlite":
+        return func.julianday(later) - func.julianday(earlier)
+    return func.extract("epoch", later - earlier) / 86400.0
+
+
+def funnel_counts(ctx: Context, process: SalesProcess, start: datetime, end: datetime,
+                  group_by: str = "stage", manager: User | None = None) -> dict:
+    """{group key: {stage id: {entered, to_next, won, avg_days}}, "lost": {key: {reason: n}}}
+    — the figures, before they are laid out as a report."""
+    s = ctx.session
+    stages = [st for st in process.stages]
+    path = [st for st in stages if not st.is_refusal]
+    nxt = {a.id: b.id for a, b in zip(path, path[1:], strict=False)}
+    won = won_stage_ids(s, process.id) or {-1}
+    refusals = [st.id for st in stages if st.is_refusal] or [-1]
+    h = DealStageHistory
+    cond = [Deal.process_id == process.id, report_filter(ctx)]
+    if manager is not None:
+        cond.append(Deal.manager_id == manager.id)
+    key = _group_key(group_by)
+    grouped = [] if group_by == "stage" else [key]  # a constant is no GROUP BY term
+
+    first = (select(h.deal_id, h.to_stage_id.label("s"), func.min(h.at).label("at"))
+             .join(Deal, Deal.id == h.deal_id).join(Client, Client.id == Deal.client_id)
+             .where(*cond).group_by(h.deal_id, h.to_stage_id).cte("first_entry"))
+    a, b = first.alias("a"), first.alias("b")
+    # the last time the deal reached a won stage: a win at or after an entry exists iff
+    # this is at or after it
+    win = (select(h.deal_id, func.max(h.at).label("at")).where(h.to_stage_id.in_(won))
+           .group_by(h.deal_id).cte("last_win"))
+    next_of = case(nxt, value=a.c.s, else_=-1) if nxt else literal(-1)
+    stmt = (
+        select(key.label("k"), a.c.s, func.count().label("entered"),
+               func.count(b.c.deal_id).label("to_next"), func.count(win.c.deal_id).label("won"))
+        .select_from(a)
+        .join(Deal, Deal.id == a.c.deal_id)
+        .outerjoin(b, and_(b.c.deal_id == a.c.deal_id, b.c.s == next_of, b.c.at >= a.c.at))
+        .outerjoin(win, and_(win.c.deal_id == a.c.deal_id, win.c.at >= a.c.at))
+        .where(a.c.at >= start, a.c.at < end)
+        .group_by(*grouped, a.c.s)
+    )
+    out: dict = {}
+    for k, stage_id, entered, to_next, won_n in s.connection().execute(stmt):
+        out.setdefault(k, {})[stage_id] = {"entered": entered, "to_next": to_next,
+                                           "won": won_n, "avg_days": None}
+
+    seq = (select(key.label("k"), h.to_stage_id.label("s"), h.at.label("at"),
+                  func.lead(h.at).over(partition_by=h.deal_id, order_by=(h.at, h.id))
+                  .label("nxt"))
+           .join(Deal, Deal.id == h.deal_id).join(Client, Client.id == Deal.client_id)
+           .where(*cond).subquery("seq"))
+    days = type_coerce(func.avg(_days(s, seq.c.nxt, seq.c.at)), Float)
+    stmt = (select(seq.c.k if grouped else key.label("k"), seq.c.s, days)
+            .where(seq.c.nxt.is_not(None), seq.c.at >= start, seq.c.at < end)
+            .group_by(*([seq.c.k] if grouped else []), seq.c.s))
+    for k, stage_id, avg in s.connection().execute(stmt):
+        row = out.setdefault(k, {}).setdefault(
+            stage_id, {"entered": 0, "to_next": 0, "won": 0, "avg_days": None})
+        row["avg_days"] = avg
+
+    lost: dict = {}
+    reason = func.coalesce(Deal.refusal_reason, literal_column("''"))
+    stmt = (select(key.label("k"), reason, func.count())
+            .select_from(a).join(Deal, Deal.id == a.c.deal_id)
+            .where(a.c.s.in_(refusals), a.c.at >= start, a.c.at < end)
+            .group_by(*grouped, reason))
+    for k, reason, n in s.connection().execute(stmt):
+        lost.setdefault(k, {})[reason] = n
+    return {"stages": out, "lost": lost, "next": nxt}
+
+
+def _dec(value) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def funnel(ctx: Context, date_from: date | None = None, date_to: date | None = None,
+           group_by: str = "stage", manager: User | None = None,
+           process: SalesProcess | None = None) -> ReportResult:
+    if group_by not in GROUP_BY:
+        raise ValidationError("Группировка", f"«{group_by}»: можно {', '.join(GROUP_BY)}")
+    date_to = date_to or today()
+    date_from = date_from or date_to.replace(day=1)
+    if process is None:
+        from crmdesk.services.deals import default_process
+
+        process = default_process(ctx)
+    start, end = day_start(date_from), day_start(date_to + timedelta(days=1))
+    figures = funnel_counts(ctx, process, start, end, group_by, manager)
+    names = _group_names(ctx, group_by, set(figures["stages"]) | set(figures["lost"]))
+    groups = []
+    for k in sorted(names, key=lambda k: names[k]):
+        groups.append(_group(process, names[k] if group_by != "stage" else None,
+                             figures["stages"].get(k, {}), figures["lost"].get(k, {}),
+                             figures["next"]))
+    if not groups:
+        groups = [_group(process, None, {}, {}, figures["next"])]
+    totals = _merge(figures["stages"])
+    chart_rows = [st for st in process.stages if not st.is_refusal]
+    chart = Chart("Воронка продаж", "bar", [st.name for st in chart_rows],
+                  [Series("Вошло сделок", [Decimal(totals.get(st.id, {}).get("entered", 0))
+                                           for st in chart_rows])])
+    subtitle = f"{period_text(date_from, date_to)}; процесс «{process.name}»; " \
+               f"{GROUP_BY[group_by]}"
+    if manager is not None:
+        subtitle += f"; менеджер: {manager.full_name}"
+    return ReportResult(
+        name="funnel",
+        title="Воронка продаж",
+        subtitle=subtitle,
+        columns=COLUMNS,
+        groups=groups,
+        total=None,
+        params={"date_from": date_from, "date_to": date_to, "group_by": group_by,
+                "manager": manager.login if manager else None},
+        charts=[chart],
+        notes=["Вошло — сделки, впервые перешедшие на этап в периоде; конверсия — доля из них, "
+               "дошедших до следующего этапа и до выигрыша (в любое время после входа). "
+               "Отказы — по причинам."],
+        generated_at=datetime.now().astimezone(),
+    )
+
+
+def _merge(by_group: dict) -> dict:
+    out: dict = {}
+    for stages in by_group.values():
+        for stage_id, row in stages.items():
+            acc = out.setdefault(stage_id, {"entered": 0})
+            acc["entered"] += row["entered"]
+    return out
+
+
+def _group(process, title, stages: dict, lost: dict, nxt: dict) -> Group:
+    rows = []
+    for st in process.stages:
+        if st.is_refusal:
+            continue
+        f = stages.get(st.id, {"entered": 0, "to_next": 0, "won": 0, "avg_days": None})
+        has_next = st.id in nxt
+        rows.append({
+            "stage": st.name,
+            "_stage_id": st.id,
+            "entered": f["entered"],
+            "to_next": f["to_next"] if has_next else None,
+            "conv_next": percent(Decimal(f["to_next"]), Decimal(f["entered"]))
+            if has_next else None,
+            "won": f["won"],
+            "conv_win": percent(Decimal(f["won"]), Decimal(f["entered"])),
+            "avg_days": _dec(f["avg_days"]),
+        })
+    for st in process.stages:
+        if not st.is_refusal:
+            continue
+        n = sum(lost.values())
+        rows.append({"stage": f"{st.name}: всего", "_stage_id": st.id, "entered": n,
+                     "to_next": None, "conv_next": None, "won": None, "conv_win": None,
+                     "avg_days": None})
+        for reason, count in sorted(lost.items(), key=lambda kv: (-kv[1], kv[0])):
+            rows.append({"stage": f"    {reason or 'причина не указана'}", "_reason": reason,
+                         "entered": count, "to_next": None, "conv_next": None, "won": None,
+                         "conv_win": None, "avg_days": None})
+        break
+    return Group(title, rows)
+
+
+def _group_names(ctx: Context, group_by: str, keys: set) -> dict:
+    if group_by == "manager":
+        users = dict(ctx.session.execute(select(User.id, User.full_name).where(
+            User.id.in_([k for k in keys if k is not None]))).all())
+        return {k: users.get(k, "") if k is not None else "Менеджер не указан" for k in keys}
+    if group_by == "source":
+        return {k: k or "Источник не указан" for k in keys}
+    return {k: "" for k in keys}
+
