@@ -193,35 +193,52 @@ def check_date(value, field: str = "Дата", row: int | None = None):
 
 
 # -- the guard on every flush ------------------------------------------------------------
+_PLANS: dict = {}
+
+
+def _plan(mapper) -> tuple:
+    """(key, kind, limit, label) of every column of a mapped class the guard checks."""
+    plan = _PLANS.get(mapper)
+    if plan is None:
+        out = []
+        for prop in mapper.column_attrs:
+            col, key = prop.columns[0], prop.key
+            if key in DERIVED:
+                continue
+            if isinstance(col.type, String):
+                out.append((key, "text", col.type.length or TEXT_MAX))
+            elif isinstance(col.type, _ScaledDecimal):
+                limit = Decimal(10) ** (col.type.precision - col.type.scale) - 1
+                out.append((key, "number", limit))
+            elif type(col.type) is Integer:
+                out.append((key, "integer", INT_MAX))
+        plan = _PLANS[mapper] = tuple((k, kind, lim, LABELS.get(k, k)) for k, kind, lim in out)
+    return plan
+
+
 def _column_errors(obj) -> list[ValidationError]:
     state = inspect(obj)
-    row = getattr(obj, "line_no", None)
+    values = state.dict
+    row = values.get("line_no")
     errors = []
-    for prop in state.mapper.column_attrs:
-        key = prop.key
-        if key not in state.dict or key in DERIVED:
+    for key, kind, limit, label in _plan(state.mapper):
+        value = values.get(key)
+        if value is None:
             continue
         if state.persistent and not state.attrs[key].history.has_changes():
             continue
-        value = state.dict[key]
-        if value is None:
-            continue
-        col = prop.columns[0]
-        label = LABELS.get(key, key)
         try:
-            if isinstance(col.type, String) and not isinstance(value, str):
-                raise ValidationError(label, f"ожидается текст, а не «{_shown(value)}»", row)
-            if isinstance(value, str):
-                length = getattr(col.type, "length", None) if isinstance(col.type, String) else 0
-                text(value, label, length or TEXT_MAX, row)
-            elif isinstance(col.type, _ScaledDecimal):
-                limit = Decimal(10) ** (col.type.precision - col.type.scale) - 1
+            if kind == "text":
+                if not isinstance(value, str):
+                    raise ValidationError(label, f"ожидается текст, а не «{_shown(value)}»", row)
+                if len(value) > limit or "\x00" in value:
+                    text(value, label, limit, row)
+            elif kind == "number":
                 number(value, label, row, places=12, maximum=limit, minimum=None)
-            elif type(col.type) is Integer:
-                if not isinstance(value, int) or isinstance(value, bool):
-                    raise ValidationError(label, f"«{_shown(value)}» — не целое число", row)
-                if abs(value) > INT_MAX:
-                    raise ValidationError(label, "число больше допустимого", row)
+            elif not isinstance(value, int) or isinstance(value, bool):
+                raise ValidationError(label, f"«{_shown(value)}» — не целое число", row)
+            elif abs(value) > limit:
+                raise ValidationError(label, "число больше допустимого", row)
         except ValidationError as exc:
             errors.append(exc)
     return errors
