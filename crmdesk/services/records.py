@@ -486,8 +486,9 @@ def set_deletion_mark(ctx: Context, name: str, obj_id: int, mark: bool = True):
         raise ValidationError("Пометка удаления", f"«{k.title}» не помечается на удаление")
     if obj is ctx.user and mark:
         raise ValidationError("Пометка удаления", "нельзя пометить на удаление самого себя")
-    obj.deletion_mark = mark
-    ctx.session.flush()
+    with flushing(obj, f"{k.title} «{k.label(obj)}»"):
+        obj.deletion_mark = mark
+        ctx.session.flush()
     return obj
 
 
