@@ -266,8 +266,10 @@ def unclosed_quote_csv(path: Path) -> Path:
 
 
 def huge_csv_field(path: Path) -> Path:
-    """A quoted field that never closes: 20 MB of one field."""
-    path.write_bytes('Клиент;Телефон\r\nООО А;"'.encode() + b"x" * (20 << 20))
+    """8,000 good records, then a quoted field that never closes: 20 MB of short lines."""
+    good = "".join(f"ООО «Ромашка {i}»;+7 912 {i:03d}-00-00\r\n" for i in range(8000))
+    head = ("Клиент;Телефон\r\n" + good + 'ООО А;"').encode()
+    path.write_bytes(head + (b"x" * 98 + b"\r\n") * 200_000)
     return path
 
 
@@ -366,7 +368,7 @@ KINDS = {
     "lying_sizes": ("lying.xlsx", lying_sizes, ("refused", ["lying.xlsx", "повреждён"])),
     "bzip2_bomb": ("bz.xlsx", bzip2_bomb, ("refused", ["Deflate"])),
     "far_column": ("far.xlsx", far_column, ("refused", ["ZZZZZZZZ2", "1024 колонок"])),
-    "wide_rows": ("wide.xlsx", wide_rows, ("refused", ["строка 3", "колонка AMK", "1024"])),
+    "wide_rows": ("wide.xlsx", wide_rows, ("refused", ["строка 3", "1024 ячеек"])),
     "many_cells": ("cells.xlsx", many_cells_one_row, ("refused", ["строка 2", "ячеек в строке"])),
     "huge_cell": ("cell.xlsx", huge_cell, ("refused", ["cell.xlsx", "32767 символов"])),
     "huge_shared_string": ("sst.xlsx", huge_shared_string, ("refused", ["32767 символов"])),
@@ -375,7 +377,11 @@ KINDS = {
     "truncated_xlsx": ("cut.xlsx", truncated_xlsx, ("refused", ["cut.xlsx", "обрезан"])),
     "garbage_csv": ("garbage.csv", garbage_csv, ("refused", ["garbage.csv", "непечатаемых"])),
     "unclosed_quote_csv": ("quote.csv", unclosed_quote_csv, ("refused", ["quote.csv", "запись 1"])),
-    "huge_csv_field": ("field.csv", huge_csv_field, ("refused", ["field.csv", "131 072"])),
+    "huge_csv_field": (
+        "field.csv",
+        huge_csv_field,
+        ("refused", ["field.csv", "запись 8002", "131 072"]),
+    ),
     "long_csv_line": ("line.csv", long_csv_line, ("refused", ["line.csv", "строка файла 2"])),
     "wide_csv": ("wide.csv", wide_csv, ("refused", ["wide.csv", "1024 колонок"])),
     "truncated_csv": ("cut.csv", truncated_csv, ("imported", 301)),

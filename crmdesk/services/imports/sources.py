@@ -221,7 +221,7 @@ def detect_delimiter(text: str) -> str:
                 if rec:
                     counts[len(rec)] = counts.get(len(rec), 0) + 1
         except csv.Error:
-            continue
+            pass  # judged on the records before the broken one (reading tells where it is)
         if not counts:
             continue
         width, times = max(counts.items(), key=lambda kv: (kv[1], kv[0]))

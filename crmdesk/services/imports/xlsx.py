@@ -226,7 +226,7 @@ class Workbook:
         """End events of a small part, at most ``part_elements`` of them."""
         stream = self._open(name)
         try:
-            for count, (_event, elem) in enumerate(iterparse(stream, events=("end",))):
+            for count, (_event, elem) in enumerate(iterparse(stream, events=("end",)), 1):
                 if count > self.limits.part_elements:
                     raise XlsxLimit(
                         f"в части книги {name} больше {self.limits.part_elements} элементов"
