@@ -42,6 +42,16 @@ FORMATS = [
 
 
 def _rss_mb() -> float:
+    """This process's peak RSS. ``ru_maxrss`` is not enough: Linux carries the spawning
+    parent's peak over exec (the parent that built the XLSX with openpyxl), so the peak of
+    this process image (VmHWM) is read where /proc has it."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
