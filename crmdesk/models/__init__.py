@@ -40,6 +40,7 @@ from crmdesk.models.telephony import Call, CallSignal
 from crmdesk.models.users import Role, User
 from crmdesk.models.bank import BankPayment, bank_payment_documents  # noqa: E402
 from crmdesk.models.contracts import Contract  # noqa: E402
+from crmdesk.models import service  # noqa: E402,F401  (requests and housing tables)
 
 __all__ = [
     "Attachment",

@@ -16,6 +16,8 @@ DOCUMENTS = "documents.edit"  # write and post sales documents (of clients one m
 INTERACTIONS = "interactions.create"  # register calls, meetings, letters, requests
 CATALOG = "catalog.edit"  # products and services, client groups, sales processes
 REPORTS = "reports.view"  # the head's reports over everyone's figures
+REQUESTS_ALL = "requests.dispatch"  # see, register and dispatch every service request
+REQUESTS_OWN = "requests.own"  # see and carry out the requests one is the executor of
 
 PERMISSIONS = {
     ADMIN: "Администрирование",
@@ -27,6 +29,8 @@ PERMISSIONS = {
     INTERACTIONS: "Регистрация обращений и взаимодействий",
     CATALOG: "Справочники: товары, группы, процессы",
     REPORTS: "Отчёты по всем менеджерам",
+    REQUESTS_ALL: "Заявки: регистрация и диспетчеризация всех заявок",
+    REQUESTS_OWN: "Заявки: выполнение своих заявок",
 }
 
 DEFAULT_ROLES = {
@@ -37,6 +41,8 @@ DEFAULT_ROLES = {
     ),
     "manager": ("Менеджер", [EDIT_OWN, DOCUMENTS, INTERACTIONS]),
     "operator": ("Оператор", [VIEW_ALL, INTERACTIONS, EDIT_OWN]),
+    "dispatcher": ("Диспетчер", [VIEW_ALL, INTERACTIONS, EDIT_OWN, REQUESTS_ALL]),
+    "executor": ("Исполнитель", [REQUESTS_OWN]),
 }
 
 

@@ -11,6 +11,7 @@ DEFAULTS = {
     "backup_dir": None,
     "language": "ru",
     "invoice_due_days": 5,
+    "housing_enabled": False,  # the housing-services module (ЖКХ): services/housing.py
 }
 
 
