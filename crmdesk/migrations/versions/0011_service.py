@@ -340,10 +340,6 @@ def upgrade() -> None:
             batch_op.f("ix_request_status_log_request_id"), ["request_id"], unique=False
         )
 
-    op.drop_table("clients_fts_data")
-    op.drop_table("clients_fts_docsize")
-    op.drop_table("clients_fts_idx")
-
     from crmdesk.services.calendar import SHIPPED_DAYS
 
     days = sa.table(
