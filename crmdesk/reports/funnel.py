@@ -15,10 +15,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Float, and_, case, func, literal, literal_column, select, type_coerce
+from sqlalchemy import Float, and_, case, func, literal_column, select, type_coerce
 
 from crmdesk.models import Client, Deal, DealStageHistory, SalesProcess, User
-from crmdesk.reports.period import day_start, period_text, report_filter, today
+from crmdesk.reports.period import day_start, period_text, report_filter, sees_all, today
 from crmdesk.reports.result import Chart, Column, Group, ReportResult, Series, percent
 from crmdesk.services.context import Context
 from crmdesk.services.errors import ValidationError
@@ -52,67 +52,82 @@ def _days(session, later, earlier):
 
 def funnel_counts(ctx: Context, process: SalesProcess, start: datetime, end: datetime,
                   group_by: str = "stage", manager: User | None = None) -> dict:
-    """{group key: {stage id: {entered, to_next, won, avg_days}}, "lost": {key: {reason: n}}}
-    — the figures, before they are laid out as a report."""
+    """{"stages": {group key: {stage id: {entered, to_next, won, avg_days}}},
+    "lost": {group key: {reason: deals}}, "next": {stage id: next stage id}}.
+
+    One pass over the stage history of the deals with a move in the period: a row per deal
+    with its first entry into each stage and its last win, then summed per group — no join
+    of the history with itself. Time in a stage comes from each move's ``left_at``."""
     s = ctx.session
-    stages = [st for st in process.stages]
+    stages = list(process.stages)
+    ids = [st.id for st in stages]
     path = [st for st in stages if not st.is_refusal]
     nxt = {a.id: b.id for a, b in zip(path, path[1:], strict=False)}
     won = won_stage_ids(s, process.id) or {-1}
     refusals = [st.id for st in stages if st.is_refusal] or [-1]
     h = DealStageHistory
-    cond = [Deal.process_id == process.id, report_filter(ctx)]
-    if manager is not None:
-        cond.append(Deal.manager_id == manager.id)
     key = _group_key(group_by)
     grouped = [] if group_by == "stage" else [key]  # a constant is no GROUP BY term
+    deal_cond = []
+    if not sees_all(ctx):
+        deal_cond.append(Deal.client_id.in_(select(Client.id).where(report_filter(ctx))))
+    if manager is not None:
+        deal_cond.append(Deal.manager_id == manager.id)
 
-    first = (select(h.deal_id, h.to_stage_id.label("s"), func.min(h.at).label("at"))
-             .join(Deal, Deal.id == h.deal_id).join(Client, Client.id == Deal.client_id)
-             .where(*cond).group_by(h.deal_id, h.to_stage_id).cte("first_entry"))
-    a, b = first.alias("a"), first.alias("b")
-    # the last time the deal reached a won stage: a win at or after an entry exists iff
-    # this is at or after it
-    win = (select(h.deal_id, func.max(h.at).label("at")).where(h.to_stage_id.in_(won))
-           .group_by(h.deal_id).cte("last_win"))
-    next_of = case(nxt, value=a.c.s, else_=-1) if nxt else literal(-1)
-    stmt = (
-        select(key.label("k"), a.c.s, func.count().label("entered"),
-               func.count(b.c.deal_id).label("to_next"), func.count(win.c.deal_id).label("won"))
-        .select_from(a)
-        .join(Deal, Deal.id == a.c.deal_id)
-        .outerjoin(b, and_(b.c.deal_id == a.c.deal_id, b.c.s == next_of, b.c.at >= a.c.at))
-        .outerjoin(win, and_(win.c.deal_id == a.c.deal_id, win.c.at >= a.c.at))
-        .where(a.c.at >= start, a.c.at < end)
-        .group_by(*grouped, a.c.s)
-    )
+    def restricted(stmt):
+        return stmt.join(Deal, Deal.id == h.deal_id).where(*deal_cond) if deal_cond else stmt
+
+    moved = select(h.deal_id).where(h.to_stage_id.in_(ids), h.at >= start, h.at < end)
+    per_deal = restricted(
+        select(h.deal_id.label("deal_id"),
+               *[func.min(case((h.to_stage_id == i, h.at))).label(f"f{i}") for i in ids],
+               func.max(case((h.to_stage_id.in_(won), h.at))).label("w"))
+        .where(h.to_stage_id.in_(ids), h.deal_id.in_(moved))
+    ).group_by(h.deal_id).subquery("per_deal")
+    sums = []
+    for i in path:
+        f = per_deal.c[f"f{i.id}"]
+        inside = and_(f >= start, f < end)
+        one = {"else_": 0}
+        sums.append(func.sum(case((inside, 1), **one)))
+        if i.id in nxt:
+            sums.append(func.sum(case((and_(inside, per_deal.c[f"f{nxt[i.id]}"] >= f), 1),
+                                      **one)))
+        else:
+            sums.append(literal_column("0"))
+        sums.append(func.sum(case((and_(inside, per_deal.c.w >= f), 1), **one)))
+    stmt = select(key.label("k"), *sums).select_from(per_deal)
+    if grouped:
+        stmt = stmt.join(Deal, Deal.id == per_deal.c.deal_id).group_by(*grouped)
     out: dict = {}
-    for k, stage_id, entered, to_next, won_n in s.connection().execute(stmt):
-        out.setdefault(k, {})[stage_id] = {"entered": entered, "to_next": to_next,
-                                           "won": won_n, "avg_days": None}
+    for row in s.connection().execute(stmt):
+        k, figures = row[0], row[1:]
+        if not any(figures):
+            continue
+        for n, st in enumerate(path):
+            entered, to_next, won_n = figures[3 * n: 3 * n + 3]
+            out.setdefault(k, {})[st.id] = {"entered": entered or 0, "to_next": to_next or 0,
+                                            "won": won_n or 0, "avg_days": None}
 
-    seq = (select(key.label("k"), h.to_stage_id.label("s"), h.at.label("at"),
-                  func.lead(h.at).over(partition_by=h.deal_id, order_by=(h.at, h.id))
-                  .label("nxt"))
-           .join(Deal, Deal.id == h.deal_id).join(Client, Client.id == Deal.client_id)
-           .where(*cond).subquery("seq"))
-    days = type_coerce(func.avg(_days(s, seq.c.nxt, seq.c.at)), Float)
-    stmt = (select(seq.c.k if grouped else key.label("k"), seq.c.s, days)
-            .where(seq.c.nxt.is_not(None), seq.c.at >= start, seq.c.at < end)
-            .group_by(*([seq.c.k] if grouped else []), seq.c.s))
+    days = type_coerce(func.avg(_days(s, h.left_at, h.at)), Float)
+    stmt = restricted(select(key.label("k"), h.to_stage_id, days)).where(
+        h.to_stage_id.in_(ids), h.left_at.is_not(None), h.at >= start, h.at < end
+    ).group_by(*grouped, h.to_stage_id)
     for k, stage_id, avg in s.connection().execute(stmt):
         row = out.setdefault(k, {}).setdefault(
             stage_id, {"entered": 0, "to_next": 0, "won": 0, "avg_days": None})
         row["avg_days"] = avg
 
     lost: dict = {}
+    first_refusal = (select(h.deal_id.label("deal_id"), func.min(h.at).label("at"))
+                     .where(h.to_stage_id.in_(refusals)).group_by(h.deal_id).subquery())
     reason = func.coalesce(Deal.refusal_reason, literal_column("''"))
     stmt = (select(key.label("k"), reason, func.count())
-            .select_from(a).join(Deal, Deal.id == a.c.deal_id)
-            .where(a.c.s.in_(refusals), a.c.at >= start, a.c.at < end)
+            .select_from(first_refusal).join(Deal, Deal.id == first_refusal.c.deal_id)
+            .where(first_refusal.c.at >= start, first_refusal.c.at < end, *deal_cond)
             .group_by(*grouped, reason))
-    for k, reason, n in s.connection().execute(stmt):
-        lost.setdefault(k, {})[reason] = n
+    for k, why, n in s.connection().execute(stmt):
+        lost.setdefault(k, {})[why] = n
     return {"stages": out, "lost": lost, "next": nxt}
 
 

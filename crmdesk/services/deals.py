@@ -183,6 +183,8 @@ def apply_move(ctx: Context, deal: Deal, target: Stage, comment: str | None = No
                rule_id: int | None = None, user_id: int | None = None) -> None:
     """Write the move (the edge already checked): history, stage, the moment it entered."""
     now = utcnow()
+    if deal.history:
+        deal.history[-1].left_at = now  # the stage it leaves: how long it stayed there
     deal.history.append(
         DealStageHistory(from_stage_id=deal.stage_id, to_stage_id=target.id, at=now,
                          user_id=user_id, comment=comment, rule_id=rule_id)
@@ -226,3 +228,18 @@ def deal_of(ctx: Context, deal_id: int | None, client_id: int | None) -> Deal | 
             "Сделка", f"сделка «{deal.title}» — другого клиента ({deal.client.name})"
         )
     return deal
+
+
+def fill_left_at(session) -> None:
+    """Give each stage move without one the moment of the deal's next move (history written
+    in bulk: the demo, an import)."""
+    from sqlalchemy import text
+
+    session.execute(text(LEFT_AT))
+
+
+LEFT_AT = (
+    "UPDATE deal_stage_history SET left_at = (SELECT min(n.at) FROM deal_stage_history n "
+    "WHERE n.deal_id = deal_stage_history.deal_id AND (n.at > deal_stage_history.at OR "
+    "(n.at = deal_stage_history.at AND n.id > deal_stage_history.id))) WHERE left_at IS NULL"
+)

@@ -23,6 +23,15 @@ branch_labels = None
 depends_on = None
 
 
+# each move's end: the deal's next move (the funnel's time in a stage without a window
+# over the whole history); the same statement as services.deals.fill_left_at
+LEFT_AT = (
+    "UPDATE deal_stage_history SET left_at = (SELECT min(n.at) FROM deal_stage_history n "
+    "WHERE n.deal_id = deal_stage_history.deal_id AND (n.at > deal_stage_history.at OR "
+    "(n.at = deal_stage_history.at AND n.id > deal_stage_history.id))) WHERE left_at IS NULL"
+)
+
+
 def upgrade() -> None:
     with op.batch_alter_table("stages", recreate="never") as b:
         b.add_column(sa.Column("is_final", sa.Boolean(), nullable=False, server_default=sa.false()))
@@ -39,8 +48,12 @@ def upgrade() -> None:
             sa.Column("stage_since", crmdesk.models.base.UTCDateTime(timezone=True), nullable=True)
         )
         b.create_index("ix_deals_manager_stage", ["manager_id", "stage_id"])
+        b.create_index("ix_deals_stage_since", ["stage_id", "stage_since"])
     with op.batch_alter_table("deal_stage_history", recreate="never") as b:
         b.add_column(sa.Column("rule_id", sa.Integer(), nullable=True))
+        b.add_column(
+            sa.Column("left_at", crmdesk.models.base.UTCDateTime(timezone=True), nullable=True)
+        )
         b.create_index("ix_deal_stage_history_to_at", ["to_stage_id", "at"])
     if op.get_bind().dialect.name == "sqlite":  # in place: a rebuild would lose nothing, but
         # SQLite adds a column with its reference only this way (alembic refuses the ALTER)
@@ -56,6 +69,7 @@ def upgrade() -> None:
         "WHERE h.deal_id = deals.id AND h.to_stage_id = deals.stage_id)"
     )
     op.execute("UPDATE deals SET stage_since = created_at WHERE stage_since IS NULL")
+    op.execute(LEFT_AT)
 
     op.create_table(
         "refusal_reasons",
@@ -138,8 +152,10 @@ def downgrade() -> None:
         b.drop_column("deal_id")
     with op.batch_alter_table("deal_stage_history") as b:
         b.drop_index("ix_deal_stage_history_to_at")
+        b.drop_column("left_at")
         b.drop_column("rule_id")
     with op.batch_alter_table("deals") as b:
+        b.drop_index("ix_deals_stage_since")
         b.drop_index("ix_deals_manager_stage")
         for name in ("stage_since", "amount_fixed", "source", "probability", "expected_close"):
             b.drop_column(name)
