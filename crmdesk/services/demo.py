@@ -1,7 +1,8 @@
 """Realistic Russian demo data, deterministic for a seed, fast enough for a million clients.
 
-The data is alive on the day it is made: its dates count back (and forward) from
-``today`` (the local date by default; ``crmdesk demo --today DATE`` for a fixed one), and
+The data is alive on the day it is made: its dates count back (and forward) from the
+moment it is made (``crmdesk demo --today DATE``: from 09:00 of that day, the same base
+for the same seed and day), and
 the first clients of every generation carry what a first look needs (``demo_today``):
 tasks for today and overdue ones for each manager and the administrator, reminders due in
 the next hours, invoices due this week and overdue, a deal in every stage, calls of the
@@ -39,6 +40,7 @@ from crmdesk.models import (
     Organization,
     Product,
     Role,
+    SalesProcess,
     Settlement,
     Stage,
     Task,
@@ -293,7 +295,12 @@ def _reference_data(
             row["id"] = conn.execute(insert(Product).values(row)).inserted_primary_key[0]
             products.append(row)
     groups = list(conn.scalars(select(ClientGroup.id).order_by(ClientGroup.id)))
-    stages = dict(conn.execute(select(Stage.code, Stage.id)).all())
+    default = conn.scalar(
+        select(SalesProcess.id).where(SalesProcess.is_default.is_(True)).order_by(SalesProcess.id)
+    )
+    stages = dict(
+        conn.execute(select(Stage.code, Stage.id).where(Stage.process_id == default)).all()
+    )
     return managers, products, stages, groups
 
 
@@ -305,14 +312,15 @@ def generate(
     today: date | None = None,
 ) -> dict:
     """Fill the database with ``clients`` demo clients and a year of their history, up to
-    ``today`` (the local date when None) and a few weeks past it (deadlines, due dates)."""
+    ``today`` and a few weeks past it (deadlines, due dates). None: up to this moment (the
+    same seed and ``today`` always give the same base)."""
     from crmdesk.db import session_factory
 
     with session_factory(engine)() as session, session.begin():
         ensure_defaults(session)
     rnd = random.Random(seed)
-    today = today or date.today()
-    anchor = anchor_of(today)
+    anchor = anchor_of(today)  # the given day's 09:00, or this moment
+    today = today or anchor.astimezone().date()
     counts: dict[str, int] = {}
     with engine.begin() as conn:
         managers, products, stages, groups = _reference_data(conn, rnd, anchor)
@@ -354,7 +362,7 @@ def generate(
         "process_id": process_id,
         "anchor": anchor,
         "today": today,
-        "plan": plan_for_today(today, [*managers, *([admin] if admin else [])], rnd),
+        "plan": plan_for_today(today, [*managers, *([admin] if admin else [])], rnd, anchor),
     }
     done = 0
     while done < clients:
@@ -626,6 +634,17 @@ def _sales(ctx, out, cid: int, owner: int, contact_id: int | None, plan=None) ->
     if plan:
         stage, paid_share = plan["stage"], plan.get("paid")
         start = anchor - timedelta(days=plan["days_ago"], hours=rnd.randrange(1, 8))
+    paid_path = ["new", "choice", "invoicing", "paid"]
+    path = {
+        "new": ["new"],
+        "paid": paid_path,
+        "awaiting_docs": [*paid_path, "awaiting_docs"],
+        "client": [*paid_path, "awaiting_docs", "client"],
+        "contract": [*paid_path, "awaiting_docs", "client", "contract"],
+        "invoicing": ["new", "choice", "invoicing"],
+        "refusal": ["new", "choice", "refusal"],
+        "choice": ["new", "choice"],
+    }[stage]
     deal_id = ids(Deal)
     out[Deal].append(
         {
@@ -643,22 +662,19 @@ def _sales(ctx, out, cid: int, owner: int, contact_id: int | None, plan=None) ->
                 if stage == "contract"
                 else None
             ),
+            # an open deal is expected to close in the weeks to come (the pipeline's
+            # forecast), a closed one closed when it was paid or refused
+            "expected_close": (
+                (anchor + timedelta(days=rnd.randrange(3, 45))).date()
+                if stage in ("new", "choice", "invoicing")
+                else min(start + timedelta(days=len(path) + 1), anchor).date()
+            ),
+            "stage_since": min(start + timedelta(days=len(path) - 1), anchor),
             "version": 1,
             "updated_at": start,
             "deletion_mark": False,
         }
     )
-    paid_path = ["new", "choice", "invoicing", "paid"]
-    path = {
-        "new": ["new"],
-        "paid": paid_path,
-        "awaiting_docs": [*paid_path, "awaiting_docs"],
-        "client": [*paid_path, "awaiting_docs", "client"],
-        "contract": [*paid_path, "awaiting_docs", "client", "contract"],
-        "invoicing": ["new", "choice", "invoicing"],
-        "refusal": ["new", "choice", "refusal"],
-        "choice": ["new", "choice"],
-    }[stage]
     prev = None
     for k, code in enumerate(path):
         out[DealStageHistory].append(

@@ -36,9 +36,12 @@ TODAY_TITLES = ["Перезвонить по КП", "Согласовать от
 OVERDUE_TITLES = ["Уточнить реквизиты", "Отправить акт сверки"]
 
 
-def anchor_of(today: date) -> datetime:
-    """09:00 of ``today`` in this computer's time zone, as an aware UTC moment: the demo's
-    "now" (its history ends there; today's tasks run through the working day)."""
+def anchor_of(today: date | None) -> datetime:
+    """The demo's "now", as an aware UTC moment: its history ends there and today's tasks
+    run on from it. For a given day, 09:00 of it in this computer's time zone (the same
+    base for the same seed and day); without one, this very moment."""
+    if today is None:
+        return datetime.now(UTC)
     return datetime.combine(today, time(9, 0)).astimezone().astimezone(UTC)
 
 
@@ -46,21 +49,31 @@ def _at(today: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(today, time(hour, minute)).astimezone().astimezone(UTC)
 
 
-def plan_for_today(today: date, people: list[int], rnd: random.Random) -> list[dict]:
+def _later_today(now: datetime, hours: float) -> datetime:
+    """``hours`` after ``now`` on the half hour, but still today (by 23:45 local time)."""
+    local = now.astimezone()
+    moment = local + timedelta(hours=hours)
+    moment = moment.replace(minute=30 if moment.minute >= 30 else 0, second=0, microsecond=0)
+    last = datetime.combine(local.date(), time(23, 45)).astimezone()
+    return min(moment, last - timedelta(minutes=int(5 * (10 - hours)))).astimezone(UTC)
+
+
+def plan_for_today(
+    today: date, people: list[int], rnd: random.Random, now: datetime | None = None
+) -> list[dict]:
     """One entry per client (the first ones generated): ``tasks`` as (executor, deadline,
-    remind_at, done, title), ``stage``/``days_ago``/``paid`` for its deal, ``recent_call``."""
+    remind_at, done, title), ``stage``/``days_ago``/``paid`` for its deal, ``recent_call``.
+
+    Today's tasks come two and a half and five and a half hours after ``now`` (the
+    anchor), so a base made in the evening still has tasks ahead today."""
+    now = now or anchor_of(today)
     plans: list[dict] = []
     for n, person in enumerate(dict.fromkeys(p for p in people if p)):
-        later = 11 + n % 3  # today's first task: 11:00–13:00, the second three hours on
+        first = _later_today(now, 2.5 + n % 3)
+        second = _later_today(now, 5.5 + n % 3)
         tasks = [
-            (person, _at(today, later, 30), _at(today, later - 1, 30), False, TODAY_TITLES[0]),
-            (
-                person,
-                _at(today, later + 3),
-                _at(today, later + 2),
-                False,
-                TODAY_TITLES[1 + n % 2],
-            ),
+            (person, first, first - timedelta(hours=1), False, TODAY_TITLES[0]),
+            (person, second, second - timedelta(hours=1), False, TODAY_TITLES[1 + n % 2]),
         ]
         overdue = today - timedelta(days=2 + n % 4)
         plans.append({"tasks": tasks, "recent_call": True})

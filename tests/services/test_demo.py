@@ -16,6 +16,7 @@ from crmdesk.models import (
     Interaction,
     Organization,
     Role,
+    SalesProcess,
     Settlement,
     Stage,
     Task,
@@ -132,9 +133,15 @@ def test_demo_is_alive_on_the_day_it_is_made(engine):
         assert any(day <= due <= day + timedelta(days=7) for due, _ in open_invoices)
         assert any(due < day for due, _ in open_invoices)
 
-        stages = dict(s.execute(select(Stage.code, Stage.id)).all())
+        sales = s.scalar(select(SalesProcess.id).where(SalesProcess.is_default.is_(True)))
+        stages = dict(
+            s.execute(select(Stage.code, Stage.id).where(Stage.process_id == sales)).all()
+        )
         used = set(s.scalars(select(Deal.stage_id).distinct()))
         assert {code for code, sid in stages.items() if sid in used} == set(stages)
+        open_ids = [stages[c] for c in ("new", "choice", "invoicing")]
+        closes = s.scalars(select(Deal.expected_close).where(Deal.stage_id.in_(open_ids))).all()
+        assert closes and all(c > day for c in closes)  # the pipeline's forecast is ahead
         contract = s.scalars(select(Deal).where(Deal.stage_id == stages["contract"])).first()
         assert contract.contract_end > day
 
