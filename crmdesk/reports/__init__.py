@@ -70,6 +70,12 @@ REPORTS = {
     ),
     "pipeline": ReportInfo("Взвешенный прогноз продаж", ("as_of", "manager")),
     "plan-fact": ReportInfo("План-факт продаж", ("date_from", "date_to", "manager")),
+    "requests": ReportInfo(  # crmdesk.reports.requests (service requests, ЖКХ)
+        "Анализ заявок",
+        ("date_from", "date_to", "group_by"),
+        {"group_by": {"category": "Категории", "executor": "Исполнители", "house": "Дома"}},
+    ),
+    "readings-missing": ReportInfo("Не переданы показания", ("as_of",)),
 }
 
 PRINT_FORMS = {
@@ -139,6 +145,10 @@ def run_report(ctx: Context, name: str, params: dict | None = None) -> ReportRes
         from crmdesk.reports.receivables import receivables
 
         return receivables(ctx, **kw)
+    if name in ("requests", "readings-missing"):
+        from crmdesk.reports.requests import missing_readings_report, requests_report
+
+        return (requests_report if name == "requests" else missing_readings_report)(ctx, **kw)
     if name in PIPELINE_REPORTS:
         return PIPELINE_REPORTS[name](ctx, **kw)
     from crmdesk.reports.forecast import forecast
