@@ -840,7 +840,8 @@ def _document_spec(doc_type: str, title: str, form: str, extra: list[Col], alert
         marked=Document.deletion_mark,
         posted=Document.posted,
         alert=alert,
-        fixed={"client_id": Document.client_id, "basis_id": Document.basis_id},
+        fixed={"client_id": Document.client_id, "basis_id": Document.basis_id,
+               "deal_id": Document.deal_id},
         form=form,
         display=_document_display,
     )
@@ -973,7 +974,8 @@ TASKS = ListSpec(
     default_sort="deadline",
     marked=Task.deletion_mark,
     alert=lambda: and_(Task.status == "open", Task.deadline < utcnow()),
-    fixed={"client_id": Task.client_id, "executor_id": Task.executor_id, "status": Task.status},
+    fixed={"client_id": Task.client_id, "executor_id": Task.executor_id, "status": Task.status,
+           "deal_id": Task.deal_id},
     form="task",
 )
 
@@ -1001,12 +1003,15 @@ DEALS = ListSpec(
         Col("stage", "Этап", Stage.name, width=140),
         Col("amount", "Сумма", Deal.amount, kind="money", width=100),
         Col("manager", "Менеджер", DealManager.full_name, width=150),
+        Col("expected_close", "Закрытие (ожид.)", Deal.expected_close, kind="date", width=100),
+        Col("source", "Источник", Deal.source, width=120, hidden=True),
     ],
     query=_deals_query,
     search=text_search(Deal.title, Client.name),
     default_sort="created_at",
     default_descending=True,
-    fixed={"client_id": Deal.client_id, "stage_id": Deal.stage_id},
+    fixed={"client_id": Deal.client_id, "stage_id": Deal.stage_id,
+           "manager_id": Deal.manager_id},
     form="deal",
 )
 

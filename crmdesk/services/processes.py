@@ -296,3 +296,11 @@ def save_rule(ctx: Context, data: dict, rule_id: int | None = None) -> EventRule
     ctx.session.add(rule)
     ctx.session.flush()
     return rule
+
+
+def delete_rule(ctx: Context, rule_id: int) -> None:
+    rights.require(ctx.user, rights.CATALOG)
+    rule = ctx.session.get(EventRule, rule_id)
+    if rule is not None:
+        ctx.session.delete(rule)
+        ctx.session.flush()

@@ -267,6 +267,10 @@ def _check_task(ctx, obj, data, col):
             col.add("Клиент", "не найден")
         else:
             rights.check_read_client(ctx.user, client)
+    if data.get("deal_id"):  # a task of a deal is about the deal's client
+        from crmdesk.services.interactions import check_deal
+
+        col.check(check_deal, ctx, data.get("client_id", obj.client_id), data["deal_id"])
     return data
 
 
@@ -369,6 +373,7 @@ KINDS: dict[str, Kind] = {
             "priority",
             "status",
             "done_at",
+            "deal_id",
         ),
         _task_write,
         _check_task,

@@ -49,6 +49,9 @@ SECTIONS: list[tuple[str, str, str, list[Item]]] = [
         [
             Item("kanban", "deals", "Воронка сделок", "kanban"),
             Item("list", "deals", "Сделки", "deal"),
+            Item("new", "deal", "Сделка: создать", "add", rights.EDIT_OWN),
+            Item("report", "funnel", "Воронка продаж (отчёт)", "chart"),
+            Item("processes", "all", "Процессы и правила", "kanban", rights.CATALOG),
             Item("list", "proposals", "Коммерческие предложения", "proposal"),
             Item("list", "orders", "Заказы клиентов", "order"),
             Item("new", "proposal", "Коммерческое предложение: создать", "add", rights.DOCUMENTS),
@@ -74,6 +77,9 @@ SECTIONS: list[tuple[str, str, str, list[Item]]] = [
         "section_reports",
         [
             Item("report", "gross-profit", "Валовая прибыль", "chart"),
+            Item("report", "funnel", "Воронка продаж", "chart"),
+            Item("report", "pipeline", "Взвешенный прогноз продаж", "chart"),
+            Item("report", "plan-fact", "План-факт продаж", "chart"),
             Item("report", "receivables", "Задолженность клиентов", "report"),
             Item("report", "forecast", "Прогноз поступлений", "chart"),
         ],
