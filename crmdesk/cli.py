@@ -73,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--today", metavar="ДД.ММ.ГГГГ", help="день, от которого считаются даты (обычно сегодня)"
     )
+    demo.add_argument("--housing", action="store_true",
+                      help="и модуль ЖКХ: дома, помещения, жители, счётчики, показания, заявки")
 
     ls = sub.add_parser("list", parents=[common], help="список объектов")
     what = ls.add_argument("what", choices=LIST_SOURCES, metavar="WHAT")

@@ -179,6 +179,11 @@ def demo_command(args, engine) -> int:
         progress=progress(args),
         today=getattr(args, "today", None),
     )
+    if getattr(args, "housing", False):  # requests and the housing module (services/demo_housing)
+        from crmdesk.services.demo_housing import generate_housing
+
+        counts.update(generate_housing(engine, seed=args.seed,
+                                       today=getattr(args, "today", None)))
     with unit_of_work(engine, args.user) as ctx:
         if fresh:
             set_setting(ctx.session, ALLOW_EMPTY, True)

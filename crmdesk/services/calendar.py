@@ -80,8 +80,10 @@ def next_working_day(session: Session, day: date) -> date:
 
 
 def add_working_days(session: Session, day: date, days: int) -> date:
-    """The working day ``days`` working days after ``day`` (0: day, or the next working)."""
-    day = next_working_day(session, day)
+    """The ``days``-th working day after ``day`` (0: ``day`` itself, or the next working day
+    when it is a day off): Saturday + 1 is Monday, Tuesday + 1 is Wednesday."""
+    if days <= 0:
+        return next_working_day(session, day)
     for _ in range(days):
         day = next_working_day(session, day + timedelta(days=1))
     return day

@@ -16,7 +16,9 @@ from crmdesk.services.errors import AccessDenied
     (date(2026, 3, 6), 1, date(2026, 3, 10)),  # 9 March: 8 March moved from a Sunday
     (date(2026, 5, 8), 1, date(2026, 5, 12)),  # 11 May: 9 May moved from a Saturday
     (date(2026, 11, 3), 1, date(2026, 11, 5)),  # 4 November
-    (date(2026, 12, 5), 0, date(2026, 12, 7)),  # a Saturday counts from Monday
+    (date(2026, 12, 5), 0, date(2026, 12, 7)),  # a request of a Saturday: Monday
+    (date(2026, 12, 5), 1, date(2026, 12, 7)),  # the first working day after Saturday
+    (date(2026, 12, 4), 1, date(2026, 12, 7)),  # Friday + 1
     (date(2027, 6, 11), 1, date(2027, 6, 15)),  # 14 June 2027: 12 June moved
 ])
 def test_working_days_follow_the_calendar(engine, start, days, expected):
