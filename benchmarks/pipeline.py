@@ -110,7 +110,8 @@ def generate(engine, deals: int, seed: int = 11) -> dict:
                 at += timedelta(hours=rnd.randrange(2, 24 * 12))
             for n, code in enumerate(path):
                 hid += 1
-                left = _time(times[n + 1], sqlite) if n + 1 < len(path) else None
+                left = (int((times[n + 1] - times[n]).total_seconds()) if n + 1 < len(path)
+                        else None)
                 hist_rows.append((hid, deal_id, prev, stages[code], owner,
                                   _time(times[n], sqlite), left))
                 prev = stages[code]
@@ -139,7 +140,7 @@ def _flush(w, deal_rows, hist_rows) -> int:
                       "updated_at", "deletion_mark", "expected_close", "probability",
                       "source", "amount_fixed", "stage_since"], deal_rows)
     return w.write("deal_stage_history", ["id", "deal_id", "from_stage_id", "to_stage_id",
-                                          "user_id", "at", "left_at"], hist_rows)
+                                          "user_id", "at", "stayed_seconds"], hist_rows)
 
 
 def funnel_figures(engine, runs: int) -> None:

@@ -83,7 +83,7 @@ class DealStageHistory(IdMixin, Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     comment: Mapped[str | None] = mapped_column(Text)
     rule_id: Mapped[int | None] = mapped_column(Integer)  # moved by this event rule
-    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the deal's next move
+    stayed_seconds: Mapped[int | None] = mapped_column(Integer)  # until the deal's next move
 
 
 Index("ix_deal_stage_history_to_at", DealStageHistory.to_stage_id, DealStageHistory.at)

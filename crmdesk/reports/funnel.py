@@ -44,12 +44,6 @@ def _group_key(group_by: str):
     return literal_column("0")  # not a bound parameter: PostgreSQL groups by it
 
 
-def _days(session, later, earlier):
-    if session.get_bind().dialect.name == "sqlite":
-        return func.julianday(later) - func.julianday(earlier)
-    return func.extract("epoch", later - earlier) / 86400.0
-
-
 def funnel_counts(ctx: Context, process: SalesProcess, start: datetime, end: datetime,
                   group_by: str = "stage", manager: User | None = None) -> dict:
     """{"stages": {group key: {stage id: {entered, to_next, won, avg_days}}},
@@ -57,7 +51,7 @@ def funnel_counts(ctx: Context, process: SalesProcess, start: datetime, end: dat
 
     One pass over the stage history of the deals with a move in the period: a row per deal
     with its first entry into each stage and its last win, then summed per group — no join
-    of the history with itself. Time in a stage comes from each move's ``left_at``."""
+    of the history with itself. Time in a stage comes from each move's ``stayed_seconds``."""
     s = ctx.session
     stages = list(process.stages)
     ids = [st.id for st in stages]
@@ -74,8 +68,10 @@ def funnel_counts(ctx: Context, process: SalesProcess, start: datetime, end: dat
     if manager is not None:
         deal_cond.append(Deal.manager_id == manager.id)
 
-    def restricted(stmt):
-        return stmt.join(Deal, Deal.id == h.deal_id).where(*deal_cond) if deal_cond else stmt
+    def restricted(stmt, grouping=False):
+        if deal_cond or grouping:
+            return stmt.join(Deal, Deal.id == h.deal_id).where(*deal_cond)
+        return stmt
 
     moved = select(h.deal_id).where(h.to_stage_id.in_(ids), h.at >= start, h.at < end)
     per_deal = restricted(
@@ -109,9 +105,9 @@ def funnel_counts(ctx: Context, process: SalesProcess, start: datetime, end: dat
             out.setdefault(k, {})[st.id] = {"entered": entered or 0, "to_next": to_next or 0,
                                             "won": won_n or 0, "avg_days": None}
 
-    days = type_coerce(func.avg(_days(s, h.left_at, h.at)), Float)
-    stmt = restricted(select(key.label("k"), h.to_stage_id, days)).where(
-        h.to_stage_id.in_(ids), h.left_at.is_not(None), h.at >= start, h.at < end
+    days = type_coerce(func.avg(h.stayed_seconds) / 86400.0, Float)
+    stmt = restricted(select(key.label("k"), h.to_stage_id, days), bool(grouped)).where(
+        h.to_stage_id.in_(ids), h.stayed_seconds.is_not(None), h.at >= start, h.at < end
     ).group_by(*grouped, h.to_stage_id)
     for k, stage_id, avg in s.connection().execute(stmt):
         row = out.setdefault(k, {}).setdefault(

@@ -184,7 +184,8 @@ def apply_move(ctx: Context, deal: Deal, target: Stage, comment: str | None = No
     """Write the move (the edge already checked): history, stage, the moment it entered."""
     now = utcnow()
     if deal.history:
-        deal.history[-1].left_at = now  # the stage it leaves: how long it stayed there
+        last = deal.history[-1]  # the stage it leaves: how long it stayed there
+        last.stayed_seconds = max(int((now - last.at).total_seconds()), 0)
     deal.history.append(
         DealStageHistory(from_stage_id=deal.stage_id, to_stage_id=target.id, at=now,
                          user_id=user_id, comment=comment, rule_id=rule_id)
@@ -230,16 +231,23 @@ def deal_of(ctx: Context, deal_id: int | None, client_id: int | None) -> Deal | 
     return deal
 
 
-def fill_left_at(session) -> None:
-    """Give each stage move without one the moment of the deal's next move (history written
-    in bulk: the demo, an import)."""
+def fill_stayed(session) -> None:
+    """Give each stage move without one the time until the deal's next move (history
+    written in bulk: the demo, an import, a test that rewrites times)."""
     from sqlalchemy import text
 
-    session.execute(text(LEFT_AT))
+    session.flush()
+    session.execute(text(stayed_sql(session.get_bind().dialect.name)))
+    session.expire_all()
 
 
-LEFT_AT = (
-    "UPDATE deal_stage_history SET left_at = (SELECT min(n.at) FROM deal_stage_history n "
-    "WHERE n.deal_id = deal_stage_history.deal_id AND (n.at > deal_stage_history.at OR "
-    "(n.at = deal_stage_history.at AND n.id > deal_stage_history.id))) WHERE left_at IS NULL"
-)
+def stayed_sql(dialect: str) -> str:
+    """UPDATE giving each stage move without it the seconds until the deal's next move."""
+    nxt = ("(SELECT min(n.at) FROM deal_stage_history n WHERE n.deal_id = h.deal_id AND "
+           "(n.at > h.at OR (n.at = h.at AND n.id > h.id)))")
+    if dialect == "sqlite":
+        span = f"CAST(round((julianday({nxt}) - julianday(h.at)) * 86400) AS INTEGER)"
+    else:
+        span = f"CAST(round(EXTRACT(EPOCH FROM {nxt} - h.at)) AS INTEGER)"
+    return (f"UPDATE deal_stage_history AS h SET stayed_seconds = {span} "
+            "WHERE h.stayed_seconds IS NULL")

@@ -41,10 +41,10 @@ def _make(uow, n=24, seed=7):
                 deals.move_deal(ctx, deal.id, code, reason=rnd.choice(REASONS))
             at = base + timedelta(days=rnd.randrange(0, 50), hours=rnd.randrange(10))
             for h in deal.history:  # spread the moves over October–November
-                h.at, h.left_at = at, None
+                h.at, h.stayed_seconds = at, None
                 at += timedelta(days=rnd.randrange(0, 6), hours=rnd.randrange(1, 20))
         ctx.session.flush()
-        deals.fill_left_at(ctx.session)
+        deals.fill_stayed(ctx.session)
 
 
 def _expected(ctx, start, end):
@@ -113,9 +113,9 @@ def test_average_time_in_a_stage(uow):
         for h, days in zip(other.history, (0, 1), strict=True):  # new 1 d
             h.at = t0 + timedelta(days=days)
         for h in (*deal.history, *other.history):
-            h.left_at = None  # the times were rewritten: counted again from them
+            h.stayed_seconds = None  # the times were rewritten: counted again from them
         ctx.session.flush()
-        deals.fill_left_at(ctx.session)
+        deals.fill_stayed(ctx.session)
         result = run_report(ctx, "funnel", {"date_from": "01.11.2026", "date_to": "30.11.2026"})
         by = {r["stage"]: r for r in result.rows}
         assert by["Новый"]["avg_days"] == Decimal("2.0")

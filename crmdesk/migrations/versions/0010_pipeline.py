@@ -23,13 +23,18 @@ branch_labels = None
 depends_on = None
 
 
-# each move's end: the deal's next move (the funnel's time in a stage without a window
-# over the whole history); the same statement as services.deals.fill_left_at
-LEFT_AT = (
-    "UPDATE deal_stage_history SET left_at = (SELECT min(n.at) FROM deal_stage_history n "
-    "WHERE n.deal_id = deal_stage_history.deal_id AND (n.at > deal_stage_history.at OR "
-    "(n.at = deal_stage_history.at AND n.id > deal_stage_history.id))) WHERE left_at IS NULL"
-)
+# each move's time in its stage: the funnel averages it without reading the times; the
+# same statement as services.deals.stayed_sql (a migration does not import the services)
+def stayed_sql(dialect: str) -> str:
+    """UPDATE giving each stage move without it the seconds until the deal's next move."""
+    nxt = ("(SELECT min(n.at) FROM deal_stage_history n WHERE n.deal_id = h.deal_id AND "
+           "(n.at > h.at OR (n.at = h.at AND n.id > h.id)))")
+    if dialect == "sqlite":
+        span = f"CAST(round((julianday({nxt}) - julianday(h.at)) * 86400) AS INTEGER)"
+    else:
+        span = f"CAST(round(EXTRACT(EPOCH FROM {nxt} - h.at)) AS INTEGER)"
+    return (f"UPDATE deal_stage_history AS h SET stayed_seconds = {span} "
+            "WHERE h.stayed_seconds IS NULL")
 
 
 def upgrade() -> None:
@@ -52,7 +57,7 @@ def upgrade() -> None:
     with op.batch_alter_table("deal_stage_history", recreate="never") as b:
         b.add_column(sa.Column("rule_id", sa.Integer(), nullable=True))
         b.add_column(
-            sa.Column("left_at", crmdesk.models.base.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("stayed_seconds", sa.Integer(), nullable=True)
         )
         b.create_index("ix_deal_stage_history_to_at", ["to_stage_id", "at"])
     if op.get_bind().dialect.name == "sqlite":  # in place: a rebuild would lose nothing, but
@@ -69,7 +74,7 @@ def upgrade() -> None:
         "WHERE h.deal_id = deals.id AND h.to_stage_id = deals.stage_id)"
     )
     op.execute("UPDATE deals SET stage_since = created_at WHERE stage_since IS NULL")
-    op.execute(LEFT_AT)
+    op.execute(stayed_sql(op.get_bind().dialect.name))
 
     op.create_table(
         "refusal_reasons",
@@ -152,7 +157,7 @@ def downgrade() -> None:
         b.drop_column("deal_id")
     with op.batch_alter_table("deal_stage_history") as b:
         b.drop_index("ix_deal_stage_history_to_at")
-        b.drop_column("left_at")
+        b.drop_column("stayed_seconds")
         b.drop_column("rule_id")
     with op.batch_alter_table("deals") as b:
         b.drop_index("ix_deals_stage_since")
