@@ -47,8 +47,11 @@ def desks(qtbot, tmp_path, monkeypatch):
             if hasattr(sub.widget(), "modified"):
                 sub.widget().modified = False
     qtbot.wait(200)
+    import shiboken6
+
     for window in made:
-        window.close()
+        if shiboken6.isValid(window):
+            window.close()
     qtbot.wait(50)
 
 
