@@ -28,6 +28,18 @@ def register(sub, common) -> None:
     from crmdesk.commands.contracts import register as register_contracts
 
     register_contracts(sub, common)
+    _settings()
+
+
+def _settings() -> None:
+    """`crmdesk settings set invoice_qr off` turns the invoice's payment QR code off (the
+    settings command lists what it may change in crmdesk.commands.office.SETTINGS)."""
+    try:
+        from crmdesk.commands import office
+    except ImportError:
+        return
+    office.SETTINGS.setdefault("invoice_qr", ("bool", "QR-код для оплаты на счёте (ГОСТ Р "
+                                                      "56042-2014)"))
 
 
 def run_import(args, engine) -> int:

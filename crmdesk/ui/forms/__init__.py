@@ -19,9 +19,11 @@ from crmdesk.ui.generic.registry import (  # noqa: F401  (the forms' and tests' 
 
 FORMS: tuple[str, ...] = (
     "admin",
+    "bank",
     "calls",
     "catalog",
     "clients",
+    "contracts",
     "design",
     "documents",
     "planning",
