@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, the same on SQLite and PostgreSQL."""
 
+from crmdesk.models.bank import BankPayment, bank_payment_documents
 from crmdesk.models.base import Base, utcnow
 from crmdesk.models.catalog import Product
 from crmdesk.models.clients import (
@@ -25,6 +26,7 @@ from crmdesk.models.comms import (
     OutboxMessage,
     SmsProvider,
 )
+from crmdesk.models.contracts import Contract
 from crmdesk.models.crm import Attachment, AuditEntry, Interaction, Task
 from crmdesk.models.documents import (
     DOC_TYPES,
@@ -38,8 +40,6 @@ from crmdesk.models.pipeline import EventRule, RefusalReason, RuleRun, SalesPlan
 from crmdesk.models.sales import Deal, DealStageHistory, SalesProcess, Stage, StageTransition
 from crmdesk.models.telephony import Call, CallSignal
 from crmdesk.models.users import Role, User
-from crmdesk.models.bank import BankPayment, bank_payment_documents  # noqa: E402
-from crmdesk.models.contracts import Contract  # noqa: E402
 from crmdesk.models import service  # noqa: E402,F401  (requests and housing tables)
 
 __all__ = [
