@@ -90,6 +90,18 @@ def answer_yes(monkeypatch):
     return asked
 
 
+@pytest.fixture(autouse=True)
+def unexpected_errors_fail(monkeypatch):
+    """An unexpected error's box (QMessageBox.critical) would wait for a click forever
+    offscreen: here it fails the test with its text instead. Tests that expect one patch
+    QMessageBox.critical themselves."""
+
+    def critical(parent, title, text, *args, **kw):
+        raise AssertionError(f"error box shown: {title}: {text}")
+
+    monkeypatch.setattr(QMessageBox, "critical", staticmethod(critical))
+
+
 @pytest.fixture
 def warnings(monkeypatch):
     shown = []

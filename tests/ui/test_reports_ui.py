@@ -51,7 +51,8 @@ def test_print_preview_renders_saves_and_prints(shell, tmp_path):
             select(Document).where(Document.doc_type == "invoice", Document.posted)
         )
         doc_id, number = doc.id, doc.number
-    (title, open_preview), = print_forms("invoice")
+    title, open_preview = print_forms("invoice")[0]  # the invoice itself; then act, TORG-12
+    assert title == "Счёт на оплату"
     preview = open_preview(shell, doc_id)
     assert preview.page_count() >= 1
     pdf = preview.save("pdf", str(tmp_path / "invoice.pdf"))
@@ -105,7 +106,7 @@ def test_print_preview_proposes_the_document_name(shell):
     with shell.app.uow() as ctx:
         doc = ctx.session.scalar(select(Document).where(Document.doc_type == "order"))
         doc_id, number = doc.id, doc.number
-    (_title, open_preview), = print_forms("order")
+    _title, open_preview = print_forms("order")[0]
     preview = open_preview(shell, doc_id)
     name = preview.file_name("xlsx")
     assert number in name and name.endswith(".xlsx")

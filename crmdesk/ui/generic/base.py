@@ -68,6 +68,10 @@ class FormBase(QWidget):
     def can_close(self) -> bool:
         return True
 
+    def current_client(self) -> int | None:
+        """The client this form is about now (the quick card shows it when it is active)."""
+        return None
+
 
 @dataclass
 class Command:

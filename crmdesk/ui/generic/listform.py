@@ -283,6 +283,9 @@ class ListForm(FormBase):
             self._card_id = self.model.row_id(current.row())
             self._card_timer.start()
 
+    def current_client(self) -> int | None:
+        return self.current_id() if self.spec.name == "clients" and not self.choice else None
+
     def _show_card(self) -> None:
         self.shell.client_selected(self._card_id)
 

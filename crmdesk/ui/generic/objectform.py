@@ -234,7 +234,19 @@ class ObjectForm(FormBase):
             key: editor.get() for key, editor in self.editors.items() if not editor.field.readonly
         }
 
+    def current_client(self) -> int | None:
+        if self.entity_name == "client":
+            return self.obj_id
+        editor = self.editors.get("client")
+        return editor.get() if editor is not None and editor.field.kind == "ref" else None
+
     def _edited(self) -> None:
+        if "client" in self.editors and self.entity_name != "client":
+            client_id = self.current_client()  # a client chosen (F4, type-ahead): the card
+            if client_id is not None and client_id != getattr(self, "_card_client", None):
+                self._card_client = client_id
+                if hasattr(self.shell, "client_selected"):
+                    self.shell.client_selected(client_id)
         if not self.modified:
             self.modified = True
             self._update_title()

@@ -82,9 +82,17 @@ class QuickCard(QWidget):
         layout.addWidget(self.text)
         layout.addWidget(self.open_button)
         self.text.setHtml(f"<i>{tr('Выберите клиента в списке')}</i>")
+        self._reread = QTimer(self, singleShot=True, interval=0)  # one read per save
+        self._reread.timeout.connect(self.refresh)
+        shell.app.hub.changed.connect(lambda _name: self._reread.start())
 
-    def show_client(self, client_id: int | None) -> None:
-        if client_id == self.client_id:
+    def refresh(self) -> None:
+        """After every write (a call recorded, a payment, a task) the card is read again."""
+        if self.client_id is not None:
+            self.show_client(self.client_id, force=True)
+
+    def show_client(self, client_id: int | None, force: bool = False) -> None:
+        if client_id == self.client_id and not force:
             return
         self.client_id = client_id
         if client_id is None:

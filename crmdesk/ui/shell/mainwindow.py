@@ -225,6 +225,11 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
 
     def _activated(self, sub: QMdiSubWindow | None) -> None:
+        if sub is not None:  # the quick card follows the client of the active form
+            current = getattr(sub.widget(), "current_client", None)
+            client_id = current() if current is not None else None
+            if client_id is not None:
+                self.client_selected(client_id)
         if sub is None or self._navigating:
             return
         key = getattr(sub.widget(), "form_key", "")
