@@ -23,8 +23,7 @@ def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(tmp_path):
 def test_older_database_file_is_copied_aside_then_upgraded(tmp_path):
     path = tmp_path / "old.sqlite"
     engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine, "0001")  # a database made by the first release
-    initialize(engine)
+    upgrade(engine, "0001")  # a database made by the first release, with a client in it
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -36,6 +35,7 @@ def test_older_database_file_is_copied_aside_then_upgraded(tmp_path):
     engine.dispose()
     engine = open_database(f"sqlite:///{path}")
     assert schema_state(engine)[0] == schema_state(engine)[1]
+    initialize(engine)  # today's defaults, on today's schema
     copies = list(tmp_path.glob("old.before-*.sqlite"))
     assert len(copies) == 1
     old = make_engine(f"sqlite:///{copies[0]}")
