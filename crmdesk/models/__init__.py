@@ -35,12 +35,13 @@ from crmdesk.models.documents import (
     NumberSequence,
     Settlement,
 )
+from crmdesk.models.office import ChangeCounter, ObjectLock, OfficeSession
 from crmdesk.models.org import Organization, Setting
 from crmdesk.models.pipeline import EventRule, RefusalReason, RuleRun, SalesPlan
 from crmdesk.models.sales import Deal, DealStageHistory, SalesProcess, Stage, StageTransition
 from crmdesk.models.telephony import Call, CallSignal
 from crmdesk.models.users import Role, User
-from crmdesk.models import service  # noqa: E402,F401  (requests and housing tables)
+from crmdesk.models.service import ServiceRequest  # noqa: E402,F401  (requests, housing)
 
 __all__ = [
     "Attachment",
@@ -50,6 +51,7 @@ __all__ = [
     "Base",
     "Call",
     "CallSignal",
+    "ChangeCounter",
     "Client",
     "ClientAddress",
     "ClientEmail",
@@ -77,6 +79,8 @@ __all__ = [
     "Mailing",
     "MessageTemplate",
     "NumberSequence",
+    "ObjectLock",
+    "OfficeSession",
     "OutboxMessage",
     "Organization",
     "Product",

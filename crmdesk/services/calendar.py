@@ -1,10 +1,11 @@
 """The production calendar: which days are working days, and deadlines counted in them.
 
-Monday to Friday work, Saturday and Sunday are days off, except the days of the
-``calendar_days`` catalogue: «holiday» (a public holiday or a transferred day off on a
-weekday) and «workday» (a Saturday or Sunday worked instead). The Russian public holidays
-and transfers of 2026 and 2027 are shipped (migration 0011 fills them from SHIPPED_DAYS);
-an administrator edits the catalogue when the government moves a day. No Qt here.
+Monday to Friday work, Saturday and Sunday are days off, except the exceptions: «holiday»
+(a public holiday or a transferred day off on a weekday) and «workday» (a Saturday or Sunday
+worked instead). The Russian public holidays and transfers of 2026 and 2027 ship here
+(SHIPPED_DAYS); an administrator's edits are rows of ``calendar_days`` and win over the
+shipped days (kind «normal»: the day follows the week after all). A new database holds no
+rows, so it stays «fresh» for loading. No Qt here.
 """
 
 from __future__ import annotations
@@ -49,23 +50,25 @@ SHIPPED_DAYS: dict[date, tuple[str, str]] = {
     date(2027, 6, 14): (_H, "Перенос с 12 июня (суббота)"),
     date(2027, 11, 4): (_H, "День народного единства"),
 }
-KINDS = {"holiday": "Выходной (праздник)", "workday": "Рабочий день"}
+KINDS = {"holiday": "Выходной (праздник)", "workday": "Рабочий день",
+         "normal": "По дню недели"}
 
 
 def _exceptions(session: Session) -> dict[date, str]:
-    """The catalogue, read once per session (it has a few dozen rows)."""
+    """The shipped days with the catalogue's edits over them, read once per session."""
     from crmdesk.models.service import CalendarDay
 
     cached = session.info.get("calendar_days")
     if cached is None:
-        cached = dict(session.execute(select(CalendarDay.day, CalendarDay.kind)).all())
+        cached = {d: kind for d, (kind, _name) in SHIPPED_DAYS.items()}
+        cached.update(session.execute(select(CalendarDay.day, CalendarDay.kind)).all())
         session.info["calendar_days"] = cached
     return cached
 
 
 def is_working_day(session: Session, day: date) -> bool:
     kind = _exceptions(session).get(day)
-    if kind is not None:
+    if kind in ("holiday", "workday"):
         return kind == "workday"
     return day.weekday() < 5
 
@@ -117,31 +120,33 @@ def deadline(session: Session, registered_at: datetime, sla_days: int | None,
 
 # --- the catalogue ------------------------------------------------------------------------
 def list_days(session: Session, year: int | None = None) -> list[dict]:
+    """The exceptions in force (shipped and edited), by date; «edited» marks the edits."""
     from crmdesk.models.service import CalendarDay
 
-    stmt = select(CalendarDay).order_by(CalendarDay.day)
-    if year is not None:
-        stmt = stmt.where(CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31)))
-    return [{"day": d.day, "kind": d.kind, "kind_title": KINDS[d.kind], "name": d.name}
-            for d in session.scalars(stmt)]
+    days = {d: {"day": d, "kind": k, "name": n, "edited": False}
+            for d, (k, n) in SHIPPED_DAYS.items()}
+    for row in session.scalars(select(CalendarDay)):
+        days[row.day] = {"day": row.day, "kind": row.kind, "name": row.name, "edited": True}
+    out = []
+    for d in sorted(days):
+        if year is None or d.year == year:
+            out.append({**days[d], "kind_title": KINDS[days[d]["kind"]]})
+    return out
 
 
 def set_day(ctx, day: date, kind: str, name: str | None = None) -> None:
-    """Make ``day`` a holiday or a working day (administrator); kind «normal» removes the
-    exception, so the day follows the week again."""
+    """Make ``day`` a holiday, a working day, or «normal» (it follows the week again, even
+    where a shipped holiday was); the administrator's edit is kept in the catalogue."""
     from crmdesk.models.service import CalendarDay
     from crmdesk.services import rights
 
     rights.require(ctx.user, rights.ADMIN)
     if not isinstance(day, date):
         raise ValidationError("Дата", "не дата")
-    row = ctx.session.get(CalendarDay, day)
-    if kind == "normal":
-        if row is not None:
-            ctx.session.delete(row)
-    elif kind not in KINDS:
+    if kind not in KINDS:
         raise ValidationError("Вид дня", f"«{kind}»: можно holiday, workday или normal")
-    elif row is None:
+    row = ctx.session.get(CalendarDay, day)
+    if row is None:
         ctx.session.add(CalendarDay(day=day, kind=kind, name=name))
     else:
         row.kind, row.name = kind, name

@@ -49,7 +49,10 @@ def test_the_catalogue_is_edited_by_the_administrator(uow):
         assert calendar.add_working_days(ctx.session, date(2026, 12, 11), 1) == date(2026, 12, 12)
         calendar.set_day(ctx, date(2026, 12, 7), "normal")
         assert calendar.is_working_day(ctx.session, date(2026, 12, 7))
+        calendar.set_day(ctx, date(2026, 12, 31), "normal", "31 декабря работаем")
+        assert calendar.is_working_day(ctx.session, date(2026, 12, 31))
         days = calendar.list_days(ctx.session, 2026)
         assert {d["name"] for d in days} >= {"Рождество Христово", "Рабочая суббота"}
+        assert [d["edited"] for d in days if d["day"] == date(2026, 12, 31)] == [True]
     with uow("ivanov") as ctx, pytest.raises(AccessDenied):
         calendar.set_day(ctx, date(2026, 12, 8), "holiday")

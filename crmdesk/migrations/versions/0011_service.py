@@ -4,10 +4,10 @@ Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-01
 
-New tables: the production calendar's exceptions (shipped: Russian public holidays and
-transferred days off of 2026–2027), external contractors, request categories with their SLA,
-service requests with their status log and work lines, houses, premises, residents, meters,
-readings and outage notices.
+New tables: the production calendar's edits (the Russian public holidays and transferred
+days off of 2026–2027 ship in services/calendar.py, so a fresh base stays empty), external
+contractors, request categories with their SLA, service requests with their status log and
+work lines, houses, premises, residents, meters, readings and outage notices.
 """
 
 import sqlalchemy as sa
@@ -339,16 +339,6 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_request_status_log_request_id"), ["request_id"], unique=False
         )
-
-    from crmdesk.services.calendar import SHIPPED_DAYS
-
-    days = sa.table(
-        "calendar_days",
-        sa.column("day", sa.Date()),
-        sa.column("kind", sa.String()),
-        sa.column("name", sa.String()),
-    )
-    op.bulk_insert(days, [{"day": d, "kind": k, "name": n} for d, (k, n) in SHIPPED_DAYS.items()])
 
 
 def downgrade() -> None:
