@@ -10,6 +10,7 @@ Used by tests/robustness/test_hostile_files.py and benchmarks/hostile_imports.py
 from __future__ import annotations
 
 import codecs
+import itertools
 import zipfile
 from pathlib import Path
 
@@ -222,9 +223,11 @@ def huge_shared_string(path: Path) -> Path:
 
 def many_shared_strings(path: Path, count: int = 3_000_000) -> Path:
     """Three million shared strings, a few rows using them: imported, in packed memory."""
-    strings = ['<?xml version="1.0"?><sst ' + NS + ">"]
-    strings += (f"<si><t>Строка номер {i}</t></si>" for i in range(count))
-    strings.append("</sst>")
+    strings = itertools.chain(
+        ['<?xml version="1.0"?><sst ' + NS + ">"],
+        (f"<si><t>Строка номер {i}</t></si>" for i in range(count)),
+        ["</sst>"],
+    )  # streamed: the test process does not hold three million strings either
     rows = (
         f'<row r="{i}"><c r="A{i}" t="s"><v>{count - i}</v></c>'
         f'<c r="C{i}" t="inlineStr"><is><t>c{i}@example.ru</t></is></c></row>'
