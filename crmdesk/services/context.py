@@ -12,7 +12,10 @@ from sqlalchemy.orm import Session
 from crmdesk import db
 from crmdesk.db import session_factory
 from crmdesk.models import Role, User
-from crmdesk.services import rights, tracking  # noqa: F401  (tracking registers flush hooks)
+
+# flush hooks: tracking (search text, audit), changes (tell the other desktops), sessions
+# (writes of an ended session refused)
+from crmdesk.services import changes, rights, sessions, tracking  # noqa: F401
 from crmdesk.services.errors import NotFound
 
 

@@ -1,0 +1,155 @@
+"""What changed, told to the other desktops.
+
+Every flush notes the tables it wrote. On PostgreSQL it sends ``NOTIFY crmdesk_changes``
+with their names (delivered to listeners only when the transaction commits, and dropped
+with it on a rollback); on SQLite it bumps a counter per table in ``change_counters``
+(same transaction), which desktops compare every second (``CounterWatch``). Desktops
+listen with ``PgListener`` — a thread of its own with its own connection, no polling in
+the UI thread — and translate tables to the lists to refresh with ``lists_for_tables``.
+
+Only ORM writes are seen; a bulk statement that bypasses the session should call
+``announce(session, *tables)`` itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import Engine, event, select, text
+from sqlalchemy.orm import Session
+
+from crmdesk.models import ChangeCounter
+
+CHANNEL = "crmdesk_changes"
+EVERYTHING = "*"  # a listener that lost its connection: anything may have changed meanwhile
+SILENT = {"change_counters"}
+log = logging.getLogger(__name__)
+
+_BUMP = text(
+    "INSERT INTO change_counters (table_name, counter) VALUES (:t, 1) "
+    "ON CONFLICT (table_name) DO UPDATE SET counter = change_counters.counter + 1"
+)
+
+
+def _tables_of(objects: Iterable) -> set[str]:
+    names = set()
+    for obj in objects:
+        table = getattr(type(obj), "__tablename__", None)
+        if table and table not in SILENT:
+            names.add(table)
+    return names
+
+
+def announce(session: Session, *tables: str) -> None:
+    """Tell the other desktops that ``tables`` change in this transaction."""
+    names = sorted(set(tables) - SILENT)
+    if not names:
+        return
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        payload = ",".join(names)[:7000]  # NOTIFY payloads stop at 8000 bytes
+        conn.execute(text("SELECT pg_notify(:c, :p)"), {"c": CHANNEL, "p": payload})
+    else:
+        for name in names:
+            conn.execute(_BUMP, {"t": name})
+
+
+@event.listens_for(Session, "before_flush")
+def _collect(session: Session, _ctx, _instances) -> None:
+    touched = _tables_of(session.new) | _tables_of(session.dirty) | _tables_of(session.deleted)
+    if touched:
+        session.info.setdefault("_changed_tables", set()).update(touched)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _send(session: Session, _ctx) -> None:
+    touched = session.info.pop("_changed_tables", None)
+    if touched:
+        announce(session, *touched)
+
+
+def lists_for_tables(tables: Iterable[str]) -> set[str]:
+    """The list names (``services.lists.SPECS``) whose rows come from ``tables``;
+    ``EVERYTHING`` gives every list."""
+    from crmdesk.services.lists import SPECS
+
+    tables = set(tables)
+    found = set()
+    for name, spec in SPECS.items():
+        table = getattr(spec.model, "__tablename__", None)
+        if EVERYTHING in tables or table in tables:
+            found.add(name)
+    return found
+
+
+class CounterWatch:
+    """SQLite desktops: which tables' counters moved since the last look (one tiny read)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.seen: dict[str, int] | None = None
+
+    def poll(self) -> set[str]:
+        with self.engine.connect() as conn:
+            now = dict(conn.execute(select(ChangeCounter.table_name, ChangeCounter.counter)).all())
+        before, self.seen = self.seen, now
+        if before is None:
+            return set()
+        return {t for t, n in now.items() if before.get(t) != n}
+
+
+class PgListener(threading.Thread):
+    """LISTEN on a connection of its own; ``callback(tables)`` runs in this thread for each
+    notification (a Qt caller passes a signal's emit, which queues it to the GUI thread).
+    A lost connection is retried every ``retry`` seconds and then reported as
+    ``{EVERYTHING}`` (notifications sent meanwhile are lost)."""
+
+    def __init__(self, engine: Engine, callback: Callable[[set[str]], None],
+                 retry: float = 3.0):
+        super().__init__(name="crmdesk-changes", daemon=True)
+        self.url = engine.url
+        self.callback = callback
+        self.retry = retry
+        self._halt = threading.Event()
+        self.listening = threading.Event()
+
+    def conninfo(self) -> str:
+        import psycopg
+
+        u = self.url
+        return psycopg.conninfo.make_conninfo(
+            host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username or "postgres",
+            password=u.password or None, dbname=u.database, application_name="crmdesk-listen",
+        )
+
+    def stop(self) -> None:
+        self._halt.set()
+
+    def run(self) -> None:
+        import psycopg
+
+        lost = False
+        while not self._halt.is_set():
+            try:
+                with psycopg.connect(self.conninfo(), autocommit=True,
+                                     connect_timeout=5) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self.listening.set()
+                    if lost:
+                        self.callback({EVERYTHING})
+                        lost = False
+                    while not self._halt.is_set():
+                        batch: set[str] = set()
+                        for note in conn.notifies(timeout=0.5):
+                            batch.update(t for t in note.payload.split(",") if t)
+                            if len(batch) > 50:
+                                break
+                        if batch:
+                            self.callback(batch)
+            except Exception as exc:  # the server went away: retry, refresh all after
+                self.listening.clear()
+                lost = True
+                log.warning("change listener: %s", str(exc).splitlines()[0] if str(exc) else exc)
+                self._halt.wait(self.retry)
