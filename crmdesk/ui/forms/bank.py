@@ -71,7 +71,7 @@ class BankImportForm(FormBase):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((26, 30, 78, 56, 86, 160, 88, 120, 150, 120)):
+        for col, width in enumerate((26, 30, 78, 56, 86, 160, 88, 132, 150, 120)):
             self.table.setColumnWidth(col, width)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.itemSelectionChanged.connect(self._row_chosen)
