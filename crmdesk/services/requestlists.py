@@ -110,3 +110,47 @@ def registry_state(status: str | None = None, overdue: bool = False,
     if house_id:
         state.fixed["house_id"] = house_id
     return state
+
+
+CATEGORIES = ListSpec(
+    name="request_categories",
+    title="Категории заявок",
+    model=RequestCategory,
+    columns=[
+        Col("name", "Наименование", RequestCategory.name, width=220),
+        Col("sla_days", "Срок, раб. дней", RequestCategory.sla_days, kind="int", width=110),
+        Col("sla_hours", "Срок, часов", RequestCategory.sla_hours, kind="int", width=90),
+        Col("executor", "Исполнитель", func.coalesce(Executor.full_name, Contractor.name),
+            width=180),
+        Col("paid", "Платная", RequestCategory.paid, kind="bool", width=70),
+    ],
+    query=lambda ctx: select(RequestCategory.id)
+    .outerjoin(Executor, Executor.id == RequestCategory.executor_id)
+    .outerjoin(Contractor, Contractor.id == RequestCategory.contractor_id),
+    search=text_search(RequestCategory.name),
+    default_sort="name",
+    marked=RequestCategory.deletion_mark,
+    form="request_category",
+    display=lambda values: values[0],
+)
+
+CONTRACTORS = ListSpec(
+    name="contractors",
+    title="Подрядчики",
+    model=Contractor,
+    columns=[
+        Col("name", "Наименование", Contractor.name, width=240),
+        Col("phone", "Телефон", Contractor.phone, kind="phone", width=140),
+        Col("email", "E-mail", Contractor.email, width=160),
+        Col("inn", "ИНН", Contractor.inn, width=110),
+    ],
+    query=lambda ctx: select(Contractor.id),
+    search=text_search(Contractor.name),
+    default_sort="name",
+    marked=Contractor.deletion_mark,
+    form="contractor",
+    display=lambda values: values[0],
+)
+
+for _spec in (CATEGORIES, CONTRACTORS):
+    lists.SPECS.setdefault(_spec.name, _spec)

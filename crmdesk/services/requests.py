@@ -461,3 +461,52 @@ def notice_text(req: ServiceRequest, event: str, phone: str = "") -> str:
     """The applicant's message for ``event`` from TEMPLATES (what a sender hook sends)."""
     when = f"{req.deadline.astimezone():%d.%m.%Y %H:%M}" if req.deadline else "не установлен"
     return TEMPLATES[event].format(number=req.number, deadline=when, phone=phone)
+
+
+EDITABLE = ("description", "applicant_name", "address", "priority", "paid", "planned_on",
+            "deadline", "channel")
+
+
+def update_request(ctx: Context, request_id: int, data: dict,
+                   expected_version: int | None = None) -> ServiceRequest:
+    """Change a request's details (a dispatcher, or the one who registered it while it is
+    «Новая»); another executor is given with assign() (logged as «Назначена»)."""
+    from crmdesk.services.phones import normalize_phone
+    from crmdesk.services.settings import phone_region
+
+    req = get_request(ctx, request_id)
+    check_version(req, expected_version, f"Заявка № {req.number}")
+    if not (can_dispatch(ctx) or (req.author_id == ctx.user.id and req.status == "new")):
+        raise AccessDenied(f"Недостаточно прав: заявку № {req.number} меняет диспетчер.")
+    errors = Collector()
+    if "description" in data and not (data["description"] or "").strip():
+        errors.add("Описание", "не заполнено")
+    if data.get("priority", req.priority) not in PRIORITIES:
+        errors.add("Важность", "1 — высокий, 2 — обычный, 3 — низкий")
+    if data.get("channel", req.channel) not in CHANNELS:
+        errors.add("Канал", f"можно {', '.join(CHANNELS)}")
+    phone = errors.check(normalize_phone, data.get("applicant_phone", req.applicant_phone),
+                         phone_region(ctx.session), "Телефон заявителя")
+    category = req.category
+    if "category" in data:
+        category = (errors.check(find_category, ctx, data["category"])
+                    if data["category"] not in (None, "") else None)
+    client = req.client
+    if "client_id" in data:
+        client = _ref(ctx, Client, data["client_id"], "Клиент", errors)
+    planned = errors.check(limits.check_date, data.get("planned_on", req.planned_on),
+                           "Плановая дата")
+    errors.raise_if_any()
+    for key in EDITABLE:
+        if key in data and key != "planned_on":
+            value = data[key]
+            setattr(req, key, value.strip() if isinstance(value, str) else value)
+    req.planned_on = planned
+    req.applicant_phone = phone.e164 if phone else None
+    req.category_id = category.id if category else None
+    req.client_id = client.id if client else None
+    executor_id = data.get("executor_id", req.executor_id)
+    if executor_id and executor_id != req.executor_id:
+        assign(ctx, req.id, executor_id=executor_id)
+    ctx.session.flush()
+    return req
