@@ -4,6 +4,631 @@
     <context>
         <name>crmdesk</name>
         <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="162" />
+            <source>Организация: {0}</source>
+            <translation>Organization: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="166" />
+            <source>нет (счета печатаются без них)</source>
+            <translation>none (invoices print without them)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="175" />
+            <location filename="../../crmdesk/ui/forms/design.py" line="107" />
+            <source>Картинки (*.png *.jpg *.jpeg)</source>
+            <translation>Images (*.png *.jpg *.jpeg)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="234" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="264" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="111" />
+            <source>Настройки</source>
+            <translation>Settings</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="292" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="343" />
+            <source>Добавить файл</source>
+            <translation>Add file</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/design.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="24" />
+            <location filename="../../crmdesk/ui/forms/design.py" line="107" />
+            <source>Логотип</source>
+            <translation>Logo</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="25" />
+            <source>Печать организации</source>
+            <translation>Company stamp</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="26" />
+            <source>Подпись руководителя</source>
+            <translation>Director's signature</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="27" />
+            <source>Подпись главного бухгалтера</source>
+            <translation>Chief accountant's signature</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/money.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="30" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="16" />
+            <source>НДС в сумме</source>
+            <translation>VAT included</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/money.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="30" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="16" />
+            <source>НДС сверху</source>
+            <translation>VAT on top</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/money.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="30" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="16" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="289" />
+            <source>Без НДС</source>
+            <translation>No VAT</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="35" />
+            <source>Пользователь (создание)</source>
+            <translation>User (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="77" />
+            <source>Роль (создание)</source>
+            <translation>Role (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="103" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="12" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="110" />
+            <source>Организация</source>
+            <translation>Organization</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="202" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="236" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="274" />
+            <source>Регион телефонов по умолчанию</source>
+            <translation>Default phone region</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="203" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="237" />
+            <source>Срок оплаты счёта, дней</source>
+            <translation>Invoice payment term, days</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="204" />
+            <source>Срок действия коммерческого предложения, дней</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="205" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="239" />
+            <source>Папка резервных копий</source>
+            <translation>Backup folder</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="206" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="240" />
+            <source>Копировать автоматически раз в день</source>
+            <translation>Back up automatically once a day</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="207" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="241" />
+            <source>Хранить ежедневных копий</source>
+            <translation>Daily backups to keep</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="208" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="242" />
+            <source>Хранить еженедельных копий</source>
+            <translation>Weekly backups to keep</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="209" />
+            <source>Язык интерфейса</source>
+            <translation>Interface language</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="39" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="197" />
+            <source>ФИО</source>
+            <translation>Full name</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="40" />
+            <source>Имя входа</source>
+            <translation>Login</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="41" />
+            <source>Роль</source>
+            <translation>Role</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="42" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="199" />
+            <source>Должность</source>
+            <translation>Position</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="43" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="113" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="32" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="201" />
+            <location filename="../../crmdesk/ui/forms/leads.py" line="36" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="223" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="315" />
+            <source>Телефон</source>
+            <translation>Phone</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="45" />
+            <source>Активен</source>
+            <translation>Active</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="46" />
+            <source>Новый пароль</source>
+            <translation>New password</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="80" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="107" />
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="21" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="22" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="223" />
+            <location filename="../../crmdesk/ui/forms/leads.py" line="34" />
+            <location filename="../../crmdesk/ui/forms/leads.py" line="68" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="193" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="222" />
+            <location filename="../../crmdesk/ui/forms/templates.py" line="40" />
+            <source>Наименование</source>
+            <translation>Name</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="108" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="24" />
+            <source>Полное наименование</source>
+            <translation>Full name</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="109" />
+            <location filename="../../crmdesk/ui/forms/bank.py" line="40" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="25" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="222" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="282" />
+            <source>ИНН</source>
+            <translation>INN (Tax ID)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="110" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="26" />
+            <source>КПП</source>
+            <translation>KPP</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="111" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="27" />
+            <source>ОГРН</source>
+            <translation>OGRN</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="112" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="40" />
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="117" />
+            <source>Адрес</source>
+            <translation>Address</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="115" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="41" />
+            <source>Банк</source>
+            <translation>Bank</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="116" />
+            <source>Город банка</source>
+            <translation>Bank city</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="117" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="42" />
+            <source>БИК</source>
+            <translation>BIC</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="118" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="44" />
+            <source>Корр. счёт</source>
+            <translation>Correspondent account</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="119" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="43" />
+            <source>Расчётный счёт</source>
+            <translation>Bank account</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="120" />
+            <source>Руководитель</source>
+            <translation>Director</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="121" />
+            <source>Главный бухгалтер</source>
+            <translation>Chief accountant</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="122" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="27" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="37" />
+            <source>НДС</source>
+            <translation>VAT</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="123" />
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="27" />
+            <source>Ставка НДС</source>
+            <translation>VAT rate</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="124" />
+            <source>Условия оплаты</source>
+            <translation>Payment terms</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="125" />
+            <source>Картинки на счетах</source>
+            <translation>Pictures on invoices</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="142" />
+            <source>Логотип…</source>
+            <translation>Logo…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="143" />
+            <source>Печать…</source>
+            <translation>Stamp…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="144" />
+            <source>Подпись руководителя…</source>
+            <translation>Director's signature…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="146" />
+            <source>Подпись главного бухгалтера…</source>
+            <translation>Chief accountant's signature…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="148" />
+            <source>Убрать картинки</source>
+            <translation>Remove pictures</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="238" />
+            <source>Срок действия предложения, дней</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="243" />
+            <source>Язык интерфейса (со следующего запуска)</source>
+            <translation>Interface language (from the next start)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="46" />
+            <location filename="../../crmdesk/ui/forms/mail.py" line="181" />
+            <location filename="../../crmdesk/ui/forms/mail.py" line="192" />
+            <source>пусто — не менять</source>
+            <translation>empty — keep the current one</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="239" />
+            <source>пусто: рядом с файлом базы</source>
+            <translation>empty: next to the database file</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="283" />
+            <source>должно быть не меньше 1</source>
+            <translation>must be at least 1</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="51" />
+            <source>Загрузка выписки из банка</source>
+            <translation>Bank statement import</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="62" />
+            <source>Выберите файл выписки: «Открыть выписку…» (Ctrl+O). Банк выгружает его в формате 1С (kl_to_1c.txt).</source>
+            <translation>Choose the statement file: “Open statement…” (Ctrl+O). The bank exports it in the 1C format (kl_to_1c.txt).</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="89" />
+            <source>Применить к строке</source>
+            <translation>Apply to the line</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="92" />
+            <source>Клиент:</source>
+            <translation>Client:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="94" />
+            <source>Счёт:</source>
+            <translation>Invoice:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="133" />
+            <source>Выписка из банка</source>
+            <translation>Bank statement</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="182" />
+            <source>Файл «{0}», счёт {1}. Строк: {2} ({3}). К загрузке: {4} на сумму {5}.</source>
+            <translation>File “{0}”, account {1}. Lines: {2} ({3}). To load: {4} for {5}.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="217" />
+            <source>Назначение платежа</source>
+            <translation>Purpose of payment</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="232" />
+            <source>по открытым счетам, начиная со старого</source>
+            <translation>open invoices, oldest first</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="238" />
+            <source>долг</source>
+            <translation>owed</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="250" />
+            <source>Строка {0}: поле «Клиент» не заполнено — выберите клиента или создайте его по реквизитам.</source>
+            <translation>Line {0}: the “Client” field is empty — choose a client or create one from the requisites.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="297" />
+            <source>Загружено платежей: {0} на сумму {1}; пропущено: {2}; уже были загружены: {3}.</source>
+            <translation>Payments loaded: {0} for {1}; skipped: {2}; loaded before: {3}.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="300" />
+            <source>Документы: {0}</source>
+            <translation>Documents: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="304" />
+            <source>Загрузка выписки</source>
+            <translation>Statement import</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="36" />
+            <source>Выписка 1С:Клиент-банк (*.txt);;Все файлы (*)</source>
+            <translation>1C client-bank statement (*.txt);;All files (*)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/gross_profit.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/bank.py" line="40" />
+            <location filename="../../crmdesk/ui/forms/contracts.py" line="32" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="24" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="150" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="63" />
+            <source>Дата</source>
+            <translation>Date</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="40" />
+            <source>№ п/п</source>
+            <translation>Doc. no.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/bank.py" line="40" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="68" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="152" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="36" />
+            <source>Сумма</source>
+            <translation>Amount</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="40" />
+            <source>Плательщик</source>
+            <translation>Payer</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="40" />
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="117" />
+            <source>Результат</source>
+            <translation>Result</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/gross_profit.py" />
+            <location filename="../../crmdesk/reports/receivables.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/setup.py" />
+            <location filename="../../crmdesk/ui/forms/bank.py" line="41" />
+            <location filename="../../crmdesk/ui/forms/bank.py" line="85" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="22" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="198" />
+            <location filename="../../crmdesk/ui/forms/contracts.py" line="33" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="64" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="25" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="101" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="116" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="151" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="27" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="98" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="66" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="282" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="409" />
+            <location filename="../../crmdesk/ui/shell/reminders.py" line="30" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="90" />
+            <source>Клиент</source>
+            <translation>Client</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="41" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="68" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="42" />
+            <source>Счета</source>
+            <translation>Invoices</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="41" />
+            <source>Почему так</source>
+            <translation>Why</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="55" />
+            <source>Открыть выписку…</source>
+            <translation>Open statement…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="57" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="334" />
+            <source>Загрузить</source>
+            <translation>Import</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="58" />
+            <source>Создать клиента по реквизитам</source>
+            <translation>Create client from requisites</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/bank.py" line="60" />
+            <source>Не загружать / загружать</source>
+            <translation>Skip / load</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/board.py" line="105" />
+            <source>{0} дн. на этапе</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/board.py" line="120" />
+            <source>нет задачи</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/board.py" line="215" />
+            <location filename="../../crmdesk/ui/forms/monitor.py" line="60" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="50" />
+            <source>Воронка сделок</source>
+            <translation>Sales pipeline</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/board.py" line="244" />
+            <source>Все менеджеры</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/board.py" line="245" />
+            <source>Только мои</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/board.py" line="250" />
+            <source>Все источники</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/board.py" line="252" />
+            <source>Поиск: сделка или клиент</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/board.py" line="313" />
+            <source>Новая сделка на этапе «{0}»</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/board.py" line="44" />
+            <source>За всё время</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/board.py" line="44" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="44" />
+            <source>Этот месяц</source>
+            <translation>This month</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/board.py" line="44" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="45" />
+            <source>Этот квартал</source>
+            <translation>This quarter</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/board.py" line="45" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="46" />
+            <source>Этот год</source>
+            <translation>This year</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/board.py" line="45" />
+            <source>Последние 30 дней</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/board.py" line="269" />
+            <source>Процесс:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="44" />
+            <location filename="../../crmdesk/ui/forms/calls.py" line="94" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="237" />
+            <source>Позвонить</source>
+            <translation>Call</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="44" />
+            <source>Номер телефона:</source>
+            <translation>Phone number:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="118" />
+            <location filename="../../crmdesk/ui/forms/calls.py" line="139" />
+            <location filename="../../crmdesk/ui/forms/calls.py" line="161" />
+            <source>Телефония (АТС)</source>
+            <translation>Telephony (PBX)</translation>
+        </message>
+        <message>
             <location filename="../../crmdesk/ui/forms/calls.py" line="176" />
             <source>Внутренний номер</source>
             <translation>Extension</translation>
@@ -19,14 +644,14 @@
             <translation>Extension of {0}: {1}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/calls.py" line="195" />
-            <source>Внутренний номер…</source>
-            <translation>Extension…</translation>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="74" />
+            <source>Перезвонить</source>
+            <translation>Call back</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/calls.py" line="118" />
-            <source>Телефония (АТС)</source>
-            <translation>Telephony (PBX)</translation>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="75" />
+            <source>Перезвонили</source>
+            <translation>Called back</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/calls.py" line="120" />
@@ -69,134 +694,2399 @@
             <translation>PJSIP/{ext} or SIP/{ext}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" />
-            <source>Объединить…</source>
-            <translation>Merge…</translation>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="195" />
+            <source>Внутренний номер…</source>
+            <translation>Extension…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/merge.py" />
-            <source>Такой клиент уже есть</source>
-            <translation>This client already exists</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/merge.py" />
-            <source>Записать нельзя: один клиент — одна карточка. Откройте того клиента или объедините карточки («Объединить…» в списке клиентов).</source>
-            <translation>Cannot save: one client, one card. Open that client or merge the cards («Merge…» in the clients list).</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/merge.py" />
-            <source>Записать этого клиента всё равно?</source>
-            <translation>Save this client anyway?</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/merge.py" />
-            <source>Объединение клиентов</source>
-            <translation>Merging clients</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/merge.py" />
-            <source>Поменять местами</source>
-            <translation>Swap</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/merge.py" />
-            <source>Оставляемый клиент</source>
-            <translation>Client kept</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/merge.py" />
-            <source>Взять</source>
-            <translation>Take</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/merge.py" />
-            <source>Объединяемый клиент</source>
-            <translation>Client merged in</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/merge.py" />
-            <source>Объединить</source>
-            <translation>Merge</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/merge.py" />
-            <source>Оставить:</source>
-            <translation>Keep:</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/merge.py" />
-            <source>Объединить с:</source>
-            <translation>Merge with:</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/merge.py" />
-            <source>Выберите оставляемого клиента и того, кто с ним объединится.</source>
-            <translation>Choose the client to keep and the one to merge into it.</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/merge.py" />
-            <source>Взять значение объединяемого клиента</source>
-            <translation>Take the value of the client merged in</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/merge.py" />
-            <source>Контактные лица, телефоны, документы, взаимодействия, сделки, задачи и файлы объединяемого клиента перейдут к оставляемому; объединяемый будет помечен на удаление.</source>
-            <translation>The contact persons, phones, documents, interactions, deals, tasks and files of the client merged in move to the client kept; the client merged in is marked for deletion.</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/merge.py" />
-            <source>Объединить «{0}» с «{1}»? «{1}» будет помечен на удаление.</source>
-            <translation>Merge «{1}» into «{0}»? «{1}» will be marked for deletion.</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/merge.py" />
-            <source>Объединено: {0} строк перенесено к «{1}»</source>
-            <translation>Merged: {0} rows moved to «{1}»</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/merge.py" />
-            <source>Оставить</source>
-            <translation>Keep</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/merge.py" />
-            <source>Объединить с ним и пометить на удаление</source>
-            <translation>Merge into it and mark for deletion</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <source>давнее, дней</source>
-            <translation>older than, days</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/calls.py" line="41" />
-            <source>Позвонить</source>
-            <translation>Call</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/calls.py" line="41" />
-            <source>Номер телефона:</source>
-            <translation>Phone number:</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/calls.py" line="71" />
-            <source>Перезвонить</source>
-            <translation>Call back</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/calls.py" line="72" />
-            <source>Перезвонили</source>
-            <translation>Called back</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/calls.py" line="82" />
+            <location filename="../../crmdesk/ui/forms/calls.py" line="85" />
             <source>Звонки</source>
             <translation>Calls</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/calls.py" line="83" />
+            <location filename="../../crmdesk/ui/forms/calls.py" line="86" />
             <source>Пропущенные звонки</source>
             <translation>Missed calls</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="11" />
+            <source>Товар</source>
+            <translation>Product</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="11" />
+            <source>Услуга</source>
+            <translation>Service</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="17" />
+            <source>Номенклатура (создание)</source>
+            <translation>Product or service (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="54" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="262" />
+            <source> (копия)</source>
+            <translation> (copy)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="22" />
+            <source>Артикул</source>
+            <translation>SKU</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="23" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="23" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="96" />
+            <source>Вид</source>
+            <translation>Type</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="24" />
+            <source>Ед. изм.</source>
+            <translation>Unit</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="25" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="33" />
+            <source>Цена</source>
+            <translation>Price</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/gross_profit.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="26" />
+            <source>Себестоимость</source>
+            <translation>Cost</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="28" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="33" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="77" />
+            <source>Описание</source>
+            <translation>Description</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="41" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="162" />
+            <source>шт</source>
+            <translation>pcs</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="12" />
+            <source>Частное лицо</source>
+            <translation>Individual</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="17" />
+            <source>Клиент (создание)</source>
+            <translation>Client (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="193" />
+            <source>Контактное лицо (создание)</source>
+            <translation>Contact person (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="221" />
+            <source>Группа клиентов (создание)</source>
+            <translation>Client group (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="30" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="201" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="282" />
+            <source>Телефоны</source>
+            <translation>Phones</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="35" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="202" />
+            <source>Эл. почта</source>
+            <translation>E-mail</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="36" />
+            <source>Группы</source>
+            <translation>Groups</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <location filename="../../crmdesk/reports/gross_profit.py" />
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/rights.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="37" />
+            <location filename="../../crmdesk/ui/forms/contracts.py" line="39" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="67" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="106" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="55" />
+            <source>Менеджер</source>
+            <translation>Manager</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="38" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="64" />
+            <source>Статус</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="39" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="73" />
+            <source>Источник</source>
+            <translation>Source</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="45" />
+            <source>Интересующие товары</source>
+            <translation>Products of interest</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="46" />
+            <source>Предпочтения</source>
+            <translation>Preferences</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="47" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="203" />
+            <location filename="../../crmdesk/ui/forms/contracts.py" line="41" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="29" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="155" />
+            <location filename="../../crmdesk/ui/forms/leads.py" line="39" />
+            <source>Комментарий</source>
+            <translation>Comment</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="63" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="38" />
+            <source>Контактные лица</source>
+            <translation>Contact persons</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="64" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="45" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="28" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="39" />
+            <source>Взаимодействия</source>
+            <translation>Interactions</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="65" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="65" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="51" />
+            <source>Сделки</source>
+            <translation>Deals</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="66" />
+            <source>Предложения</source>
+            <translation>Proposals</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="67" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="41" />
+            <source>Заказы</source>
+            <translation>Orders</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="69" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="43" />
+            <source>Оплаты</source>
+            <translation>Payments</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="70" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="44" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="26" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="41" />
+            <source>Задачи</source>
+            <translation>Tasks</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="73" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="40" />
+            <source>Записать звонок</source>
+            <translation>Record a call</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="74" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="50" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="25" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
+            <location filename="../../crmdesk/ui/shell/reminders.py" line="30" />
+            <source>Задача</source>
+            <translation>Task</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/models/documents.py" />
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="75" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="51" />
+            <source>Коммерческое предложение</source>
+            <translation>Commercial proposal</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="200" />
+            <source>День рождения</source>
+            <translation>Birthday</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="33" />
+            <source>по одному в строке, в любом виде: 8 912 345-67-89 доб. 12</source>
+            <translation>one per line, in any form: 8 912 345-67-89 ext. 12</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="35" />
+            <source>по одному в строке</source>
+            <translation>one per line</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="36" />
+            <source>через запятую: Новые, Оптовые</source>
+            <translation>comma-separated: New, Wholesale</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="282" />
+            <source>Загрузить из файла…</source>
+            <translation>Import from file…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="283" />
+            <source>Выгрузить клиентов…</source>
+            <translation>Export clients…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="284" />
+            <source>Объединить…</source>
+            <translation>Merge…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/contracts.py" line="40" />
+            <location filename="../../crmdesk/ui/forms/contracts.py" line="79" />
+            <source>Файл договора</source>
+            <translation>Contract file</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/contracts.py" line="28" />
+            <source>Договор (создание)</source>
+            <translation>Contract (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/contracts.py" line="31" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="23" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="149" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="62" />
+            <source>Номер</source>
+            <translation>Number</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/contracts.py" line="34" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="63" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="28" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="100" />
+            <source>Сделка</source>
+            <translation>Deal</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/contracts.py" line="35" />
+            <source>Предмет договора</source>
+            <translation>Subject of contract</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/contracts.py" line="36" />
+            <source>Начало действия</source>
+            <translation>Valid from</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/contracts.py" line="37" />
+            <source>Окончание действия</source>
+            <translation>Valid until</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/contracts.py" line="38" />
+            <source>Сумма договора</source>
+            <translation>Contract amount</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/contracts.py" line="53" />
+            <source>Приложить файл договора…</source>
+            <translation>Attach contract file…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/contracts.py" line="54" />
+            <source>Открыть файл договора</source>
+            <translation>Open contract file</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/contracts.py" line="80" />
+            <source>PDF, Word, сканы (*.pdf *.doc *.docx *.jpg *.png *.tif);;Все файлы (*)</source>
+            <translation>PDF, Word, scans (*.pdf *.doc *.docx *.jpg *.png *.tif);;All files (*)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/deals.py" line="118" />
+            <source>Правил на это событие нет</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="168" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="32" />
+            <location filename="../../crmdesk/ui/forms/templates.py" line="100" />
+            <source>Отказ</source>
+            <translation>Refusal</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/deals.py" line="178" />
+            <location filename="../../crmdesk/ui/forms/leads.py" line="103" />
+            <source>Причина отказа:</source>
+            <translation>Reason for refusal:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/deals.py" line="200" />
+            <source>С этого этапа переходов нет</source>
+            <translation>There are no transitions from this stage</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/deals.py" line="203" />
+            <source>Перевести на этап</source>
+            <translation>Move to stage</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/deals.py" line="203" />
+            <source>Этап:</source>
+            <translation>Stage:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/deals.py" line="27" />
+            <source>Сделка (создание)</source>
+            <translation>Deal (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="40" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="55" />
+            <source>Коммерческие предложения</source>
+            <translation>Commercial proposals</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/deals.py" line="48" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="226" />
+            <source>Перевести на этап…</source>
+            <translation>Move to stage…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/deals.py" line="49" />
+            <source>Записать взаимодействие</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/models/documents.py" />
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="52" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="127" />
+            <source>Заказ клиента</source>
+            <translation>Customer order</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/models/documents.py" />
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="53" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="127" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="134" />
+            <source>Счёт на оплату</source>
+            <translation>Invoice</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/deals.py" line="54" />
+            <source>Документы получены</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/deals.py" line="65" />
+            <source>Процесс</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="66" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="32" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
+            <source>Этап</source>
+            <translation>Stage</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/deals.py" line="69" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="70" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="32" />
+            <source>Вероятность, %</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="71" />
+            <source>Закрытие (ожид.)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/deals.py" line="74" />
+            <source>Окончание договора</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/deals.py" line="75" />
+            <source>Причина отказа</source>
+            <translation>Reason for refusal</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/deals.py" line="68" />
+            <source>пусто — по документам сделки</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/deals.py" line="69" />
+            <source>пусто — по этапу</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/deals.py" line="72" />
+            <source>Ожидаемая дата закрытия</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/design.py" line="27" />
+            <location filename="../../crmdesk/ui/forms/design.py" line="68" />
+            <source>Оформление коммерческого предложения</source>
+            <translation>Commercial proposal design</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/design.py" line="72" />
+            <source>свой логотип, {0} КБ</source>
+            <translation>own logo, {0} KB</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/design.py" line="73" />
+            <source>логотип организации (из её реквизитов)</source>
+            <translation>the organization's logo (from its details)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/design.py" line="98" />
+            <source>Образец предложения</source>
+            <translation>Sample proposal</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/design.py" line="50" />
+            <source>Предварительный просмотр</source>
+            <translation>Preview</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/design.py" line="52" />
+            <source>Загрузить логотип…</source>
+            <translation>Load logo…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/design.py" line="53" />
+            <source>Убрать логотип</source>
+            <translation>Remove logo</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/design.py" line="54" />
+            <source>Вернуть исходное оформление</source>
+            <translation>Restore the default design</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/design.py" line="38" />
+            <source>пусто: название, телефон и e-mail организации</source>
+            <translation>empty: the organization's name, phone and e-mail</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="91" />
+            <source>{0} {1} от {2}</source>
+            <translation>{0} {1} dated {2}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="93" />
+            <source> (проведён)</source>
+            <translation> (posted)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="95" />
+            <source> (помечен на удаление)</source>
+            <translation> (marked for deletion)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="17" />
+            <source>Безналичные</source>
+            <translation>Bank transfer</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="17" />
+            <source>Наличные</source>
+            <translation>Cash</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="125" />
+            <source>Коммерческое предложение (создание)</source>
+            <translation>Commercial proposal (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="132" />
+            <source>Заказ клиента (создание)</source>
+            <translation>Customer order (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="139" />
+            <source>Счёт на оплату (создание)</source>
+            <translation>Invoice (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="146" />
+            <source>Поступление оплаты (создание)</source>
+            <translation>Payment (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="126" />
+            <source>Действует до</source>
+            <translation>Valid until</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="133" />
+            <source>Оплата по плану</source>
+            <translation>Planned payment date</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="140" />
+            <source>Оплатить до</source>
+            <translation>Due date</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="28" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="154" />
+            <source>Основание</source>
+            <translation>Based on</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/models/documents.py" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="141" />
+            <source>Поступление оплаты</source>
+            <translation>Payment</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="153" />
+            <source>Способ оплаты</source>
+            <translation>Payment method</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="77" />
+            <source>Вид документа</source>
+            <translation>Document type</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="101" />
+            <location filename="../../crmdesk/ui/forms/leads.py" line="68" />
+            <location filename="../../crmdesk/ui/forms/mail.py" line="236" />
+            <source>не заполнено</source>
+            <translation>is empty</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="116" />
+            <source>у записанного документа клиента не меняют: создайте новый документ</source>
+            <translation>the client of a saved document cannot be changed: create a new document</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="26" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="29" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="75" />
+            <location filename="../../crmdesk/ui/shell/reminders.py" line="30" />
+            <source>Срок</source>
+            <translation>Deadline</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="181" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="203" />
+            <source>Провести</source>
+            <translation>Post</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="182" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="204" />
+            <source>Отмена проведения</source>
+            <translation>Unpost</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/leads.py" line="103" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="95" />
+            <source>Отклонить</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/leads.py" line="187" />
+            <source>Почта: писем {0}, новых обращений {1}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/leads.py" line="31" />
+            <source>Потенциальный клиент</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/leads.py" line="37" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="32" />
+            <source>Состояние</source>
+            <translation>State</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/leads.py" line="38" />
+            <source>Ответственный</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/leads.py" line="40" />
+            <source>Письма</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/leads.py" line="44" />
+            <location filename="../../crmdesk/ui/forms/leads.py" line="227" />
+            <source>Сделать клиентом</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/leads.py" line="45" />
+            <location filename="../../crmdesk/ui/forms/leads.py" line="228" />
+            <source>Отклонить…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/leads.py" line="69" />
+            <source>Вручную</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/leads.py" line="229" />
+            <source>Забрать почту</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/leads.py" line="238" />
+            <source>Потенциальные клиенты</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="41" />
+            <source>Пароль</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="41" />
+            <source>Введите {0} (хранится только до закрытия программы):</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="55" />
+            <location filename="../../crmdesk/ui/forms/printing.py" line="91" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="215" />
+            <source>Отправить по почте</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="69" />
+            <source>Кому:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="70" />
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="96" />
+            <source>Шаблон:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="71" />
+            <source>Формат вложения:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="72" />
+            <source>Тема:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="73" />
+            <source>Вложение:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="75" />
+            <location filename="../../crmdesk/ui/forms/mail.py" line="308" />
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="106" />
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="212" />
+            <source>Отправить</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="77" />
+            <location filename="../../crmdesk/ui/forms/mail.py" line="309" />
+            <location filename="../../crmdesk/ui/forms/merge.py" line="77" />
+            <source>Отмена</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="147" />
+            <source>Письмо отправлено: {0}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="265" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="278" />
+            <source>Проверка</source>
+            <translation>Check</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="272" />
+            <location filename="../../crmdesk/ui/forms/mail.py" line="282" />
+            <location filename="../../crmdesk/ui/forms/mail.py" line="423" />
+            <source>Моя почта</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="293" />
+            <location filename="../../crmdesk/ui/forms/mail.py" line="358" />
+            <location filename="../../crmdesk/ui/forms/mail.py" line="389" />
+            <location filename="../../crmdesk/ui/forms/mail.py" line="390" />
+            <location filename="../../crmdesk/ui/forms/mail.py" line="405" />
+            <source>Отправить SMS</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="301" />
+            <source>Телефон:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="316" />
+            <source>Символов: {0}, частей SMS: {1} (по {2})</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="337" />
+            <source>SMS отправлено: {0}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="175" />
+            <location filename="../../crmdesk/ui/forms/mail.py" line="421" />
+            <source>Почта и SMS</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="177" />
+            <location filename="../../crmdesk/ui/forms/mail.py" line="236" />
+            <source>Отправка (SMTP)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="178" />
+            <source>Приём (IMAP)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="179" />
+            <source>Адрес отправителя</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="180" />
+            <source>Имя отправителя</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="181" />
+            <source>Пароль почты</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="182" />
+            <source>Писем в минуту, не больше</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="183" />
+            <source>Забирать почту каждые, мин</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="184" />
+            <location filename="../../crmdesk/ui/forms/monitor.py" line="71" />
+            <source>Новые обращения</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="186" />
+            <source>Менеджер для обращений</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="187" />
+            <source>Провайдер SMS</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="189" />
+            <source>Адрес сервиса SMS</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="190" />
+            <source>Имя отправителя SMS</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="191" />
+            <source>Логин SMS (SMSC.ru)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="192" />
+            <source>Ключ / пароль SMS</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="197" />
+            <source>Проверить</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="186" />
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="80" />
+            <source>имя входа</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="185" />
+            <source>одному менеджеру</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="185" />
+            <source>менеджерам по очереди</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mail.py" line="188" />
+            <source>(нет)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="69" />
+            <source>Рассылка</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="78" />
+            <source>через запятую; пусто — все</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="84" />
+            <source>через запятую: интересовались или покупали</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="87" />
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="91" />
+            <source>не важно</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="93" />
+            <source>дни рождения контактных лиц на этой неделе</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="95" />
+            <source>Канал:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="97" />
+            <source>Группы клиентов:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="98" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="105" />
+            <source>Менеджер:</source>
+            <translation>Manager:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="99" />
+            <source>Статус клиента:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="100" />
+            <source>Источник:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="101" />
+            <source>Интересующие товары:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="102" />
+            <source>Просрочка долга больше, дней:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="103" />
+            <source>Нет контакта, дней:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="105" />
+            <source>Подобрать получателей</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="107" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="338" />
+            <source>Прервать</source>
+            <translation>Abort</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="108" />
+            <location filename="../../crmdesk/ui/forms/printing.py" line="89" />
+            <source>Сохранить XLSX…</source>
+            <translation>Save XLSX…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="117" />
+            <source>Получатель</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="118" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="409" />
+            <source>Причина</source>
+            <translation>Reason</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="152" />
+            <source> (рекламная)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="194" />
+            <source>Рассылка: {0}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="208" />
+            <source>Получателей: {0}. </source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="211" />
+            <source>Продолжить</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="251" />
+            <location filename="../../crmdesk/ui/forms/printing.py" line="113" />
+            <source>Сохранить как</source>
+            <translation>Save as</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="252" />
+            <source>Рассылка {0}.xlsx</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="260" />
+            <location filename="../../crmdesk/ui/forms/printing.py" line="123" />
+            <source>Сохранено: {0}</source>
+            <translation>Saved: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="287" />
+            <source>Рассылки</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="288" />
+            <source>Рассылка: создать</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" line="51" />
+            <source>Такой клиент уже есть</source>
+            <translation>This client already exists</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" line="63" />
+            <source>Записать нельзя: один клиент — одна карточка. Откройте того клиента или объедините карточки («Объединить…» в списке клиентов).</source>
+            <translation>Cannot save: one client, one card. Open that client or merge the cards («Merge…» in the clients list).</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" line="67" />
+            <source>Записать этого клиента всё равно?</source>
+            <translation>Save this client anyway?</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" line="75" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="95" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="202" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="105" />
+            <source>Записать</source>
+            <translation>Save</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" line="98" />
+            <location filename="../../crmdesk/ui/forms/merge.py" line="204" />
+            <source>Объединение клиентов</source>
+            <translation>Merging clients</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" line="110" />
+            <source>Поменять местами</source>
+            <translation>Swap</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/merge.py" line="114" />
+            <source>Поле</source>
+            <translation>Field</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" line="114" />
+            <source>Оставляемый клиент</source>
+            <translation>Client kept</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" line="114" />
+            <source>Взять</source>
+            <translation>Take</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" line="114" />
+            <source>Объединяемый клиент</source>
+            <translation>Client merged in</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" line="124" />
+            <source>Объединить</source>
+            <translation>Merge</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" line="126" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="257" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="216" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="110" />
+            <location filename="../../crmdesk/ui/shell/reminders.py" line="95" />
+            <source>Закрыть</source>
+            <translation>Close</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" line="129" />
+            <source>Оставить:</source>
+            <translation>Keep:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" line="129" />
+            <source>Объединить с:</source>
+            <translation>Merge with:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" line="162" />
+            <source>Выберите оставляемого клиента и того, кто с ним объединится.</source>
+            <translation>Choose the client to keep and the one to merge into it.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" line="180" />
+            <source>Взять значение объединяемого клиента</source>
+            <translation>Take the value of the client merged in</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" line="187" />
+            <source>Контактные лица, телефоны, документы, взаимодействия, сделки, задачи и файлы объединяемого клиента перейдут к оставляемому; объединяемый будет помечен на удаление.</source>
+            <translation>The contact persons, phones, documents, interactions, deals, tasks and files of the client merged in move to the client kept; the client merged in is marked for deletion.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" line="201" />
+            <source>Объединить «{0}» с «{1}»? «{1}» будет помечен на удаление.</source>
+            <translation>Merge «{1}» into «{0}»? «{1}» will be marked for deletion.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" line="216" />
+            <source>Объединено: {0} строк перенесено к «{1}»</source>
+            <translation>Merged: {0} rows moved to «{1}»</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" line="100" />
+            <source>Оставить</source>
+            <translation>Keep</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/merge.py" line="102" />
+            <source>Объединить с ним и пометить на удаление</source>
+            <translation>Merge into it and mark for deletion</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/monitor.py" line="51" />
+            <source>Продажи за месяц</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/monitor.py" line="52" />
+            <source>план</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/monitor.py" line="62" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="77" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="90" />
+            <source>Задолженность клиентов</source>
+            <translation>Accounts receivable</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/monitor.py" line="64" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="60" />
+            <source>просрочено</source>
+            <translation>overdue</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/monitor.py" line="67" />
+            <source>нет</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/monitor.py" line="69" />
+            <source>Просроченные задачи</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/planning.py" line="56" />
+            <source> (просрочена)</source>
+            <translation> (overdue)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="16" />
+            <source>Высокая</source>
+            <translation>High</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="16" />
+            <source>Обычная</source>
+            <translation>Normal</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="16" />
+            <source>Низкая</source>
+            <translation>Low</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/planning.py" line="21" />
+            <source>Задача (создание)</source>
+            <translation>Task (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/planning.py" line="93" />
+            <source>Взаимодействие (создание)</source>
+            <translation>Interaction (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/rights.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="26" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="73" />
+            <source>Исполнитель</source>
+            <translation>Assignee</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="30" />
+            <source>Напомнить</source>
+            <translation>Remind at</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="31" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="71" />
+            <source>Важность</source>
+            <translation>Priority</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/models/crm.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="43" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="148" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="40" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="92" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="256" />
+            <source>Выполнена</source>
+            <translation>Done</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="97" />
+            <source>Когда</source>
+            <translation>When</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/planning.py" line="99" />
+            <source>Длительность, мин</source>
+            <translation>Duration, min</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="101" />
+            <source>Суть</source>
+            <translation>Summary</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="102" />
+            <source>Договорились</source>
+            <translation>Agreed next step</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/planning.py" line="99" />
+            <source>Длительность</source>
+            <translation>Duration</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/printing.py" line="73" />
+            <source>Печать: {0}</source>
+            <translation>Print: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/printing.py" line="87" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="211" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="213" />
+            <source>Печать</source>
+            <translation>Print</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/printing.py" line="88" />
+            <source>Сохранить PDF…</source>
+            <translation>Save PDF…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/printing.py" line="90" />
+            <source>Открыть в программе просмотра</source>
+            <translation>Open in viewer</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="57" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="54" />
+            <source>Процессы и правила</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="63" />
+            <source>Добавить процесс</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="69" />
+            <source>Основной (новые сделки)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="77" />
+            <source>Одна причина в строке</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="85" />
+            <source>Этапы</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="86" />
+            <source>Переходы</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="87" />
+            <source>Причины отказа</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="88" />
+            <source>Правила</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="99" />
+            <source>Наименование:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="135" />
+            <source>Добавить правило</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="124" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="137" />
+            <source>Удалить</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="316" />
+            <source>Записано: процесс «{0}»</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="348" />
+            <source>Новый процесс</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="32" />
+            <source>Код</source>
+            <translation>Code</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="32" />
+            <source>Цвет</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="32" />
+            <source>Финальный</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
+            <source>Правило</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
+            <source>Событие</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="331" />
+            <source>Дней</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
+            <source>Действие</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
+            <source>Активно</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="124" />
+            <source>Добавить этап</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="125" />
+            <source>Выше</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="126" />
+            <source>Ниже</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/setup.py" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="349" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="47" />
+            <source>Новый</source>
+            <translation>New</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="349" />
+            <source>В работе</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="349" />
+            <source>Завершён</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="96" />
+            <source>Период:</source>
+            <translation>Period:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="100" />
+            <source>На дату:</source>
+            <translation>As of:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="102" />
+            <source>Группировка:</source>
+            <translation>Group by:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="103" />
+            <source>Шаг:</source>
+            <translation>Step:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="114" />
+            <source>Сформировать</source>
+            <translation>Generate</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="119" />
+            <source>Сохранить {0}</source>
+            <translation>Save {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/forecast.py" />
+            <location filename="../../crmdesk/reports/gross_profit.py" />
+            <location filename="../../crmdesk/reports/receivables.py" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="230" />
+            <source>Итого</source>
+            <translation>Total</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="296" />
+            <source>Сохранить отчёт</source>
+            <translation>Save report</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="305" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="432" />
+            <source>Отчёт сохранён: {0}</source>
+            <translation>Report saved: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="47" />
+            <source>Следующие 8 недель</source>
+            <translation>Next 8 weeks</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="48" />
+            <source>Произвольный период</source>
+            <translation>Custom period</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="40" />
+            <source>Что сделано:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="23" />
+            <source>Причина, по которой заявка отложена:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="24" />
+            <source>Причина отклонения заявки:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="58" />
+            <source>Заявка (создание)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="190" />
+            <source>Категория заявок (создание)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="220" />
+            <source>Подрядчик (создание)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="65" />
+            <location filename="../../crmdesk/ui/forms/templates.py" line="41" />
+            <source>Канал</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="67" />
+            <source>Заявитель (ФИО)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="68" />
+            <source>Телефон заявителя</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="69" />
+            <source>Объект (адрес)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="70" />
+            <source>Категория</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="72" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="198" />
+            <source>Платная</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="74" />
+            <source>Плановая дата</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="78" />
+            <source>Что сделано</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="91" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="255" />
+            <source>В работу</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="93" />
+            <source>Закрыть заявку</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="94" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="258" />
+            <location filename="../../crmdesk/ui/shell/reminders.py" line="91" />
+            <source>Отложить</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="96" />
+            <source>Создать на основании: Заказ клиента</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="194" />
+            <source>Срок, рабочих дней</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="195" />
+            <source>Срок, часов (аварийные)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="196" />
+            <source>Исполнитель по умолчанию</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="197" />
+            <source>Подрядчик по умолчанию</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="76" />
+            <source>по категории: её срок в рабочих днях по производственному календарю</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="241" />
+            <source>Недостаточно прав: пометку на удаление ставит диспетчер.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="274" />
+            <source>Обслуживание</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="66" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="67" />
+            <source>Заявитель</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="279" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="283" />
+            <source>Анализ заявок</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="275" />
+            <source>Заявки</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="276" />
+            <source>Заявка: создать</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="277" />
+            <source>Категории заявок</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="278" />
+            <source>Подрядчики</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/templates.py" line="86" />
+            <source>Просмотр</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/templates.py" line="96" />
+            <source>Согласие на рекламные рассылки</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/templates.py" line="98" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="282" />
+            <source>E-mail</source>
+            <translation>E-mail</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/templates.py" line="99" />
+            <source>SMS</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/templates.py" line="37" />
+            <source>Шаблон (создание)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/templates.py" line="42" />
+            <source>Рекламный (только тем, кто дал согласие)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/templates.py" line="43" />
+            <source>Для документа</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/templates.py" line="46" />
+            <source>Тема</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/templates.py" line="47" />
+            <source>Текст</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/templates.py" line="48" />
+            <source>Поля</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/templates.py" line="52" />
+            <source>Просмотр для клиента…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/templates.py" line="147" />
+            <location filename="../../crmdesk/ui/forms/templates.py" line="149" />
+            <source>Согласие на рассылки…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/templates.py" line="44" />
+            <source>(любой)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/templates.py" line="152" />
+            <source>Шаблоны писем и SMS</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="112" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="134" />
+            <source>Файл с клиентами</source>
+            <translation>File with clients</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="114" />
+            <source>Excel (XLSX), CSV (в том числе экспорт Google Контактов) или vCard с телефона.</source>
+            <translation>Excel (XLSX), CSV (including a Google Contacts export) or vCard from a phone.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="118" />
+            <source>Выбрать…</source>
+            <translation>Choose…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="145" />
+            <source>Файл не найден: {0}</source>
+            <translation>File not found: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="159" />
+            <source>Лист и строка заголовков</source>
+            <translation>Sheet and header row</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="165" />
+            <source>Строка с названиями колонок; найдена автоматически</source>
+            <translation>The row with the column names; found automatically</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="172" />
+            <source>Лист:</source>
+            <translation>Sheet:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="173" />
+            <source>Строка заголовков:</source>
+            <translation>Header row:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="200" />
+            <source>найдена автоматически</source>
+            <translation>found automatically</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="200" />
+            <source>выбрана вручную</source>
+            <translation>chosen by hand</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="201" />
+            <source>нет (vCard)</source>
+            <translation>none (vCard)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="202" />
+            <source>, строк данных: {0}</source>
+            <translation>, data rows: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="207" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="282" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="409" />
+            <source>Строка</source>
+            <translation>Row</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="223" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="265" />
+            <source>Колонки</source>
+            <translation>Columns</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="225" />
+            <source>Колонка файла</source>
+            <translation>File column</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="225" />
+            <source>Пример</source>
+            <translation>Example</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="225" />
+            <source>Поле клиента</source>
+            <translation>Client field</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="236" />
+            <source>Сопоставление, сохранённое в прошлый раз; его можно поправить.</source>
+            <translation>The mapping saved last time; you can adjust it.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="238" />
+            <source>Колонки сопоставлены по названиям; проверьте и поправьте.</source>
+            <translation>Columns were matched by their names; check and adjust them.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="248" />
+            <source>— не загружать —</source>
+            <translation>— do not import —</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="265" />
+            <source>Не выбрано ни одного поля клиента.</source>
+            <translation>No client field is selected.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="282" />
+            <source>Итог</source>
+            <translation>Result</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="283" />
+            <source>Замечания</source>
+            <translation>Remarks</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="307" />
+            <source>Проверено строк: {0} — новых {1}, объединится {2}, отклонится {3}, предупреждений {4}. Ничего ещё не записано.</source>
+            <translation>Rows checked: {0} — {1} new, {2} to merge, {3} to reject, {4} warnings. Nothing has been saved yet.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="332" />
+            <source>Загрузка</source>
+            <translation>Import</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="335" />
+            <source>Нажмите «Загрузить»: все строки запишутся одной операцией.</source>
+            <translation>Click “Import”: all rows will be saved in a single operation.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="355" />
+            <source>Загрузка…</source>
+            <translation>Importing…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="405" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="427" />
+            <source>Отчёт о загрузке</source>
+            <translation>Import report</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="409" />
+            <source>Что</source>
+            <translation>What</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="409" />
+            <source>Колонка</source>
+            <translation>Column</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="409" />
+            <source>Значение</source>
+            <translation>Value</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="411" />
+            <source>Сохранить отчёт в XLSX…</source>
+            <translation>Save report to XLSX…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="443" />
+            <source>Загрузка клиентов из файла</source>
+            <translation>Import clients from file</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="492" />
+            <source>Выгрузить клиентов</source>
+            <translation>Export clients</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="507" />
+            <source>Выгружено клиентов: {0} в {1}</source>
+            <translation>Clients exported: {0} to {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="519" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="613" />
+            <location filename="../../crmdesk/ui/shell/backup_check.py" line="99" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="116" />
+            <source>Резервное копирование</source>
+            <translation>Backup</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="527" />
+            <source>Создать копию сейчас</source>
+            <translation>Back up now</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="528" />
+            <source>Восстановить из копии…</source>
+            <translation>Restore from backup…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="556" />
+            <source>Папка копий: {0}</source>
+            <translation>Backup folder: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="557" />
+            <source>Хранится: {0} ежедневных и {1} еженедельных копий</source>
+            <translation>Kept: {0} daily and {1} weekly backups</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="560" />
+            <source>Последняя попытка: {0}</source>
+            <translation>Last attempt: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="560" />
+            <source>не было</source>
+            <translation>never</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="561" />
+            <source>Копия нужна сейчас</source>
+            <translation>A backup is due now</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="561" />
+            <source>Свежая копия есть</source>
+            <translation>A recent backup exists</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="588" />
+            <source>Резервная копия</source>
+            <translation>Backup</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="589" />
+            <source>Копии crmdesk (*.sqlite *.dump *.json);;Все файлы (*)</source>
+            <translation>crmdesk backups (*.sqlite *.dump *.json);;All files (*)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="611" />
+            <location filename="../../crmdesk/ui/shell/backup_check.py" line="80" />
+            <source>Резервная копия сохранена: {0}</source>
+            <translation>Backup saved: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="618" />
+            <source>Восстановление</source>
+            <translation>Restore</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="619" />
+            <source>{0}
+Клиентов: {1}.
+
+Работать с восстановленной базой? Программа запомнит её и откроет при следующем запуске.</source>
+            <translation>{0}
+Clients: {1}.
+
+Work with the restored database? crmdesk will remember it and open it on the next start.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="634" />
+            <source>Куда восстановить</source>
+            <translation>Restore to</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="636" />
+            <source>В новый файл SQLite</source>
+            <translation>A new SQLite file</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="639" />
+            <source>В пустую базу PostgreSQL</source>
+            <translation>An empty PostgreSQL database</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="644" />
+            <source>Рабочая база не меняется: копия восстанавливается рядом.</source>
+            <translation>The working database is not touched: the backup is restored alongside it.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="661" />
+            <source>Следующий запуск откроет базу: {0}</source>
+            <translation>The next start will open the database: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="47" />
+            <source>Объединён</source>
+            <translation>Merged</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="47" />
+            <source>Отклонён</source>
+            <translation>Rejected</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="480" />
+            <source>CSV для Excel (*.csv)</source>
+            <translation>CSV for Excel (*.csv)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="482" />
+            <source>Google Контакты CSV (*.csv)</source>
+            <translation>Google Contacts CSV (*.csv)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/base.py" line="32" />
+            <source>Непредвиденная ошибка: {0}. Подробности записаны в журнал программы.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/base.py" line="40" />
+            <source>Ошибка</source>
+            <translation>Error</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/base.py" line="42" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="362" />
+            <source>crmdesk</source>
+            <translation>crmdesk</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="117" />
+            <source>№</source>
+            <translation>No.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="149" />
+            <source>«{0}» — не число</source>
+            <translation>“{0}” is not a number</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="201" />
+            <source>Провести и закрыть</source>
+            <translation>Post and close</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="206" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="210" />
+            <source>Создать на основании</source>
+            <translation>Create based on</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="243" />
+            <source>Добавить</source>
+            <translation>Add</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="244" />
+            <source>Подбор</source>
+            <translation>Pick</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="245" />
+            <source>Удалить строку</source>
+            <translation>Delete row</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="290" />
+            <source>в т.ч. НДС: {0}</source>
+            <translation>incl. VAT: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="291" />
+            <source>НДС сверху: {0}</source>
+            <translation>VAT on top: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="293" />
+            <source>Всего: {0}</source>
+            <translation>Total: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="312" />
+            <source>Подбор товаров: Enter добавляет, Esc завершает</source>
+            <translation>Pick products: Enter adds, Esc finishes</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="368" />
+            <source>Проведён: {0}</source>
+            <translation>Posted: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="421" />
+            <source>(нет печатных форм)</source>
+            <translation>(no print forms)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="30" />
+            <source>Товары (работы, услуги)</source>
+            <translation>Goods and services</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="31" />
+            <source>Кол-во</source>
+            <translation>Qty</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="32" />
+            <source>Ед.</source>
+            <translation>Unit</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="34" />
+            <source>Скидка, %</source>
+            <translation>Discount, %</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="35" />
+            <source>НДС, %</source>
+            <translation>VAT, %</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/fields.py" line="288" />
+            <source>введите часть наименования</source>
+            <translation>type part of the name</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/fields.py" line="291" />
+            <source>Выбрать из списка (F4)</source>
+            <translation>Choose from the list (F4)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="83" />
+            <source>Отбор: </source>
+            <translation>Filter: </translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="86" />
+            <source>Добавить условие</source>
+            <translation>Add condition</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="110" />
+            <source>Убрать условие</source>
+            <translation>Remove condition</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="164" />
+            <source>Поиск (Ctrl+F)</source>
+            <translation>Search (Ctrl+F)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="218" />
+            <source>Выбрать</source>
+            <translation>Select</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="220" />
+            <source>Создать</source>
+            <translation>Create</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="222" />
+            <source>Скопировать</source>
+            <translation>Copy</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="223" />
+            <source>Изменить</source>
+            <translation>Edit</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="226" />
+            <source>Пометить на удаление</source>
+            <translation>Mark for deletion</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="235" />
+            <source>Обновить</source>
+            <translation>Refresh</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="236" />
+            <source>Найти</source>
+            <translation>Find</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="237" />
+            <source>Отменить поиск</source>
+            <translation>Cancel search</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="238" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="253" />
+            <source>Ещё</source>
+            <translation>More</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="239" />
+            <source>Отбор…</source>
+            <translation>Filter…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="240" />
+            <source>Настроить колонки…</source>
+            <translation>Customize columns…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="243" />
+            <source>Показывать помеченные на удаление</source>
+            <translation>Show items marked for deletion</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="251" />
+            <source>Вывести список в XLSX…</source>
+            <translation>Export list to XLSX…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="339" />
+            <source>Снять пометку удаления с «{0}»?</source>
+            <translation>Clear the deletion mark of “{0}”?</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="339" />
+            <source>Пометить «{0}» на удаление?</source>
+            <translation>Mark “{0}” for deletion?</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="341" />
+            <source>Пометка удаления</source>
+            <translation>Deletion mark</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="431" />
+            <source>Вывести список</source>
+            <translation>Export list</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="441" />
+            <source>Список сохранён: {0}</source>
+            <translation>List saved: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="462" />
+            <source>более {0}</source>
+            <translation>over {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="465" />
+            <source>поиск: «{0}»</source>
+            <translation>search: “{0}”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="467" />
+            <source>отбор: {0} усл.</source>
+            <translation>filter: {0} cond.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="469" />
+            <source>Записей: {0}</source>
+            <translation>Records: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listform.py" line="514" />
+            <source>Выбор: </source>
+            <translation>Select: </translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/listmodel.py" line="220" />
+            <source>Помечен на удаление</source>
+            <translation>Marked for deletion</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="92" />
+            <source>Основное</source>
+            <translation>Main</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="104" />
+            <source>Записать и закрыть</source>
+            <translation>Save and close</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="279" />
+            <source>Записано: {0}</source>
+            <translation>Saved: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="303" />
+            <source>Данные изменены другим пользователем</source>
+            <translation>The data was changed by another user</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="307" />
+            <source>Перечитать</source>
+            <translation>Reload</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="308" />
+            <source>Продолжить редактирование</source>
+            <translation>Continue editing</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="363" />
+            <source>Данные были изменены. Сохранить изменения?</source>
+            <translation>The data has been changed. Save the changes?</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="169" />
+            <source>Файлы</source>
+            <translation>Files</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="172" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="208" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="210" />
+            <source>История</source>
+            <translation>History</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/i18n.py" line="10" />
+            <source>Русский</source>
+            <translation>Russian</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/backup_check.py" line="30" />
+            <source>Последнее резервное копирование не удалось: {0}</source>
+            <translation>The last backup failed: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/backup_check.py" line="35" />
+            <source>Резервных копий ещё нет (папка: {0})</source>
+            <translation>No backups yet (folder: {0})</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/backup_check.py" line="38" />
+            <source>Последняя резервная копия старше {0} ч: {1}</source>
+            <translation>The last backup is older than {0} h: {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/backup_check.py" line="82" />
+            <source>Резервная копия не сохранена: {0}</source>
+            <translation>Backup not saved: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/backup_check.py" line="93" />
+            <source>Резервная копия: {0}</source>
+            <translation>Backup: {0}</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/calls.py" line="41" />
@@ -209,14 +3099,56 @@
             <translation>Number not found: no client or contact person has it</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="49" />
+            <source>Контактное лицо</source>
+            <translation>Contact person</translation>
+        </message>
+        <message>
             <location filename="../../crmdesk/ui/shell/calls.py" line="53" />
             <source>Этот номер есть и у</source>
             <translation>This number also belongs to</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="60" />
-            <source>просрочено</source>
-            <translation>overdue</translation>
+            <location filename="../../crmdesk/reports/receivables.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="58" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="48" />
+            <source>Долг</source>
+            <translation>Debt</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/receivables.py" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="63" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="50" />
+            <source>Аванс</source>
+            <translation>Advance</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="70" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="53" />
+            <source>Последние контакты</source>
+            <translation>Recent contacts</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="76" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="61" />
+            <source>Открытые задачи</source>
+            <translation>Open tasks</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/models/crm.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="103" />
+            <source>Входящий звонок</source>
+            <translation>Incoming call</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/models/crm.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="103" />
+            <source>Исходящий звонок</source>
+            <translation>Outgoing call</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/calls.py" line="109" />
@@ -227,6 +3159,12 @@
             <location filename="../../crmdesk/ui/shell/calls.py" line="112" />
             <source>Договорились (следующий шаг)</source>
             <translation>Agreed (next step)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/calls.py" line="113" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="77" />
+            <source>Открыть карточку</source>
+            <translation>Open card</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/calls.py" line="114" />
@@ -334,1937 +3272,156 @@
             <translation>PBX: events via the database</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="162" />
-            <source>Организация: {0}</source>
-            <translation>Organization: {0}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="166" />
-            <source>нет (счета печатаются без них)</source>
-            <translation>none (invoices print without them)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="175" />
-            <location filename="../../crmdesk/ui/forms/design.py" line="107" />
-            <source>Картинки (*.png *.jpg *.jpeg)</source>
-            <translation>Images (*.png *.jpg *.jpeg)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="233" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="262" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="98" />
-            <source>Настройки</source>
-            <translation>Settings</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="289" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="340" />
-            <source>Добавить файл</source>
-            <translation>Add file</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/reports/design.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="24" />
-            <location filename="../../crmdesk/ui/forms/design.py" line="107" />
-            <source>Логотип</source>
-            <translation>Logo</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="25" />
-            <source>Печать организации</source>
-            <translation>Company stamp</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="26" />
-            <source>Подпись руководителя</source>
-            <translation>Director's signature</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="27" />
-            <source>Подпись главного бухгалтера</source>
-            <translation>Chief accountant's signature</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/money.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="30" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="16" />
-            <source>НДС в сумме</source>
-            <translation>VAT included</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/money.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="30" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="16" />
-            <source>НДС сверху</source>
-            <translation>VAT on top</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/money.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="30" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="16" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="286" />
-            <source>Без НДС</source>
-            <translation>No VAT</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="35" />
-            <source>Пользователь (создание)</source>
-            <translation>User (new)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="77" />
-            <source>Роль (создание)</source>
-            <translation>Role (new)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="103" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="12" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="97" />
-            <source>Организация</source>
-            <translation>Organization</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="202" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="235" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="272" />
-            <source>Регион телефонов по умолчанию</source>
-            <translation>Default phone region</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="203" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="236" />
-            <source>Срок оплаты счёта, дней</source>
-            <translation>Invoice payment term, days</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="204" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="237" />
-            <source>Папка резервных копий</source>
-            <translation>Backup folder</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="205" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="238" />
-            <source>Копировать автоматически раз в день</source>
-            <translation>Back up automatically once a day</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="206" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="239" />
-            <source>Хранить ежедневных копий</source>
-            <translation>Daily backups to keep</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="207" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="240" />
-            <source>Хранить еженедельных копий</source>
-            <translation>Weekly backups to keep</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="208" />
-            <source>Язык интерфейса</source>
-            <translation>Interface language</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="39" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="166" />
-            <source>ФИО</source>
-            <translation>Full name</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="40" />
-            <source>Имя входа</source>
-            <translation>Login</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="41" />
-            <source>Роль</source>
-            <translation>Role</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="42" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="168" />
-            <source>Должность</source>
-            <translation>Position</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="43" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="113" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="36" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="170" />
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="319" />
-            <source>Телефон</source>
-            <translation>Phone</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="45" />
-            <source>Активен</source>
-            <translation>Active</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="46" />
-            <source>Новый пароль</source>
-            <translation>New password</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="80" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="107" />
-            <location filename="../../crmdesk/ui/forms/catalog.py" line="21" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="26" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="192" />
-            <source>Наименование</source>
-            <translation>Name</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="108" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="28" />
-            <source>Полное наименование</source>
-            <translation>Full name</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="109" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="29" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="281" />
-            <source>ИНН</source>
-            <translation>INN (Tax ID)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="110" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="30" />
-            <source>КПП</source>
-            <translation>KPP</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="111" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="31" />
-            <source>ОГРН</source>
-            <translation>OGRN</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="112" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="44" />
-            <source>Адрес</source>
-            <translation>Address</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="115" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="45" />
-            <source>Банк</source>
-            <translation>Bank</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="116" />
-            <source>Город банка</source>
-            <translation>Bank city</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="117" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="46" />
-            <source>БИК</source>
-            <translation>BIC</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="118" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="48" />
-            <source>Корр. счёт</source>
-            <translation>Correspondent account</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="119" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="47" />
-            <source>Расчётный счёт</source>
-            <translation>Bank account</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="120" />
-            <source>Руководитель</source>
-            <translation>Director</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="121" />
-            <source>Главный бухгалтер</source>
-            <translation>Chief accountant</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="122" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="27" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="36" />
-            <source>НДС</source>
-            <translation>VAT</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="123" />
-            <location filename="../../crmdesk/ui/forms/catalog.py" line="27" />
-            <source>Ставка НДС</source>
-            <translation>VAT rate</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="124" />
-            <source>Условия оплаты</source>
-            <translation>Payment terms</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="125" />
-            <source>Картинки на счетах</source>
-            <translation>Pictures on invoices</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="142" />
-            <source>Логотип…</source>
-            <translation>Logo…</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="143" />
-            <source>Печать…</source>
-            <translation>Stamp…</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="144" />
-            <source>Подпись руководителя…</source>
-            <translation>Director's signature…</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="146" />
-            <source>Подпись главного бухгалтера…</source>
-            <translation>Chief accountant's signature…</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="148" />
-            <source>Убрать картинки</source>
-            <translation>Remove pictures</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="241" />
-            <source>Язык интерфейса (со следующего запуска)</source>
-            <translation>Interface language (from the next start)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="46" />
-            <source>пусто — не менять</source>
-            <translation>empty — keep the current one</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="237" />
-            <source>пусто: рядом с файлом базы</source>
-            <translation>empty: next to the database file</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="280" />
-            <source>должно быть не меньше 1</source>
-            <translation>must be at least 1</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/catalog.py" line="11" />
-            <source>Товар</source>
-            <translation>Product</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/catalog.py" line="11" />
-            <source>Услуга</source>
-            <translation>Service</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/catalog.py" line="17" />
-            <source>Номенклатура (создание)</source>
-            <translation>Product or service (new)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/catalog.py" line="54" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="222" />
-            <source> (копия)</source>
-            <translation> (copy)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/catalog.py" line="22" />
-            <source>Артикул</source>
-            <translation>SKU</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/catalog.py" line="23" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="27" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="80" />
-            <source>Вид</source>
-            <translation>Type</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/catalog.py" line="24" />
-            <source>Ед. изм.</source>
-            <translation>Unit</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/catalog.py" line="25" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="32" />
-            <source>Цена</source>
-            <translation>Price</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/reports/gross_profit.py" />
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/catalog.py" line="26" />
-            <source>Себестоимость</source>
-            <translation>Cost</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/catalog.py" line="28" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="36" />
-            <source>Описание</source>
-            <translation>Description</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/catalog.py" line="41" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="161" />
-            <source>шт</source>
-            <translation>pcs</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="12" />
-            <source>Частное лицо</source>
-            <translation>Individual</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="21" />
-            <source>Клиент (создание)</source>
-            <translation>Client (new)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="162" />
-            <source>Контактное лицо (создание)</source>
-            <translation>Contact person (new)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="190" />
-            <source>Группа клиентов (создание)</source>
-            <translation>Client group (new)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="34" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="170" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="281" />
-            <source>Телефоны</source>
-            <translation>Phones</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="39" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="171" />
-            <source>Эл. почта</source>
-            <translation>E-mail</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="40" />
-            <source>Группы</source>
-            <translation>Groups</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/reports/gross_profit.py" />
-            <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/services/rights.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="41" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="117" />
-            <location filename="../../crmdesk/ui/forms/reports.py" line="105" />
-            <source>Менеджер</source>
-            <translation>Manager</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="42" />
-            <source>Статус</source>
-            <translation>Status</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="43" />
-            <source>Источник</source>
-            <translation>Source</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="49" />
-            <source>Интересующие товары</source>
-            <translation>Products of interest</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="50" />
-            <source>Предпочтения</source>
-            <translation>Preferences</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="51" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="172" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="29" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="123" />
-            <source>Комментарий</source>
-            <translation>Comment</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="67" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="38" />
-            <source>Контактные лица</source>
-            <translation>Contact persons</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="68" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="121" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="28" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="39" />
-            <source>Взаимодействия</source>
-            <translation>Interactions</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="69" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="51" />
-            <source>Сделки</source>
-            <translation>Deals</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="70" />
-            <source>Предложения</source>
-            <translation>Proposals</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="71" />
-            <source>Заказы</source>
-            <translation>Orders</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="72" />
-            <source>Счета</source>
-            <translation>Invoices</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="73" />
-            <source>Оплаты</source>
-            <translation>Payments</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="74" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="26" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="41" />
-            <source>Задачи</source>
-            <translation>Tasks</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="77" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="40" />
-            <source>Записать звонок</source>
-            <translation>Record a call</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="78" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="29" />
-            <source>Задача</source>
-            <translation>Task</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/models/documents.py" />
-            <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="79" />
-            <source>Коммерческое предложение</source>
-            <translation>Commercial proposal</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/reports/gross_profit.py" />
-            <location filename="../../crmdesk/reports/receivables.py" />
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/services/setup.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="26" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="167" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="25" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="73" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="84" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="119" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="31" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="82" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="114" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="281" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="408" />
-            <location filename="../../crmdesk/ui/shell/special.py" line="188" />
-            <source>Клиент</source>
-            <translation>Client</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="169" />
-            <source>День рождения</source>
-            <translation>Birthday</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="37" />
-            <source>по одному в строке, в любом виде: 8 912 345-67-89 доб. 12</source>
-            <translation>one per line, in any form: 8 912 345-67-89 ext. 12</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="39" />
-            <source>по одному в строке</source>
-            <translation>one per line</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="40" />
-            <source>через запятую: Новые, Оптовые</source>
-            <translation>comma-separated: New, Wholesale</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="242" />
-            <source>Загрузить из файла…</source>
-            <translation>Import from file…</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="243" />
-            <source>Выгрузить клиентов…</source>
-            <translation>Export clients…</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/design.py" line="27" />
-            <location filename="../../crmdesk/ui/forms/design.py" line="68" />
-            <source>Оформление коммерческого предложения</source>
-            <translation>Commercial proposal design</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/design.py" line="72" />
-            <source>свой логотип, {0} КБ</source>
-            <translation>own logo, {0} KB</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/design.py" line="73" />
-            <source>логотип организации (из её реквизитов)</source>
-            <translation>the organization's logo (from its details)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/design.py" line="98" />
-            <source>Образец предложения</source>
-            <translation>Sample proposal</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/design.py" line="50" />
-            <source>Предварительный просмотр</source>
-            <translation>Preview</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/design.py" line="52" />
-            <source>Загрузить логотип…</source>
-            <translation>Load logo…</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/design.py" line="53" />
-            <source>Убрать логотип</source>
-            <translation>Remove logo</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/design.py" line="54" />
-            <source>Вернуть исходное оформление</source>
-            <translation>Restore the default design</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/design.py" line="38" />
-            <source>пусто: название, телефон и e-mail организации</source>
-            <translation>empty: the organization's name, phone and e-mail</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="63" />
-            <source>{0} {1} от {2}</source>
-            <translation>{0} {1} dated {2}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="65" />
-            <source> (проведён)</source>
-            <translation> (posted)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="67" />
-            <source> (помечен на удаление)</source>
-            <translation> (marked for deletion)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="17" />
-            <source>Безналичные</source>
-            <translation>Bank transfer</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="17" />
-            <source>Наличные</source>
-            <translation>Cash</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="93" />
-            <source>Коммерческое предложение (создание)</source>
-            <translation>Commercial proposal (new)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="100" />
-            <source>Заказ клиента (создание)</source>
-            <translation>Customer order (new)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="107" />
-            <source>Счёт на оплату (создание)</source>
-            <translation>Invoice (new)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="114" />
-            <source>Поступление оплаты (создание)</source>
-            <translation>Payment (new)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="94" />
-            <source>Действует до</source>
-            <translation>Valid until</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="101" />
-            <source>Оплата по плану</source>
-            <translation>Planned payment date</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="108" />
-            <source>Оплатить до</source>
-            <translation>Due date</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="23" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="117" />
-            <source>Номер</source>
-            <translation>Number</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/reports/gross_profit.py" />
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="24" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="118" />
-            <source>Дата</source>
-            <translation>Date</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="28" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="122" />
-            <source>Основание</source>
-            <translation>Based on</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/models/documents.py" />
-            <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="95" />
-            <source>Заказ клиента</source>
-            <translation>Customer order</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/models/documents.py" />
-            <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="95" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="102" />
-            <source>Счёт на оплату</source>
-            <translation>Invoice</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/models/documents.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="109" />
-            <source>Поступление оплаты</source>
-            <translation>Payment</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="120" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="116" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="35" />
-            <source>Сумма</source>
-            <translation>Amount</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="121" />
-            <source>Способ оплаты</source>
-            <translation>Payment method</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="49" />
-            <source>Вид документа</source>
-            <translation>Document type</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="73" />
-            <source>не заполнено</source>
-            <translation>is empty</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="84" />
-            <source>у записанного документа клиента не меняют: создайте новый документ</source>
-            <translation>the client of a saved document cannot be changed: create a new document</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="26" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="32" />
-            <source>Срок</source>
-            <translation>Deadline</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="148" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="202" />
-            <source>Провести</source>
-            <translation>Post</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="149" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="203" />
-            <source>Отмена проведения</source>
-            <translation>Unpost</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/planning.py" line="57" />
-            <source> (просрочена)</source>
-            <translation> (overdue)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/planning.py" line="161" />
-            <source>С этого этапа переходов нет</source>
-            <translation>There are no transitions from this stage</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/planning.py" line="164" />
-            <source>Перевести на этап</source>
-            <translation>Move to stage</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/planning.py" line="164" />
-            <source>Этап:</source>
-            <translation>Stage:</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/setup.py" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="170" />
-            <location filename="../../crmdesk/ui/shell/special.py" line="154" />
-            <source>Отказ</source>
-            <translation>Refusal</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/planning.py" line="170" />
-            <location filename="../../crmdesk/ui/shell/special.py" line="154" />
-            <source>Причина отказа:</source>
-            <translation>Reason for refusal:</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="16" />
-            <source>Высокая</source>
-            <translation>High</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="16" />
-            <source>Обычная</source>
-            <translation>Normal</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="16" />
-            <source>Низкая</source>
-            <translation>Low</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/planning.py" line="25" />
-            <source>Задача (создание)</source>
-            <translation>Task (new)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/planning.py" line="77" />
-            <source>Взаимодействие (создание)</source>
-            <translation>Interaction (new)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/planning.py" line="108" />
-            <source>Сделка (создание)</source>
-            <translation>Deal (new)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="30" />
-            <source>Исполнитель</source>
-            <translation>Assignee</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="33" />
-            <source>Напомнить</source>
-            <translation>Remind at</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="34" />
-            <source>Важность</source>
-            <translation>Priority</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="35" />
-            <source>Состояние</source>
-            <translation>State</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/models/crm.py" />
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="45" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="200" />
-            <source>Выполнена</source>
-            <translation>Done</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="81" />
-            <source>Когда</source>
-            <translation>When</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/planning.py" line="83" />
-            <source>Длительность, мин</source>
-            <translation>Duration, min</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="84" />
-            <source>Суть</source>
-            <translation>Summary</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="85" />
-            <source>Договорились</source>
-            <translation>Agreed next step</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="113" />
-            <source>Сделка</source>
-            <translation>Deal</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="115" />
-            <source>Этап</source>
-            <translation>Stage</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/planning.py" line="118" />
-            <source>Причина отказа</source>
-            <translation>Reason for refusal</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/planning.py" line="122" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="219" />
-            <source>Перевести на этап…</source>
-            <translation>Move to stage…</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/planning.py" line="83" />
-            <source>Длительность</source>
-            <translation>Duration</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/printing.py" line="72" />
-            <source>Печать: {0}</source>
-            <translation>Print: {0}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/printing.py" line="86" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="210" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="212" />
-            <source>Печать</source>
-            <translation>Print</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/printing.py" line="87" />
-            <source>Сохранить PDF…</source>
-            <translation>Save PDF…</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/printing.py" line="88" />
-            <source>Сохранить XLSX…</source>
-            <translation>Save XLSX…</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/printing.py" line="89" />
-            <source>Открыть в программе просмотра</source>
-            <translation>Open in viewer</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/printing.py" line="111" />
-            <source>Сохранить как</source>
-            <translation>Save as</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/printing.py" line="121" />
-            <source>Сохранено: {0}</source>
-            <translation>Saved: {0}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="95" />
-            <source>Период:</source>
-            <translation>Period:</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="99" />
-            <source>На дату:</source>
-            <translation>As of:</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="101" />
-            <source>Группировка:</source>
-            <translation>Group by:</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="102" />
-            <source>Шаг:</source>
-            <translation>Step:</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="104" />
-            <source>Менеджер:</source>
-            <translation>Manager:</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="113" />
-            <source>Сформировать</source>
-            <translation>Generate</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="118" />
-            <source>Сохранить {0}</source>
-            <translation>Save {0}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/reports/forecast.py" />
-            <location filename="../../crmdesk/reports/gross_profit.py" />
-            <location filename="../../crmdesk/reports/receivables.py" />
-            <location filename="../../crmdesk/ui/forms/reports.py" line="229" />
-            <source>Итого</source>
-            <translation>Total</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="295" />
-            <source>Сохранить отчёт</source>
-            <translation>Save report</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="304" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="431" />
-            <source>Отчёт сохранён: {0}</source>
-            <translation>Report saved: {0}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="43" />
-            <source>Этот месяц</source>
-            <translation>This month</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="44" />
-            <source>Этот квартал</source>
-            <translation>This quarter</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="45" />
-            <source>Этот год</source>
-            <translation>This year</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="46" />
-            <source>Следующие 8 недель</source>
-            <translation>Next 8 weeks</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="47" />
-            <source>Произвольный период</source>
-            <translation>Custom period</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="111" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="133" />
-            <source>Файл с клиентами</source>
-            <translation>File with clients</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="113" />
-            <source>Excel (XLSX), CSV (в том числе экспорт Google Контактов) или vCard с телефона.</source>
-            <translation>Excel (XLSX), CSV (including a Google Contacts export) or vCard from a phone.</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="117" />
-            <source>Выбрать…</source>
-            <translation>Choose…</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="144" />
-            <source>Файл не найден: {0}</source>
-            <translation>File not found: {0}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="158" />
-            <source>Лист и строка заголовков</source>
-            <translation>Sheet and header row</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="164" />
-            <source>Строка с названиями колонок; найдена автоматически</source>
-            <translation>The row with the column names; found automatically</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="171" />
-            <source>Лист:</source>
-            <translation>Sheet:</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="172" />
-            <source>Строка заголовков:</source>
-            <translation>Header row:</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="199" />
-            <source>найдена автоматически</source>
-            <translation>found automatically</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="199" />
-            <source>выбрана вручную</source>
-            <translation>chosen by hand</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="200" />
-            <source>нет (vCard)</source>
-            <translation>none (vCard)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="201" />
-            <source>, строк данных: {0}</source>
-            <translation>, data rows: {0}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="206" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="281" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="408" />
-            <source>Строка</source>
-            <translation>Row</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="222" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="264" />
-            <source>Колонки</source>
-            <translation>Columns</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="224" />
-            <source>Колонка файла</source>
-            <translation>File column</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="224" />
-            <source>Пример</source>
-            <translation>Example</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="224" />
-            <source>Поле клиента</source>
-            <translation>Client field</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="235" />
-            <source>Сопоставление, сохранённое в прошлый раз; его можно поправить.</source>
-            <translation>The mapping saved last time; you can adjust it.</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="237" />
-            <source>Колонки сопоставлены по названиям; проверьте и поправьте.</source>
-            <translation>Columns were matched by their names; check and adjust them.</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="247" />
-            <source>— не загружать —</source>
-            <translation>— do not import —</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="264" />
-            <source>Не выбрано ни одного поля клиента.</source>
-            <translation>No client field is selected.</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="277" />
-            <source>Проверка</source>
-            <translation>Check</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="281" />
-            <source>Итог</source>
-            <translation>Result</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="281" />
-            <source>E-mail</source>
-            <translation>E-mail</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="282" />
-            <source>Замечания</source>
-            <translation>Remarks</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="306" />
-            <source>Проверено строк: {0} — новых {1}, объединится {2}, отклонится {3}, предупреждений {4}. Ничего ещё не записано.</source>
-            <translation>Rows checked: {0} — {1} new, {2} to merge, {3} to reject, {4} warnings. Nothing has been saved yet.</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="331" />
-            <source>Загрузка</source>
-            <translation>Import</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="333" />
-            <source>Загрузить</source>
-            <translation>Import</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="334" />
-            <source>Нажмите «Загрузить»: все строки запишутся одной операцией.</source>
-            <translation>Click “Import”: all rows will be saved in a single operation.</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="337" />
-            <source>Прервать</source>
-            <translation>Abort</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="354" />
-            <source>Загрузка…</source>
-            <translation>Importing…</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="404" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="426" />
-            <source>Отчёт о загрузке</source>
-            <translation>Import report</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="408" />
-            <source>Что</source>
-            <translation>What</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="408" />
-            <source>Колонка</source>
-            <translation>Column</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="408" />
-            <source>Значение</source>
-            <translation>Value</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="408" />
-            <source>Причина</source>
-            <translation>Reason</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="410" />
-            <source>Сохранить отчёт в XLSX…</source>
-            <translation>Save report to XLSX…</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="442" />
-            <source>Загрузка клиентов из файла</source>
-            <translation>Import clients from file</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="491" />
-            <source>Выгрузить клиентов</source>
-            <translation>Export clients</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="506" />
-            <source>Выгружено клиентов: {0} в {1}</source>
-            <translation>Clients exported: {0} to {1}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="518" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="612" />
-            <location filename="../../crmdesk/ui/shell/backup_check.py" line="99" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="103" />
-            <source>Резервное копирование</source>
-            <translation>Backup</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="526" />
-            <source>Создать копию сейчас</source>
-            <translation>Back up now</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="527" />
-            <source>Восстановить из копии…</source>
-            <translation>Restore from backup…</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="555" />
-            <source>Папка копий: {0}</source>
-            <translation>Backup folder: {0}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="556" />
-            <source>Хранится: {0} ежедневных и {1} еженедельных копий</source>
-            <translation>Kept: {0} daily and {1} weekly backups</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="559" />
-            <source>Последняя попытка: {0}</source>
-            <translation>Last attempt: {0}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="559" />
-            <source>не было</source>
-            <translation>never</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="560" />
-            <source>Копия нужна сейчас</source>
-            <translation>A backup is due now</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="560" />
-            <source>Свежая копия есть</source>
-            <translation>A recent backup exists</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="587" />
-            <source>Резервная копия</source>
-            <translation>Backup</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="588" />
-            <source>Копии crmdesk (*.sqlite *.dump *.json);;Все файлы (*)</source>
-            <translation>crmdesk backups (*.sqlite *.dump *.json);;All files (*)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="610" />
-            <location filename="../../crmdesk/ui/shell/backup_check.py" line="80" />
-            <source>Резервная копия сохранена: {0}</source>
-            <translation>Backup saved: {0}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="617" />
-            <source>Восстановление</source>
-            <translation>Restore</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="618" />
-            <source>{0}
-Клиентов: {1}.
-
-Работать с восстановленной базой? Программа запомнит её и откроет при следующем запуске.</source>
-            <translation>{0}
-Clients: {1}.
-
-Work with the restored database? crmdesk will remember it and open it on the next start.</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="633" />
-            <source>Куда восстановить</source>
-            <translation>Restore to</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="635" />
-            <source>В новый файл SQLite</source>
-            <translation>A new SQLite file</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="638" />
-            <source>В пустую базу PostgreSQL</source>
-            <translation>An empty PostgreSQL database</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="643" />
-            <source>Рабочая база не меняется: копия восстанавливается рядом.</source>
-            <translation>The working database is not touched: the backup is restored alongside it.</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="660" />
-            <source>Следующий запуск откроет базу: {0}</source>
-            <translation>The next start will open the database: {0}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/setup.py" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="46" />
-            <source>Новый</source>
-            <translation>New</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="46" />
-            <source>Объединён</source>
-            <translation>Merged</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="46" />
-            <source>Отклонён</source>
-            <translation>Rejected</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="479" />
-            <source>CSV для Excel (*.csv)</source>
-            <translation>CSV for Excel (*.csv)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="481" />
-            <source>Google Контакты CSV (*.csv)</source>
-            <translation>Google Contacts CSV (*.csv)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/base.py" line="15" />
-            <source>Ошибка</source>
-            <translation>Error</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/base.py" line="15" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="345" />
-            <source>crmdesk</source>
-            <translation>crmdesk</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="116" />
-            <source>№</source>
-            <translation>No.</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="148" />
-            <source>«{0}» — не число</source>
-            <translation>“{0}” is not a number</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="200" />
-            <source>Провести и закрыть</source>
-            <translation>Post and close</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="201" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="106" />
-            <source>Записать</source>
-            <translation>Save</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="205" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="209" />
-            <source>Создать на основании</source>
-            <translation>Create based on</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="213" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="111" />
-            <source>Закрыть</source>
-            <translation>Close</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="240" />
-            <source>Добавить</source>
-            <translation>Add</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="241" />
-            <source>Подбор</source>
-            <translation>Pick</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="242" />
-            <source>Удалить строку</source>
-            <translation>Delete row</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="287" />
-            <source>в т.ч. НДС: {0}</source>
-            <translation>incl. VAT: {0}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="288" />
-            <source>НДС сверху: {0}</source>
-            <translation>VAT on top: {0}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="290" />
-            <source>Всего: {0}</source>
-            <translation>Total: {0}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="310" />
-            <source>Подбор товаров: Enter добавляет, Esc завершает</source>
-            <translation>Pick products: Enter adds, Esc finishes</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="366" />
-            <source>Проведён: {0}</source>
-            <translation>Posted: {0}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="411" />
-            <source>(нет печатных форм)</source>
-            <translation>(no print forms)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="29" />
-            <source>Товары (работы, услуги)</source>
-            <translation>Goods and services</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="30" />
-            <source>Кол-во</source>
-            <translation>Qty</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="31" />
-            <source>Ед.</source>
-            <translation>Unit</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="33" />
-            <source>Скидка, %</source>
-            <translation>Discount, %</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="34" />
-            <source>НДС, %</source>
-            <translation>VAT, %</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/fields.py" line="241" />
-            <source>введите часть наименования</source>
-            <translation>type part of the name</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/fields.py" line="244" />
-            <source>Выбрать из списка (F4)</source>
-            <translation>Choose from the list (F4)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="83" />
-            <source>Отбор: </source>
-            <translation>Filter: </translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="86" />
-            <source>Добавить условие</source>
-            <translation>Add condition</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="110" />
-            <source>Убрать условие</source>
-            <translation>Remove condition</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="164" />
-            <source>Поиск (Ctrl+F)</source>
-            <translation>Search (Ctrl+F)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="218" />
-            <source>Выбрать</source>
-            <translation>Select</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="220" />
-            <source>Создать</source>
-            <translation>Create</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="222" />
-            <source>Скопировать</source>
-            <translation>Copy</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="223" />
-            <source>Изменить</source>
-            <translation>Edit</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="226" />
-            <source>Пометить на удаление</source>
-            <translation>Mark for deletion</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="235" />
-            <source>Обновить</source>
-            <translation>Refresh</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="236" />
-            <source>Найти</source>
-            <translation>Find</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="237" />
-            <source>Отменить поиск</source>
-            <translation>Cancel search</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="238" />
-            <location filename="../../crmdesk/ui/generic/listform.py" line="253" />
-            <source>Ещё</source>
-            <translation>More</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="239" />
-            <source>Отбор…</source>
-            <translation>Filter…</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="240" />
-            <source>Настроить колонки…</source>
-            <translation>Customize columns…</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="243" />
-            <source>Показывать помеченные на удаление</source>
-            <translation>Show items marked for deletion</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="251" />
-            <source>Вывести список в XLSX…</source>
-            <translation>Export list to XLSX…</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="329" />
-            <source>Снять пометку удаления с «{0}»?</source>
-            <translation>Clear the deletion mark of “{0}”?</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="329" />
-            <source>Пометить «{0}» на удаление?</source>
-            <translation>Mark “{0}” for deletion?</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="331" />
-            <source>Пометка удаления</source>
-            <translation>Deletion mark</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="424" />
-            <source>Вывести список</source>
-            <translation>Export list</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="434" />
-            <source>Список сохранён: {0}</source>
-            <translation>List saved: {0}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="455" />
-            <source>более {0}</source>
-            <translation>over {0}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="458" />
-            <source>поиск: «{0}»</source>
-            <translation>search: “{0}”</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="460" />
-            <source>отбор: {0} усл.</source>
-            <translation>filter: {0} cond.</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="462" />
-            <source>Записей: {0}</source>
-            <translation>Records: {0}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="507" />
-            <source>Выбор: </source>
-            <translation>Select: </translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listmodel.py" line="220" />
-            <source>Помечен на удаление</source>
-            <translation>Marked for deletion</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="93" />
-            <source>Основное</source>
-            <translation>Main</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="105" />
-            <source>Записать и закрыть</source>
-            <translation>Save and close</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="262" />
-            <source>Записано: {0}</source>
-            <translation>Saved: {0}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="286" />
-            <source>Данные изменены другим пользователем</source>
-            <translation>The data was changed by another user</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="290" />
-            <source>Перечитать</source>
-            <translation>Reload</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="291" />
-            <source>Продолжить редактирование</source>
-            <translation>Continue editing</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="346" />
-            <source>Данные были изменены. Сохранить изменения?</source>
-            <translation>The data has been changed. Save the changes?</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="171" />
-            <source>Файлы</source>
-            <translation>Files</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="174" />
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="217" />
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="219" />
-            <source>История</source>
-            <translation>History</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/i18n.py" line="10" />
-            <source>Русский</source>
-            <translation>Russian</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/shell/backup_check.py" line="30" />
-            <source>Последнее резервное копирование не удалось: {0}</source>
-            <translation>The last backup failed: {0}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/shell/backup_check.py" line="35" />
-            <source>Резервных копий ещё нет (папка: {0})</source>
-            <translation>No backups yet (folder: {0})</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/shell/backup_check.py" line="38" />
-            <source>Последняя резервная копия старше {0} ч: {1}</source>
-            <translation>The last backup is older than {0} h: {1}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/shell/backup_check.py" line="82" />
-            <source>Резервная копия не сохранена: {0}</source>
-            <translation>Backup not saved: {0}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/shell/backup_check.py" line="93" />
-            <source>Резервная копия: {0}</source>
-            <translation>Backup: {0}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="35" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="36" />
             <source>ИНН {0}</source>
             <translation>INN {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="36" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="37" />
             <source> / КПП {0}</source>
             <translation> / KPP {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="43" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="44" />
             <source>Менеджер: {0}</source>
             <translation>Manager: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="45" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="46" />
             <source>Группы: {0}</source>
             <translation>Groups: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/reports/receivables.py" />
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/docks.py" line="47" />
-            <source>Долг</source>
-            <translation>Debt</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/reports/receivables.py" />
-            <location filename="../../crmdesk/ui/shell/docks.py" line="49" />
-            <source>Аванс</source>
-            <translation>Advance</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="52" />
-            <source>Последние контакты</source>
-            <translation>Recent contacts</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="60" />
-            <source>Открытые задачи</source>
-            <translation>Open tasks</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="76" />
-            <source>Открыть карточку</source>
-            <translation>Open card</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="83" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="84" />
             <source>Выберите клиента в списке</source>
             <translation>Select a client in a list</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="138" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="145" />
+            <location filename="../../crmdesk/ui/shell/reminders.py" line="122" />
             <source>Просрочена</source>
             <translation>Overdue</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="154" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="159" />
             <source>Номер звонящего</source>
             <translation>Caller's number</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="192" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="197" />
             <source>Найдено: {0}</source>
             <translation>Found: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="192" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="197" />
             <source>Клиент с этим номером не найден</source>
             <translation>No client with this number</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="39" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="40" />
             <source>crmdesk — {0}</source>
             <translation>crmdesk — {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="69" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="70" />
             <source>Разделы</source>
             <translation>Sections</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="89" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="90" />
             <source>Функции раздела</source>
             <translation>Section functions</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="191" />
-            <source>Не удалось открыть {0}: {1}</source>
-            <translation>Could not open {0}: {1}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="201" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="192" />
             <source>Навигация</source>
             <translation>Navigation</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="204" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="195" />
             <source>Назад</source>
             <translation>Back</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="206" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="197" />
             <source>Вперёд</source>
             <translation>Forward</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="208" />
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="210" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="199" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="201" />
             <source>Избранное</source>
             <translation>Favorites</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="213" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="204" />
             <source>Добавить в избранное</source>
             <translation>Add to favorites</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="224" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="215" />
             <source>Поиск по клиентам и документам (Ctrl+Shift+F)</source>
             <translation>Search clients and documents (Ctrl+Shift+F)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="287" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="283" />
             <source>Добавлено в избранное: {0}</source>
             <translation>Added to favorites: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="294" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="290" />
             <source>(пусто — Ctrl+D добавляет открытую форму)</source>
             <translation>(empty — Ctrl+D adds the open form)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="327" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="323" />
             <source>Окна во вкладках</source>
             <translation>Tabbed windows</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="338" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="334" />
             <source>База: {0}</source>
             <translation>Database: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="340" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="336" />
             <source>Пользователь: {0} ({1})</source>
             <translation>User: {0} ({1})</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="359" />
-            <source>срок</source>
-            <translation>due</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="363" />
-            <source>Напоминание</source>
-            <translation>Reminder</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="314" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="310" />
             <source>Карточка клиента</source>
             <translation>Client card</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="318" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="314" />
             <source>Задачи на сегодня</source>
             <translation>Today's tasks</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/reminders.py" line="70" />
+            <source>Напоминания</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/reminders.py" line="86" />
+            <source>Открыть</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/reminders.py" line="93" />
+            <source>Выполнено</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/reminders.py" line="124" />
+            <source>Напоминаний: {0}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/reminders.py" line="30" />
+            <source>Напоминание</source>
+            <translation>Reminder</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/sections.py" line="22" />
@@ -2277,29 +3434,29 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Sales</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="60" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="65" />
             <source>Деньги</source>
             <translation>Money</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="73" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="83" />
             <source>Отчёты</source>
             <translation>Reports</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="83" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="96" />
             <source>Справочники</source>
             <translation>Catalogs</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/rights.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="94" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="107" />
             <source>Администрирование</source>
             <translation>Administration</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/sections.py" line="25" />
-            <location filename="../../crmdesk/ui/shell/special.py" line="34" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="31" />
             <source>Начальная страница</source>
             <translation>Start page</translation>
         </message>
@@ -2312,7 +3469,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/reports/__init__.py" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="36" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="86" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="99" />
             <source>Клиенты</source>
             <translation>Clients</translation>
         </message>
@@ -2327,118 +3484,149 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Import clients from file…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="50" />
-            <location filename="../../crmdesk/ui/shell/special.py" line="94" />
-            <source>Воронка сделок</source>
-            <translation>Sales pipeline</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="52" />
-            <source>Коммерческие предложения</source>
-            <translation>Commercial proposals</translation>
+            <source>Сделка: создать</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/sections.py" line="53" />
+            <source>Воронка продаж (отчёт)</source>
+            <translation type="unfinished" />
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="53" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="56" />
             <source>Заказы клиентов</source>
             <translation>Customer orders</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="54" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="57" />
             <source>Коммерческое предложение: создать</source>
             <translation>Commercial proposal: create</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="55" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="58" />
             <source>Заказ клиента: создать</source>
             <translation>Customer order: create</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/ui/shell/sections.py" line="59" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="76" />
+            <source>Договоры</source>
+            <translation>Contracts</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/sections.py" line="60" />
+            <source>Договор: создать</source>
+            <translation>Contract: create</translation>
+        </message>
+        <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="63" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="68" />
             <source>Счета на оплату</source>
             <translation>Invoices</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="64" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="69" />
             <source>Поступления оплат</source>
             <translation>Payments</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="65" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="70" />
             <source>Счёт на оплату: создать</source>
             <translation>Invoice: create</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="66" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="71" />
             <source>Поступление оплаты: создать</source>
             <translation>Payment: create</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="67" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="77" />
-            <source>Задолженность клиентов</source>
-            <translation>Accounts receivable</translation>
+            <location filename="../../crmdesk/ui/shell/sections.py" line="72" />
+            <source>Загрузить выписку из банка…</source>
+            <translation>Import bank statement…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/sections.py" line="74" />
+            <source>Загруженные платежи банка</source>
+            <translation>Loaded bank payments</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="68" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="78" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="91" />
             <source>Прогноз поступлений</source>
             <translation>Cash receipts forecast</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
             <location filename="../../crmdesk/reports/gross_profit.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="76" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="86" />
             <source>Валовая прибыль</source>
             <translation>Gross profit</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/reports/__init__.py" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="87" />
+            <source>Воронка продаж</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="88" />
+            <source>Взвешенный прогноз продаж</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="89" />
+            <source>План-факт продаж</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="100" />
             <source>Товары и услуги</source>
             <translation>Products and services</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="88" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="101" />
             <source>Группы клиентов</source>
             <translation>Client groups</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="89" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="102" />
             <source>Менеджеры</source>
             <translation>Managers</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="99" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="112" />
             <source>Оформление коммерческих предложений</source>
             <translation>Commercial proposal design</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="101" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="114" />
             <source>Пользователи</source>
             <translation>Users</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="102" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="115" />
             <source>Роли и права</source>
             <translation>Roles and permissions</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="104" />
-            <location filename="../../crmdesk/ui/shell/special.py" line="222" />
-            <location filename="../../crmdesk/ui/shell/special.py" line="241" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="117" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="122" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="141" />
             <source>Удаление помеченных объектов</source>
             <translation>Delete marked objects</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/special.py" line="36" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="33" />
             <source>Добрый день, {0}!</source>
             <translation>Hello, {0}!</translation>
         </message>
@@ -2453,45 +3641,40 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Unpaid invoices</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/special.py" line="171" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="73" />
             <source>Поиск: {0}</source>
             <translation>Search: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/special.py" line="202" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="104" />
             <source>Ничего не найдено</source>
             <translation>Nothing found</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/special.py" line="223" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="123" />
             <source>Удалить все помеченные на удаление объекты, на которые нет ссылок?</source>
             <translation>Delete all objects marked for deletion that nothing refers to?</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/special.py" line="233" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="133" />
             <source>Удалено: {0}</source>
             <translation>Deleted: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/special.py" line="237" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="137" />
             <source>Не удалены (на них есть ссылки):</source>
             <translation>Not deleted (still referred to):</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <source>Группа</source>
-            <translation>Group</translation>
+            <source>Последний контакт</source>
+            <translation>Last contact</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
             <source>Создан</source>
             <translation>Created</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <source>Код</source>
-            <translation>Code</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
@@ -2506,18 +3689,6 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/models/crm.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <source>Входящий звонок</source>
-            <translation>Incoming call</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/models/crm.py" />
-            <location filename="../../crmdesk/services/lists.py" />
-            <source>Исходящий звонок</source>
-            <translation>Outgoing call</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/models/crm.py" />
-            <location filename="../../crmdesk/services/lists.py" />
             <source>Встреча</source>
             <translation>Meeting</translation>
         </message>
@@ -2526,6 +3697,24 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/services/lists.py" />
             <source>Письмо</source>
             <translation>Letter</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/models/crm.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Входящее письмо</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/models/crm.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Исходящее письмо</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/models/crm.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Исходящее SMS</source>
+            <translation type="unfinished" />
         </message>
         <message>
             <location filename="../../crmdesk/models/crm.py" />
@@ -2564,11 +3753,6 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/services/lists.py" />
             <source>История изменений</source>
             <translation>Change history</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <source>Поле</source>
-            <translation>Field</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
@@ -2647,6 +3831,11 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
+            <source>давнее, дней</source>
+            <translation>older than, days</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <source>Да</source>
             <translation>Yes</translation>
         </message>
@@ -2697,6 +3886,16 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/services/rights.py" />
+            <source>Заявки: регистрация и диспетчеризация всех заявок</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/rights.py" />
+            <source>Заявки: выполнение своих заявок</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/rights.py" />
             <source>Администратор</source>
             <translation>Administrator</translation>
         </message>
@@ -2709,6 +3908,11 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/services/rights.py" />
             <source>Оператор</source>
             <translation>Operator</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/rights.py" />
+            <source>Диспетчер</source>
+            <translation type="unfinished" />
         </message>
         <message>
             <location filename="../../crmdesk/services/setup.py" />
@@ -2757,18 +3961,13 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
-            <source>Контактное лицо</source>
-            <translation>Contact person</translation>
+            <source>Группа</source>
+            <translation>Group</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <source>Дата создания</source>
             <translation>Created on</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/imports/columns.py" />
-            <source>Последний контакт</source>
-            <translation>Last contact</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
@@ -2943,6 +4142,36 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
+            <source>Без группировки</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <source>Источники</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <source>Категории</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <source>Исполнители</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <source>Дома</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <source>Не переданы показания</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
             <source>Начало периода</source>
             <translation>Period start</translation>
         </message>
@@ -2970,6 +4199,16 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/reports/__init__.py" />
             <source>Показывать клиентов без долга</source>
             <translation>Show clients without debt</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <source>Акт выполненных работ (оказанных услуг)</source>
+            <translation>Certificate of completed work (services)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <source>Расходная накладная (ТОРГ-12)</source>
+            <translation>Delivery note (TORG-12)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/design.py" />
@@ -3036,36 +4275,44 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <source>DejaVu Serif (с засечками)</source>
             <translation>DejaVu Serif (serif)</translation>
         </message>
+        <message>
+            <source>Не удалось открыть {0}: {1}</source>
+            <translation type="obsolete">Could not open {0}: {1}</translation>
+        </message>
+        <message>
+            <source>срок</source>
+            <translation type="obsolete">due</translation>
+        </message>
     </context>
     <context>
         <name>LoginDialog</name>
         <message>
-            <location filename="../../crmdesk/ui/shell/login.py" line="66" />
+            <location filename="../../crmdesk/ui/shell/login.py" line="62" />
             <source>Вход в crmdesk</source>
             <translation>Sign in to crmdesk</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/login.py" line="91" />
+            <location filename="../../crmdesk/ui/shell/login.py" line="87" />
             <source>Войти</source>
             <translation>Sign in</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/login.py" line="92" />
+            <location filename="../../crmdesk/ui/shell/login.py" line="88" />
             <source>Отмена</source>
             <translation>Cancel</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/login.py" line="98" />
+            <location filename="../../crmdesk/ui/shell/login.py" line="94" />
             <source>База данных:</source>
             <translation>Database:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/login.py" line="99" />
+            <location filename="../../crmdesk/ui/shell/login.py" line="95" />
             <source>Пользователь:</source>
             <translation>User:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/login.py" line="100" />
+            <location filename="../../crmdesk/ui/shell/login.py" line="96" />
             <source>Пароль:</source>
             <translation>Password:</translation>
         </message>
@@ -3073,7 +4320,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
     <context>
         <name>MainWindow</name>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="310" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="306" />
             <source>Вид</source>
             <translation>View</translation>
         </message>
@@ -3126,42 +4373,42 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Could not connect to {0}: {1}.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/wizard.py" line="544" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="549" />
             <source>Первый запуск crmdesk</source>
             <translation>crmdesk first start</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/wizard.py" line="550" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="555" />
             <source>&lt; Назад</source>
             <translation>&lt; Back</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/wizard.py" line="551" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="556" />
             <source>Далее &gt;</source>
             <translation>Next &gt;</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/wizard.py" line="552" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="557" />
             <source>Готово</source>
             <translation>Finish</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/wizard.py" line="553" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="558" />
             <source>Отмена</source>
             <translation>Cancel</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/wizard.py" line="598" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="603" />
             <source>Создаётся база данных…</source>
             <translation>Creating the database…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/wizard.py" line="616" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="621" />
             <source>Демонстрационные данные: {0} из {1} клиентов</source>
             <translation>Demo data: {0} of {1} clients</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/wizard.py" line="632" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="637" />
             <source>База данных не создана: {0}</source>
             <translation>The database was not created: {0}</translation>
         </message>
@@ -3419,81 +4666,98 @@ Work with the restored database? crmdesk will remember it and open it on the nex
     <context>
         <name>AdminPage</name>
         <message>
-            <location filename="../../crmdesk/ui/shell/wizard.py" line="404" />
-            <location filename="../../crmdesk/ui/shell/wizard.py" line="409" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="405" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="410" />
             <source>Администратор</source>
             <translation>Administrator</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/wizard.py" line="406" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="407" />
             <source>Пользователь, который настраивает программу и заводит остальных.</source>
             <translation>The user who sets up the program and adds the other users.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/wizard.py" line="419" />
-            <source>Пароль можно не задавать — тогда вход без пароля, пока у кого-нибудь из пользователей не появится пароль.</source>
-            <translation>The password may be left empty — then signing in needs no password until any user gets one.</translation>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="420" />
+            <source>Пароль администратора обязателен. Входить без пароля можно разрешить потом в настройках (для офиса из одного человека).</source>
+            <translation type="unfinished" />
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/wizard.py" line="425" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="426" />
             <source>Имя входа *:</source>
             <translation>Login *:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/wizard.py" line="426" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="427" />
             <source>ФИО:</source>
             <translation>Full name:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/wizard.py" line="427" />
-            <source>Пароль:</source>
-            <translation>Password:</translation>
-        </message>
-        <message>
             <location filename="../../crmdesk/ui/shell/wizard.py" line="428" />
-            <source>Пароль ещё раз:</source>
-            <translation>Repeat password:</translation>
+            <source>Пароль *:</source>
+            <translation type="unfinished" />
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/wizard.py" line="441" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="429" />
+            <source>Пароль ещё раз *:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="442" />
+            <source>Поле «Пароль» не заполнено.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="446" />
             <source>Пароли не совпадают.</source>
             <translation>The passwords do not match.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/wizard.py" line="446" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="451" />
             <source>Имя входа не должно содержать пробелов.</source>
             <translation>The login must not contain spaces.</translation>
+        </message>
+        <message>
+            <source>Пароль можно не задавать — тогда вход без пароля, пока у кого-нибудь из пользователей не появится пароль.</source>
+            <translation type="obsolete">The password may be left empty — then signing in needs no password until any user gets one.</translation>
+        </message>
+        <message>
+            <source>Пароль:</source>
+            <translation type="obsolete">Password:</translation>
+        </message>
+        <message>
+            <source>Пароль ещё раз:</source>
+            <translation type="obsolete">Repeat password:</translation>
         </message>
     </context>
     <context>
         <name>DemoPage</name>
         <message>
-            <location filename="../../crmdesk/ui/shell/wizard.py" line="483" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="488" />
             <source>Демонстрационные данные</source>
             <translation>Demo data</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/wizard.py" line="484" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="489" />
             <source>Всё готово к созданию базы.</source>
             <translation>Everything is ready to create the database.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/wizard.py" line="485" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="490" />
             <source>Заполнить базу демонстрационными данными</source>
             <translation>Fill the database with demo data</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/wizard.py" line="494" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="499" />
             <source>Клиентов:</source>
             <translation>Clients:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/wizard.py" line="499" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="504" />
             <source>Клиенты с контактами, сделки, документы, платежи и задачи за год, пять менеджеров с паролем «demo». Удобно, чтобы попробовать программу; для работы лучше начать с чистой базы.</source>
             <translation>Clients with contacts, deals, documents, payments and tasks for a year, five managers with the password “demo”. Handy for trying the program; for real work better start with a clean database.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/wizard.py" line="523" />
+            <location filename="../../crmdesk/ui/shell/wizard.py" line="528" />
             <source>Нажмите «Готово», чтобы создать базу данных.
 
 База данных: {0}
