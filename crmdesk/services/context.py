@@ -14,8 +14,8 @@ from crmdesk.db import session_factory
 from crmdesk.models import Role, User
 
 # flush hooks: tracking (search text, audit), changes (tell the other desktops), sessions
-# (writes of an ended session refused)
-from crmdesk.services import changes, rights, sessions, tracking  # noqa: F401
+# (writes of an ended session refused), office (an object another session has open)
+from crmdesk.services import changes, office, rights, sessions, tracking  # noqa: F401
 from crmdesk.services.errors import NotFound
 
 

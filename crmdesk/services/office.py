@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crmdesk.models import ObjectLock, OfficeSession, User, utcnow
+from crmdesk.models.base import Versioned
 from crmdesk.services.errors import CrmError
 from crmdesk.services.sessions import STALE
 
@@ -124,3 +125,36 @@ def locks_of(session: Session, session_id: int) -> list[tuple[str, int]]:
         .where(ObjectLock.session_id == session_id)
         .order_by(ObjectLock.object_type, ObjectLock.object_id)
     ).all()]
+
+
+def lock_kind(model) -> str:
+    """Locks are kept per table: the same object locked from any form or list."""
+    return model.__tablename__
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_locked(session: Session, _ctx, _instances) -> None:
+    """Changing or deleting an object another live session has open is refused (one indexed
+    query per flush that changes stored objects)."""
+    keys = {}
+    for obj in list(session.dirty) + list(session.deleted):
+        ident = getattr(obj, "id", None)
+        if isinstance(obj, Versioned) and ident is not None and (
+            obj in session.deleted or session.is_modified(obj)
+        ):
+            keys[(lock_kind(type(obj)), ident)] = obj
+    if not keys:
+        return
+    mine = session.info.get("office_session_id")
+    kinds = {k for k, _ in keys}
+    ids = {i for _, i in keys}
+    with session.no_autoflush:
+        found = session.execute(
+            select(ObjectLock).where(ObjectLock.object_type.in_(kinds),
+                                     ObjectLock.object_id.in_(ids))
+        ).scalars().all()
+        for lock in found:
+            if (lock.object_type, lock.object_id) in keys and lock.session_id != mine:
+                holder, alive = _holder(session, lock)
+                if alive:
+                    raise ObjectLocked(holder)

@@ -168,3 +168,20 @@ def test_short_name():
     assert short_name("Иванов Иван Иванович") == "Иванов И.И."
     assert short_name("Соколова Анна") == "Соколова А."
     assert short_name("Администратор") == "Администратор"
+
+
+def test_saving_an_object_another_session_has_open_is_refused(uow, team):
+    with uow("ivanov") as ctx:
+        cid = create_client(ctx, {"name": "ООО «Ромашка»", "kind": "company"}).id
+    mine, ivanov = _start(uow, "ivanov")
+    theirs, _petrov = _start(uow, "petrov")
+    with uow("ivanov") as ctx:
+        take_lock(ctx.session, "clients", cid, mine, ivanov)
+    with pytest.raises(ObjectLocked, match="Иванов И.И."), uow("petrov") as ctx:
+        ctx.session.info["office_session_id"] = theirs
+        ctx.session.get(Client, cid).name = "ООО «Чужая правка»"
+    with uow("ivanov") as ctx:  # the holder saves as usual
+        ctx.session.info["office_session_id"] = mine
+        ctx.session.get(Client, cid).name = "ООО «Ромашка плюс»"
+    with uow() as ctx:
+        assert ctx.session.get(Client, cid).name == "ООО «Ромашка плюс»"
