@@ -8,7 +8,8 @@ bomb, lying zip sizes, a column past XFD, wide rows, half a million cells in one
 five-million-character cell, three million shared strings, two million rows, truncated
 and garbage CSV, a folded 16 MB vCard photo, wrong encodings, files that are not what
 their extension says) and an office base of ``--rows`` clients laid out as Excel writes it
-(``big``: 1,048,575 rows by default, text in shared strings) is imported — a dry run by
+(``big``: 1,048,575 rows by default, text in shared strings; ``bad``, on request: as many
+rows that all go into the report, rejected or warned) is imported — a dry run by
 default (the whole work, rolled back), ``--write`` stores it — in a fresh interpreter.
 Printed per file: its size, what happened (refused / imported), the seconds, and the peak
 RSS of the importing process (VmHWM; ``ru_maxrss`` is printed too where it differs: Linux
@@ -52,7 +53,11 @@ def _database(url: str | None) -> str:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rows", type=int, default=1_048_575, help="rows of the big sheet")
-    p.add_argument("--only", nargs="*", help="these kinds only (names below, or «big»)")
+    p.add_argument(
+        "--only",
+        nargs="*",
+        help="these kinds only (the corpus's, «big», or «bad»: every row in the report)",
+    )
     p.add_argument("--write", action="store_true", help="store the import, not a dry run")
     p.add_argument("--db", help="database URL (default: a fresh SQLite file)")
     p.add_argument("--keep", action="store_true", help="keep the generated files")
@@ -69,6 +74,8 @@ def main() -> int:
         started = time.perf_counter()
         if kind == "big":
             path = H.big_sheet(files / f"office-{args.rows}.xlsx", args.rows)
+        elif kind == "bad":
+            path = H.rejected_sheet(files / f"bad-{args.rows}.xlsx", args.rows)
         else:
             path = H.make(kind, files)
         made = time.perf_counter() - started
@@ -84,7 +91,7 @@ def main() -> int:
             flush=True,
         )
         print(f"    {out['message'].splitlines()[0][:160]}", flush=True)
-        if kind != "big":
+        if kind not in ("big", "bad"):
             worst = max(worst, out["peak_mb"])
         if not args.keep:
             path.unlink(missing_ok=True)

@@ -498,3 +498,21 @@ def import_in_child(db_url: str, path: Path, dry_run: bool = True, timeout: int 
     if done.returncode != 0 or not done.stdout.strip():
         return {"outcome": "crashed", "message": done.stderr[-3000:], "peak_mb": 0.0}
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def rejected_sheet(path: Path, rows: int = 1_048_575) -> Path:
+    """``rows`` rows that all go into the report: half with nothing that identifies a client
+    (rejected), half with an impossible phone besides a name (warned)."""
+
+    def sheet():
+        yield SHEET_HEAD
+        yield inline_row(1, HEADER)
+        for i in range(rows):
+            r = i + 2
+            if i % 2:
+                yield inline_row(r, [None, None, None, None, f"Группа {i}"])
+            else:
+                yield inline_row(r, [f"ООО «Плохой телефон {i}»", f"12{i}"])
+        yield SHEET_TAIL
+
+    return _xlsx(path, sheet())

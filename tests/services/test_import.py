@@ -337,6 +337,25 @@ def test_rows_of_one_client_in_different_batches_make_one_client(engine, monkeyp
     assert counts(engine)["clients"] == 4
 
 
+def test_report_lists_its_first_rows_and_counts_the_rest(engine, monkeypatch, tmp_path):
+    """A file of a million bad rows must not fill memory with its report: past MAX_ITEMS the
+    rows are counted, the counts stay exact, and the summary and the XLSX say so."""
+    from crmdesk.services.imports import report as report_module
+
+    monkeypatch.setattr(report_module, "MAX_ITEMS", 3)
+    rows = [["Клиент", "Телефон", "Группа"]] + [["", "", "Опт"]] * 4 + [
+        ["ООО «Годная»", "12", ""], ["ООО «Вторая»", "+7 912 555-00-01", ""]]
+    path = write_csv(tmp_path / "bad.csv", rows, ";", "utf-8")
+    report = import_clients(engine, path, dry_run=True)
+    assert (report.rows, report.rejected, report.warnings, report.created) == (6, 4, 1, 2)
+    assert len(report.items) == 3 and report.omitted == 2
+    assert report.summary().endswith("(в отчёте первые 3 замечаний, ещё 2 не перечислены)")
+    assert report.as_dict()["omitted"] == 2
+    wb = load_workbook(report.save_xlsx(tmp_path / "r.xlsx"), read_only=True)
+    last = list(wb["Отчёт"].iter_rows(values_only=True))[-1]
+    assert last[4] == "… и ещё 2 замечаний не перечислены"
+
+
 def test_cancelled_import_changes_nothing(engine, monkeypatch):
     monkeypatch.setattr(run_module, "BATCH", 5)
     before = counts(engine)

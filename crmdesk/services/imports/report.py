@@ -32,8 +32,12 @@ UNKNOWN_MANAGER = "unknown manager"
 NO_ASSIGN_RIGHT = "no right to assign clients"
 VALUE_DIFFERS = "stored value kept"
 
+# rows listed at most: a file of a million rejected rows must not fill memory with its
+# report; the rest are counted (``omitted``), and the counts stay exact
+MAX_ITEMS = 100_000
 
-@dataclass
+
+@dataclass(slots=True)
 class ReportRow:
     row: int  # as the user sees it: the spreadsheet row, the CSV record, the vCard number
     kind: str  # rejected | warning | merged | note
@@ -63,9 +67,13 @@ class ImportReport:
     dry_run: bool = False
     seconds: float = 0.0
     items: list[ReportRow] = field(default_factory=list)
+    omitted: int = 0  # report rows past MAX_ITEMS: counted, not listed
 
     def add(self, item: ReportRow) -> None:
-        self.items.append(item)
+        if len(self.items) < MAX_ITEMS:
+            self.items.append(item)
+        else:
+            self.omitted += 1
         if item.kind == WARNING:
             self.warnings += 1
 
@@ -91,16 +99,23 @@ class ImportReport:
             "dry_run": self.dry_run,
             "seconds": round(self.seconds, 2),
             **self.counts(),
+            "omitted": self.omitted,
             "report": [i.as_dict() for i in self.items],
         }
 
     def summary(self) -> str:
         head = "Проверка без записи" if self.dry_run else "Загрузка клиентов"
-        return (
+        text = (
             f"{head}: {self.file} — строк {self.rows}, создано {self.created}, "
             f"объединено {self.merged}, отклонено {self.rejected}, "
             f"предупреждений {self.warnings}"
         )
+        if self.omitted:
+            text += (
+                f" (в отчёте первые {len(self.items)} замечаний, ещё {self.omitted} "
+                "не перечислены)"
+            )
+        return text
 
     def save_xlsx(self, path) -> Path:
         """The report as a workbook: the rows with problems, then the summary."""
@@ -125,6 +140,8 @@ class ImportReport:
                     i.reason,
                 ]
             )
+        if self.omitted:
+            ws.append([None, None, None, None, f"… и ещё {self.omitted} замечаний не перечислены"])
         for col, width in zip("ABCDEFG", (8, 18, 30, 16, 70, 30, 30), strict=True):
             ws.column_dimensions[col].width = width
         ws.freeze_panes = "A2"
