@@ -37,6 +37,7 @@ FORMS: tuple[str, ...] = (
     "reports",
     "templates",
     "transfer",
+    "requests",
 )
 
 _installed = False

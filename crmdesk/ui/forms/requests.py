@@ -1,0 +1,287 @@
+"""Requests («Заявки»): the registry (overdue rows red, status commands on the list), the
+request form (the category proposes the executor and the deadline; «В работу», «Выполнена»,
+«Закрыть», «Отложить», «Отклонить», «Создать на основании → Заказ клиента»), categories and
+contractors. The rules are services/requests.py; nothing here decides."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QInputDialog
+
+from crmdesk.services import (
+    requestcatalog,
+    requestlists,  # noqa: F401 — adds the requests lists to lists.SPECS
+    rights,
+)
+from crmdesk.services import requests as rq
+from crmdesk.services.phones import format_phone
+from crmdesk.ui.forms import opener, register
+from crmdesk.ui.generic.base import Command, Entity, guarded
+from crmdesk.ui.generic.fields import Field, ref_value
+from crmdesk.ui.generic.objectform import FormCommand, ObjectForm
+from crmdesk.ui.i18n import tr
+
+LISTS = ("requests",)
+REASONS = {"postponed": "Причина, по которой заявка отложена:",
+           "rejected": "Причина отклонения заявки:"}
+
+
+def _ask_comment(parent, status: str) -> str | None:
+    if status not in REASONS:
+        return ""
+    text, ok = QInputDialog.getText(parent, tr(rq.STATUSES[status]), tr(REASONS[status]))
+    return text if ok else None
+
+
+def set_status(form, request_id: int, status: str) -> bool:
+    """A status command of the list or the form; the rules refuse what is not allowed."""
+    comment = _ask_comment(form, status)
+    if comment is None:
+        return False
+    if status == "done":
+        result, ok = QInputDialog.getMultiLineText(form, tr("Выполнена"), tr("Что сделано:"))
+        if not ok:
+            return False
+        with form.app.uow() as ctx:
+            rq.complete(ctx, request_id, result)
+    else:
+        with form.app.uow() as ctx:
+            rq.change_status(ctx, request_id, status, comment or None)
+    form.app.changed(*LISTS)
+    return True
+
+
+def _list_status(status: str):
+    return lambda form, row_id: guarded(form, set_status, form, row_id, status)
+
+
+class RequestForm(ObjectForm):
+    entity_name = "request"
+    title_new = "Заявка (создание)"
+    lists_changed = LISTS
+    first_field = "description"
+    fields = [
+        Field("number", "Номер", readonly=True),
+        Field("registered_at", "Дата", "datetime", readonly=True),
+        Field("status", "Статус", "choice", choices=rq.STATUSES, readonly=True),
+        Field("channel", "Канал", "choice", choices=rq.CHANNELS),
+        Field("client", "Клиент", "ref", ref="client", errors_as=("Заявитель",)),
+        Field("applicant_name", "Заявитель (ФИО)", errors_as=("Заявитель",)),
+        Field("applicant_phone", "Телефон заявителя", errors_as=("Телефон заявителя",)),
+        Field("address", "Объект (адрес)"),
+        Field("category", "Категория", "ref", ref="request_category"),
+        Field("priority", "Важность", "choice", choices=rq.PRIORITIES),
+        Field("paid", "Платная", "bool"),
+        Field("executor", "Исполнитель", "ref", ref="user"),
+        Field("planned_on", "Плановая дата", "date"),
+        Field("deadline", "Срок", "datetime",
+              hint="по категории: её срок в рабочих днях по производственному календарю"),
+        Field("description", "Описание", "multiline", required=True),
+        Field("result", "Что сделано", "multiline", readonly=True),
+    ]
+    rows = [
+        ["number", "registered_at", "status"],
+        ["client", "channel"],
+        ["applicant_name", "applicant_phone"],
+        ["address"],
+        ["category", "priority", "paid"],
+        ["executor", "planned_on", "deadline"],
+        ["description"],
+        ["result"],
+    ]
+    commands = [
+        FormCommand("post", "В работу", "to_work"),
+        FormCommand("posted", "Выполнена", "to_done"),
+        FormCommand("save_close", "Закрыть заявку", "to_closed"),
+        FormCommand("unpost", "Отложить", "to_postponed"),
+        FormCommand("mark_deletion", "Отклонить", "to_rejected"),
+        FormCommand("basis", "Создать на основании: Заказ клиента", "make_order"),
+    ]
+
+    def defaults(self, ctx):
+        return {"channel": "call", "priority": 2, "paid": False}
+
+    def load(self, ctx, obj_id):
+        r = rq.get_request(ctx, obj_id)
+        values = {k: getattr(r, k) for k in (
+            "number", "registered_at", "status", "channel", "applicant_name", "address",
+            "priority", "paid", "planned_on", "deadline", "description", "result")}
+        values["applicant_phone"] = format_phone(r.applicant_phone) if r.applicant_phone else None
+        values["client"] = ref_value(r.client)
+        values["category"] = ref_value(r.category)
+        values["executor"] = ref_value(r.executor, "full_name")
+        return values, r.version, f"Заявка {r.number} ({rq.STATUSES[r.status]})"
+
+    def store(self, ctx, obj_id, v, version):
+        data = {k: v.get(k) for k in ("channel", "applicant_name", "applicant_phone", "address",
+                                       "priority", "paid", "planned_on", "description")}
+        data.update(client_id=v.get("client"), category=v.get("category"),
+                    executor_id=v.get("executor"))
+        if obj_id is None:
+            if v.get("deadline"):
+                data["deadline"] = v["deadline"]
+            return rq.create_request(ctx, data).id
+        data["deadline"] = v.get("deadline")
+        return rq.update_request(ctx, obj_id, data, version).id
+
+    def after_load(self, values: dict) -> None:
+        """A category chosen on a new request fills the executor and the deadline."""
+        editor = self.editors.get("category")
+        if editor is not None and not getattr(self, "_category_hooked", False):
+            editor.edited.connect(self._category_chosen)
+            self._category_hooked = True
+
+    def _category_chosen(self) -> None:
+        cat = self.editors["category"].get()
+        if not cat or self.obj_id is not None:
+            return
+        with self.app.uow(read_only=True) as ctx:
+            prop = rq.proposal(ctx, cat)
+            executor = None
+            if prop["executor_id"]:
+                from crmdesk.models import User
+
+                executor = ref_value(ctx.session.get(User, prop["executor_id"]), "full_name")
+        if executor and not self.editors["executor"].get():
+            self.editors["executor"].set(executor)
+        if prop["deadline"] is not None:
+            self.editors["deadline"].set(prop["deadline"])
+        self.editors["paid"].set(prop["paid"])
+
+    def _to(self, status: str) -> None:
+        if self.modified and not self.write():
+            return
+        if set_status(self, self.obj_id, status):
+            self.reload()
+
+    def to_work(self):
+        self._to("in_work")
+
+    def to_done(self):
+        self._to("done")
+
+    def to_closed(self):
+        self._to("closed")
+
+    def to_postponed(self):
+        self._to("postponed")
+
+    def to_rejected(self):
+        self._to("rejected")
+
+    def make_order(self):
+        from crmdesk.ui.generic.registry import open_entity
+
+        with self.app.uow() as ctx:
+            doc = rq.create_order(ctx, self.obj_id)
+            doc_id = doc.id
+        self.app.changed("orders", *LISTS)
+        open_entity(self.shell, "order", doc_id)
+
+
+def _copy(ctx, obj_id):
+    r = rq.get_request(ctx, obj_id)
+    return {"channel": r.channel, "client": ref_value(r.client),
+            "applicant_name": r.applicant_name, "applicant_phone": r.applicant_phone,
+            "address": r.address, "category": ref_value(r.category), "priority": r.priority,
+            "paid": r.paid, "description": r.description}
+
+
+class CategoryForm(ObjectForm):
+    entity_name = "request_category"
+    title_new = "Категория заявок (создание)"
+    lists_changed = ("request_categories",)
+    fields = [
+        Field("name", "Наименование", required=True),
+        Field("sla_days", "Срок, рабочих дней", "int"),
+        Field("sla_hours", "Срок, часов (аварийные)", "int"),
+        Field("executor", "Исполнитель по умолчанию", "ref", ref="user"),
+        Field("contractor", "Подрядчик по умолчанию", "ref", ref="contractor"),
+        Field("paid", "Платная", "bool"),
+    ]
+    rows = [["name"], ["sla_days", "sla_hours"], ["executor"], ["contractor"], ["paid"]]
+
+    def load(self, ctx, obj_id):
+        from crmdesk.models.service import RequestCategory
+
+        c = ctx.session.get(RequestCategory, obj_id)
+        values = {"name": c.name, "sla_days": c.sla_days, "sla_hours": c.sla_hours,
+                  "executor": ref_value(c.executor, "full_name"),
+                  "contractor": ref_value(c.contractor), "paid": c.paid}
+        return values, None, c.name
+
+    def store(self, ctx, obj_id, v, version):
+        return requestcatalog.save_category(ctx, {
+            "name": v.get("name"), "sla_days": v.get("sla_days"), "sla_hours": v.get("sla_hours"),
+            "executor_id": v.get("executor"), "contractor_id": v.get("contractor"),
+            "paid": v.get("paid")}, obj_id).id
+
+
+class ContractorForm(ObjectForm):
+    entity_name = "contractor"
+    title_new = "Подрядчик (создание)"
+    lists_changed = ("contractors",)
+    fields = [Field("name", "Наименование", required=True), Field("inn", "ИНН"),
+              Field("phone", "Телефон"), Field("email", "E-mail")]
+    rows = [["name"], ["inn"], ["phone", "email"]]
+
+    def load(self, ctx, obj_id):
+        from crmdesk.models.service import Contractor
+
+        c = ctx.session.get(Contractor, obj_id)
+        return {"name": c.name, "inn": c.inn, "phone": c.phone, "email": c.email}, None, c.name
+
+    def store(self, ctx, obj_id, v, version):
+        return requestcatalog.save_contractor(ctx, v, obj_id).id
+
+
+def _mark(model):
+    def mark(ctx, obj_id, flag):
+        if not (rq.can_dispatch(ctx) or ctx.can(rights.CATALOG)):
+            from crmdesk.services.errors import AccessDenied
+
+            raise AccessDenied("Недостаточно прав: пометку на удаление ставит диспетчер.")
+        obj = ctx.session.get(model, obj_id)
+        obj.deletion_mark = flag
+        ctx.session.flush()
+
+    return mark
+
+
+def _install() -> None:
+    from crmdesk.models.service import Contractor, RequestCategory, ServiceRequest
+
+    register(Entity(
+        "request", "requests", "task", opener(RequestForm), mark=_mark(ServiceRequest),
+        copy=_copy, create_permission=rights.INTERACTIONS,
+        list_commands=[Command("post", "В работу", _list_status("in_work")),
+                       Command("posted", "Выполнена", _list_status("done")),
+                       Command("save_close", "Закрыть", _list_status("closed")),
+                       Command("unpost", "Отложить", _list_status("postponed"))]))
+    register(Entity("request_category", "request_categories", "group", opener(CategoryForm),
+                    mark=_mark(RequestCategory), create_permission=rights.CATALOG))
+    register(Entity("contractor", "contractors", "company", opener(ContractorForm),
+                    mark=_mark(Contractor), create_permission=rights.CATALOG))
+
+
+_install()
+
+
+def _add_sections() -> None:
+    """The «Обслуживание» section (requests, their catalogues, the analytics) and the
+    report in «Отчёты»; for an executor the registry is his own requests («Мои заявки»)."""
+    from crmdesk.ui.shell.sections import SECTIONS, Item
+
+    if not any(code == "service" for code, *_rest in SECTIONS):
+        SECTIONS.insert(3, ("service", "Обслуживание", "task", [
+            Item("list", "requests", "Заявки", "task"),
+            Item("new", "request", "Заявка: создать", "add", rights.INTERACTIONS),
+            Item("list", "request_categories", "Категории заявок", "group"),
+            Item("list", "contractors", "Подрядчики", "company"),
+            Item("report", "requests", "Анализ заявок", "chart"),
+        ]))
+    for code, _title, _icon, items in SECTIONS:
+        if code == "reports" and not any(i.target == "requests" for i in items):
+            items.append(Item("report", "requests", "Анализ заявок", "chart"))
+
+
+_add_sections()

@@ -1,0 +1,117 @@
+"""The requests in the desktop, driven through the real main window over demo data with the
+housing module: the «Обслуживание» section, the registry (overdue rows flagged), a request
+typed in the form with the category proposing executor and deadline, status commands;
+screenshots at 1366×768 and 1920×1080 go to the test's folder."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import shutil  # noqa: E402
+from datetime import date  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtWidgets import QInputDialog  # noqa: E402
+
+from crmdesk.db import checkpoint, make_engine, open_database  # noqa: E402
+from crmdesk.services import requests as rq  # noqa: E402
+from crmdesk.services.context import unit_of_work  # noqa: E402
+from tests.ui.conftest import home, make_shell  # noqa: E402, F401, F811 — desktop fixtures
+
+pytest.importorskip("pytestqt")
+
+
+@pytest.fixture(scope="module")
+def housing_template(tmp_path_factory):
+    from crmdesk.services.demo import generate
+    from crmdesk.services.demo_housing import generate_housing
+    from crmdesk.services.setup import initialize
+
+    path = tmp_path_factory.mktemp("housing") / "demo.sqlite"
+    engine = open_database(f"sqlite:///{path}")
+    initialize(engine)
+    generate(engine, clients=20, seed=3, today=date(2026, 12, 1))
+    generate_housing(engine, seed=3, today=date(2026, 12, 1))
+    checkpoint(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def window(housing_template, tmp_path, make_shell):  # noqa: F811
+    path = tmp_path / "crm.sqlite"
+    shutil.copy(housing_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    yield make_shell(engine), engine
+    engine.dispose()
+
+
+def active(shell):
+    sub = shell.mdi.activeSubWindow()
+    return sub.widget() if sub else None
+
+
+def test_registry_from_the_section_and_a_new_request(window, qtbot, tmp_path):
+    shell, engine = window
+    shell.choose_section("service")
+    titles = [shell.functions.item(i).text() for i in range(shell.functions.count())]
+    assert titles[:2] == ["Заявки", "Заявка: создать"]
+    registry = shell.open_list("requests")
+    assert registry.model.rowCount() > 300
+    for size in ((1366, 768), (1920, 1080)):
+        shell.resize(*size)
+        qtbot.wait(50)
+        assert shell.grab().save(str(tmp_path / f"requests_{size[0]}.png"))
+    shell.run_item(next(i for i in _items(shell) if i.target == "request"))
+    form = active(shell)
+    assert form.obj_id is None
+    with unit_of_work(engine, read_only=True) as ctx:
+        cat_id = rq.find_category(ctx, "Сантехника").id
+    form.editors["applicant_name"].set("Орлова Вера")
+    form.editors["applicant_phone"].set("+7 912 555-44-33")
+    form.editors["description"].set("Не закрывается кран в ванной")
+    form.editors["category"].set((cat_id, "Сантехника"))
+    form.editors["category"].edited.emit()
+    assert form.editors["executor"].get() is not None  # proposed by the category
+    assert form.editors["deadline"].get() is not None
+    form.modified = True
+    assert form.write()
+    form.grab().save(str(tmp_path / "request_form.png"))
+    with unit_of_work(engine, read_only=True) as ctx:
+        r = rq.get_request(ctx, form.obj_id)
+        assert (r.status, r.executor.login, r.applicant_phone) == (
+            "assigned", "slesar", "+79125554433")
+
+
+def test_status_commands_and_refusals_in_the_form(window, qtbot, monkeypatch):
+    shell, engine = window
+    with unit_of_work(engine) as ctx:
+        rid = rq.create_request(ctx, {"description": "Искрит розетка", "applicant_name": "Ким",
+                                      "category": "Электрика"}).id
+    from crmdesk.ui.generic.registry import open_entity
+
+    form = open_entity(shell, "request", rid)
+    actions = {a.text(): a for a in form.bar.actions()}
+    monkeypatch.setattr(QInputDialog, "getMultiLineText",
+                        staticmethod(lambda *a, **k: ("Заменена розетка", True)))
+    shown = []
+    monkeypatch.setattr("crmdesk.ui.generic.base.QMessageBox.warning",
+                        lambda parent, title, text: shown.append(text))
+    actions["Закрыть заявку"].trigger()  # «Назначена» → «Закрыта» is not allowed
+    assert shown == ["Поле «Статус» заполнено неверно: из «Назначена» нельзя перейти в "
+                     "«Закрыта»; можно: «В работе», «Отклонена», «Отложена», «Новая»"]
+    actions["В работу"].trigger()
+    actions["Выполнена"].trigger()
+    actions["Создать на основании: Заказ клиента"].trigger()  # a free request: refused
+    assert "заявка бесплатная" in shown[-1]
+    with unit_of_work(engine, read_only=True) as ctx:
+        assert rq.get_request(ctx, rid).status == "done"
+    assert "Выполнена" in form.windowTitle()
+
+
+def _items(shell):
+    from crmdesk.ui.shell.sections import SECTIONS
+
+    return next(items for code, _t, _i, items in SECTIONS if code == "service")
