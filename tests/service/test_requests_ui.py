@@ -115,3 +115,35 @@ def _items(shell):
     from crmdesk.ui.shell.sections import SECTIONS
 
     return next(items for code, _t, _i, items in SECTIONS if code == "service")
+
+
+def test_call_window_registers_a_request_with_the_caller(window, qtbot):
+    """«Зарегистрировать заявку» of the call window: the resident who calls is the client
+    and the number is the applicant's phone, in the request form."""
+    from sqlalchemy import select
+
+    from crmdesk.models import ClientPhone
+    from crmdesk.models.service import Resident
+    from crmdesk.ui.shell.calls import CallWindow
+
+    shell, engine = window
+    with unit_of_work(engine) as ctx:
+        resident = ctx.session.scalars(select(Resident)).first()
+        ctx.session.add(ClientPhone(client_id=resident.client_id, e164="+79127776655"))
+        name = resident.client.name
+        client_id = resident.client_id
+    call = CallWindow(shell, "1764576000.99", "89127776655", "in")
+    qtbot.addWidget(call)
+    assert name in call.text.toPlainText()
+    call.request_button.click()
+    form = active(shell)
+    assert form.entity_name == "request" and form.obj_id is None
+    assert form.editors["client"].get() == client_id
+    assert form.editors["applicant_phone"].get() == "+7 (912) 777-66-55"
+    form.editors["description"].set("Нет горячей воды")
+    form.modified = True
+    assert form.write()
+    with unit_of_work(engine, read_only=True) as ctx:
+        r = rq.get_request(ctx, form.obj_id)
+        assert (r.client_id, r.applicant_phone, r.channel) == (client_id, "+79127776655",
+                                                                "call")

@@ -114,14 +114,17 @@ class CallWindow(QWidget):
         self.save_button = QPushButton(tr("Записать разговор"), self)
         self.client_button = QPushButton(tr("Создать клиента"), self)
         self.lead_button = QPushButton(tr("Создать лида"), self)
+        self.request_button = QPushButton(tr("Зарегистрировать заявку"), self)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.open_button.clicked.connect(lambda: guarded(self, self.open_card))
         self.save_button.clicked.connect(lambda: guarded(self, self.save_notes))
         self.client_button.clicked.connect(lambda: guarded(self, self.create_client))
         self.lead_button.clicked.connect(lambda: guarded(self, self.create_lead))
+        self.request_button.clicked.connect(lambda: guarded(self, self.create_request))
         buttons = QHBoxLayout()
-        for b in (self.open_button, self.save_button, self.client_button, self.lead_button):
+        for b in (self.open_button, self.save_button, self.client_button, self.lead_button,
+                  self.request_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -187,6 +190,15 @@ class CallWindow(QWidget):
         from crmdesk.ui.generic.registry import entity
 
         entity("client").open(self.shell, None, {"phones": [self.card.get("display")]})
+
+    def create_request(self) -> None:
+        """A service request with the caller filled (crmdesk/ui/forms/requests.py)."""
+        from crmdesk.ui.generic.registry import entity
+
+        client = self.card.get("client") or {}
+        entity("request").open(self.shell, None, {
+            "client_id": client.get("id"), "applicant_phone": self.card.get("display"),
+            "channel": "call"})
 
     def create_lead(self) -> None:
         from crmdesk.services import telephony
