@@ -31,6 +31,8 @@ class AppSession:
             self.role_name = ctx.user.role.name
             self.permissions = set(ctx.user.role.permissions or [])
         self.hub = ChangeHub()
+        self.office_session_id: int | None = None  # set by the main window's OfficeLink
+        self.office = None
         self.database = describe(engine)
 
     @contextmanager
@@ -38,6 +40,8 @@ class AppSession:
         """A unit of work as the signed-in user; ``read_only`` for lists, cards and reports
         (on SQLite they then never make another user's save wait)."""
         with unit_of_work(self.engine, self.login, read_only) as ctx:
+            # this desktop's office session: its own locks pass, an ended one cannot write
+            ctx.session.info["office_session_id"] = self.office_session_id
             yield ctx
 
     def can(self, permission: str) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QGridLayout,
     QLabel,
     QMessageBox,
@@ -23,6 +24,7 @@ from crmdesk.ui.generic.fields import Editor, Field, make_editor
 from crmdesk.ui.generic.registry import entity
 from crmdesk.ui.i18n import tr
 from crmdesk.ui.icons import icon
+from crmdesk.ui.shell import office
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,12 @@ class ObjectForm(FormBase):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 6)
         layout.addWidget(self.bar)
+        self.read_only_reason: str | None = None  # why the form cannot write (a lock…)
+        self.banner = QLabel(self)
+        self.banner.setStyleSheet("background: #fff3c4; color: #5d4300; padding: 4px;")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        layout.addWidget(self.banner)
         self.tab_widget: QTabWidget | None = None
         self.related: list = []
         if self.tabs or self.history_type or self.attachments_type:
@@ -98,6 +106,7 @@ class ObjectForm(FormBase):
         layout.addWidget(self.messages)
         self.app.hub.changed.connect(self._on_changed)
         self.reload(initial)
+        office.form_opened(self)  # the object's lock, or read-only: who is editing it
 
     # --- building ---
     def build_commands(self) -> None:
@@ -260,6 +269,9 @@ class ObjectForm(FormBase):
     # --- writing ---
     def write(self) -> bool:
         self._clear_errors()
+        if self.read_only_reason:
+            self._show_errors(CrmError(self.read_only_reason))
+            return False
         try:
             with self.app.uow() as ctx:
                 self.obj_id = self.store(ctx, self.obj_id, self.values(), self.version)
@@ -271,6 +283,7 @@ class ObjectForm(FormBase):
             return False
         self.form_key = f"{self.entity_name}:{self.obj_id}"
         self.reload()
+        office.form_written(self)
         self.app.changed(*self.lists_changed)
         self.saved.emit(self.obj_id)
         self.shell.message(tr("Записано: {0}").format(self.title))
@@ -341,6 +354,32 @@ class ObjectForm(FormBase):
     def _on_changed(self, name: str) -> None:
         pass
 
+    def set_read_only(self, reason: str | None) -> None:
+        """Read-only with ``reason`` in a banner (another user is editing the object, the
+        session was ended); None makes the form editable again. The data stays on screen."""
+        self.read_only_reason = reason
+        self.banner.setText(reason or "")
+        self.banner.setVisible(bool(reason))
+        for editor in self.editors.values():
+            editable = not reason and not editor.field.readonly
+            edit, button = getattr(editor, "edit", None), getattr(editor, "button", None)
+            if hasattr(edit, "setReadOnly"):
+                edit.setReadOnly(not editable)
+            else:
+                editor.setEnabled(editable)
+            if button is not None:
+                button.setEnabled(editable)
+        for view in self.body.findChildren(QAbstractItemView):
+            if not hasattr(view, "_editable_triggers"):
+                view._editable_triggers = view.editTriggers()
+            view.setEditTriggers(
+                QAbstractItemView.EditTrigger.NoEditTriggers if reason
+                else view._editable_triggers
+            )
+        for action in self.bar.actions():
+            if action.text() in (tr("Записать"), tr("Записать и закрыть")):
+                action.setEnabled(not reason)
+
     def showEvent(self, event):  # noqa: N802
         super().showEvent(event)
         if not getattr(self, "_focused", False):
@@ -372,4 +411,5 @@ class ObjectForm(FormBase):
             return
         for form in self.related:
             form.save_state()
+        office.form_closed(self)
         super().closeEvent(event)

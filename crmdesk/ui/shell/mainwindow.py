@@ -24,6 +24,8 @@ from crmdesk.ui.generic.registry import entity, entity_of_list
 from crmdesk.ui.i18n import tr
 from crmdesk.ui.icons import icon
 from crmdesk.ui.session import AppSession
+from crmdesk.ui.shell.office import OfficeLink
+from crmdesk.ui.shell.office import install as office_install
 from crmdesk.ui.shell.sections import SECTIONS, Item
 
 MAX_HISTORY = 30
@@ -36,6 +38,7 @@ class MainWindow(QMainWindow):
     def __init__(self, app: AppSession, restore: bool = True):
         super().__init__()
         forms.install()  # the registry is filled here, once, before anything can be opened
+        office_install()  # «Активные пользователи» in Администрирование
         self.app = app
         self.setWindowTitle(tr("crmdesk — {0}").format(app.database))
         self.setWindowIcon(icon("app"))
@@ -60,6 +63,7 @@ class MainWindow(QMainWindow):
         self.reminders = QTimer(self, interval=REMINDER_CHECK_MS)
         self.reminders.timeout.connect(self.check_reminders)
         self.reminders.start()
+        self.office = OfficeLink(self)  # this desktop's session, locks, others' changes
         if restore:
             self.restore_layout()
         else:
@@ -410,6 +414,7 @@ class MainWindow(QMainWindow):
             sub.close()
         self.app.settings().setValue("main/open_forms", open_keys)
         self.telephony.stop()
+        self.office.stop()
         super().closeEvent(event)
 
 

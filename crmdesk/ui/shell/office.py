@@ -1,0 +1,304 @@
+"""The desktop's part of the office on one database.
+
+``OfficeLink`` (one per main window): the session of this desktop (started at sign-in,
+heartbeat, closed on exit), what other desktops change — PostgreSQL: a ``PgListener``
+thread whose notifications arrive here as a queued signal; SQLite: the change counters
+read once a second — turned into the ONE change notification of ``app.hub`` that lists,
+cards, the quick card, the board and «Задачи на сегодня» already follow; and the end of
+this session by the administrator (forms stay open read-only with their data, writes are
+refused by the rules layer with the reason).
+
+``form_opened`` / ``form_written`` / ``form_closed``: the generic object form takes the
+object's lock, shows «Объект редактируется пользователем …» read-only, frees it on close.
+
+``ActiveUsers`` — Администрирование → «Активные пользователи».
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
+
+from crmdesk.services import office as locks
+from crmdesk.services.changes import CounterWatch, PgListener, lists_for_tables
+from crmdesk.services.errors import CrmError
+from crmdesk.services.sessions import (
+    HEARTBEAT,
+    SessionEnded,
+    active_sessions,
+    close_session,
+    end_session,
+    heartbeat,
+    start_session,
+)
+from crmdesk.ui.generic.base import FormBase, show_error
+from crmdesk.ui.i18n import tr
+from crmdesk.ui.icons import icon
+
+log = logging.getLogger(__name__)
+COUNTER_CHECK_MS = 1000  # SQLite: how often the change counters are read
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+class OfficeLink(QObject):
+    arrived = Signal(object)  # a set of table names, from the listener's thread
+    tables_changed = Signal(object)  # the same, in the GUI thread, after the lists were told
+    session_ended = Signal(object)  # SessionEnded
+
+    def __init__(self, shell, listen: bool = True):
+        super().__init__(shell)
+        self.shell, self.app = shell, shell.app
+        self.engine = self.app.engine
+        self.ended: SessionEnded | None = None
+        with self.app.uow() as ctx:
+            self.session_id = start_session(ctx.session, self.app.user_id)
+        self.app.office_session_id = self.session_id
+        self.app.office = self
+        self.beat = QTimer(self, interval=HEARTBEAT * 1000)
+        self.beat.timeout.connect(self.check_alive)
+        self.beat.start()
+        self.listener: PgListener | None = None
+        self.watch: CounterWatch | None = None
+        self.arrived.connect(self._changed, Qt.ConnectionType.QueuedConnection)
+        if not listen:
+            return
+        if self.engine.dialect.name == "postgresql":
+            self.listener = PgListener(self.engine, self.arrived.emit)
+            self.listener.start()
+        else:
+            self.watch = CounterWatch(self.engine)
+            self.watch.poll()
+            self.counter_timer = QTimer(self, interval=COUNTER_CHECK_MS)
+            self.counter_timer.timeout.connect(self.poll)
+            self.counter_timer.start()
+
+    def poll(self) -> None:
+        """SQLite: one read of a table of a few dozen rows."""
+        try:
+            tables = self.watch.poll()
+        except Exception as exc:  # the file is busy or gone for a moment: next second
+            log.warning("change counters: %s", exc)
+            return
+        if tables:
+            self._changed(tables)
+
+    def _changed(self, tables: set[str]) -> None:
+        if "office_sessions" in tables or "*" in tables:
+            self.check_alive()
+        for name in sorted(lists_for_tables(tables)):
+            self.app.hub.changed.emit(name)
+        self.tables_changed.emit(tables)
+
+    def check_alive(self) -> None:
+        if self.ended is not None:
+            return
+        try:
+            ended = heartbeat(self.engine, self.session_id)
+        except Exception as exc:  # the server is away: the next beat tries again
+            log.warning("heartbeat: %s", exc)
+            return
+        if ended is None:
+            return
+        self.ended = ended
+        self.beat.stop()
+        for form in self.shell.forms():
+            if hasattr(form, "set_read_only"):
+                form.set_read_only(str(ended))
+        self.session_ended.emit(ended)
+        QMessageBox.warning(self.shell, tr("Сеанс завершён"), str(ended))
+
+    def stop(self) -> None:
+        self.beat.stop()
+        if getattr(self, "counter_timer", None) is not None:
+            self.counter_timer.stop()
+        if self.listener is not None:
+            self.listener.stop()
+        if self.ended is None:
+            try:
+                close_session(self.engine, self.session_id)
+            except Exception as exc:  # the locks expire with the session anyway
+                log.warning("closing the session: %s", exc)
+
+
+# --- object locks of the generic object form ---
+
+
+def _link(form) -> OfficeLink | None:
+    return getattr(form.app, "office", None)
+
+
+def _kind(form) -> str | None:
+    from crmdesk.services.lists import SPECS
+    from crmdesk.ui.generic.registry import entity
+
+    try:
+        spec = SPECS.get(entity(form.entity_name).list_name)
+    except Exception:  # a form without a registered entity has nothing to lock
+        return None
+    return locks.lock_kind(spec.model) if spec is not None else None
+
+
+def _take(form) -> None:
+    link, kind = _link(form), _kind(form)
+    if link is None or kind is None or form.obj_id is None or link.ended is not None:
+        return
+    try:
+        with form.app.uow() as ctx:
+            holder = locks.take_lock(ctx.session, kind, form.obj_id, link.session_id,
+                                     form.app.user_id)
+    except CrmError as exc:
+        show_error(form, exc)
+        return
+    form._office_lock = None if holder else (kind, form.obj_id)
+    form.set_read_only(holder.message if holder else None)
+    if holder and not getattr(form, "_office_watching", False):
+        form._office_watching = True  # when the other user closes it, take it over
+        link.tables_changed.connect(lambda tables, f=form: _retry(f, tables))
+
+
+def _retry(form, tables: set[str]) -> None:
+    if getattr(form, "_office_lock", None) or not form.read_only_reason:
+        return
+    if _link(form) is None or _link(form).ended is not None:
+        return
+    kind = _kind(form)
+    if tables & {kind, "object_locks", "*"}:
+        form.reload()  # what the other user saved
+        _take(form)
+
+
+def form_opened(form) -> None:
+    _take(form)
+
+
+def form_written(form) -> None:
+    """A new object just written: it is now open for editing here."""
+    if getattr(form, "_office_lock", None) is None and not form.read_only_reason:
+        _take(form)
+
+
+def form_closed(form) -> None:
+    held, form._office_lock = getattr(form, "_office_lock", None), None
+    link = _link(form)
+    if not held or link is None or link.ended is not None:
+        return
+    try:
+        with form.app.uow() as ctx:
+            locks.release_lock(ctx.session, held[0], held[1], link.session_id)
+    except Exception as exc:  # the lock goes with the session at the latest
+        log.warning("releasing a lock: %s", exc)
+
+
+# --- «Активные пользователи» ---
+
+
+class ActiveUsers(FormBase):
+    """Who is connected, from which computer, since when; the administrator ends a
+    session (a hung desktop): its locks are freed, that user is told."""
+
+    form_key = "active_users:active_users"
+    COLUMNS = ("Пользователь", "Компьютер", "Начало работы", "Активность", "Блокировок",
+               "Сеанс")
+
+    def __init__(self, shell, _target=None):
+        super().__init__(shell)
+        self.setWindowTitle(tr("Активные пользователи"))
+        self.setWindowIcon(icon("users"))
+        self.table = QTableWidget(0, len(self.COLUMNS), self)
+        self.table.setHorizontalHeaderLabels([tr(c) for c in self.COLUMNS])
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.end_button = QPushButton(icon("close"), tr("Завершить сеанс…"), self)
+        self.end_button.clicked.connect(self.end_selected)
+        refresh = QPushButton(icon("refresh"), tr("Обновить"), self)
+        refresh.setShortcut("F5")
+        refresh.clicked.connect(self.refresh)
+        self.status = QLabel(self)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.end_button)
+        buttons.addWidget(refresh)
+        buttons.addStretch(1)
+        buttons.addWidget(self.status)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table, 1)
+        self.rows = []
+        link = getattr(self.app, "office", None)
+        if link is not None:
+            link.tables_changed.connect(
+                lambda t: self.refresh() if t & {"office_sessions", "object_locks", "*"} else None
+            )
+        self.refresh()
+
+    def refresh(self) -> None:
+        try:
+            with self.app.uow(read_only=True) as ctx:
+                self.rows = active_sessions(ctx.session)
+        except CrmError as exc:
+            show_error(self, exc)
+            return
+        mine = getattr(self.app, "office_session_id", None)
+        self.table.setRowCount(len(self.rows))
+        for i, s in enumerate(self.rows):
+            name = s.full_name + (tr(" (этот сеанс)") if s.id == mine else "")
+            seen = f"{s.last_seen.astimezone():%H:%M:%S}" + ("" if s.alive else tr(" — нет связи"))
+            values = (name, s.computer, f"{s.started_at.astimezone():%d.%m.%Y %H:%M}", seen,
+                      str(s.locks), str(s.id))
+            for j, text in enumerate(values):
+                item = QTableWidgetItem(text)
+                if j in (4, 5):
+                    item.setTextAlignment(RIGHT)
+                self.table.setItem(i, j, item)
+        self.table.resizeColumnsToContents()
+        alive = sum(1 for s in self.rows if s.alive)
+        self.status.setText(tr("Сеансов: {0}, на связи: {1}").format(len(self.rows), alive))
+        if self.rows and self.table.currentRow() < 0:
+            self.table.selectRow(0)
+
+    def end_selected(self, _checked=False, confirm: bool = True) -> None:
+        row = self.table.currentRow()
+        if not 0 <= row < len(self.rows):
+            return
+        target = self.rows[row]
+        if target.id == getattr(self.app, "office_session_id", None):
+            show_error(self, CrmError("Свой сеанс не завершают: закройте программу."))
+            return
+        if confirm and QMessageBox.question(
+            self, tr("Завершить сеанс"),
+            tr("Завершить сеанс пользователя {0} ({1})? Несохранённые изменения в его формах "
+               "не будут записаны.").format(target.full_name, target.computer),
+        ) != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            with self.app.uow() as ctx:
+                end_session(ctx, target.id, tr("завершён администратором"))
+        except CrmError as exc:
+            show_error(self, exc)
+            return
+        self.shell.message(tr("Сеанс пользователя {0} завершён").format(target.full_name))
+        self.refresh()
+
+
+def install() -> None:
+    """«Активные пользователи» in Администрирование (administrators)."""
+    from crmdesk.services import rights
+    from crmdesk.ui.generic.registry import register_special
+    from crmdesk.ui.shell.sections import SECTIONS, Item
+
+    register_special("active_users", lambda shell, target: ActiveUsers(shell, target))
+    for code, _title, _icon, items in SECTIONS:
+        if code == "admin" and not any(i.target == "active_users" for i in items):
+            items.append(Item("active_users", "active_users", "Активные пользователи", "users",
+                              rights.ADMIN))
