@@ -57,6 +57,10 @@ def register(sub, common) -> None:
                         help="напоминания исполнителям и задачи диспетчеру по срокам; для "
                              "планировщика заданий")
     chk.set_defaults(handler=deadlines_command)
+    att = rs.add_parser("attach", parents=[common], help="приложить файл (фото, запись, документ)")
+    att.add_argument("number", metavar="НОМЕР")
+    att.add_argument("file")
+    att.set_defaults(handler=attach_command)
 
     dp = sub.add_parser("readings", parents=[common], help="показания счётчиков (модуль ЖКХ)")
     ds = dp.add_subparsers(dest="readings_command", required=True)
@@ -182,12 +186,30 @@ def done_command(args, engine) -> int:
 
 def deadlines_command(args, engine) -> int:
     from crmdesk.services.context import unit_of_work
+    from crmdesk.services.housing import verification_reminders
     from crmdesk.services.requests import check_deadlines
 
     with unit_of_work(engine, args.user) as ctx:
         made = check_deadlines(ctx)
+        made["verifications"] = verification_reminders(ctx)
     emit(args, made, lambda: f"Напоминаний: {made['reminders']}, "
-                             f"задач по просрочке: {made['escalations']}")
+                             f"задач по просрочке: {made['escalations']}, "
+                             f"о поверке счётчиков: {made['verifications']}")
+    return 0
+
+
+def attach_command(args, engine) -> int:
+    from crmdesk.services.context import unit_of_work
+    from crmdesk.services.requests import attach_file, find_request
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise ValidationError("Файл", f"«{args.file}» не найден")
+    with unit_of_work(engine, args.user) as ctx:
+        req = find_request(ctx, args.number)
+        item = attach_file(ctx, req.id, path.name, path.read_bytes())
+        data = {"number": req.number, "file": item.name, "size": item.size}
+    emit(args, data, lambda: f"К заявке № {data['number']} приложен файл {data['file']}")
     return 0
 
 

@@ -187,6 +187,28 @@ def verification_due(ctx: Context, today: date | None = None) -> list[Meter]:
         .order_by(Meter.verified_until)))
 
 
+def verification_reminders(ctx: Context, today: date | None = None) -> int:
+    """A task to the dispatcher (the caller when there is none) per meter whose verification
+    expires within VERIFY_WARN_DAYS, once per meter and date."""
+    from crmdesk.models import Task
+    from crmdesk.services.requestwork import dispatchers
+
+    if not enabled(ctx.session):
+        return 0
+    heads = dispatchers(ctx.session)
+    to = heads[0].id if heads else ctx.user.id
+    made = 0
+    for m in verification_due(ctx, today):
+        title = (f"Поверка счётчика {m.serial} ({m.premises.title()}) до "
+                 f"{m.verified_until:%d.%m.%Y}")
+        if ctx.session.scalar(select(Task.id).where(Task.title == title)) is None:
+            ctx.session.add(Task(title=title, executor_id=to, author_id=ctx.user.id,
+                                 priority=2, status="open"))
+            made += 1
+    ctx.session.flush()
+    return made
+
+
 # --- readings ------------------------------------------------------------------------------
 def month_of(day: date) -> date:
     return date(day.year, day.month, 1)

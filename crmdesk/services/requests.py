@@ -12,17 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from crmdesk.models import Client, ContactPerson, NumberSequence, Product, User, utcnow
+from crmdesk.models import Client, ContactPerson, NumberSequence, User, utcnow
 from crmdesk.models.service import (
     Contractor,
     Premises,
     RequestCategory,
-    RequestLine,
     RequestStatusChange,
     ServiceRequest,
 )
@@ -30,7 +28,6 @@ from crmdesk.services import calendar, limits, rights
 from crmdesk.services.context import Context
 from crmdesk.services.errors import AccessDenied, Collector, NotFound, ValidationError
 from crmdesk.services.locking import check_version
-from crmdesk.services.money import ZERO, round2
 
 STATUSES = {
     "new": "Новая",
@@ -322,134 +319,9 @@ def assign(ctx: Context, request_id: int, executor_id: int | None = None,
     return req
 
 
-# --- completion --------------------------------------------------------------------------
-def complete(ctx: Context, request_id: int, result: str, lines: list[dict] | None = None,
-             comment: str | None = None) -> ServiceRequest:
-    """«Выполнена»: what was done and the work and materials (products and services of the
-    catalogue; priced for a paid request). Lines are checked row by row, all or nothing."""
-    req = get_request(ctx, request_id)
-    if not (result or "").strip():
-        raise ValidationError("Что сделано", "не заполнено")
-    new_lines = [_line(ctx, req, item, no) for no, item in enumerate(lines or [], 1)]
-    if req.status in ("new", "assigned", "postponed"):
-        change_status(ctx, request_id, "in_work", "начата при выполнении")
-    req.result = limits.text(result.strip(), "Что сделано", 10_000)
-    req.lines = new_lines
-    ctx.session.flush()
-    return change_status(ctx, request_id, "done", comment)
-
-
-def _line(ctx: Context, req: ServiceRequest, item: dict, no: int) -> RequestLine:
-    if not isinstance(item, dict):
-        raise ValidationError("Работы и материалы", "строка не заполнена", no)
-    product = None
-    ref = item.get("product_id") or item.get("product")
-    if ref is not None:
-        cond = (Product.id == ref if isinstance(ref, int)
-                else or_(Product.article == str(ref), Product.name == str(ref)))
-        stmt = select(Product).where(cond)
-        product = ctx.session.scalars(stmt).first()
-        if product is None:
-            raise ValidationError("Номенклатура", f"не найдена: «{ref}»", no)
-    description = item.get("description") or (product.name if product else None)
-    if not description:
-        raise ValidationError("Работы и материалы", "не заполнено", no)
-    qty = limits.quantity(item.get("quantity", 1), no)
-    price = item.get("price")
-    if price is None:
-        price = product.price if (product is not None and req.paid) else ZERO
-    price = limits.money(price, "Цена", no)
-    return RequestLine(line_no=no, product_id=product.id if product else None,
-                       description=limits.text(description, "Работы и материалы", 500, no),
-                       unit=item.get("unit") or (product.unit if product else "шт"),
-                       quantity=qty, price=price, amount=round2(qty * price))
-
-
-def total(req: ServiceRequest) -> Decimal:
-    return sum((ln.amount for ln in req.lines), ZERO)
-
-
-def confirm(ctx: Context, request_id: int, comment: str | None = None) -> ServiceRequest:
-    """The applicant confirms the work («Выполнена» only); the dispatcher then closes it."""
-    req = get_request(ctx, request_id)
-    if req.status != "done":
-        raise ValidationError("Подтверждение заявителя",
-                              f"заявка «{STATUSES[req.status]}», а не «Выполнена»")
-    req.confirmed_at = utcnow()
-    _log(ctx, req, req.status, req.status, "подтверждено заявителем" + (
-        f": {comment}" if comment else ""))
-    ctx.session.flush()
-    return req
-
-
-def create_order(ctx: Context, request_id: int):
-    """«Создать на основании → Заказ клиента»: a paid request's work and materials become
-    an order of its client; its «Акт выполненных работ» prints from the order."""
-    from crmdesk.services.documents import create_document
-
-    req = get_request(ctx, request_id)
-    if not req.paid:
-        raise ValidationError("Платная", "заявка бесплатная: заказ не нужен")
-    if req.client_id is None:
-        raise ValidationError("Клиент", "не заполнено: заказ создаётся на клиента")
-    if not req.lines:
-        raise ValidationError("Работы и материалы", "не заполнено")
-    if req.order_id is not None:
-        raise ValidationError("Заказ", f"по заявке уже создан заказ (код {req.order_id})")
-    lines = [{"product_id": ln.product_id, "description": ln.description, "unit": ln.unit,
-              "quantity": ln.quantity, "price": ln.price} for ln in req.lines]
-    doc = create_document(ctx, "order", req.client_id, {
-        "lines": lines, "comment": f"По заявке № {req.number}"})
-    req.order_id = doc.id
-    ctx.session.flush()
-    return doc
-
-
 # --- deadlines ---------------------------------------------------------------------------
 def is_overdue(req: ServiceRequest, now: datetime | None = None) -> bool:
     return bool(req.status in OPEN and req.deadline and req.deadline < (now or utcnow()))
-
-
-def dispatchers(session) -> list[User]:
-    from crmdesk.models import Role
-
-    return list(session.scalars(select(User).join(Role).where(
-        Role.code == "dispatcher", User.active.is_(True)).order_by(User.id)))
-
-
-def check_deadlines(ctx: Context, now: datetime | None = None, limit: int = 500) -> dict:
-    """A reminder task to the executor REMIND_BEFORE the deadline; a task to the dispatcher
-    (the author when there is none) once it has passed. Each happens once per request."""
-    from crmdesk.models import Task
-
-    now = now or utcnow()
-    made = {"reminders": 0, "escalations": 0}
-    soon = ctx.session.scalars(select(ServiceRequest).where(
-        ServiceRequest.status.in_(OPEN), ServiceRequest.reminded.is_(False),
-        ServiceRequest.executor_id.isnot(None), ServiceRequest.deadline > now,
-        ServiceRequest.deadline <= now + REMIND_BEFORE).limit(limit)).all()
-    for req in soon:
-        ctx.session.add(Task(title=f"Срок заявки № {req.number} истекает "
-                                   f"{req.deadline.astimezone():%d.%m.%Y %H:%M}",
-                             description=req.description, executor_id=req.executor_id,
-                             author_id=ctx.user.id, deadline=req.deadline, remind_at=now,
-                             client_id=req.client_id, priority=1, status="open"))
-        req.reminded = True
-        made["reminders"] += 1
-    late = ctx.session.scalars(select(ServiceRequest).where(
-        ServiceRequest.status.in_(OPEN), ServiceRequest.escalated.is_(False),
-        ServiceRequest.deadline < now).limit(limit)).all()
-    heads = dispatchers(ctx.session)
-    for req in late:
-        to = heads[0].id if heads else (req.author_id or ctx.user.id)
-        ctx.session.add(Task(title=f"Просрочена заявка № {req.number}",
-                             description=req.description, executor_id=to,
-                             author_id=ctx.user.id, deadline=now, remind_at=now,
-                             client_id=req.client_id, priority=1, status="open"))
-        req.escalated = True
-        made["escalations"] += 1
-    ctx.session.flush()
-    return made
 
 
 def _notify(ctx: Context, req: ServiceRequest, event: str) -> None:
@@ -510,3 +382,23 @@ def update_request(ctx: Context, request_id: int, data: dict,
         assign(ctx, req.id, executor_id=executor_id)
     ctx.session.flush()
     return req
+
+
+# the work on a request, its deadlines and files (split out for length), part of this API
+from crmdesk.services.requestwork import (  # noqa: E402
+    attach_file,
+    check_deadlines,
+    complete,
+    confirm,
+    create_order,
+    dispatchers,
+    files,
+    total,
+)
+
+__all__ = [
+    "attach_file", "assign", "can_dispatch", "change_status", "check_deadlines", "complete",
+    "confirm", "create_order", "create_request", "dispatchers", "files", "find_category",
+    "find_request", "get_request", "is_overdue", "next_number", "notice_text", "proposal",
+    "register_from_call", "total", "update_request", "visible",
+]

@@ -163,3 +163,18 @@ def test_notification_hook_gets_registration_and_completion(uow, service, monkey
     assert seen[0][0] == "registered" and r.number in seen[0][1]
     assert "04.12.2026" in seen[0][1]
     assert seen[1][0] == "done"
+
+
+def test_files_of_a_request_follow_its_rights(uow, service):
+    with uow("disp") as ctx:
+        rid = _new(ctx).id
+        other = _new(ctx, category=None, executor_id=service["fixer2"]).id
+    with uow("fixer") as ctx:
+        rq.attach_file(ctx, rid, "кран.jpg", b"\xff\xd8photo")
+        assert [f.name for f in rq.files(ctx, rid)] == ["кран.jpg"]
+        with pytest.raises(NotFound):
+            rq.attach_file(ctx, other, "чужая.jpg", b"x")
+    with uow("fixer2") as ctx, pytest.raises(NotFound):
+        rq.files(ctx, rid)
+    with uow("disp") as ctx:
+        assert rq.files(ctx, rid)[0].data == b"\xff\xd8photo"

@@ -59,6 +59,7 @@ class RequestForm(ObjectForm):
     title_new = "Заявка (создание)"
     lists_changed = LISTS
     first_field = "description"
+    attachments_type = "request"  # photos, audio recordings, documents: the «Файлы» tab
     fields = [
         Field("number", "Номер", readonly=True),
         Field("registered_at", "Дата", "datetime", readonly=True),
