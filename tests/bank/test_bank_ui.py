@@ -89,6 +89,8 @@ def test_review_choose_by_hand_and_load(window, bank_engine, bank_base, tmp_path
     form.load_action.trigger()
     assert infos and "Загружено платежей: 3" in infos[0]
     assert [table.item(r, 7).text() for r in range(3)] == ["Уже загружено"] * 3
+    journal = window.open_list("bank_payments")  # «Деньги → Загруженные платежи банка»
+    assert journal is not None and journal.model.rowCount() == 3
     with unit_of_work(bank_engine) as ctx:
         assert len(ctx.session.scalars(select(BankPayment)).all()) == 3
         assert documents.invoice_remaining(ctx, bank_base["inv44"]) == 0
