@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from crmdesk.services.errors import CrmError
 from crmdesk.services.money import format_money, line_amounts
 from crmdesk.ui.generic.base import show_error
+from crmdesk.ui.generic.commandbar import pin
 from crmdesk.ui.generic.objectform import ObjectForm
 from crmdesk.ui.generic.registry import entity, open_entity, print_forms
 from crmdesk.ui.i18n import tr
@@ -200,7 +201,7 @@ class DocumentForm(ObjectForm):
     def build_commands(self) -> None:
         self.add_command("post", tr("Провести и закрыть"), "Ctrl+Return", self.post_close)
         self.add_command("save", tr("Записать"), "Ctrl+S", self.write)
-        self.add_command("post", tr("Провести"), None, self.post)
+        pin(self.add_command("post", tr("Провести"), None, self.post))
         self.add_command("unpost", tr("Отмена проведения"), None, self.unpost)
         if self.basis_targets:
             menu = QMenu(tr("Создать на основании"), self)
@@ -210,13 +211,14 @@ class DocumentForm(ObjectForm):
             self._menu_button("basis", tr("Создать на основании"), menu)
         self.print_menu = QMenu(tr("Печать"), self)
         self.print_menu.aboutToShow.connect(self._fill_print_menu)
-        self._menu_button("print", tr("Печать"), self.print_menu)
+        if print_forms(self.doc_type):  # nothing to print: no «Печать» at all, as in 1C
+            pin(self._menu_button("print", tr("Печать"), self.print_menu))
         if print_forms(self.doc_type):  # its print form goes as the letter's attachment
             self.add_command("mail", tr("Отправить по почте"), None, self.send_by_mail)
         close = self.add_command("close", tr("Закрыть"), "Esc", self.close_form)
         close.setPriority(QAction.Priority.LowPriority)
 
-    def _menu_button(self, name: str, text: str, menu: QMenu) -> None:
+    def _menu_button(self, name: str, text: str, menu: QMenu) -> QToolButton:
         button = QToolButton(self)
         button.setIcon(icon(name))
         button.setText(text)
@@ -224,6 +226,7 @@ class DocumentForm(ObjectForm):
         button.setMenu(menu)
         button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.bar.addWidget(button)
+        return button
 
     def extend_layout(self, layout: QVBoxLayout) -> None:
         self.lines_model = LinesModel(self)

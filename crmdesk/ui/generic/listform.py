@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QTableView,
-    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -29,6 +28,7 @@ from crmdesk.services import lists
 from crmdesk.services.errors import CrmError
 from crmdesk.services.lists import ListState
 from crmdesk.ui.generic.base import FormBase, guarded, show_error
+from crmdesk.ui.generic.commandbar import CommandBar, pin
 from crmdesk.ui.generic.listmodel import PagedListModel
 from crmdesk.ui.i18n import tr
 from crmdesk.ui.icons import icon
@@ -168,7 +168,7 @@ class ListForm(FormBase):
         self.search.textChanged.connect(lambda _t: self._timer.start())
         self.search.returnPressed.connect(self._search_enter)
 
-        self.bar = QToolBar(self)
+        self.bar = CommandBar(self)
         self.bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self._build_actions()
         top = QHBoxLayout()
@@ -218,6 +218,7 @@ class ListForm(FormBase):
             self._act("save_close", tr("Выбрать"), None, self._choose_current)
         if e.can_create(self.app):
             self.create_action = self._act("add", tr("Создать"), Qt.Key.Key_Insert, self.create)
+            pin(self.create_action)
             if e.copy is not None:
                 self._act("copy", tr("Скопировать"), Qt.Key.Key_F9, self.copy_current)
         self._act("edit", tr("Изменить"), Qt.Key.Key_F2, self.open_current)
@@ -235,7 +236,7 @@ class ListForm(FormBase):
         self._act("refresh", tr("Обновить"), Qt.Key.Key_F5, self.refresh)
         self._act("find", tr("Найти"), "Ctrl+F", self.focus_search, bar=False)
         self._act("find_clear", tr("Отменить поиск"), "Ctrl+Q", self.clear_search, bar=False)
-        more = QMenu(tr("Ещё"), self)
+        more = self.bar.more  # what does not fit on the bar joins these entries
         self._act("filter", tr("Отбор…"), "Ctrl+Shift+L", self.edit_filter, menu=more)
         self._act("columns", tr("Настроить колонки…"), None, self.choose_columns, menu=more)
         self.marked_action = self._act(
@@ -249,11 +250,6 @@ class ListForm(FormBase):
         self.marked_action.setChecked(True)
         more.addSeparator()
         self._act("export_xlsx", tr("Вывести список в XLSX…"), None, self.export, menu=more)
-        button = QToolButton(self)
-        button.setText(tr("Ещё"))
-        button.setMenu(more)
-        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.bar.addWidget(button)
 
     def _keep_header(self) -> None:
         self._header_state = self.view.horizontalHeader().saveState()

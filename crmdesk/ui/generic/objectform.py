@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QTabWidget,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 from crmdesk.services.errors import ConflictError, CrmError, ValidationError
 from crmdesk.services.lists import ListState
 from crmdesk.ui.generic.base import FormBase, error_list, show_error
+from crmdesk.ui.generic.commandbar import CommandBar
 from crmdesk.ui.generic.fields import Editor, Field, make_editor
 from crmdesk.ui.generic.registry import entity
 from crmdesk.ui.i18n import tr
@@ -73,7 +73,7 @@ class ObjectForm(FormBase):
         self._error_keys: dict[str, str] = {}
         self.form_key = f"{self.entity_name}:{obj_id}" if obj_id else ""
         self.setWindowIcon(icon(entity(self.entity_name).icon))
-        self.bar = QToolBar(self)
+        self.bar = CommandBar(self)  # what does not fit goes into «Ещё», never behind «››»
         self.bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.build_commands()
         self.body = QWidget(self)

@@ -1,0 +1,76 @@
+"""Issue 11: the forms the way a 1C user expects — driven through the real main window."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QToolButton
+
+from crmdesk.ui.generic.commandbar import CommandBar
+from crmdesk.ui.generic.registry import open_entity
+from crmdesk.ui.i18n import tr
+
+
+def _texts(items) -> list[str]:
+    return [i.text() for i in items]
+
+
+def _more_texts(bar: CommandBar) -> list[str]:
+    bar.more.aboutToShow.emit()  # the menu is filled as it opens
+    return [a.text() for a in bar.more.actions() if a.text()]
+
+
+def test_list_commands_go_into_more_not_behind_chevrons(shell, qtbot):
+    form = shell.open_list("clients")
+    bar = form.bar
+    assert isinstance(bar, CommandBar)
+    shell.resize(3200, 1000)  # the clients list has many commands: a very wide window
+    qtbot.waitUntil(lambda: not bar.overflow_items())
+    assert "Обновить" in _texts(bar.shown_items())
+    shell.resize(700, 700)  # a narrow window: commands leave the bar for «Ещё»
+    qtbot.waitUntil(lambda: bool(bar.overflow_items()))
+    gone = _texts(bar.overflow_items())
+    assert "Обновить" in gone  # the last command leaves first
+    assert "Создать" in _texts(bar.shown_items())  # the main command never leaves
+    assert bar.more_button.isVisible()
+    more = _more_texts(bar)
+    assert more[: len(gone)] == gone  # on top of «Ещё», in the bar's order
+    assert "Отбор…" in more  # the form's own entries stay
+    # a command in «Ещё» still works from the menu and by its shortcut
+    bar.more.aboutToShow.emit()
+    refresh = next(a for a in bar.more.actions() if a.text() == "Обновить")
+    refresh.trigger()
+    shell.resize(3200, 1000)
+    qtbot.waitUntil(lambda: not bar.overflow_items())
+    assert "Обновить" not in _more_texts(bar)
+    assert not any(b.text() == "››" for b in form.findChildren(QToolButton))
+
+
+def test_document_keeps_post_print_and_post_close_on_the_bar(shell, qtbot):
+    form = open_entity(shell, "order")
+    bar = form.bar
+    shell.resize(560, 700)
+    qtbot.waitUntil(lambda: bool(bar.overflow_items()))
+    shown = [
+        i.text() for i in bar.shown_items()
+    ]
+    for must in ("Провести и закрыть", "Провести", "Печать"):
+        assert must in shown, shown
+    assert bar.more_button.isVisible()
+    more = _more_texts(bar)
+    assert "Закрыть" in more
+    # nothing overflows at a full HD width
+    shell.resize(1920, 1000)
+    qtbot.waitUntil(lambda: not bar.overflow_items())
+    assert not bar.more_button.isVisible()
+
+
+def test_payment_has_no_empty_print_command(shell):
+    from crmdesk.ui.generic.registry import print_forms
+
+    form = open_entity(shell, "payment")
+    texts = [i.text() for i in form.bar.shown_items()]
+    if print_forms("payment"):
+        assert tr("Печать") in texts
+    else:
+        assert tr("Печать") not in texts
+    order = open_entity(shell, "order")
+    assert tr("Печать") in [i.text() for i in order.bar.shown_items()]
