@@ -148,6 +148,36 @@ def add_meter(ctx: Context, premises_id: int, kind: str, serial: str,
     return m
 
 
+def update_object(ctx: Context, model, obj_id: int, values: dict) -> object:
+    """Change a house (address, note), premises (number, kind, area) or meter (serial,
+    verified_until) — the same checks as when they were made."""
+    require_enabled(ctx.session)
+    _require_edit(ctx)
+    obj = ctx.session.get(model, obj_id)
+    if obj is None:
+        raise NotFound(f"Объект с кодом {obj_id} не найден.")
+    checks = {
+        "address": lambda v: limits.text((v or "").strip(), "Адрес", 500) or _empty("Адрес"),
+        "note": lambda v: v or None,
+        "number": lambda v: limits.text(str(v or "").strip(), "Номер помещения", 20)
+        or _empty("Номер помещения"),
+        "kind": lambda v: v,
+        "area": lambda v: limits.quantity(v, field="Площадь") if v not in (None, "") else None,
+        "serial": lambda v: limits.text((v or "").strip(), "Заводской номер", 50)
+        or _empty("Заводской номер"),
+        "verified_until": lambda v: limits.check_date(v, "Дата поверки"),
+    }
+    for key, value in values.items():
+        if key in checks and hasattr(obj, key):
+            setattr(obj, key, checks[key](value))
+    ctx.session.flush()
+    return obj
+
+
+def _empty(field: str):
+    raise ValidationError(field, "не заполнено")
+
+
 def premises_card(ctx: Context, premises_id: int) -> dict:
     """The premises card: address, residents, meters with their last readings, requests."""
     from crmdesk.models.service import ServiceRequest

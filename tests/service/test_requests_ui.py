@@ -147,3 +147,35 @@ def test_call_window_registers_a_request_with_the_caller(window, qtbot):
         r = rq.get_request(ctx, form.obj_id)
         assert (r.client_id, r.applicant_phone, r.channel) == (client_id, "+79127776655",
                                                                 "call")
+
+
+def test_housing_lists_and_the_premises_card(window, qtbot, monkeypatch, tmp_path):
+    shell, engine = window
+    shell.choose_section("service")
+    titles = [shell.functions.item(i).text() for i in range(shell.functions.count())]
+    assert "ЖКХ: Помещения" in titles and "ЖКХ: Загрузить показания из файла…" in titles
+    premises = shell.open_list("premises")
+    assert premises.model.rowCount() == 36
+    premises.open_row(0)
+    card = active(shell)
+    assert card.entity_name == "premises"
+    assert "собственник, доля 100 %" in card.editors["residents"].get()
+    assert card.windowTitle().startswith("г. Пермь")
+    card.grab().save(str(tmp_path / "premises_card.png"))
+    meters = shell.open_list("meters")
+    meters.open_row(0)
+    meter = active(shell)
+    with unit_of_work(engine, read_only=True) as ctx:
+        from sqlalchemy import select
+
+        from crmdesk.models.service import MeterReading
+
+        last = ctx.session.scalars(select(MeterReading.value).where(
+            MeterReading.meter_id == meter.obj_id).order_by(MeterReading.period.desc())).first()
+    shown = []
+    monkeypatch.setattr("crmdesk.ui.generic.base.QMessageBox.warning",
+                        lambda parent, title, text: shown.append(text))
+    monkeypatch.setattr(QInputDialog, "getText",
+                        staticmethod(lambda *a, **k: (str(last - 1), True)))
+    next(a for a in meter.bar.actions() if a.text() == "Внести показание…").trigger()
+    assert shown and "меньше предыдущего" in shown[0]

@@ -38,6 +38,7 @@ FORMS: tuple[str, ...] = (
     "templates",
     "transfer",
     "requests",
+    "housing",  # after «requests»: its items go into the «Обслуживание» section
 )
 
 _installed = False

@@ -1,0 +1,230 @@
+"""The housing module in the desktop: houses, premises (the card with residents' list, meters
+and requests as tabs), meters (readings as a tab, «Внести показание…»), readings, outages;
+and «Загрузить показания из файла…». The rules are services/housing.py and readings_io.py."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+from crmdesk.models.service import METER_KINDS, House, Meter, MeterReading, Outage, Premises
+from crmdesk.services import housing, readings_io, rights
+from crmdesk.services import housinglists as hl
+from crmdesk.ui.forms import opener, register, register_special
+from crmdesk.ui.generic.base import Entity
+from crmdesk.ui.generic.fields import Field, ref_value
+from crmdesk.ui.generic.objectform import FormCommand, ObjectForm, Tab
+from crmdesk.ui.i18n import tr
+
+EDIT = rights.REQUESTS_ALL
+
+
+class HouseForm(ObjectForm):
+    entity_name = "house"
+    title_new = "Дом (создание)"
+    lists_changed = ("houses",)
+    fields = [Field("address", "Адрес", required=True), Field("note", "Примечание", "multiline")]
+    rows = [["address"], ["note"]]
+    tabs = [Tab("Помещения", "premises", "house_id")]
+
+    def load(self, ctx, obj_id):
+        h = ctx.session.get(House, obj_id)
+        return {"address": h.address, "note": h.note}, None, h.address
+
+    def store(self, ctx, obj_id, v, version):
+        if obj_id is None:
+            return housing.create_house(ctx, v.get("address"), v.get("note")).id
+        return housing.update_object(ctx, House, obj_id, v).id
+
+
+class PremisesForm(ObjectForm):
+    """The premises card: residents (in the header), meters and requests as tabs."""
+
+    entity_name = "premises"
+    title_new = "Помещение (создание)"
+    lists_changed = ("premises",)
+    fields = [
+        Field("house", "Дом", "ref", ref="house", required=True),
+        Field("number", "Номер", required=True),
+        Field("kind", "Вид", "choice", choices=hl.KINDS),
+        Field("area", "Площадь, м²", "money"),
+        Field("residents", "Жители", readonly=True),
+    ]
+    rows = [["house"], ["number", "kind", "area"], ["residents"]]
+    tabs = [Tab("Счётчики", "meter", "premises_id"), Tab("Заявки", "request", "premises_id")]
+
+    def defaults(self, ctx):
+        return {"kind": "flat"}
+
+    def load(self, ctx, obj_id):
+        card = housing.premises_card(ctx, obj_id)
+        p = ctx.session.get(Premises, obj_id)
+        roles = {"owner": "собственник", "tenant": "наниматель"}
+        residents = "; ".join(
+            f"{r['name']} — {roles[r['role']]}"
+            + (f", доля {r['share'].normalize():f} %" if r["share"] is not None else "")
+            for r in card["residents"])
+        values = {"house": ref_value(p.house, "address"), "number": p.number, "kind": p.kind,
+                  "area": p.area, "residents": residents or None}
+        return values, None, card["title"]
+
+    def store(self, ctx, obj_id, v, version):
+        if obj_id is None:
+            return housing.create_premises(ctx, v.get("house"), v.get("number"), v.get("area"),
+                                           v.get("kind") or "flat").id
+        return housing.update_object(ctx, Premises, obj_id, v).id
+
+
+class MeterForm(ObjectForm):
+    entity_name = "meter"
+    title_new = "Счётчик (создание)"
+    lists_changed = ("meters",)
+    fields = [
+        Field("premises", "Помещение", "ref", ref="premises", required=True),
+        Field("kind", "Вид", "choice", choices=METER_KINDS),
+        Field("serial", "Заводской номер", required=True),
+        Field("verified_until", "Поверка до", "date"),
+    ]
+    rows = [["premises"], ["kind", "serial"], ["verified_until"]]
+    tabs = [Tab("Показания", "reading", "meter_id")]
+    commands = [FormCommand("add", "Внести показание…", "enter_reading")]
+
+    def defaults(self, ctx):
+        return {"kind": "cold_water"}
+
+    def load(self, ctx, obj_id):
+        m = ctx.session.get(Meter, obj_id)
+        values = {"premises": ref_value(m.premises, "number"), "kind": m.kind,
+                  "serial": m.serial, "verified_until": m.verified_until}
+        values["premises"] = (m.premises_id, m.premises.title())
+        return values, None, f"Счётчик {m.serial}"
+
+    def store(self, ctx, obj_id, v, version):
+        if obj_id is None:
+            return housing.add_meter(ctx, v.get("premises"), v.get("kind"), v.get("serial"),
+                                     v.get("verified_until")).id
+        return housing.update_object(ctx, Meter, obj_id, v).id
+
+    def enter_reading(self):
+        text, ok = QInputDialog.getText(self, tr("Показание"),
+                                        tr("Показание на сегодня ({0}):").format(
+                                            date.today().strftime("%d.%m.%Y")))
+        if not ok:
+            return
+        with self.app.uow() as ctx:
+            _reading, check = housing.enter_reading(ctx, self.obj_id, text.strip())
+        if check.status == "flagged":
+            QMessageBox.information(self, tr("Показание записано"), check.message)
+        self.app.changed("readings", "meters")
+        self.reload()
+
+
+class OutageForm(ObjectForm):
+    entity_name = "outage"
+    title_new = "Отключение (создание)"
+    lists_changed = ("outages",)
+    fields = [
+        Field("what", "Что отключается", required=True),
+        Field("starts_at", "Начало", "datetime", required=True),
+        Field("ends_at", "Окончание", "datetime", required=True),
+        Field("house", "Дом", "ref", ref="house", required=True),
+        Field("notice", "Текст уведомления жителям", "multiline"),
+    ]
+    rows = [["what"], ["starts_at", "ends_at"], ["house"], ["notice"]]
+
+    def load(self, ctx, obj_id):
+        o = ctx.session.get(Outage, obj_id)
+        house = o.houses[0] if o.houses else None
+        values = {"what": o.what, "starts_at": o.starts_at, "ends_at": o.ends_at,
+                  "house": ref_value(house, "address"), "notice": o.notice}
+        return values, None, o.what
+
+    def store(self, ctx, obj_id, v, version):
+        if obj_id is not None:
+            o = ctx.session.get(Outage, obj_id)
+            o.what, o.notice = v.get("what") or o.what, v.get("notice")
+            o.starts_at, o.ends_at = v.get("starts_at") or o.starts_at, v.get(
+                "ends_at") or o.ends_at
+            ctx.session.flush()
+            return o.id
+        return housing.create_outage(ctx, v.get("what"), v.get("starts_at"), v.get("ends_at"),
+                                     [v["house"]] if v.get("house") else [], v.get("notice")).id
+
+
+def _open_reading(shell, obj_id, _initial=None):
+    """A reading opens its meter's card (readings are entered there)."""
+    from crmdesk.ui.generic.registry import open_entity
+
+    if obj_id is None:
+        return None
+    with shell.app.uow(read_only=True) as ctx:
+        meter_id = ctx.session.get(MeterReading, obj_id).meter_id
+    return open_entity(shell, "meter", meter_id)
+
+
+def import_readings(shell, _target=None):
+    """«Загрузить показания из файла…»: check first, then load the valid rows on «Да»."""
+    path, _ = QFileDialog.getOpenFileName(shell, tr("Показания счётчиков"), "",
+                                          "Таблицы (*.xlsx *.csv);;Все файлы (*)")
+    if not path:
+        return None
+    with shell.app.uow() as ctx:
+        dry = readings_io.import_readings(ctx, Path(path), dry_run=True)
+    text = tr("Будет загружено: {0}, из них проверить {1}; отклонено: {2}.").format(
+        dry.count("accepted") + dry.count("flagged"), dry.count("flagged"), dry.count("rejected"))
+    problems = [r.message for r in dry.rows if r.status != "accepted"][:15]
+    answer = QMessageBox.question(shell, tr("Загрузка показаний"),
+                                  "\n".join([text, *problems, "", tr("Загрузить?")]))
+    if answer != QMessageBox.StandardButton.Yes:
+        return None
+    with shell.app.uow() as ctx:
+        report = readings_io.import_readings(ctx, Path(path))
+    shell.app.changed("readings", "meters")
+    return report
+
+
+def _mark(model):
+    def mark(ctx, obj_id, flag):
+        housing.require_enabled(ctx.session)
+        housing._require_edit(ctx)
+        ctx.session.get(model, obj_id).deletion_mark = flag
+        ctx.session.flush()
+
+    return mark
+
+
+def _install() -> None:
+    register(Entity("house", "houses", "organization", opener(HouseForm), mark=_mark(House),
+                    create_permission=EDIT))
+    register(Entity("premises", "premises", "home", opener(PremisesForm),
+                    mark=_mark(Premises), create_permission=EDIT))
+    register(Entity("meter", "meters", "report", opener(MeterForm), mark=_mark(Meter),
+                    create_permission=EDIT))
+    register(Entity("reading", "readings", "note", _open_reading, create_permission="-"))
+    register(Entity("outage", "outages", "reminder", opener(OutageForm), mark=_mark(Outage),
+                    create_permission=EDIT))
+    register_special("readings_import", import_readings)
+
+
+def _add_sections() -> None:
+    """ЖКХ items in «Обслуживание» (after the requests' own, see forms/requests.py)."""
+    from crmdesk.ui.shell.sections import SECTIONS, Item
+
+    for code, _title, _icon, items in SECTIONS:
+        if code == "service" and not any(i.target == "houses" for i in items):
+            items.extend([
+                Item("list", "houses", "ЖКХ: Дома", "organization"),
+                Item("list", "premises", "ЖКХ: Помещения", "home"),
+                Item("list", "meters", "ЖКХ: Счётчики", "report"),
+                Item("list", "readings", "ЖКХ: Показания счётчиков", "note"),
+                Item("readings_import", "readings", "ЖКХ: Загрузить показания из файла…",
+                     "import", rights.INTERACTIONS),
+                Item("list", "outages", "ЖКХ: Отключения и работы", "reminder"),
+                Item("report", "readings-missing", "ЖКХ: Не переданы показания", "chart"),
+            ])
+
+
+_install()
+_add_sections()
