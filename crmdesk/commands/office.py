@@ -39,6 +39,10 @@ def register(sub, common) -> None:
     sg = sts.add_parser("show", parents=[common], help="показать настройки")
     sg.set_defaults(handler=settings_command)
 
+    from crmdesk.commands.office_sessions import register as register_live  # sessions, pg-backup
+
+    register_live(sub, common)
+
 
 def _new_password(login: str) -> str:
     import getpass
