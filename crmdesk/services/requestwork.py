@@ -179,3 +179,49 @@ def _register_files() -> None:
 
 
 _register_files()
+
+
+# --- the applicant's notices by SMS (the «requests_notify_sms» setting; off by default) ----
+NOTIFY_SETTING = "requests_notify_sms"
+
+
+def sms_notifier(ctx: Context, req: ServiceRequest, event: str) -> None:
+    """An SMS to the applicant on registration and completion (requests.TEMPLATES) through
+    the office's SMS provider. A failure never refuses the request: it is written into the
+    request's log («SMS заявителю не отправлено: …»)."""
+    from crmdesk.models import ClientPhone, Organization
+    from crmdesk.services import sms
+    from crmdesk.services.requests import notice_text
+    from crmdesk.services.settings import get_setting
+
+    if not get_setting(ctx.session, NOTIFY_SETTING):
+        return
+    phone = req.applicant_phone or (ctx.session.scalar(
+        select(ClientPhone.e164).where(ClientPhone.client_id == req.client_id)
+        .order_by(ClientPhone.id).limit(1)) if req.client_id else None)
+    if not phone:
+        return
+    org_phone = ctx.session.scalar(select(Organization.phone).limit(1)) or ""
+    try:
+        with ctx.session.begin_nested():
+            row = sms.send_sms(ctx, phone, notice_text(req, event, org_phone),
+                               client_id=req.client_id)
+        failed = row.status not in ("sent", "delivered") and (row.reason or row.status)
+    except Exception as exc:  # noqa: BLE001 — a notice must not undo the request
+        from crmdesk.services.errors import friendly
+
+        known = friendly(exc)
+        failed = str(known) if known is not None else type(exc).__name__
+    if failed:
+        _log(ctx, req, req.status, req.status, f"SMS заявителю не отправлено: {failed}")
+        ctx.session.flush()
+
+
+def _register_notifier() -> None:
+    from crmdesk.services.requests import NOTIFY
+
+    if sms_notifier not in NOTIFY:
+        NOTIFY.append(sms_notifier)
+
+
+_register_notifier()

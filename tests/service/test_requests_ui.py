@@ -179,3 +179,47 @@ def test_housing_lists_and_the_premises_card(window, qtbot, monkeypatch, tmp_pat
                         staticmethod(lambda *a, **k: (str(last - 1), True)))
     next(a for a in meter.bar.actions() if a.text() == "Внести показание…").trigger()
     assert shown and "меньше предыдущего" in shown[0]
+
+
+def test_readings_import_form_checks_then_loads(window, qtbot, tmp_path):
+    from openpyxl import Workbook, load_workbook
+
+    from crmdesk.services import readings_io
+    from crmdesk.ui.shell.sections import Item
+
+    shell, engine = window
+    with unit_of_work(engine, read_only=True) as ctx:
+        data = readings_io.export_month(ctx, date(2026, 11, 1))
+    (tmp_path / "nov.xlsx").write_bytes(data)
+    row = next(r for r in load_workbook(tmp_path / "nov.xlsx").active.iter_rows(
+        min_row=2, values_only=True) if r[5] is not None)
+    wb = Workbook()
+    wb.active.append(["Заводской номер", "Дата", "Показание"])
+    wb.active.append([row[3], "20.11.2026", float(row[6]) + 1])
+    wb.active.append([row[3] + "-нет", "20.11.2026", 1])
+    wb.save(tmp_path / "in.xlsx")
+    form = shell.run_item(Item("readings_import", "readings", "", "import"))
+    form.check(tmp_path / "in.xlsx")
+    assert "Загружается: 1, из них проверить 0; отклонено: 1." in form.text.toPlainText()
+    assert "Строка 3: Поле «Заводской номер»" in form.text.toPlainText()
+    form.load_button.click()
+    assert "Загружено из файла in.xlsx" in form.text.toPlainText()
+    with unit_of_work(engine, read_only=True) as ctx:
+        again = readings_io.export_month(ctx, date(2026, 11, 1))
+    (tmp_path / "after.xlsx").write_bytes(again)
+    after = {r[3]: r[6] for r in load_workbook(tmp_path / "after.xlsx").active.iter_rows(
+        min_row=2, values_only=True)}
+    assert after[row[3]] == row[6] + 1
+
+
+def test_every_item_of_the_service_section_opens(window, qtbot, monkeypatch):
+    shell, _engine = window
+    shown = []
+    for name in ("warning", "critical"):
+        monkeypatch.setattr(f"crmdesk.ui.generic.base.QMessageBox.{name}",
+                            lambda parent, title, text: shown.append(text))
+    shell.choose_section("service")
+    for item in _items(shell):
+        shell.run_item(item)
+        assert active(shell) is not None, item
+    assert shown == []

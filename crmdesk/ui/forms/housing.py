@@ -7,13 +7,21 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QMessageBox,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+)
 
 from crmdesk.models.service import METER_KINDS, House, Meter, MeterReading, Outage, Premises
 from crmdesk.services import housing, readings_io, rights
 from crmdesk.services import housinglists as hl
 from crmdesk.ui.forms import opener, register, register_special
-from crmdesk.ui.generic.base import Entity
+from crmdesk.ui.generic.base import Entity, FormBase, guarded
 from crmdesk.ui.generic.fields import Field, ref_value
 from crmdesk.ui.generic.objectform import FormCommand, ObjectForm, Tab
 from crmdesk.ui.i18n import tr
@@ -164,25 +172,78 @@ def _open_reading(shell, obj_id, _initial=None):
     return open_entity(shell, "meter", meter_id)
 
 
+class ReadingsImport(FormBase):
+    """«Загрузить показания из файла…»: choose the file, see every row's verdict (nothing is
+    stored yet), then «Загрузить» stores the valid rows; the report can be saved as XLSX."""
+
+    form_key = "readings_import:readings"
+
+    def __init__(self, shell):
+        super().__init__(shell)
+        self.setWindowTitle(tr("Загрузка показаний счётчиков"))
+        self.path: Path | None = None
+        self.report = None
+        self.choose_button = QPushButton(tr("Выбрать файл…"), self)
+        self.load_button = QPushButton(tr("Загрузить"), self)
+        self.save_button = QPushButton(tr("Сохранить отчёт…"), self)
+        self.load_button.setEnabled(False)
+        self.save_button.setEnabled(False)
+        self.text = QTextBrowser(self)
+        self.text.setPlainText(tr("Файл XLSX или CSV, первая строка — заголовок: «Заводской "
+                                  "номер», «Показание», «Дата», «Вид счётчика»."))
+        self.choose_button.clicked.connect(lambda: guarded(self, self.choose))
+        self.load_button.clicked.connect(lambda: guarded(self, self.load))
+        self.save_button.clicked.connect(lambda: guarded(self, self.save_report))
+        buttons = QHBoxLayout()
+        for b in (self.choose_button, self.load_button, self.save_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.text, 1)
+
+    def choose(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, tr("Показания счётчиков"), "",
+                                              "Таблицы (*.xlsx *.csv);;Все файлы (*)")
+        if path:
+            self.check(Path(path))
+
+    def check(self, path: Path) -> None:
+        """The dry run: every row's verdict, nothing stored."""
+        self.path = path
+        with self.app.uow() as ctx:
+            self.report = readings_io.import_readings(ctx, path, dry_run=True)
+        self._show(tr("Проверка файла {0} (ничего не записано)").format(path.name))
+        self.load_button.setEnabled(self.report.count("accepted")
+                                    + self.report.count("flagged") > 0)
+
+    def load(self) -> None:
+        with self.app.uow() as ctx:
+            self.report = readings_io.import_readings(ctx, self.path)
+        self.app.changed("readings", "meters")
+        self.load_button.setEnabled(False)
+        self._show(tr("Загружено из файла {0}").format(self.path.name))
+
+    def _show(self, head: str) -> None:
+        r = self.report
+        lines = [head, tr("Загружается: {0}, из них проверить {1}; отклонено: {2}.").format(
+            r.count("accepted") + r.count("flagged"), r.count("flagged"), r.count("rejected")),
+            ""]
+        lines += [row.message for row in r.rows if row.status != "accepted"]
+        self.text.setPlainText("\n".join(lines))
+        self.save_button.setEnabled(True)
+
+    def save_report(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, tr("Отчёт о загрузке"), "загрузка.xlsx",
+                                              "XLSX (*.xlsx)")
+        if path:
+            Path(path).write_bytes(self.report.xlsx())
+
+
 def import_readings(shell, _target=None):
-    """«Загрузить показания из файла…»: check first, then load the valid rows on «Да»."""
-    path, _ = QFileDialog.getOpenFileName(shell, tr("Показания счётчиков"), "",
-                                          "Таблицы (*.xlsx *.csv);;Все файлы (*)")
-    if not path:
+    if shell.activate(ReadingsImport.form_key):
         return None
-    with shell.app.uow() as ctx:
-        dry = readings_io.import_readings(ctx, Path(path), dry_run=True)
-    text = tr("Будет загружено: {0}, из них проверить {1}; отклонено: {2}.").format(
-        dry.count("accepted") + dry.count("flagged"), dry.count("flagged"), dry.count("rejected"))
-    problems = [r.message for r in dry.rows if r.status != "accepted"][:15]
-    answer = QMessageBox.question(shell, tr("Загрузка показаний"),
-                                  "\n".join([text, *problems, "", tr("Загрузить?")]))
-    if answer != QMessageBox.StandardButton.Yes:
-        return None
-    with shell.app.uow() as ctx:
-        report = readings_io.import_readings(ctx, Path(path))
-    shell.app.changed("readings", "meters")
-    return report
+    return ReadingsImport(shell)
 
 
 def _mark(model):
