@@ -134,8 +134,12 @@ def lock_kind(model) -> str:
 
 @event.listens_for(Session, "before_flush")
 def _refuse_locked(session: Session, _ctx, _instances) -> None:
-    """Changing or deleting an object another live session has open is refused (one indexed
-    query per flush that changes stored objects)."""
+    """A desktop changing or deleting an object another live session has open is refused
+    (one indexed query per flush that changes stored objects). Writes outside any desktop
+    session (command line, scripts, imports) are guarded by the version check alone."""
+    mine = session.info.get("office_session_id")
+    if mine is None:
+        return
     keys = {}
     for obj in list(session.dirty) + list(session.deleted):
         ident = getattr(obj, "id", None)
@@ -145,7 +149,6 @@ def _refuse_locked(session: Session, _ctx, _instances) -> None:
             keys[(lock_kind(type(obj)), ident)] = obj
     if not keys:
         return
-    mine = session.info.get("office_session_id")
     kinds = {k for k, _ in keys}
     ids = {i for _, i in keys}
     with session.no_autoflush:
