@@ -13,6 +13,7 @@ import shutil  # noqa: E402
 from datetime import date  # noqa: E402
 
 import pytest  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QInputDialog  # noqa: E402
 
 from crmdesk.db import checkpoint, make_engine, open_database  # noqa: E402
@@ -223,3 +224,32 @@ def test_every_item_of_the_service_section_opens(window, qtbot, monkeypatch):
         shell.run_item(item)
         assert active(shell) is not None, item
     assert shown == []
+
+
+def test_board_by_status_moves_cards_as_the_rules_allow(window, qtbot, monkeypatch, tmp_path):
+    from crmdesk.ui.shell.sections import Item
+
+    shell, engine = window
+    shown = []
+    monkeypatch.setattr("crmdesk.ui.generic.base.QMessageBox.warning",
+                        lambda parent, title, text: shown.append(text))
+    board = shell.run_item(Item("requests_board", "requests", "", "kanban"))
+    assert board.banner.text().startswith("Отключения: Отключение горячей воды")
+    assert board.heads["assigned"].text().startswith("Назначена (")
+    with unit_of_work(engine) as ctx:
+        rid = rq.create_request(ctx, {"description": "Дверь подъезда не закрывается",
+                                      "applicant_name": "Ли", "category": "Сантехника"}).id
+    board.refresh()
+    column = board.lists["assigned"]
+    ids = [column.item(i).data(Qt.ItemDataRole.UserRole) for i in range(column.count())]
+    assert rid in ids
+    board.move_card(rid, "closed")
+    assert shown and "из «Назначена» нельзя перейти в «Закрыта»" in shown[-1]
+    board.move_card(rid, "in_work")
+    qtbot.waitUntil(lambda: any(
+        board.lists["in_work"].item(i).data(Qt.ItemDataRole.UserRole) == rid
+        for i in range(board.lists["in_work"].count())))
+    with unit_of_work(engine, read_only=True) as ctx:
+        assert rq.get_request(ctx, rid).status == "in_work"
+    shell.resize(1366, 768)
+    board.grab().save(str(tmp_path / "board.png"))

@@ -14,7 +14,7 @@ from crmdesk.services import (
 )
 from crmdesk.services import requests as rq
 from crmdesk.services.phones import format_phone
-from crmdesk.ui.forms import opener, register
+from crmdesk.ui.forms import opener, register, register_special
 from crmdesk.ui.generic.base import Command, Entity, guarded
 from crmdesk.ui.generic.fields import Field, ref_value
 from crmdesk.ui.generic.objectform import FormCommand, ObjectForm
@@ -258,13 +258,48 @@ def _install() -> None:
                        Command("posted", "Выполнена", _list_status("done")),
                        Command("save_close", "Закрыть", _list_status("closed")),
                        Command("unpost", "Отложить", _list_status("postponed"))]))
+    register_special("requests_board", open_board)
     register(Entity("request_category", "request_categories", "group", opener(CategoryForm),
                     mark=_mark(RequestCategory), create_permission=rights.CATALOG))
     register(Entity("contractor", "contractors", "company", opener(ContractorForm),
                     mark=_mark(Contractor), create_permission=rights.CATALOG))
 
 
-_install()
+
+
+BOARD_COLUMNS = {k: rq.STATUSES[k] for k in ("new", "assigned", "in_work", "postponed", "done",
+                                              "closed")}
+
+
+def _card(v: dict) -> str:
+    deadline = f"срок {v['deadline'].astimezone():%d.%m %H:%M}" if v.get("deadline") else ""
+    head = " · ".join(x for x in (v["number"], v.get("category")) if x)
+    tail = " · ".join(x for x in (v.get("executor") or "не назначен", deadline) if x)
+    return f"{head}\n{v['description'][:80]}\n{v.get('object') or ''}\n{tail}".replace(
+        "\n\n", "\n")
+
+
+def outages_banner(ctx) -> str | None:
+    """Outages going on or ahead, over the requests board (the housing module only)."""
+    from crmdesk.services import housing
+
+    if not housing.enabled(ctx.session):
+        return None
+    items = [f"{o.what} {o.starts_at.astimezone():%d.%m %H:%M}–{o.ends_at.astimezone():%H:%M}"
+             f" ({', '.join(h.address for h in o.houses)})"
+             for o in housing.current_outages(ctx)[:3]]
+    return ("Отключения: " + "; ".join(items)) if items else None
+
+
+def open_board(shell, _target=None):
+    """«Заявки: доска» — the kanban by status; a card dragged to a column changes the status
+    as the rules allow (a reason or «Что сделано» is asked where needed)."""
+    from crmdesk.ui.generic.kanban import KanbanForm
+
+    if shell.activate("kanban:requests"):
+        return None
+    return KanbanForm(shell, "request", "status", BOARD_COLUMNS, set_status, _card,
+                      outages_banner, "Заявки: доска")
 
 
 def _add_sections() -> None:
@@ -276,6 +311,7 @@ def _add_sections() -> None:
         SECTIONS.insert(3, ("service", "Обслуживание", "task", [
             Item("list", "requests", "Заявки", "task"),
             Item("new", "request", "Заявка: создать", "add", rights.INTERACTIONS),
+            Item("requests_board", "requests", "Заявки: доска", "kanban"),
             Item("list", "request_categories", "Категории заявок", "group"),
             Item("list", "contractors", "Подрядчики", "company"),
             Item("report", "requests", "Анализ заявок", "chart"),
@@ -285,4 +321,5 @@ def _add_sections() -> None:
             items.append(Item("report", "requests", "Анализ заявок", "chart"))
 
 
+_install()
 _add_sections()
