@@ -26,6 +26,12 @@ from crmdesk.ui.i18n import tr
 from crmdesk.ui.icons import icon
 from crmdesk.ui.shell import office
 
+# commands a read-only form turns off (documents: posting writes the document too)
+WRITING_COMMANDS = tuple(
+    tr(t) for t in ("Записать", "Записать и закрыть", "Провести", "Провести и закрыть",
+                    "Отмена проведения")
+)
+
 
 @dataclass(frozen=True)
 class Tab:
