@@ -31,6 +31,7 @@ FORMS: tuple[str, ...] = (
     "board",
     "deals",
     "processes",
+    "monitor",
     "leads",
     "mail",
     "mailings",

@@ -46,10 +46,22 @@ class StartPage(FormBase):
         )
         layout = QVBoxLayout(self)
         layout.addWidget(hello)
+        self.monitor = self._monitor()  # «Монитор руководителя»: for those with the right
+        if self.monitor is not None:
+            layout.addWidget(self.monitor)
         layout.addWidget(QLabel(f"<b>{tr('Мои задачи')}</b>"))
         layout.addWidget(self.tasks, 1)
         layout.addWidget(QLabel(f"<b>{tr('Неоплаченные счета')}</b>"))
         layout.addWidget(self.invoices, 1)
+
+
+    def _monitor(self):
+        from crmdesk.ui.generic.registry import FormNotFound
+
+        try:
+            return special("monitor")(self.shell, self)
+        except FormNotFound:
+            return None
 
 
 class SearchResults(FormBase):
