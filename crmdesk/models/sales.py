@@ -86,6 +86,11 @@ class DealStageHistory(IdMixin, Base):
     stayed_seconds: Mapped[int | None] = mapped_column(Integer)  # until the deal's next move
 
 
-Index("ix_deal_stage_history_to_at", DealStageHistory.to_stage_id, DealStageHistory.at)
+# the funnel reads these indexes alone, never the table: time in a stage by stage and
+# period, and each deal's moves by stage in deal order
+Index("ix_deal_stage_history_to_at", DealStageHistory.to_stage_id, DealStageHistory.at,
+      DealStageHistory.stayed_seconds)
+Index("ix_deal_stage_history_deal_stage", DealStageHistory.deal_id,
+      DealStageHistory.to_stage_id, DealStageHistory.at)
 Index("ix_deals_manager_stage", Deal.manager_id, Deal.stage_id)
 Index("ix_deals_stage_since", Deal.stage_id, Deal.stage_since)  # a board column's page

@@ -24,6 +24,7 @@ from crmdesk.services.context import Context
 from crmdesk.services.errors import ValidationError
 from crmdesk.services.processes import won_stage_ids
 
+SHORT_DAYS = 200
 GROUP_BY = {"stage": "без группировки", "manager": "по менеджерам", "source": "по источникам"}
 COLUMNS = [
     Column("stage", "Этап", width=30),
@@ -74,11 +75,14 @@ def funnel_counts(ctx: Context, process: SalesProcess, start: datetime, end: dat
         return stmt
 
     moved = select(h.deal_id).where(h.to_stage_id.in_(ids), h.at >= start, h.at < end)
+    # a short period: only the deals moved in it are pivoted; a long one moved nearly all
+    # of them, and the look-up would cost more than it saves (the sums count the period)
+    short = end - start <= timedelta(days=SHORT_DAYS)
     per_deal = restricted(
         select(h.deal_id.label("deal_id"),
                *[func.min(case((h.to_stage_id == i, h.at))).label(f"f{i}") for i in ids],
                func.max(case((h.to_stage_id.in_(won), h.at))).label("w"))
-        .where(h.to_stage_id.in_(ids), h.deal_id.in_(moved))
+        .where(h.to_stage_id.in_(ids), *([h.deal_id.in_(moved)] if short else []))
     ).group_by(h.deal_id).subquery("per_deal")
     sums = []
     for i in path:

@@ -59,7 +59,8 @@ def upgrade() -> None:
         b.add_column(
             sa.Column("stayed_seconds", sa.Integer(), nullable=True)
         )
-        b.create_index("ix_deal_stage_history_to_at", ["to_stage_id", "at"])
+        b.create_index("ix_deal_stage_history_to_at", ["to_stage_id", "at", "stayed_seconds"])
+        b.create_index("ix_deal_stage_history_deal_stage", ["deal_id", "to_stage_id", "at"])
     if op.get_bind().dialect.name == "sqlite":  # in place: a rebuild would lose nothing, but
         # SQLite adds a column with its reference only this way (alembic refuses the ALTER)
         op.execute("ALTER TABLE tasks ADD COLUMN deal_id INTEGER REFERENCES deals (id)")
@@ -156,6 +157,7 @@ def downgrade() -> None:
         b.drop_index(b.f("ix_tasks_deal_id"))
         b.drop_column("deal_id")
     with op.batch_alter_table("deal_stage_history") as b:
+        b.drop_index("ix_deal_stage_history_deal_stage")
         b.drop_index("ix_deal_stage_history_to_at")
         b.drop_column("stayed_seconds")
         b.drop_column("rule_id")
