@@ -95,7 +95,8 @@ def _line(ctx: Context, doc: Document, item: dict, no: int, org, rates) -> Docum
         )
         product = ctx.session.scalar(stmt)
         if product is None:
-            raise ValidationError("Номенклатура", f"не найдена: {limits.text(ref, '', 100)}", no)
+            shown = str(ref)[:40].replace("\x00", "")
+            raise ValidationError("Номенклатура", f"не найдена: {shown}", no)
     qty = limits.quantity(item.get("quantity", 1), no, positive=False)
     raw_price = item.get("price") if item.get("price") is not None else None
     if raw_price is None and product is None:
@@ -198,7 +199,8 @@ def _apply(ctx: Context, doc: Document, data: dict) -> None:
     if "comment" in data:
         doc.comment = col.check(limits.text, doc.comment, "Комментарий")
     if doc.vat_mode not in ("none", "included", "on_top"):
-        col.add("НДС", f"неизвестный режим «{limits.text(str(doc.vat_mode), '', 100)[:20]}»")
+        shown = str(doc.vat_mode)[:20].replace("\x00", "")
+        col.add("НДС", f"неизвестный режим «{shown}»")
     if doc.payment_method not in (None, "bank", "cash"):
         col.add("Способ оплаты", "безналичный (bank) или наличные (cash)")
     if doc.doc_type == "payment" and "total" in data:
