@@ -21,16 +21,19 @@ def test_a_colleagues_write_refreshes_my_list_keeping_the_row(make_shell, demo_e
     desk = make_shell(demo_engine)
     lst = desk.open_list("clients")
     qtbot.waitUntil(lambda: lst.model.rowCount() > 5)
-    lst.view.selectRow(3)
-    kept = lst.current_id()
+    lst.view.selectRow(60)  # far down the list: scrolled
+    lst.view.scrollTo(lst.model.index(60, 0))
+    kept, scroll = lst.current_id(), lst.view.verticalScrollBar().value()
+    assert scroll > 0
     with unit_of_work(demo_engine, "ivanov") as ctx:  # another desktop writes
-        new = create_client(ctx, {"name": "ААА Живое обновление", "kind": "company"}).id
+        new = create_client(ctx, {"name": "ЯЯЯ Живое обновление", "kind": "company"}).id
     before = lst.model.rowCount()
     with qtbot.waitSignal(desk.app.hub.changed, timeout=3000,
                           check_params_cb=lambda name: name == "clients"):
         pass
     qtbot.waitUntil(lambda: lst.current_id() == kept, timeout=2000)
     assert lst.model.rowCount() == before + 1  # the list was read again by itself
+    assert lst.view.verticalScrollBar().value() == scroll  # and stays where the eye was
     assert new != kept
 
 
