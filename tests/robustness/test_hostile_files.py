@@ -167,3 +167,10 @@ def test_a_long_line_is_read_in_pieces_without_losing_a_character(tmp_path):
     pieces = list(vcard.physical_lines(io.StringIO(text), cap=1000))
     assert len(pieces) == 4 and pieces[1].startswith(" ")
     assert list(vcard._logical_lines(pieces)) == ["NOTE:" + "я" * 2500, "FN:x"]
+
+
+def test_a_zip_bomb_is_refused_when_the_file_is_chosen(tmp_path):
+    """The wizard's first page opens the file: the zip directory is judged right there."""
+    for maker, words in ((H.zip_bomb, "zip-бомба"), (H.bzip2_bomb, "Deflate")):
+        with pytest.raises(CrmError, match=words):
+            open_source(maker(tmp_path / f"{maker.__name__}.xlsx"))

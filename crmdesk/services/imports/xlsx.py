@@ -176,6 +176,7 @@ class Workbook:
         try:
             self._check_archive()
             self._sheets = self._read_workbook()
+            self._check_parts()
         except XlsxError:
             self.zf.close()
             raise
@@ -200,10 +201,23 @@ class Workbook:
             return self.limits.sheet_bytes
         return self.limits.part_bytes
 
+    def _check_parts(self) -> None:
+        """Every part an import reads, checked against the zip directory at once: a zip
+        bomb is refused when the file is chosen, before any sheet is looked at."""
+        for name in ("xl/sharedStrings.xml", "xl/styles.xml", *self._sheets.values()):
+            if name in self._names:
+                self._check_part(self.zf.getinfo(name), self._cap(name))
+
     def _open(self, name: str, cap: int | None = None) -> _Guarded:
         """A part checked against the zip directory first, then guarded while read."""
         info = self.zf.getinfo(name)
         cap = self._cap(name) if cap is None else cap
+        self._check_part(info, cap)
+        # zipfile unpacks no more than the directory's size and checks the CRC at the end
+        return _Guarded(self.zf.open(info), name, cap, self.limits)
+
+    def _check_part(self, info: zipfile.ZipInfo, cap: int) -> None:
+        name = info.filename
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise XlsxLimit(
                 f"часть книги {name} сжата методом {info.compress_type}, а Excel сжимает "
@@ -219,8 +233,6 @@ class Workbook:
                 f"часть книги {name} сжата в {info.file_size // max(info.compress_size, 1)} "
                 f"раз, больше предела {self.limits.ratio} (так выглядит «zip-бомба»)"
             )
-        # zipfile unpacks no more than the directory's size and checks the CRC at the end
-        return _Guarded(self.zf.open(info), name, cap, self.limits)
 
     def _parse(self, name: str) -> Iterator:
         """End events of a small part, at most ``part_elements`` of them."""
