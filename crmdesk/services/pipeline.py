@@ -220,3 +220,55 @@ def rule_log(ctx: Context, deal_id: int) -> list[dict]:
         .where(RuleRun.deal_id == deal_id).order_by(RuleRun.id.desc()))
     return [{"at": r.at, "rule": name, "result": RESULTS[r.result], "message": r.message}
             for r, name in rows]
+
+
+# --- the demo base, made in bulk, as the rules would have made it ---------------------------
+def demo_through_rules(conn) -> None:
+    """After the demo's bulk insert (``conn``: its transaction): the moves to a stage the
+    shipped rules make (invoice posted → «Выставление счёта», fully paid → «Оплачен») are
+    recorded as made by those rules, with their runs; every move gets its time in the stage.
+    So the demo reads as if it had gone through the rules."""
+    from sqlalchemy import String, cast, exists, insert, literal, text, update
+
+    from crmdesk.models import DealStageHistory as H
+    from crmdesk.services.deals import stayed_sql
+
+    conn.execute(text(stayed_sql(conn.dialect.name)))
+    rules = conn.execute(select(EventRule.id, EventRule.name, EventRule.event,
+                                EventRule.stage_id).where(
+        EventRule.event.in_(("invoice_posted", "invoice_paid")), EventRule.action == "move",
+        EventRule.active.is_(True))).all()
+    for rule_id, name, event, stage_id in rules:
+        inv = [Document.deal_id == H.deal_id, Document.doc_type == "invoice",
+               Document.posted.is_(True)]
+        paid = select(func.coalesce(func.sum(Settlement.amount), 0)).where(
+            Settlement.invoice_id == Document.id).scalar_subquery()
+        if event == "invoice_paid":
+            inv.append(paid <= 0)
+        conn.execute(update(H).where(
+            H.rule_id.is_(None), H.to_stage_id == stage_id, H.from_stage_id.is_not(None),
+            exists(select(Document.id).where(*inv))).values(
+            rule_id=rule_id, user_id=None, comment=f"Правило «{name}»"))
+        prefix = "paid:" if event == "invoice_paid" else "doc:"
+        done = select(RuleRun.id).where(RuleRun.rule_id == rule_id,
+                                        RuleRun.deal_id == Document.deal_id)
+        conn.execute(insert(RuleRun).from_select(
+            ["rule_id", "deal_id", "occasion", "at", "result", "message"],
+            select(literal(rule_id), Document.deal_id,
+                   literal(prefix).op("||")(cast(Document.id, String)), Document.date,
+                   literal("done"), literal(f"Демонстрационные данные: правило «{name}»."))
+            .where(Document.deal_id.is_not(None), Document.doc_type == "invoice",
+                   Document.posted.is_(True), ~exists(done),
+                   *([paid <= 0] if event == "invoice_paid" else []))))
+
+
+def check_rules_daily(ctx: Context, today: date | None = None) -> list[RunResult] | None:
+    """The desktop at start: the date rules once a day per database (None: done today)."""
+    from crmdesk.services.settings import get_setting, set_setting
+
+    today = _today(today)
+    if get_setting(ctx.session, "pipeline_rules_checked") == today.isoformat():
+        return None
+    runs = check_rules(ctx, today)
+    set_setting(ctx.session, "pipeline_rules_checked", today.isoformat())
+    return runs

@@ -148,3 +148,13 @@ def test_a_rule_needs_its_stage_and_days(uow):
             processes.save_rule(ctx, {"process_id": pid, "name": "x", "event": "order_posted",
                                       "action": "move", "stage_id": other.id})
         assert len(ctx.session.scalars(select(EventRule)).all()) == 4
+
+
+def test_the_desktop_runs_the_date_rules_once_a_day(uow, deal_base):
+    today = date(2026, 12, 1)
+    with uow("ivanov") as ctx:
+        _to_contract(ctx, deal_base["deal"], today + timedelta(days=3))
+    with uow("oper") as ctx:  # whoever opens the desktop first that day
+        assert [r.result for r in pipeline.check_rules_daily(ctx, today)] == ["done"]
+        assert pipeline.check_rules_daily(ctx, today) is None
+        assert pipeline.check_rules_daily(ctx, today + timedelta(days=1)) == []

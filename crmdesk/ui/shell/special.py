@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
@@ -49,11 +49,27 @@ class StartPage(FormBase):
         self.monitor = self._monitor()  # «Монитор руководителя»: for those with the right
         if self.monitor is not None:
             layout.addWidget(self.monitor)
+        QTimer.singleShot(0, self._date_rules)
         layout.addWidget(QLabel(f"<b>{tr('Мои задачи')}</b>"))
         layout.addWidget(self.tasks, 1)
         layout.addWidget(QLabel(f"<b>{tr('Неоплаченные счета')}</b>"))
         layout.addWidget(self.invoices, 1)
 
+
+    def _date_rules(self) -> None:
+        """The deals' date rules (contract ends, no activity) once a day, as the start page
+        opens; what they did is said in the status bar."""
+        from crmdesk.services.pipeline import check_rules_daily
+
+        try:
+            with self.app.uow() as ctx:
+                runs = check_rules_daily(ctx)
+        except CrmError as exc:
+            self.shell.message(str(exc))
+            return
+        if runs:
+            self.app.changed("deals", "tasks")
+            self.shell.message(tr("Правила сделок: выполнено действий — {0}").format(len(runs)))
 
     def _monitor(self):
         from crmdesk.ui.generic.registry import FormNotFound
