@@ -57,7 +57,8 @@ def make_shell(qtbot, home):
 
     def make(engine, login=None, restore=False):
         window = MainWindow(AppSession(engine, login), restore=restore)
-        qtbot.addWidget(window)
+        # a failed test may leave a changed form: closing must not ask «Сохранить?» offscreen
+        qtbot.addWidget(window, before_close_func=_forget_changes)
         window.resize(1300, 800)
         window.show()
         window.activateWindow()
@@ -70,6 +71,12 @@ def make_shell(qtbot, home):
         for sub in window.mdi.subWindowList():
             if hasattr(sub.widget(), "modified"):
                 sub.widget().modified = False
+
+
+def _forget_changes(window) -> None:
+    for sub in window.mdi.subWindowList():
+        if hasattr(sub.widget(), "modified"):
+            sub.widget().modified = False
 
 
 @pytest.fixture
@@ -128,3 +135,32 @@ def _type_text(widget, text: str) -> None:
         QApplication.sendEvent(
             widget, QKeyEvent(QEvent.Type.KeyPress, 0, Qt.KeyboardModifier.NoModifier, ch)
         )
+
+
+@pytest.fixture
+def day(make_shell, engine, tmp_path):
+    """A user's day: the real main window at 1366×768 on a fresh database (SQLite and
+    PostgreSQL), and ``day.shot(name)`` keeping a screenshot of each step in the test's
+    folder (shots/NN-name.png)."""
+    from types import SimpleNamespace
+
+    from PySide6.QtWidgets import QApplication
+
+    folder = tmp_path / "shots"
+    folder.mkdir()
+    window = make_shell(engine)
+    window.resize(1366, 768)
+    steps = []
+
+    def shot(name: str, widget=None):
+        QApplication.processEvents()
+        path = folder / f"{len(steps) + 1:02d}-{name}.png"
+        (widget or window).grab().save(str(path))
+        steps.append(path)
+        return path
+
+    def active():
+        sub = window.mdi.activeSubWindow()
+        return sub.widget() if sub else None
+
+    return SimpleNamespace(window=window, engine=engine, shot=shot, steps=steps, active=active)

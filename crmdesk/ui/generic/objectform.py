@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crmdesk.services import rights
 from crmdesk.services.errors import ConflictError, CrmError, ValidationError
 from crmdesk.services.lists import ListState
 from crmdesk.ui.generic.base import FormBase, error_list, show_error
@@ -67,6 +68,7 @@ class ObjectForm(FormBase):
     attachments_type: str | None = None  # adds a Files tab
     lists_changed: tuple[str, ...] = ()
     first_field: str | None = None  # where the cursor stands when the form opens
+    write_permission: str | None = None  # the right to change it; None: the entity's own
 
     def __init__(self, shell, obj_id: int | None = None, initial: dict | None = None, parent=None):
         super().__init__(shell, parent)
@@ -113,6 +115,10 @@ class ObjectForm(FormBase):
         self.app.hub.changed.connect(self._on_changed)
         self.reload(initial)
         office.form_opened(self)  # the object's lock, or read-only: who is editing it
+        if self.no_right():  # read-only before the user tries: no lock taken either
+            self.set_read_only(None)
+        else:
+            office.form_opened(self)  # the object's lock, or read-only: who is editing it
 
     # --- building ---
     def build_commands(self) -> None:
@@ -290,6 +296,9 @@ class ObjectForm(FormBase):
         self.form_key = f"{self.entity_name}:{self.obj_id}"
         self.reload()
         office.form_written(self)
+        client_id = self.current_client()
+        if client_id is not None and hasattr(self.shell, "client_selected"):
+            self.shell.client_selected(client_id)  # the card of what was just written
         self.app.changed(*self.lists_changed)
         self.saved.emit(self.obj_id)
         self.shell.message(tr("Записано: {0}").format(self.title))
@@ -360,9 +369,19 @@ class ObjectForm(FormBase):
     def _on_changed(self, name: str) -> None:
         pass
 
+    def no_right(self) -> str | None:
+        """Why this user may only look: the form's catalogue right (``write_permission``, by
+        default the entity's create permission) is not among the user's. The rules layer
+        refuses such a write anyway; the form says so before the user tries."""
+        perm = self.write_permission or entity(self.entity_name).create_permission
+        if perm in (rights.ADMIN, rights.CATALOG) and not self.app.can(perm):
+            return tr("Только просмотр: нет права «{0}».").format(tr(rights.PERMISSIONS[perm]))
+        return None
+
     def set_read_only(self, reason: str | None) -> None:
         """Read-only with ``reason`` in a banner (another user is editing the object, the
         session was ended); None makes the form editable again. The data stays on screen."""
+        reason = reason or self.no_right()  # a missing right outlives a lock released
         self.read_only_reason = reason
         self.banner.setText(reason or "")
         self.banner.setVisible(bool(reason))
@@ -383,7 +402,7 @@ class ObjectForm(FormBase):
                 else view._editable_triggers
             )
         for action in self.bar.actions():
-            if action.text() in (tr("Записать"), tr("Записать и закрыть")):
+            if action.text() in WRITING_COMMANDS:
                 action.setEnabled(not reason)
 
     def showEvent(self, event):  # noqa: N802
