@@ -383,6 +383,26 @@ def current_outages(ctx: Context, at: datetime | None = None) -> list[Outage]:
         Outage.deletion_mark.is_(False), Outage.ends_at >= at).order_by(Outage.starts_at)))
 
 
+def residents_of_houses(house_ids: list[int]):
+    """SQL: the ids of the clients living in (or owning) premises of these houses."""
+    return (select(Resident.client_id).join(Premises, Premises.id == Resident.premises_id)
+            .where(Premises.house_id.in_([int(i) for i in house_ids])))
+
+
+def outage_mailing(ctx: Context, outage_id: int, template: str | int, channel=None,
+                   dry_run: bool = False):
+    """The outage's notice to the residents of its houses: a mailing (services/mailings)
+    with the segment «Жители домов»; sent like any mailing («Рассылки», crmdesk mailing)."""
+    from crmdesk.services.mailings import create_mailing
+
+    o = ctx.session.get(Outage, outage_id)
+    if o is None:
+        raise NotFound(f"Отключение с кодом {outage_id} не найдено.")
+    return create_mailing(ctx, template, {"houses": [h.id for h in o.houses]}, channel,
+                          name=f"{o.what} {o.starts_at.astimezone():%d.%m.%Y}",
+                          dry_run=dry_run)
+
+
 def outage_recipients(ctx: Context, outage_id: int) -> list[Client]:
     """The residents of the outage's houses: whom the notice is mailed to."""
     from crmdesk.models.service import outage_houses

@@ -35,6 +35,7 @@ SEGMENT_KEYS = {
     "no_contact_days": "Нет контакта, дней",
     "overdue_days": "Просрочка больше, дней",
     "birthdays_week": "Дни рождения контактов на этой неделе",
+    "houses": "Жители домов (ЖКХ)",  # house ids: services/housing.residents_of_houses
 }
 def segment_query(ctx: Context, segment: dict, today: date | None = None):
     """SQL selecting the ids of the segment's clients (those the user may see)."""
@@ -44,6 +45,10 @@ def segment_query(ctx: Context, segment: dict, today: date | None = None):
         raise ValidationError("Отбор", f"неизвестные условия: {', '.join(sorted(unknown))}")
     stmt = select(Client.id).where(Client.deletion_mark.is_(False),
                                    rights.client_filter(ctx.user))
+    if segment.get("houses"):
+        from crmdesk.services.housing import residents_of_houses
+
+        stmt = stmt.where(Client.id.in_(residents_of_houses(segment["houses"])))
     if segment.get("groups"):
         names = [n.strip() for n in segment["groups"]]
         found = dict(ctx.session.execute(select(ClientGroup.name, ClientGroup.id)).all())

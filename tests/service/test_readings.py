@@ -121,3 +121,34 @@ def test_premises_card_and_shares(uow, flat):
         firm = create_client(ctx, {"name": 'ООО "Ромашка"'})
         with pytest.raises(ValidationError, match="не частное лицо"):
             housing.add_resident(ctx, flat["premises"], firm.id, "tenant")
+
+
+def test_outage_notice_goes_to_the_residents_of_its_houses(uow, flat):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from crmdesk.models import ClientPhone, OutboxMessage
+    from crmdesk.services.templates import save_template
+
+    with uow("disp") as ctx:
+        other = housing.create_house(ctx, "г. Пермь, ул. Мира, д. 1")
+        p2 = housing.create_premises(ctx, other.id, "3")
+        stranger = create_client(ctx, {"name": "Петров Иван", "kind": "person"})
+        housing.add_resident(ctx, p2.id, stranger.id, "tenant")
+        ctx.session.add(ClientPhone(client_id=flat["owner"], e164="+79120000001"))
+        ctx.session.add(ClientPhone(client_id=stranger.id, e164="+79120000002"))
+        start = datetime(2026, 12, 3, 6, tzinfo=UTC)
+        with pytest.raises(ValidationError, match="Окончание"):
+            housing.create_outage(ctx, "Отключение воды", start, start, [flat["house"]])
+        o = housing.create_outage(ctx, "Отключение холодной воды", start,
+                                  start + timedelta(hours=8), [flat["house"]])
+        assert [c.id for c in housing.outage_recipients(ctx, o.id)] == [flat["owner"]]
+        save_template(ctx, {"name": "Отключение", "channel": "sms",
+                            "body": "3 декабря с 9 до 17 не будет холодной воды."})
+        mailing = housing.outage_mailing(ctx, o.id, "Отключение", dry_run=True)
+        rows = ctx.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.mailing_id == mailing.id)).all()
+        assert [r.address for r in rows] == ["+79120000001"]
+        assert [x.what for x in housing.current_outages(ctx, start)] == [
+            "Отключение холодной воды"]
