@@ -247,6 +247,29 @@ def register_from_call(ctx: Context, call_id: int, description: str, **data) -> 
     return create_request(ctx, values)
 
 
+def register_from_letter(ctx: Context, letter_id: int, **data) -> ServiceRequest:
+    """A request from an incoming letter: its client and contact, the sender's name, the
+    subject and text as the description (channel «e-mail»); the letter's files become the
+    request's files."""
+    from crmdesk.models import Attachment, Letter, LetterFile
+    from crmdesk.services.requestwork import attach_file
+
+    letter = ctx.session.get(Letter, letter_id)
+    if letter is None or letter.direction != "in":
+        raise NotFound(f"Входящее письмо с кодом {letter_id} не найдено.")
+    text = "\n\n".join(x.strip() for x in (letter.subject, letter.body) if x and x.strip())
+    values = {"client_id": letter.client_id, "contact_id": letter.contact_id,
+              "applicant_name": letter.from_name or letter.from_address, "channel": "email",
+              "description": text[:10_000]}
+    values.update({k: v for k, v in data.items() if v is not None})
+    req = create_request(ctx, values)
+    for f in ctx.session.scalars(select(Attachment).join(
+            LetterFile, LetterFile.attachment_id == Attachment.id)
+            .where(LetterFile.letter_id == letter.id).order_by(Attachment.id)):
+        attach_file(ctx, req.id, f.name, f.data)
+    return req
+
+
 # --- statuses ----------------------------------------------------------------------------
 def _log(ctx: Context, req: ServiceRequest, old: str | None, new: str, comment=None) -> None:
     ctx.session.add(RequestStatusChange(request_id=req.id, user_id=ctx.user.id,

@@ -178,3 +178,28 @@ def test_files_of_a_request_follow_its_rights(uow, service):
         rq.files(ctx, rid)
     with uow("disp") as ctx:
         assert rq.files(ctx, rid)[0].data == b"\xff\xd8photo"
+
+
+def test_request_from_an_incoming_letter_with_its_files(uow, service):
+    from crmdesk.models import Attachment, Letter, LetterFile
+
+    with uow("admin") as ctx:
+        cid = create_client(ctx, {"name": "Соколова Ирина", "kind": "person"}).id
+        letter = Letter(direction="in", from_address="sokolova@example.ru",
+                        from_name="Ирина Соколова", subject="Протекает крыша",
+                        body="Над кухней мокрое пятно, фото во вложении.", client_id=cid)
+        ctx.session.add(letter)
+        ctx.session.flush()
+        photo = Attachment(owner_type="client", owner_id=cid, name="пятно.jpg", size=4,
+                           data=b"\xff\xd8ok", mime="image/jpeg")
+        ctx.session.add(photo)
+        ctx.session.flush()
+        ctx.session.add(LetterFile(letter_id=letter.id, attachment_id=photo.id))
+        letter_id = letter.id
+    with uow("disp") as ctx:
+        r = rq.register_from_letter(ctx, letter_id, category="Сантехника")
+        assert (r.channel, r.client_id, r.applicant_name) == ("email", cid, "Ирина Соколова")
+        assert r.description.startswith("Протекает крыша\n\nНад кухней")
+        assert [f.name for f in rq.files(ctx, r.id)] == ["пятно.jpg"]
+        with pytest.raises(NotFound):
+            rq.register_from_letter(ctx, 10**6)
