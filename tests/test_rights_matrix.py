@@ -43,7 +43,7 @@ ROLES = {  # role → (login, password)
 }
 ADMIN_ONLY = {
     "db copy", "demo", "dump", "load", "backup", "restore", "users password", "settings set",
-    "settings show",
+    "settings show", "sessions list", "sessions end", "pg-backup",
 }
 
 # command → invocations; {tmp}, {invoice}, {client}, {template}, {phone}, {inn} are filled in
@@ -97,6 +97,9 @@ INVOCATIONS: dict[str, list[list[str]]] = {
     "users password": [["users", "password", "ivanov"]],
     "settings set": [["settings", "set", "allow_empty_passwords", "off"]],
     "settings show": [["settings", "show"]],
+    "sessions list": [["sessions", "list"]],
+    "sessions end": [["sessions", "end", "999"]],
+    "pg-backup": [["pg-backup", "--to", "{tmp}/pg"]],
 }
 
 
