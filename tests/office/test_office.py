@@ -185,3 +185,33 @@ def test_saving_an_object_another_session_has_open_is_refused(uow, team):
         ctx.session.get(Client, cid).name = "ООО «Ромашка плюс»"
     with uow() as ctx:
         assert ctx.session.get(Client, cid).name == "ООО «Ромашка плюс»"
+
+
+def test_a_listener_that_lost_its_connection_comes_back_and_refreshes_all(uow, team):
+    if team.dialect.name != "postgresql":
+        pytest.skip("LISTEN/NOTIFY: PostgreSQL")
+    from sqlalchemy import text
+
+    got: list[set[str]] = []
+    listener = PgListener(team, got.append, retry=0.2)
+    listener.start()
+    try:
+        assert listener.listening.wait(5)
+        with team.connect() as conn:  # the server drops the desktop's listening connection
+            killed = conn.scalar(text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = 'crmdesk-listen' AND datname = current_database()"))
+        assert killed == 1
+        deadline = utcnow() + timedelta(seconds=10)
+        while {"*"} not in got and utcnow() < deadline:
+            threading.Event().wait(0.1)
+        assert {"*"} in got  # back: everything is read again once
+        with uow("ivanov") as ctx:
+            create_client(ctx, {"name": "ООО «После обрыва»", "kind": "company"})
+        deadline = utcnow() + timedelta(seconds=5)
+        while not any("clients" in t for t in got) and utcnow() < deadline:
+            threading.Event().wait(0.1)
+        assert any("clients" in t for t in got)
+    finally:
+        listener.stop()
+        listener.join(5)
