@@ -253,3 +253,29 @@ def test_board_by_status_moves_cards_as_the_rules_allow(window, qtbot, monkeypat
         assert rq.get_request(ctx, rid).status == "in_work"
     shell.resize(1366, 768)
     board.grab().save(str(tmp_path / "board.png"))
+
+
+def test_request_from_an_incoming_letter_in_the_interactions_list(window, qtbot):
+    from crmdesk.models import Interaction, Letter
+    from crmdesk.services.clients import create_client
+    from crmdesk.ui.forms import entity
+
+    shell, engine = window
+    with unit_of_work(engine) as ctx:
+        cid = create_client(ctx, {"name": "Ершова Нина", "kind": "person"}).id
+        item = Interaction(client_id=cid, kind="mail_in", gist="Письмо: не работает домофон",
+                           user_id=ctx.user.id)
+        ctx.session.add(item)
+        ctx.session.flush()
+        ctx.session.add(Letter(direction="in", from_name="Нина Ершова", subject="Домофон",
+                               body="Не работает домофон в 2 подъезде", client_id=cid,
+                               interaction_id=item.id))
+        iid = item.id
+    listing = shell.open_list("interactions")
+    command = next(c for c in entity("interaction").list_commands
+                   if c.text == "Зарегистрировать заявку")
+    command.run(listing, iid)
+    form = active(shell)
+    assert form.entity_name == "request"
+    assert form.editors["description"].get().startswith("Домофон")
+    assert form.editors["client"].get() == cid

@@ -302,6 +302,37 @@ def open_board(shell, _target=None):
                       outages_banner, "Заявки: доска")
 
 
+def request_from_letter(form, interaction_id: int) -> None:
+    """«Зарегистрировать заявку» on an incoming letter of the interactions list."""
+    from sqlalchemy import select
+
+    from crmdesk.models import Letter
+    from crmdesk.services.errors import CrmError
+    from crmdesk.ui.generic.registry import open_entity
+
+    with form.app.uow() as ctx:
+        letter_id = ctx.session.scalar(select(Letter.id).where(
+            Letter.interaction_id == interaction_id, Letter.direction == "in"))
+        if letter_id is None:
+            raise CrmError("Заявку по письму регистрируют из входящего письма: выберите его.")
+        request_id = rq.register_from_letter(ctx, letter_id).id
+    form.app.changed(*LISTS)
+    open_entity(form.shell, "request", request_id)
+
+
+def _add_letter_command() -> None:
+    from crmdesk.ui.generic.registry import FormNotFound, entity
+
+    try:
+        interactions = entity("interaction")
+    except FormNotFound:  # the interactions' form is registered after this one
+        return
+    if not any(c.text == "Зарегистрировать заявку" for c in interactions.list_commands):
+        interactions.list_commands.append(Command(
+            "task", "Зарегистрировать заявку",
+            lambda form, row: guarded(form, request_from_letter, form, row)))
+
+
 def _add_sections() -> None:
     """The «Обслуживание» section (requests, their catalogues, the analytics) and the
     report in «Отчёты»; for an executor the registry is his own requests («Мои заявки»)."""
@@ -323,3 +354,4 @@ def _add_sections() -> None:
 
 _install()
 _add_sections()
+_add_letter_command()
