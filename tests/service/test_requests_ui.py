@@ -279,3 +279,32 @@ def test_request_from_an_incoming_letter_in_the_interactions_list(window, qtbot)
     assert form.entity_name == "request"
     assert form.editors["description"].get().startswith("Домофон")
     assert form.editors["client"].get() == cid
+
+
+def test_outage_form_mails_the_residents(window, qtbot, monkeypatch):
+    from crmdesk.models import Mailing, OutboxMessage
+    from crmdesk.models.service import Outage
+    from crmdesk.services.templates import save_template
+    from crmdesk.ui.generic.registry import open_entity
+
+    shell, engine = window
+    with unit_of_work(engine) as ctx:
+        from sqlalchemy import func, select
+
+        outage_id = ctx.session.scalar(select(Outage.id))
+        save_template(ctx, {"name": "Отключение воды", "channel": "email",
+                            "subject": "Отключение", "body": "Завтра не будет горячей воды."})
+    form = open_entity(shell, "outage", outage_id)
+    monkeypatch.setattr(QInputDialog, "getItem",
+                        staticmethod(lambda *a, **k: ("Отключение воды", True)))
+    shown = []
+    monkeypatch.setattr("crmdesk.ui.generic.base.QMessageBox.warning",
+                        lambda parent, title, text: shown.append(text))
+    next(a for a in form.bar.actions() if a.text() == "Разослать жителям…").trigger()
+    with unit_of_work(engine, read_only=True) as ctx:
+        mailings = ctx.session.scalars(select(Mailing)).all()
+        rows = ctx.session.scalar(select(func.count()).select_from(OutboxMessage))
+    # no mail account in the demo: the mailing is refused with a message, nothing half-made
+    assert shown == ["Почта не настроена: задайте учётную запись в «Администрирование → "
+                     "Почта» или командой «crmdesk mail account»."]
+    assert (mailings, rows) == ([], 0)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from crmdesk.models.service import METER_KINDS, House, Meter, MeterReading, Outage, Premises
 from crmdesk.services import housing, readings_io, rights
 from crmdesk.services import housinglists as hl
+from crmdesk.services.errors import CrmError
 from crmdesk.ui.forms import opener, register, register_special
 from crmdesk.ui.generic.base import Entity, FormBase, guarded
 from crmdesk.ui.generic.fields import Field, ref_value
@@ -141,6 +142,27 @@ class OutageForm(ObjectForm):
         Field("notice", "Текст уведомления жителям", "multiline"),
     ]
     rows = [["what"], ["starts_at", "ends_at"], ["house"], ["notice"]]
+    commands = [FormCommand("sms", "Разослать жителям…", "mail_residents")]
+
+    def mail_residents(self):
+        """A mailing to the residents of the outage's houses by a template of the user's
+        choice; it opens as a mailing to check and send («Рассылки»)."""
+        from crmdesk.services import templates
+        from crmdesk.ui.generic.registry import open_entity
+
+        with self.app.uow(read_only=True) as ctx:
+            names = [t.name for t in templates.list_templates(ctx)]
+        if not names:
+            raise CrmError("Нет шаблонов сообщений: создайте шаблон SMS или письма "
+                                   "с текстом уведомления («Шаблоны писем и SMS»).")
+        name, ok = QInputDialog.getItem(self, tr("Разослать жителям"), tr("Шаблон:"), names,
+                                        0, False)
+        if not ok:
+            return
+        with self.app.uow() as ctx:
+            mailing_id = housing.outage_mailing(ctx, self.obj_id, name).id
+        self.app.changed("mailings")
+        open_entity(self.shell, "mailing", mailing_id)
 
     def load(self, ctx, obj_id):
         o = ctx.session.get(Outage, obj_id)
