@@ -72,7 +72,7 @@
             <location filename="../../crmdesk/services/money.py" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="30" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="16" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="289" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="292" />
             <source>Без НДС</source>
             <translation>No VAT</translation>
         </message>
@@ -111,7 +111,7 @@
         <message>
             <location filename="../../crmdesk/ui/forms/admin.py" line="204" />
             <source>Срок действия коммерческого предложения, дней</source>
-            <translation type="unfinished" />
+            <translation>Commercial proposal validity, days</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/admin.py" line="205" />
@@ -177,8 +177,8 @@
             <location filename="../../crmdesk/ui/forms/clients.py" line="32" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="201" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="36" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="223" />
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="315" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="225" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="325" />
             <source>Телефон</source>
             <translation>Phone</translation>
         </message>
@@ -203,8 +203,8 @@
             <location filename="../../crmdesk/ui/forms/clients.py" line="223" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="34" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="68" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="193" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="222" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="195" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="224" />
             <location filename="../../crmdesk/ui/forms/templates.py" line="40" />
             <source>Наименование</source>
             <translation>Name</translation>
@@ -222,7 +222,7 @@
             <location filename="../../crmdesk/ui/forms/admin.py" line="109" />
             <location filename="../../crmdesk/ui/forms/bank.py" line="40" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="25" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="222" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="224" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="282" />
             <source>ИНН</source>
             <translation>INN (Tax ID)</translation>
@@ -246,6 +246,7 @@
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="112" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="40" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="37" />
             <location filename="../../crmdesk/ui/forms/mailings.py" line="117" />
             <source>Адрес</source>
             <translation>Address</translation>
@@ -293,7 +294,7 @@
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="122" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="27" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="37" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="38" />
             <source>НДС</source>
             <translation>VAT</translation>
         </message>
@@ -341,7 +342,7 @@
         <message>
             <location filename="../../crmdesk/ui/forms/admin.py" line="238" />
             <source>Срок действия предложения, дней</source>
-            <translation type="unfinished" />
+            <translation>Proposal validity, days</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/admin.py" line="243" />
@@ -447,7 +448,7 @@
             <location filename="../../crmdesk/ui/forms/contracts.py" line="32" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="24" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="150" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="63" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="65" />
             <source>Дата</source>
             <translation>Date</translation>
         </message>
@@ -461,7 +462,7 @@
             <location filename="../../crmdesk/ui/forms/bank.py" line="40" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="68" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="152" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="36" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="37" />
             <source>Сумма</source>
             <translation>Amount</translation>
         </message>
@@ -493,11 +494,11 @@
             <location filename="../../crmdesk/ui/forms/documents.py" line="151" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="27" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="98" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="66" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="68" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="282" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="409" />
             <location filename="../../crmdesk/ui/shell/reminders.py" line="30" />
-            <location filename="../../crmdesk/ui/shell/special.py" line="90" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="106" />
             <source>Клиент</source>
             <translation>Client</translation>
         </message>
@@ -520,6 +521,7 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/bank.py" line="57" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="209" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="334" />
             <source>Загрузить</source>
             <translation>Import</translation>
@@ -537,16 +539,16 @@
         <message>
             <location filename="../../crmdesk/ui/forms/board.py" line="105" />
             <source>{0} дн. на этапе</source>
-            <translation type="unfinished" />
+            <translation>{0} days in the stage</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/board.py" line="120" />
             <source>нет задачи</source>
-            <translation type="unfinished" />
+            <translation>no task</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/board.py" line="215" />
-            <location filename="../../crmdesk/ui/forms/monitor.py" line="60" />
+            <location filename="../../crmdesk/ui/forms/monitor.py" line="71" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="50" />
             <source>Воронка сделок</source>
             <translation>Sales pipeline</translation>
@@ -554,32 +556,32 @@
         <message>
             <location filename="../../crmdesk/ui/forms/board.py" line="244" />
             <source>Все менеджеры</source>
-            <translation type="unfinished" />
+            <translation>All managers</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/board.py" line="245" />
             <source>Только мои</source>
-            <translation type="unfinished" />
+            <translation>Only mine</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/board.py" line="250" />
             <source>Все источники</source>
-            <translation type="unfinished" />
+            <translation>All sources</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/board.py" line="252" />
             <source>Поиск: сделка или клиент</source>
-            <translation type="unfinished" />
+            <translation>Search: deal or client</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/board.py" line="313" />
             <source>Новая сделка на этапе «{0}»</source>
-            <translation type="unfinished" />
+            <translation>New deal at the stage «{0}»</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/board.py" line="44" />
             <source>За всё время</source>
-            <translation type="unfinished" />
+            <translation>All time</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/board.py" line="44" />
@@ -602,17 +604,17 @@
         <message>
             <location filename="../../crmdesk/ui/forms/board.py" line="45" />
             <source>Последние 30 дней</source>
-            <translation type="unfinished" />
+            <translation>Last 30 days</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/board.py" line="269" />
             <source>Процесс:</source>
-            <translation type="unfinished" />
+            <translation>Process:</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/calls.py" line="44" />
             <location filename="../../crmdesk/ui/forms/calls.py" line="94" />
-            <location filename="../../crmdesk/ui/shell/calls.py" line="237" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="249" />
             <source>Позвонить</source>
             <translation>Call</translation>
         </message>
@@ -741,6 +743,8 @@
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/catalog.py" line="23" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="23" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="60" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="95" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="96" />
             <source>Вид</source>
             <translation>Type</translation>
@@ -753,7 +757,7 @@
         <message>
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/catalog.py" line="25" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="33" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="34" />
             <source>Цена</source>
             <translation>Price</translation>
         </message>
@@ -767,13 +771,13 @@
         <message>
             <location filename="../../crmdesk/ui/forms/catalog.py" line="28" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="33" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="77" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="79" />
             <source>Описание</source>
             <translation>Description</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/catalog.py" line="41" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="162" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="163" />
             <source>шт</source>
             <translation>pcs</translation>
         </message>
@@ -835,7 +839,7 @@
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="38" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="64" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="66" />
             <source>Статус</source>
             <translation>Status</translation>
         </message>
@@ -996,7 +1000,8 @@
             <location filename="../../crmdesk/ui/forms/contracts.py" line="31" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="23" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="149" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="62" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="59" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="64" />
             <source>Номер</source>
             <translation>Number</translation>
         </message>
@@ -1047,7 +1052,7 @@
         <message>
             <location filename="../../crmdesk/ui/forms/deals.py" line="118" />
             <source>Правил на это событие нет</source>
-            <translation type="unfinished" />
+            <translation>No rules for this event</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/setup.py" />
@@ -1099,7 +1104,7 @@
         <message>
             <location filename="../../crmdesk/ui/forms/deals.py" line="49" />
             <source>Записать взаимодействие</source>
-            <translation type="unfinished" />
+            <translation>Record an interaction</translation>
         </message>
         <message>
             <location filename="../../crmdesk/models/documents.py" />
@@ -1121,12 +1126,12 @@
         <message>
             <location filename="../../crmdesk/ui/forms/deals.py" line="54" />
             <source>Документы получены</source>
-            <translation type="unfinished" />
+            <translation>Documents received</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/deals.py" line="65" />
             <source>Процесс</source>
-            <translation type="unfinished" />
+            <translation>Process</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
@@ -1141,18 +1146,18 @@
             <location filename="../../crmdesk/ui/forms/deals.py" line="70" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="32" />
             <source>Вероятность, %</source>
-            <translation type="unfinished" />
+            <translation>Probability, %</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="71" />
             <source>Закрытие (ожид.)</source>
-            <translation type="unfinished" />
+            <translation>Closing (expected)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/deals.py" line="74" />
             <source>Окончание договора</source>
-            <translation type="unfinished" />
+            <translation>Contract end</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/deals.py" line="75" />
@@ -1162,17 +1167,17 @@
         <message>
             <location filename="../../crmdesk/ui/forms/deals.py" line="68" />
             <source>пусто — по документам сделки</source>
-            <translation type="unfinished" />
+            <translation>empty — from the deal's documents</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/deals.py" line="69" />
             <source>пусто — по этапу</source>
-            <translation type="unfinished" />
+            <translation>empty — by the stage</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/deals.py" line="72" />
             <source>Ожидаемая дата закрытия</source>
-            <translation type="unfinished" />
+            <translation>Expected close date</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/design.py" line="27" />
@@ -1324,38 +1329,281 @@
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="26" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="29" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="75" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="77" />
             <location filename="../../crmdesk/ui/shell/reminders.py" line="30" />
             <source>Срок</source>
             <translation>Deadline</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/documents.py" line="181" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="203" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="204" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="32" />
             <source>Провести</source>
             <translation>Post</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/documents.py" line="182" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="204" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="205" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="33" />
             <source>Отмена проведения</source>
             <translation>Unpost</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="120" />
+            <source>Показание</source>
+            <translation>Reading</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="121" />
+            <source>Показание на сегодня ({0}):</source>
+            <translation>Reading for today ({0}):</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="128" />
+            <source>Показание записано</source>
+            <translation>Reading written</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="158" />
+            <source>Разослать жителям</source>
+            <translation>Send to residents</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="158" />
+            <location filename="../../crmdesk/ui/forms/mail.py" line="70" />
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="96" />
+            <source>Шаблон:</source>
+            <translation>Template:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="205" />
+            <source>Загрузка показаний счётчиков</source>
+            <translation>Loading meter readings</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="208" />
+            <source>Выбрать файл…</source>
+            <translation>Choose a file…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="210" />
+            <source>Сохранить отчёт…</source>
+            <translation>Save the report…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="214" />
+            <source>Файл XLSX или CSV, первая строка — заголовок: «Заводской номер», «Показание», «Дата», «Вид счётчика».</source>
+            <translation>An XLSX or CSV file, the first row a header: «Заводской номер», «Показание», «Дата», «Вид счётчика».</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="228" />
+            <source>Показания счётчиков</source>
+            <translation>Meter readings</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="238" />
+            <source>Проверка файла {0} (ничего не записано)</source>
+            <translation>Checking file {0} (nothing written)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="247" />
+            <source>Загружено из файла {0}</source>
+            <translation>Loaded from file {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="251" />
+            <source>Загружается: {0}, из них проверить {1}; отклонено: {2}.</source>
+            <translation>To load: {0}, of them to check {1}; rejected: {2}.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="259" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="405" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="427" />
+            <source>Отчёт о загрузке</source>
+            <translation>Import report</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="35" />
+            <source>Дом (создание)</source>
+            <translation>Building (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="55" />
+            <source>Помещение (создание)</source>
+            <translation>Premises (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="91" />
+            <source>Счётчик (создание)</source>
+            <translation>Meter (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="135" />
+            <source>Отключение (создание)</source>
+            <translation>Outage (new)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="37" />
+            <source>Примечание</source>
+            <translation>Note</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="39" />
+            <source>Помещения</source>
+            <translation>Premises</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="58" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="141" />
+            <source>Дом</source>
+            <translation>Building</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="61" />
+            <source>Площадь, м²</source>
+            <translation>Area, m²</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="62" />
+            <source>Жители</source>
+            <translation>Residents</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="65" />
+            <source>Счётчики</source>
+            <translation>Meters</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="65" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="343" />
+            <source>Заявки</source>
+            <translation>Service requests</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="73" />
+            <source>собственник</source>
+            <translation>owner</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="73" />
+            <source>наниматель</source>
+            <translation>tenant</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="94" />
+            <source>Помещение</source>
+            <translation>Premises</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="96" />
+            <source>Заводской номер</source>
+            <translation>Serial number</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="97" />
+            <source>Поверка до</source>
+            <translation>Verified until</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="100" />
+            <source>Показания</source>
+            <translation>Readings</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="101" />
+            <source>Внести показание…</source>
+            <translation>Enter a reading…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="138" />
+            <source>Что отключается</source>
+            <translation>What is cut off</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="139" />
+            <source>Начало</source>
+            <translation>Start</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="140" />
+            <source>Окончание</source>
+            <translation>End</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="142" />
+            <source>Текст уведомления жителям</source>
+            <translation>Notice text for residents</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="145" />
+            <source>Разослать жителям…</source>
+            <translation>Send to residents…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="229" />
+            <source>Таблицы (*.xlsx *.csv);;Все файлы (*)</source>
+            <translation>Spreadsheets (*.xlsx *.csv);;All files (*)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="259" />
+            <source>загрузка.xlsx</source>
+            <translation>load.xlsx</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="156" />
+            <source>Нет шаблонов сообщений: создайте шаблон SMS или письма с текстом уведомления («Шаблоны писем и SMS»).</source>
+            <translation>No message templates: create an SMS or letter template with the notice text («Letter and SMS templates»).</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="301" />
+            <source>ЖКХ: Дома</source>
+            <translation>Housing: Buildings</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="302" />
+            <source>ЖКХ: Помещения</source>
+            <translation>Housing: Premises</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="303" />
+            <source>ЖКХ: Счётчики</source>
+            <translation>Housing: Meters</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="304" />
+            <source>ЖКХ: Показания счётчиков</source>
+            <translation>Housing: Meter readings</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="305" />
+            <source>ЖКХ: Загрузить показания из файла…</source>
+            <translation>Housing: Load meter readings from a file…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="307" />
+            <source>ЖКХ: Отключения и работы</source>
+            <translation>Housing: Outages and works</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="308" />
+            <source>ЖКХ: Не переданы показания</source>
+            <translation>Housing: Readings not submitted</translation>
+        </message>
+        <message>
             <location filename="../../crmdesk/ui/forms/leads.py" line="103" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="95" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="97" />
             <source>Отклонить</source>
-            <translation type="unfinished" />
+            <translation>Reject</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/leads.py" line="187" />
             <source>Почта: писем {0}, новых обращений {1}</source>
-            <translation type="unfinished" />
+            <translation>Mail: {0} letters, {1} new enquiries</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/leads.py" line="31" />
             <source>Потенциальный клиент</source>
-            <translation type="unfinished" />
+            <translation>Lead</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
@@ -1367,82 +1615,76 @@
         <message>
             <location filename="../../crmdesk/ui/forms/leads.py" line="38" />
             <source>Ответственный</source>
-            <translation type="unfinished" />
+            <translation>Responsible</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/leads.py" line="40" />
             <source>Письма</source>
-            <translation type="unfinished" />
+            <translation>Letters</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/leads.py" line="44" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="227" />
             <source>Сделать клиентом</source>
-            <translation type="unfinished" />
+            <translation>Make a client</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/leads.py" line="45" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="228" />
             <source>Отклонить…</source>
-            <translation type="unfinished" />
+            <translation>Reject…</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/leads.py" line="69" />
             <source>Вручную</source>
-            <translation type="unfinished" />
+            <translation>Manually</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/leads.py" line="229" />
             <source>Забрать почту</source>
-            <translation type="unfinished" />
+            <translation>Fetch mail</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/leads.py" line="238" />
             <source>Потенциальные клиенты</source>
-            <translation type="unfinished" />
+            <translation>Leads</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="41" />
             <source>Пароль</source>
-            <translation type="unfinished" />
+            <translation>Password</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="41" />
             <source>Введите {0} (хранится только до закрытия программы):</source>
-            <translation type="unfinished" />
+            <translation>Enter {0} (kept only until the program closes):</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="55" />
             <location filename="../../crmdesk/ui/forms/printing.py" line="91" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="215" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="217" />
             <source>Отправить по почте</source>
-            <translation type="unfinished" />
+            <translation>Send by e-mail</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="69" />
             <source>Кому:</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/mail.py" line="70" />
-            <location filename="../../crmdesk/ui/forms/mailings.py" line="96" />
-            <source>Шаблон:</source>
-            <translation type="unfinished" />
+            <translation>To:</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="71" />
             <source>Формат вложения:</source>
-            <translation type="unfinished" />
+            <translation>Attachment format:</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="72" />
             <source>Тема:</source>
-            <translation type="unfinished" />
+            <translation>Subject:</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="73" />
             <source>Вложение:</source>
-            <translation type="unfinished" />
+            <translation>Attachment:</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="75" />
@@ -1450,19 +1692,19 @@
             <location filename="../../crmdesk/ui/forms/mailings.py" line="106" />
             <location filename="../../crmdesk/ui/forms/mailings.py" line="212" />
             <source>Отправить</source>
-            <translation type="unfinished" />
+            <translation>Send</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="77" />
             <location filename="../../crmdesk/ui/forms/mail.py" line="309" />
             <location filename="../../crmdesk/ui/forms/merge.py" line="77" />
             <source>Отмена</source>
-            <translation type="unfinished" />
+            <translation>Cancel</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="147" />
             <source>Письмо отправлено: {0}</source>
-            <translation type="unfinished" />
+            <translation>Letter sent: {0}</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="265" />
@@ -1475,7 +1717,7 @@
             <location filename="../../crmdesk/ui/forms/mail.py" line="282" />
             <location filename="../../crmdesk/ui/forms/mail.py" line="423" />
             <source>Моя почта</source>
-            <translation type="unfinished" />
+            <translation>My mail</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="293" />
@@ -1484,162 +1726,162 @@
             <location filename="../../crmdesk/ui/forms/mail.py" line="390" />
             <location filename="../../crmdesk/ui/forms/mail.py" line="405" />
             <source>Отправить SMS</source>
-            <translation type="unfinished" />
+            <translation>Send SMS</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="301" />
             <source>Телефон:</source>
-            <translation type="unfinished" />
+            <translation>Phone:</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="316" />
             <source>Символов: {0}, частей SMS: {1} (по {2})</source>
-            <translation type="unfinished" />
+            <translation>Characters: {0}, SMS parts: {1} ({2} each)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="337" />
             <source>SMS отправлено: {0}</source>
-            <translation type="unfinished" />
+            <translation>SMS sent: {0}</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="175" />
             <location filename="../../crmdesk/ui/forms/mail.py" line="421" />
             <source>Почта и SMS</source>
-            <translation type="unfinished" />
+            <translation>Mail and SMS</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="177" />
             <location filename="../../crmdesk/ui/forms/mail.py" line="236" />
             <source>Отправка (SMTP)</source>
-            <translation type="unfinished" />
+            <translation>Sending (SMTP)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="178" />
             <source>Приём (IMAP)</source>
-            <translation type="unfinished" />
+            <translation>Receiving (IMAP)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="179" />
             <source>Адрес отправителя</source>
-            <translation type="unfinished" />
+            <translation>Sender address</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="180" />
             <source>Имя отправителя</source>
-            <translation type="unfinished" />
+            <translation>Sender name</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="181" />
             <source>Пароль почты</source>
-            <translation type="unfinished" />
+            <translation>Mail password</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="182" />
             <source>Писем в минуту, не больше</source>
-            <translation type="unfinished" />
+            <translation>Letters per minute, at most</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="183" />
             <source>Забирать почту каждые, мин</source>
-            <translation type="unfinished" />
+            <translation>Fetch mail every, min</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="184" />
-            <location filename="../../crmdesk/ui/forms/monitor.py" line="71" />
+            <location filename="../../crmdesk/ui/forms/monitor.py" line="84" />
             <source>Новые обращения</source>
-            <translation type="unfinished" />
+            <translation>New enquiries</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="186" />
             <source>Менеджер для обращений</source>
-            <translation type="unfinished" />
+            <translation>Manager for enquiries</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="187" />
             <source>Провайдер SMS</source>
-            <translation type="unfinished" />
+            <translation>SMS provider</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="189" />
             <source>Адрес сервиса SMS</source>
-            <translation type="unfinished" />
+            <translation>SMS service address</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="190" />
             <source>Имя отправителя SMS</source>
-            <translation type="unfinished" />
+            <translation>SMS sender name</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="191" />
             <source>Логин SMS (SMSC.ru)</source>
-            <translation type="unfinished" />
+            <translation>SMS login (SMSC.ru)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="192" />
             <source>Ключ / пароль SMS</source>
-            <translation type="unfinished" />
+            <translation>SMS key / password</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="197" />
             <source>Проверить</source>
-            <translation type="unfinished" />
+            <translation>Check</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="186" />
             <location filename="../../crmdesk/ui/forms/mailings.py" line="80" />
             <source>имя входа</source>
-            <translation type="unfinished" />
+            <translation>login</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="185" />
             <source>одному менеджеру</source>
-            <translation type="unfinished" />
+            <translation>to one manager</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="185" />
             <source>менеджерам по очереди</source>
-            <translation type="unfinished" />
+            <translation>to managers in turn</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="188" />
             <source>(нет)</source>
-            <translation type="unfinished" />
+            <translation>(none)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="69" />
             <source>Рассылка</source>
-            <translation type="unfinished" />
+            <translation>Mailing</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="78" />
             <source>через запятую; пусто — все</source>
-            <translation type="unfinished" />
+            <translation>comma-separated; empty — all</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="84" />
             <source>через запятую: интересовались или покупали</source>
-            <translation type="unfinished" />
+            <translation>comma-separated: asked about or bought</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="87" />
             <location filename="../../crmdesk/ui/forms/mailings.py" line="91" />
             <source>не важно</source>
-            <translation type="unfinished" />
+            <translation>any</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="93" />
             <source>дни рождения контактных лиц на этой неделе</source>
-            <translation type="unfinished" />
+            <translation>contacts' birthdays this week</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="95" />
             <source>Канал:</source>
-            <translation type="unfinished" />
+            <translation>Channel:</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="97" />
             <source>Группы клиентов:</source>
-            <translation type="unfinished" />
+            <translation>Client groups:</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="98" />
@@ -1650,32 +1892,32 @@
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="99" />
             <source>Статус клиента:</source>
-            <translation type="unfinished" />
+            <translation>Client status:</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="100" />
             <source>Источник:</source>
-            <translation type="unfinished" />
+            <translation>Source:</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="101" />
             <source>Интересующие товары:</source>
-            <translation type="unfinished" />
+            <translation>Products of interest:</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="102" />
             <source>Просрочка долга больше, дней:</source>
-            <translation type="unfinished" />
+            <translation>Debt overdue by more than, days:</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="103" />
             <source>Нет контакта, дней:</source>
-            <translation type="unfinished" />
+            <translation>No contact for, days:</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="105" />
             <source>Подобрать получателей</source>
-            <translation type="unfinished" />
+            <translation>Pick recipients</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="107" />
@@ -1692,7 +1934,7 @@
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="117" />
             <source>Получатель</source>
-            <translation type="unfinished" />
+            <translation>Recipient</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="118" />
@@ -1703,22 +1945,22 @@
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="152" />
             <source> (рекламная)</source>
-            <translation type="unfinished" />
+            <translation> (advertising)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="194" />
             <source>Рассылка: {0}</source>
-            <translation type="unfinished" />
+            <translation>Mailing: {0}</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="208" />
             <source>Получателей: {0}. </source>
-            <translation type="unfinished" />
+            <translation>Recipients: {0}. </translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="211" />
             <source>Продолжить</source>
-            <translation type="unfinished" />
+            <translation>Continue</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="251" />
@@ -1729,7 +1971,7 @@
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="252" />
             <source>Рассылка {0}.xlsx</source>
-            <translation type="unfinished" />
+            <translation>Mailing {0}.xlsx</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="260" />
@@ -1740,12 +1982,12 @@
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="287" />
             <source>Рассылки</source>
-            <translation type="unfinished" />
+            <translation>Mailings</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="288" />
             <source>Рассылка: создать</source>
-            <translation type="unfinished" />
+            <translation>Mailing: create</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/merge.py" line="51" />
@@ -1765,8 +2007,9 @@
         <message>
             <location filename="../../crmdesk/ui/forms/merge.py" line="75" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="95" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="202" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="105" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="203" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="32" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="126" />
             <source>Записать</source>
             <translation>Save</translation>
         </message>
@@ -1809,9 +2052,9 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/merge.py" line="126" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="257" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="216" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="110" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="259" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="218" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="131" />
             <location filename="../../crmdesk/ui/shell/reminders.py" line="95" />
             <source>Закрыть</source>
             <translation>Close</translation>
@@ -1862,37 +2105,37 @@
             <translation>Merge into it and mark for deletion</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/monitor.py" line="51" />
-            <source>Продажи за месяц</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/monitor.py" line="52" />
-            <source>план</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
             <location filename="../../crmdesk/ui/forms/monitor.py" line="62" />
+            <source>Продажи за месяц</source>
+            <translation>Sales this month</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/monitor.py" line="63" />
+            <source>план</source>
+            <translation>plan</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/monitor.py" line="74" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="77" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="90" />
             <source>Задолженность клиентов</source>
             <translation>Accounts receivable</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/monitor.py" line="64" />
+            <location filename="../../crmdesk/ui/forms/monitor.py" line="76" />
             <location filename="../../crmdesk/ui/shell/calls.py" line="60" />
             <source>просрочено</source>
             <translation>overdue</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/monitor.py" line="67" />
+            <location filename="../../crmdesk/ui/forms/monitor.py" line="80" />
             <source>нет</source>
-            <translation type="unfinished" />
+            <translation>no</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/monitor.py" line="69" />
+            <location filename="../../crmdesk/ui/forms/monitor.py" line="82" />
             <source>Просроченные задачи</source>
-            <translation type="unfinished" />
+            <translation>Overdue tasks</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/planning.py" line="56" />
@@ -1931,7 +2174,7 @@
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/services/rights.py" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="26" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="73" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="75" />
             <source>Исполнитель</source>
             <translation>Assignee</translation>
         </message>
@@ -1944,7 +2187,7 @@
         <message>
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="31" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="71" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="73" />
             <source>Важность</source>
             <translation>Priority</translation>
         </message>
@@ -1953,9 +2196,9 @@
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="43" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="148" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="40" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="92" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="256" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="41" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="94" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="258" />
             <source>Выполнена</source>
             <translation>Done</translation>
         </message>
@@ -1994,8 +2237,8 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/printing.py" line="87" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="211" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="213" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="212" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="215" />
             <source>Печать</source>
             <translation>Print</translation>
         </message>
@@ -2013,68 +2256,68 @@
             <location filename="../../crmdesk/ui/forms/processes.py" line="57" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="54" />
             <source>Процессы и правила</source>
-            <translation type="unfinished" />
+            <translation>Processes and rules</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="63" />
             <source>Добавить процесс</source>
-            <translation type="unfinished" />
+            <translation>Add a process</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="69" />
             <source>Основной (новые сделки)</source>
-            <translation type="unfinished" />
+            <translation>Main (new deals)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="77" />
             <source>Одна причина в строке</source>
-            <translation type="unfinished" />
+            <translation>One reason per line</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="85" />
             <source>Этапы</source>
-            <translation type="unfinished" />
+            <translation>Stages</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="86" />
             <source>Переходы</source>
-            <translation type="unfinished" />
+            <translation>Transitions</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="87" />
             <source>Причины отказа</source>
-            <translation type="unfinished" />
+            <translation>Refusal reasons</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="88" />
             <source>Правила</source>
-            <translation type="unfinished" />
+            <translation>Rules</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="99" />
             <source>Наименование:</source>
-            <translation type="unfinished" />
+            <translation>Name:</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="135" />
             <source>Добавить правило</source>
-            <translation type="unfinished" />
+            <translation>Add a rule</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="124" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="137" />
             <source>Удалить</source>
-            <translation type="unfinished" />
+            <translation>Delete</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="316" />
             <source>Записано: процесс «{0}»</source>
-            <translation type="unfinished" />
+            <translation>Written: process «{0}»</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="348" />
             <source>Новый процесс</source>
-            <translation type="unfinished" />
+            <translation>New process</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
@@ -2085,53 +2328,53 @@
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="32" />
             <source>Цвет</source>
-            <translation type="unfinished" />
+            <translation>Colour</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="32" />
             <source>Финальный</source>
-            <translation type="unfinished" />
+            <translation>Final</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
             <source>Правило</source>
-            <translation type="unfinished" />
+            <translation>Rule</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
             <source>Событие</source>
-            <translation type="unfinished" />
+            <translation>Event</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="331" />
             <source>Дней</source>
-            <translation type="unfinished" />
+            <translation>Days</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
             <source>Действие</source>
-            <translation type="unfinished" />
+            <translation>Action</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
             <source>Активно</source>
-            <translation type="unfinished" />
+            <translation>Active</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="124" />
             <source>Добавить этап</source>
-            <translation type="unfinished" />
+            <translation>Add a stage</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="125" />
             <source>Выше</source>
-            <translation type="unfinished" />
+            <translation>Up</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="126" />
             <source>Ниже</source>
-            <translation type="unfinished" />
+            <translation>Down</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/setup.py" />
@@ -2143,12 +2386,12 @@
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="349" />
             <source>В работе</source>
-            <translation type="unfinished" />
+            <translation>In progress</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/processes.py" line="349" />
             <source>Завершён</source>
-            <translation type="unfinished" />
+            <translation>Finished</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/reports.py" line="96" />
@@ -2210,177 +2453,200 @@
             <translation>Custom period</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="40" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="41" />
             <source>Что сделано:</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="23" />
-            <source>Причина, по которой заявка отложена:</source>
-            <translation type="unfinished" />
+            <translation>What was done:</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/requests.py" line="24" />
+            <source>Причина, по которой заявка отложена:</source>
+            <translation>Reason the request is postponed:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="25" />
             <source>Причина отклонения заявки:</source>
-            <translation type="unfinished" />
+            <translation>Reason for rejecting the request:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="58" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="59" />
             <source>Заявка (создание)</source>
-            <translation type="unfinished" />
+            <translation>Service request (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="190" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="192" />
             <source>Категория заявок (создание)</source>
-            <translation type="unfinished" />
+            <translation>Request category (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="220" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="222" />
             <source>Подрядчик (создание)</source>
-            <translation type="unfinished" />
+            <translation>Contractor (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="65" />
-            <location filename="../../crmdesk/ui/forms/templates.py" line="41" />
-            <source>Канал</source>
-            <translation type="unfinished" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="302" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="345" />
+            <source>Заявки: доска</source>
+            <translation>Service requests: board</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/requests.py" line="67" />
-            <source>Заявитель (ФИО)</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="68" />
-            <source>Телефон заявителя</source>
-            <translation type="unfinished" />
+            <location filename="../../crmdesk/ui/forms/templates.py" line="41" />
+            <source>Канал</source>
+            <translation>Channel</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/requests.py" line="69" />
-            <source>Объект (адрес)</source>
-            <translation type="unfinished" />
+            <source>Заявитель (ФИО)</source>
+            <translation>Applicant (full name)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/requests.py" line="70" />
-            <source>Категория</source>
-            <translation type="unfinished" />
+            <source>Телефон заявителя</source>
+            <translation>Applicant's phone</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="71" />
+            <source>Объект (адрес)</source>
+            <translation>Site (address)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/requests.py" line="72" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="198" />
-            <source>Платная</source>
-            <translation type="unfinished" />
+            <source>Категория</source>
+            <translation>Category</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/requests.py" line="74" />
-            <source>Плановая дата</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="78" />
-            <source>Что сделано</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="91" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="255" />
-            <source>В работу</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="93" />
-            <source>Закрыть заявку</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="94" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="258" />
-            <location filename="../../crmdesk/ui/shell/reminders.py" line="91" />
-            <source>Отложить</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="96" />
-            <source>Создать на основании: Заказ клиента</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="194" />
-            <source>Срок, рабочих дней</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="195" />
-            <source>Срок, часов (аварийные)</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="196" />
-            <source>Исполнитель по умолчанию</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="197" />
-            <source>Подрядчик по умолчанию</source>
-            <translation type="unfinished" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="200" />
+            <source>Платная</source>
+            <translation>Paid</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/requests.py" line="76" />
+            <source>Плановая дата</source>
+            <translation>Planned date</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="80" />
+            <source>Что сделано</source>
+            <translation>What was done</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="93" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="257" />
+            <source>В работу</source>
+            <translation>Start work</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="95" />
+            <source>Закрыть заявку</source>
+            <translation>Close the request</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="96" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="260" />
+            <location filename="../../crmdesk/ui/shell/reminders.py" line="91" />
+            <source>Отложить</source>
+            <translation>Postpone</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="98" />
+            <source>Создать на основании: Заказ клиента</source>
+            <translation>Create based on: Sales order</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="196" />
+            <source>Срок, рабочих дней</source>
+            <translation>Term, working days</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="197" />
+            <source>Срок, часов (аварийные)</source>
+            <translation>Term, hours (emergency)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="198" />
+            <source>Исполнитель по умолчанию</source>
+            <translation>Default executor</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="199" />
+            <source>Подрядчик по умолчанию</source>
+            <translation>Default contractor</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="291" />
+            <source>Отключения: </source>
+            <translation>Outages: </translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="78" />
             <source>по категории: её срок в рабочих днях по производственному календарю</source>
-            <translation type="unfinished" />
+            <translation>by category: its term in working days by the production calendar</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="241" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="243" />
             <source>Недостаточно прав: пометку на удаление ставит диспетчер.</source>
-            <translation type="unfinished" />
+            <translation>Insufficient rights: the dispatcher marks for deletion.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="274" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="317" />
+            <source>Заявку по письму регистрируют из входящего письма: выберите его.</source>
+            <translation>A request from a letter is registered from the incoming letter: choose it.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="330" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="332" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="117" />
+            <source>Зарегистрировать заявку</source>
+            <translation>Register a request</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="342" />
             <source>Обслуживание</source>
-            <translation type="unfinished" />
+            <translation>Service</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="66" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="67" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="68" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="69" />
             <source>Заявитель</source>
-            <translation type="unfinished" />
+            <translation>Applicant</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="279" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="283" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="348" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="352" />
             <source>Анализ заявок</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="275" />
-            <source>Заявки</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="276" />
-            <source>Заявка: создать</source>
-            <translation type="unfinished" />
+            <translation>Service requests analysis</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/requests.py" line="277" />
-            <source>Категории заявок</source>
-            <translation type="unfinished" />
+            <source>не назначен</source>
+            <translation>not assigned</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="278" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="344" />
+            <source>Заявка: создать</source>
+            <translation>Service request: create</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="346" />
+            <source>Категории заявок</source>
+            <translation>Request categories</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="347" />
             <source>Подрядчики</source>
-            <translation type="unfinished" />
+            <translation>Contractors</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/templates.py" line="86" />
             <source>Просмотр</source>
-            <translation type="unfinished" />
+            <translation>Preview</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/templates.py" line="96" />
             <source>Согласие на рекламные рассылки</source>
-            <translation type="unfinished" />
+            <translation>Consent to advertising mailings</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
@@ -2393,58 +2659,58 @@
         <message>
             <location filename="../../crmdesk/ui/forms/templates.py" line="99" />
             <source>SMS</source>
-            <translation type="unfinished" />
+            <translation>SMS</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/templates.py" line="37" />
             <source>Шаблон (создание)</source>
-            <translation type="unfinished" />
+            <translation>Template (new)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/templates.py" line="42" />
             <source>Рекламный (только тем, кто дал согласие)</source>
-            <translation type="unfinished" />
+            <translation>Advertising (only to those who consented)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/templates.py" line="43" />
             <source>Для документа</source>
-            <translation type="unfinished" />
+            <translation>For a document</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/templates.py" line="46" />
             <source>Тема</source>
-            <translation type="unfinished" />
+            <translation>Subject</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/templates.py" line="47" />
             <source>Текст</source>
-            <translation type="unfinished" />
+            <translation>Text</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/templates.py" line="48" />
             <source>Поля</source>
-            <translation type="unfinished" />
+            <translation>Fields</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/templates.py" line="52" />
             <source>Просмотр для клиента…</source>
-            <translation type="unfinished" />
+            <translation>Preview for the client…</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/templates.py" line="147" />
             <location filename="../../crmdesk/ui/forms/templates.py" line="149" />
             <source>Согласие на рассылки…</source>
-            <translation type="unfinished" />
+            <translation>Consent to mailings…</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/templates.py" line="44" />
             <source>(любой)</source>
-            <translation type="unfinished" />
+            <translation>(any)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/templates.py" line="152" />
             <source>Шаблоны писем и SMS</source>
-            <translation type="unfinished" />
+            <translation>Letter and SMS templates</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/transfer.py" line="112" />
@@ -2584,12 +2850,6 @@
             <location filename="../../crmdesk/ui/forms/transfer.py" line="355" />
             <source>Загрузка…</source>
             <translation>Importing…</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="405" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="427" />
-            <source>Отчёт о загрузке</source>
-            <translation>Import report</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/transfer.py" line="409" />
@@ -2754,7 +3014,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/ui/generic/base.py" line="32" />
             <source>Непредвиденная ошибка: {0}. Подробности записаны в журнал программы.</source>
-            <translation type="unfinished" />
+            <translation>Unexpected error: {0}. The details are written to the program's log.</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/generic/base.py" line="40" />
@@ -2763,99 +3023,106 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/ui/generic/base.py" line="42" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="362" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="423" />
             <source>crmdesk</source>
             <translation>crmdesk</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="117" />
+            <location filename="../../crmdesk/ui/generic/commandbar.py" line="75" />
+            <location filename="../../crmdesk/ui/generic/commandbar.py" line="77" />
+            <source>Ещё</source>
+            <translation>More</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="118" />
             <source>№</source>
             <translation>No.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="149" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="150" />
             <source>«{0}» — не число</source>
             <translation>“{0}” is not a number</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="201" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="202" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="32" />
             <source>Провести и закрыть</source>
             <translation>Post and close</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="206" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="210" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="207" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="211" />
             <source>Создать на основании</source>
             <translation>Create based on</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="243" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="246" />
             <source>Добавить</source>
             <translation>Add</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="244" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="247" />
             <source>Подбор</source>
             <translation>Pick</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="245" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="248" />
             <source>Удалить строку</source>
             <translation>Delete row</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="290" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="293" />
             <source>в т.ч. НДС: {0}</source>
             <translation>incl. VAT: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="291" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="294" />
             <source>НДС сверху: {0}</source>
             <translation>VAT on top: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="293" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="296" />
             <source>Всего: {0}</source>
             <translation>Total: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="312" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="315" />
             <source>Подбор товаров: Enter добавляет, Esc завершает</source>
             <translation>Pick products: Enter adds, Esc finishes</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="368" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="371" />
             <source>Проведён: {0}</source>
             <translation>Posted: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="421" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="424" />
             <source>(нет печатных форм)</source>
             <translation>(no print forms)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="30" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="31" />
             <source>Товары (работы, услуги)</source>
             <translation>Goods and services</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="31" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="32" />
             <source>Кол-во</source>
             <translation>Qty</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="32" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="33" />
             <source>Ед.</source>
             <translation>Unit</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="34" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="35" />
             <source>Скидка, %</source>
             <translation>Discount, %</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="35" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="36" />
             <source>НДС, %</source>
             <translation>VAT, %</translation>
         </message>
@@ -2900,108 +3167,103 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Create</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="222" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="223" />
             <source>Скопировать</source>
             <translation>Copy</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="223" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="224" />
             <source>Изменить</source>
             <translation>Edit</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="226" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="227" />
             <source>Пометить на удаление</source>
             <translation>Mark for deletion</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="235" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="236" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="226" />
             <source>Обновить</source>
             <translation>Refresh</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="236" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="237" />
             <source>Найти</source>
             <translation>Find</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="237" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="238" />
             <source>Отменить поиск</source>
             <translation>Cancel search</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="238" />
-            <location filename="../../crmdesk/ui/generic/listform.py" line="253" />
-            <source>Ещё</source>
-            <translation>More</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="239" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="240" />
             <source>Отбор…</source>
             <translation>Filter…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="240" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="241" />
             <source>Настроить колонки…</source>
             <translation>Customize columns…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="243" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="244" />
             <source>Показывать помеченные на удаление</source>
             <translation>Show items marked for deletion</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="251" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="252" />
             <source>Вывести список в XLSX…</source>
             <translation>Export list to XLSX…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="339" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="335" />
             <source>Снять пометку удаления с «{0}»?</source>
             <translation>Clear the deletion mark of “{0}”?</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="339" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="335" />
             <source>Пометить «{0}» на удаление?</source>
             <translation>Mark “{0}” for deletion?</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="341" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="337" />
             <source>Пометка удаления</source>
             <translation>Deletion mark</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="431" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="427" />
             <source>Вывести список</source>
             <translation>Export list</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="441" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="437" />
             <source>Список сохранён: {0}</source>
             <translation>List saved: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="462" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="458" />
             <source>более {0}</source>
             <translation>over {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="465" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="461" />
             <source>поиск: «{0}»</source>
             <translation>search: “{0}”</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="467" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="463" />
             <source>отбор: {0} усл.</source>
             <translation>filter: {0} cond.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="469" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="465" />
             <source>Записей: {0}</source>
             <translation>Records: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="514" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="510" />
             <source>Выбор: </source>
             <translation>Select: </translation>
         </message>
@@ -3011,50 +3273,56 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Marked for deletion</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="92" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="108" />
             <source>Основное</source>
             <translation>Main</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="104" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="32" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="125" />
             <source>Записать и закрыть</source>
             <translation>Save and close</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="279" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="304" />
             <source>Записано: {0}</source>
             <translation>Saved: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="303" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="328" />
             <source>Данные изменены другим пользователем</source>
             <translation>The data was changed by another user</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="307" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="332" />
             <source>Перечитать</source>
             <translation>Reload</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="308" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="333" />
             <source>Продолжить редактирование</source>
             <translation>Continue editing</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="363" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="378" />
+            <source>Только просмотр: нет права «{0}».</source>
+            <translation>View only: no «{0}» right.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="424" />
             <source>Данные были изменены. Сохранить изменения?</source>
             <translation>The data has been changed. Save the changes?</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="169" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="190" />
             <source>Файлы</source>
             <translation>Files</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="172" />
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="208" />
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="210" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="193" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="218" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="220" />
             <source>История</source>
             <translation>History</translation>
         </message>
@@ -3182,37 +3450,37 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Create lead</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="159" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="162" />
             <source>пропущен</source>
             <translation>missed</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="183" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="186" />
             <source>Разговор записан в историю клиента.</source>
             <translation>The conversation is saved in the client's history.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="196" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="208" />
             <source>Потенциальный клиент записан (код {0}).</source>
             <translation>Lead saved (code {0}).</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="254" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="266" />
             <source>Введите пароль пользователя AMI (щелчок здесь)</source>
             <translation>Enter the AMI user's password (click here)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="288" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="300" />
             <source>Телефония</source>
             <translation>Telephony</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="289" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="301" />
             <source>Пароль пользователя AMI «{0}»:</source>
             <translation>Password of AMI user "{0}":</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="357" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="369" />
             <source>АТС звонит на ваш телефон {0}, затем на {1}</source>
             <translation>The PBX rings your phone {0}, then {1}</translation>
         </message>
@@ -3237,37 +3505,37 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>ended</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="209" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="221" />
             <source>АТС: подключение…</source>
             <translation>PBX: connecting…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="210" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="222" />
             <source>АТС: на связи</source>
             <translation>PBX: connected</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="211" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="223" />
             <source>АТС: нет связи</source>
             <translation>PBX: no connection</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="212" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="224" />
             <source>АТС: ошибка</source>
             <translation>PBX: error</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="213" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="225" />
             <source>АТС: не настроена</source>
             <translation>PBX: not set up</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="214" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="226" />
             <source>АТС: нужен пароль</source>
             <translation>PBX: password needed</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="215" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="227" />
             <source>АТС: события через базу</source>
             <translation>PBX: events via the database</translation>
         </message>
@@ -3318,105 +3586,191 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>No client with this number</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="40" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="43" />
             <source>crmdesk — {0}</source>
             <translation>crmdesk — {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="70" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="74" />
             <source>Разделы</source>
             <translation>Sections</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="90" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="95" />
             <source>Функции раздела</source>
             <translation>Section functions</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="192" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="202" />
             <source>Навигация</source>
             <translation>Navigation</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="195" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="205" />
             <source>Назад</source>
             <translation>Back</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="197" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="207" />
             <source>Вперёд</source>
             <translation>Forward</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="199" />
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="201" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="209" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="211" />
             <source>Избранное</source>
             <translation>Favorites</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="204" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="214" />
             <source>Добавить в избранное</source>
             <translation>Add to favorites</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="215" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="225" />
             <source>Поиск по клиентам и документам (Ctrl+Shift+F)</source>
             <translation>Search clients and documents (Ctrl+Shift+F)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="283" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="293" />
             <source>Добавлено в избранное: {0}</source>
             <translation>Added to favorites: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="290" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="300" />
             <source>(пусто — Ctrl+D добавляет открытую форму)</source>
             <translation>(empty — Ctrl+D adds the open form)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="323" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="333" />
             <source>Окна во вкладках</source>
             <translation>Tabbed windows</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="334" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="344" />
             <source>База: {0}</source>
             <translation>Database: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="336" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="346" />
             <source>Пользователь: {0} ({1})</source>
             <translation>User: {0} ({1})</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="310" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="320" />
             <source>Карточка клиента</source>
             <translation>Client card</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="314" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="324" />
             <source>Задачи на сегодня</source>
             <translation>Today's tasks</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="119" />
+            <source>Сеанс завершён</source>
+            <translation>Session ended</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="216" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="304" />
+            <source>Активные пользователи</source>
+            <translation>Active users</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="224" />
+            <source>Завершить сеанс…</source>
+            <translation>End session…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="256" />
+            <source> (этот сеанс)</source>
+            <translation> (this session)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="257" />
+            <source> — нет связи</source>
+            <translation> — not connected</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="267" />
+            <source>Сеансов: {0}, на связи: {1}</source>
+            <translation>Sessions: {0}, connected: {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="280" />
+            <source>Завершить сеанс</source>
+            <translation>End session</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="281" />
+            <source>Завершить сеанс пользователя {0} ({1})? Несохранённые изменения в его формах не будут записаны.</source>
+            <translation>End the session of user {0} ({1})? Unsaved changes in their forms will not be written.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="287" />
+            <source>завершён администратором</source>
+            <translation>ended by the administrator</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="291" />
+            <source>Сеанс пользователя {0} завершён</source>
+            <translation>The session of user {0} has ended</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="211" />
+            <source>Пользователь</source>
+            <translation>User</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="211" />
+            <source>Компьютер</source>
+            <translation>Computer</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="211" />
+            <source>Начало работы</source>
+            <translation>Started</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="211" />
+            <source>Активность</source>
+            <translation>Activity</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="211" />
+            <source>Блокировок</source>
+            <translation>Locks</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="212" />
+            <source>Сеанс</source>
+            <translation>Session</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="277" />
+            <source>Свой сеанс не завершают: закройте программу.</source>
+            <translation>One's own session is not ended: close the program.</translation>
+        </message>
+        <message>
             <location filename="../../crmdesk/ui/shell/reminders.py" line="70" />
             <source>Напоминания</source>
-            <translation type="unfinished" />
+            <translation>Reminders</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/reminders.py" line="86" />
             <source>Открыть</source>
-            <translation type="unfinished" />
+            <translation>Open</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/reminders.py" line="93" />
             <source>Выполнено</source>
-            <translation type="unfinished" />
+            <translation>Done</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/reminders.py" line="124" />
             <source>Напоминаний: {0}</source>
-            <translation type="unfinished" />
+            <translation>Reminders: {0}</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/reminders.py" line="30" />
@@ -3486,12 +3840,12 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/ui/shell/sections.py" line="52" />
             <source>Сделка: создать</source>
-            <translation type="unfinished" />
+            <translation>Deal: create</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/sections.py" line="53" />
             <source>Воронка продаж (отчёт)</source>
-            <translation type="unfinished" />
+            <translation>Sales funnel (report)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
@@ -3570,19 +3924,19 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/reports/__init__.py" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="87" />
             <source>Воронка продаж</source>
-            <translation type="unfinished" />
+            <translation>Sales funnel</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="88" />
             <source>Взвешенный прогноз продаж</source>
-            <translation type="unfinished" />
+            <translation>Weighted sales forecast</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="89" />
             <source>План-факт продаж</source>
-            <translation type="unfinished" />
+            <translation>Sales plan vs actual</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
@@ -3620,8 +3974,8 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/sections.py" line="117" />
-            <location filename="../../crmdesk/ui/shell/special.py" line="122" />
-            <location filename="../../crmdesk/ui/shell/special.py" line="141" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="138" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="157" />
             <source>Удаление помеченных объектов</source>
             <translation>Delete marked objects</translation>
         </message>
@@ -3631,37 +3985,42 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Hello, {0}!</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/special.py" line="52" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="53" />
             <source>Мои задачи</source>
             <translation>My tasks</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/special.py" line="54" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="55" />
             <source>Неоплаченные счета</source>
             <translation>Unpaid invoices</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/special.py" line="73" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="72" />
+            <source>Правила сделок: выполнено действий — {0}</source>
+            <translation>Deal rules: actions done — {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/special.py" line="89" />
             <source>Поиск: {0}</source>
             <translation>Search: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/special.py" line="104" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="120" />
             <source>Ничего не найдено</source>
             <translation>Nothing found</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/special.py" line="123" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="139" />
             <source>Удалить все помеченные на удаление объекты, на которые нет ссылок?</source>
             <translation>Delete all objects marked for deletion that nothing refers to?</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/special.py" line="133" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="149" />
             <source>Удалено: {0}</source>
             <translation>Deleted: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/special.py" line="137" />
+            <location filename="../../crmdesk/ui/shell/special.py" line="153" />
             <source>Не удалены (на них есть ссылки):</source>
             <translation>Not deleted (still referred to):</translation>
         </message>
@@ -3702,19 +4061,19 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/models/crm.py" />
             <location filename="../../crmdesk/services/lists.py" />
             <source>Входящее письмо</source>
-            <translation type="unfinished" />
+            <translation>Incoming letter</translation>
         </message>
         <message>
             <location filename="../../crmdesk/models/crm.py" />
             <location filename="../../crmdesk/services/lists.py" />
             <source>Исходящее письмо</source>
-            <translation type="unfinished" />
+            <translation>Outgoing letter</translation>
         </message>
         <message>
             <location filename="../../crmdesk/models/crm.py" />
             <location filename="../../crmdesk/services/lists.py" />
             <source>Исходящее SMS</source>
-            <translation type="unfinished" />
+            <translation>Outgoing SMS</translation>
         </message>
         <message>
             <location filename="../../crmdesk/models/crm.py" />
@@ -3887,12 +4246,12 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/services/rights.py" />
             <source>Заявки: регистрация и диспетчеризация всех заявок</source>
-            <translation type="unfinished" />
+            <translation>Service requests: registering and dispatching all requests</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/rights.py" />
             <source>Заявки: выполнение своих заявок</source>
-            <translation type="unfinished" />
+            <translation>Service requests: doing one's own requests</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/rights.py" />
@@ -3912,7 +4271,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/services/rights.py" />
             <source>Диспетчер</source>
-            <translation type="unfinished" />
+            <translation>Dispatcher</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/setup.py" />
@@ -4143,32 +4502,32 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
             <source>Без группировки</source>
-            <translation type="unfinished" />
+            <translation>No grouping</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
             <source>Источники</source>
-            <translation type="unfinished" />
+            <translation>Sources</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
             <source>Категории</source>
-            <translation type="unfinished" />
+            <translation>Categories</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
             <source>Исполнители</source>
-            <translation type="unfinished" />
+            <translation>Executors</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
             <source>Дома</source>
-            <translation type="unfinished" />
+            <translation>Buildings</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
             <source>Не переданы показания</source>
-            <translation type="unfinished" />
+            <translation>Readings not submitted</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
@@ -4320,7 +4679,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
     <context>
         <name>MainWindow</name>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="306" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="316" />
             <source>Вид</source>
             <translation>View</translation>
         </message>
@@ -4679,7 +5038,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/ui/shell/wizard.py" line="420" />
             <source>Пароль администратора обязателен. Входить без пароля можно разрешить потом в настройках (для офиса из одного человека).</source>
-            <translation type="unfinished" />
+            <translation>The administrator's password is required. Signing in without a password can be allowed later in the settings (for a one-person office).</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/wizard.py" line="426" />
@@ -4694,17 +5053,17 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/ui/shell/wizard.py" line="428" />
             <source>Пароль *:</source>
-            <translation type="unfinished" />
+            <translation>Password *:</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/wizard.py" line="429" />
             <source>Пароль ещё раз *:</source>
-            <translation type="unfinished" />
+            <translation>Password again *:</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/wizard.py" line="442" />
             <source>Поле «Пароль» не заполнено.</source>
-            <translation type="unfinished" />
+            <translation>The «Password» field is empty.</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/wizard.py" line="446" />
