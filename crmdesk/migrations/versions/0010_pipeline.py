@@ -62,8 +62,10 @@ def upgrade() -> None:
         b.create_index("ix_deal_stage_history_to_at", ["to_stage_id", "at", "stayed_seconds"])
         b.create_index("ix_deal_stage_history_deal_stage", ["deal_id", "to_stage_id", "at"])
     if op.get_bind().dialect.name == "sqlite":  # in place: a rebuild would lose nothing, but
-        # SQLite adds a column with its reference only this way (alembic refuses the ALTER)
-        op.execute("ALTER TABLE tasks ADD COLUMN deal_id INTEGER REFERENCES deals (id)")
+        # SQLite adds a column with its reference only this way (alembic refuses the ALTER);
+        # a downgrade on SQLite leaves it (it cannot drop a referencing column in place)
+        if "deal_id" not in {c["name"] for c in sa.inspect(op.get_bind()).get_columns("tasks")}:
+            op.execute("ALTER TABLE tasks ADD COLUMN deal_id INTEGER REFERENCES deals (id)")
     else:
         op.add_column("tasks", sa.Column("deal_id", sa.Integer(), nullable=True))
         op.create_foreign_key(op.f("fk_tasks_deal_id_deals"), "tasks", "deals", ["deal_id"],
@@ -153,19 +155,24 @@ def downgrade() -> None:
     op.drop_table("rule_runs")
     op.drop_table("event_rules")
     op.drop_table("refusal_reasons")
-    with op.batch_alter_table("tasks") as b:
-        b.drop_index(b.f("ix_tasks_deal_id"))
-        b.drop_column("deal_id")
-    with op.batch_alter_table("deal_stage_history") as b:
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    op.drop_index(op.f("ix_tasks_deal_id"), "tasks")
+    if not sqlite:  # SQLite keeps the column: dropping a referencing column needs a rebuild
+        op.drop_constraint(op.f("fk_tasks_deal_id_deals"), "tasks", type_="foreignkey")
+        op.drop_column("tasks", "deal_id")
+    # in place (SQLite ≥ 3.35 drops plain columns): a rebuild of «deals» would be refused by
+    # the tables that refer to it
+    keep = "never" if sqlite else "auto"
+    with op.batch_alter_table("deal_stage_history", recreate=keep) as b:
         b.drop_index("ix_deal_stage_history_deal_stage")
         b.drop_index("ix_deal_stage_history_to_at")
         b.drop_column("stayed_seconds")
         b.drop_column("rule_id")
-    with op.batch_alter_table("deals") as b:
+    with op.batch_alter_table("deals", recreate=keep) as b:
         b.drop_index("ix_deals_stage_since")
         b.drop_index("ix_deals_manager_stage")
         for name in ("stage_since", "amount_fixed", "source", "probability", "expected_close"):
             b.drop_column(name)
-    with op.batch_alter_table("stages") as b:
+    with op.batch_alter_table("stages", recreate=keep) as b:
         for name in ("probability", "color", "is_final"):
             b.drop_column(name)
