@@ -389,6 +389,9 @@ def update_request(ctx: Context, request_id: int, data: dict,
     client = req.client
     if "client_id" in data:
         client = _ref(ctx, Client, data["client_id"], "Клиент", errors)
+    premises = req.premises
+    if "premises_id" in data:
+        premises = _ref(ctx, Premises, data["premises_id"], "Помещение", errors)
     planned = errors.check(limits.check_date, data.get("planned_on", req.planned_on),
                            "Плановая дата")
     errors.raise_if_any()
@@ -400,6 +403,9 @@ def update_request(ctx: Context, request_id: int, data: dict,
     req.applicant_phone = phone.e164 if phone else None
     req.category_id = category.id if category else None
     req.client_id = client.id if client else None
+    req.premises_id = premises.id if premises else None
+    if premises is not None and not req.address:
+        req.address = premises.title()
     executor_id = data.get("executor_id", req.executor_id)
     if executor_id and executor_id != req.executor_id:
         assign(ctx, req.id, executor_id=executor_id)

@@ -152,3 +152,19 @@ def test_outage_notice_goes_to_the_residents_of_its_houses(uow, flat):
         assert [r.address for r in rows] == ["+79120000001"]
         assert [x.what for x in housing.current_outages(ctx, start)] == [
             "Отключение холодной воды"]
+
+
+def test_request_for_premises_shows_on_its_card(uow, flat):
+    from crmdesk.services import requests as rq
+
+    with uow("disp") as ctx:
+        r = rq.create_request(ctx, {"description": "Нет тяги в вентиляции",
+                                    "premises_id": flat["premises"],
+                                    "client_id": flat["owner"]})
+        assert r.address == "г. Пермь, ул. Ленина, д. 5, кв. 12"
+        other = rq.create_request(ctx, {"description": "Шумят трубы", "applicant_name": "Ким"})
+        rq.update_request(ctx, other.id, {"premises_id": flat["premises"]}, other.version)
+        card = housing.premises_card(ctx, flat["premises"])
+        assert {x["number"] for x in card["requests"]} == {r.number, other.number}
+        with pytest.raises(ValidationError, match="Помещение"):
+            rq.update_request(ctx, other.id, {"premises_id": 10**6})

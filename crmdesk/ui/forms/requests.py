@@ -69,6 +69,7 @@ class RequestForm(ObjectForm):
         Field("applicant_name", "Заявитель (ФИО)", errors_as=("Заявитель",)),
         Field("applicant_phone", "Телефон заявителя", errors_as=("Телефон заявителя",)),
         Field("address", "Объект (адрес)"),
+        Field("premises", "Помещение (ЖКХ)", "ref", ref="premises"),
         Field("category", "Категория", "ref", ref="request_category"),
         Field("priority", "Важность", "choice", choices=rq.PRIORITIES),
         Field("paid", "Платная", "bool"),
@@ -83,7 +84,7 @@ class RequestForm(ObjectForm):
         ["number", "registered_at", "status"],
         ["client", "channel"],
         ["applicant_name", "applicant_phone"],
-        ["address"],
+        ["address", "premises"],
         ["category", "priority", "paid"],
         ["executor", "planned_on", "deadline"],
         ["description"],
@@ -110,13 +111,14 @@ class RequestForm(ObjectForm):
         values["client"] = ref_value(r.client)
         values["category"] = ref_value(r.category)
         values["executor"] = ref_value(r.executor, "full_name")
+        values["premises"] = (r.premises_id, r.premises.title()) if r.premises else None
         return values, r.version, f"Заявка {r.number} ({rq.STATUSES[r.status]})"
 
     def store(self, ctx, obj_id, v, version):
         data = {k: v.get(k) for k in ("channel", "applicant_name", "applicant_phone", "address",
                                        "priority", "paid", "planned_on", "description")}
         data.update(client_id=v.get("client"), category=v.get("category"),
-                    executor_id=v.get("executor"))
+                    executor_id=v.get("executor"), premises_id=v.get("premises"))
         if obj_id is None:
             if v.get("deadline"):
                 data["deadline"] = v["deadline"]
