@@ -177,7 +177,7 @@
             <location filename="../../crmdesk/ui/forms/clients.py" line="32" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="201" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="36" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="225" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="227" />
             <location filename="../../crmdesk/ui/shell/mainwindow.py" line="325" />
             <source>Телефон</source>
             <translation>Phone</translation>
@@ -203,8 +203,8 @@
             <location filename="../../crmdesk/ui/forms/clients.py" line="223" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="34" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="68" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="195" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="224" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="197" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="226" />
             <location filename="../../crmdesk/ui/forms/templates.py" line="40" />
             <source>Наименование</source>
             <translation>Name</translation>
@@ -222,7 +222,7 @@
             <location filename="../../crmdesk/ui/forms/admin.py" line="109" />
             <location filename="../../crmdesk/ui/forms/bank.py" line="40" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="25" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="224" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="226" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="282" />
             <source>ИНН</source>
             <translation>INN (Tax ID)</translation>
@@ -771,7 +771,7 @@
         <message>
             <location filename="../../crmdesk/ui/forms/catalog.py" line="28" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="33" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="79" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="80" />
             <source>Описание</source>
             <translation>Description</translation>
         </message>
@@ -1329,7 +1329,7 @@
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="26" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="29" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="77" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="78" />
             <location filename="../../crmdesk/ui/shell/reminders.py" line="30" />
             <source>Срок</source>
             <translation>Deadline</translation>
@@ -1475,7 +1475,7 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/housing.py" line="65" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="343" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="345" />
             <source>Заявки</source>
             <translation>Service requests</translation>
         </message>
@@ -1591,7 +1591,7 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/leads.py" line="103" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="97" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="98" />
             <source>Отклонить</source>
             <translation>Reject</translation>
         </message>
@@ -2052,7 +2052,7 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/merge.py" line="126" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="259" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="261" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="218" />
             <location filename="../../crmdesk/ui/generic/objectform.py" line="131" />
             <location filename="../../crmdesk/ui/shell/reminders.py" line="95" />
@@ -2174,7 +2174,7 @@
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/services/rights.py" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="26" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="75" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="76" />
             <source>Исполнитель</source>
             <translation>Assignee</translation>
         </message>
@@ -2187,7 +2187,7 @@
         <message>
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="31" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="73" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="74" />
             <source>Важность</source>
             <translation>Priority</translation>
         </message>
@@ -2197,8 +2197,8 @@
             <location filename="../../crmdesk/ui/forms/planning.py" line="43" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="148" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="41" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="94" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="258" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="95" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="260" />
             <source>Выполнена</source>
             <translation>Done</translation>
         </message>
@@ -2473,18 +2473,18 @@
             <translation>Service request (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="192" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="194" />
             <source>Категория заявок (создание)</source>
             <translation>Request category (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="222" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="224" />
             <source>Подрядчик (создание)</source>
             <translation>Contractor (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="302" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="345" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="304" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="347" />
             <source>Заявки: доска</source>
             <translation>Service requests: board</translation>
         </message>
@@ -2511,97 +2511,102 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/requests.py" line="72" />
+            <source>Помещение (ЖКХ)</source>
+            <translation>Premises (housing)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="73" />
             <source>Категория</source>
             <translation>Category</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="74" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="200" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="75" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="202" />
             <source>Платная</source>
             <translation>Paid</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="76" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="77" />
             <source>Плановая дата</source>
             <translation>Planned date</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="80" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="81" />
             <source>Что сделано</source>
             <translation>What was done</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="93" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="257" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="94" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="259" />
             <source>В работу</source>
             <translation>Start work</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="95" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="96" />
             <source>Закрыть заявку</source>
             <translation>Close the request</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="96" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="260" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="97" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="262" />
             <location filename="../../crmdesk/ui/shell/reminders.py" line="91" />
             <source>Отложить</source>
             <translation>Postpone</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="98" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="99" />
             <source>Создать на основании: Заказ клиента</source>
             <translation>Create based on: Sales order</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="196" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="198" />
             <source>Срок, рабочих дней</source>
             <translation>Term, working days</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="197" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="199" />
             <source>Срок, часов (аварийные)</source>
             <translation>Term, hours (emergency)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="198" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="200" />
             <source>Исполнитель по умолчанию</source>
             <translation>Default executor</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="199" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="201" />
             <source>Подрядчик по умолчанию</source>
             <translation>Default contractor</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="291" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="293" />
             <source>Отключения: </source>
             <translation>Outages: </translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="78" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="79" />
             <source>по категории: её срок в рабочих днях по производственному календарю</source>
             <translation>by category: its term in working days by the production calendar</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="243" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="245" />
             <source>Недостаточно прав: пометку на удаление ставит диспетчер.</source>
             <translation>Insufficient rights: the dispatcher marks for deletion.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="317" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="319" />
             <source>Заявку по письму регистрируют из входящего письма: выберите его.</source>
             <translation>A request from a letter is registered from the incoming letter: choose it.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="330" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="332" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="334" />
             <location filename="../../crmdesk/ui/shell/calls.py" line="117" />
             <source>Зарегистрировать заявку</source>
             <translation>Register a request</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="342" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="344" />
             <source>Обслуживание</source>
             <translation>Service</translation>
         </message>
@@ -2613,28 +2618,28 @@
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="348" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="352" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="350" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="354" />
             <source>Анализ заявок</source>
             <translation>Service requests analysis</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="277" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="279" />
             <source>не назначен</source>
             <translation>not assigned</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="344" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="346" />
             <source>Заявка: создать</source>
             <translation>Service request: create</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="346" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="348" />
             <source>Категории заявок</source>
             <translation>Request categories</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="347" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="349" />
             <source>Подрядчики</source>
             <translation>Contractors</translation>
         </message>
@@ -4634,14 +4639,6 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <source>DejaVu Serif (с засечками)</source>
             <translation>DejaVu Serif (serif)</translation>
         </message>
-        <message>
-            <source>Не удалось открыть {0}: {1}</source>
-            <translation type="obsolete">Could not open {0}: {1}</translation>
-        </message>
-        <message>
-            <source>срок</source>
-            <translation type="obsolete">due</translation>
-        </message>
     </context>
     <context>
         <name>LoginDialog</name>
@@ -5074,18 +5071,6 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/ui/shell/wizard.py" line="451" />
             <source>Имя входа не должно содержать пробелов.</source>
             <translation>The login must not contain spaces.</translation>
-        </message>
-        <message>
-            <source>Пароль можно не задавать — тогда вход без пароля, пока у кого-нибудь из пользователей не появится пароль.</source>
-            <translation type="obsolete">The password may be left empty — then signing in needs no password until any user gets one.</translation>
-        </message>
-        <message>
-            <source>Пароль:</source>
-            <translation type="obsolete">Password:</translation>
-        </message>
-        <message>
-            <source>Пароль ещё раз:</source>
-            <translation type="obsolete">Repeat password:</translation>
         </message>
     </context>
     <context>
