@@ -308,3 +308,30 @@ def test_outage_form_mails_the_residents(window, qtbot, monkeypatch):
     assert shown == ["Почта не настроена: задайте учётную запись в «Администрирование → "
                      "Почта» или командой «crmdesk mail account»."]
     assert (mailings, rows) == ([], 0)
+
+
+def test_my_requests_of_an_executor(housing_template, tmp_path, make_shell, qtbot):  # noqa: F811
+    from crmdesk.ui.shell.sections import Item
+
+    path = tmp_path / "crm.sqlite"
+    shutil.copy(housing_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    with unit_of_work(engine) as ctx:
+        from crmdesk.services.settings import set_setting
+        from crmdesk.services.users import ALLOW_EMPTY
+
+        set_setting(ctx.session, ALLOW_EMPTY, True)
+        expected = len([r for r in rq_all(ctx) if r.executor and r.executor.login == "slesar"])
+    shell = make_shell(engine, "slesar")
+    mine = shell.run_item(Item("my_requests", "requests", "", "task"))
+    assert mine.windowTitle() == "Мои заявки"
+    assert mine.model.rowCount() == expected > 0
+    engine.dispose()
+
+
+def rq_all(ctx):
+    from sqlalchemy import select
+
+    from crmdesk.models.service import ServiceRequest
+
+    return ctx.session.scalars(select(ServiceRequest)).all()

@@ -261,6 +261,7 @@ def _install() -> None:
                        Command("save_close", "Закрыть", _list_status("closed")),
                        Command("unpost", "Отложить", _list_status("postponed"))]))
     register_special("requests_board", open_board)
+    register_special("my_requests", open_mine)
     register(Entity("request_category", "request_categories", "group", opener(CategoryForm),
                     mark=_mark(RequestCategory), create_permission=rights.CATALOG))
     register(Entity("contractor", "contractors", "company", opener(ContractorForm),
@@ -291,6 +292,21 @@ def outages_banner(ctx) -> str | None:
              f" ({', '.join(h.address for h in o.houses)})"
              for o in housing.current_outages(ctx)[:3]]
     return ("Отключения: " + "; ".join(items)) if items else None
+
+
+def open_mine(shell, _target=None):
+    """«Мои заявки»: the registry filtered to the signed-in user as executor."""
+    from crmdesk.services.lists import ListState
+    from crmdesk.ui.generic.listform import ListForm
+    from crmdesk.ui.generic.registry import entity
+
+    key = "list:requests:mine"
+    if shell.activate(key):
+        return None
+    form = ListForm(shell, entity("request"), ListState(fixed={"executor_id": shell.app.user_id}))
+    form.form_key = key
+    form.setWindowTitle(tr("Мои заявки"))
+    return form
 
 
 def open_board(shell, _target=None):
@@ -344,6 +360,7 @@ def _add_sections() -> None:
         SECTIONS.insert(3, ("service", "Обслуживание", "task", [
             Item("list", "requests", "Заявки", "task"),
             Item("new", "request", "Заявка: создать", "add", rights.INTERACTIONS),
+            Item("my_requests", "requests", "Мои заявки", "task"),
             Item("requests_board", "requests", "Заявки: доска", "kanban"),
             Item("list", "request_categories", "Категории заявок", "group"),
             Item("list", "contractors", "Подрядчики", "company"),
