@@ -270,3 +270,20 @@ def test_main_returns_one_for_a_refusal(office, capsys):
     assert json.loads(capsys.readouterr().out) == {
         "error": "Пользователь «nobody» не найден или отключён."
     }
+
+
+def test_reading_signs_in_while_an_import_holds_the_write_lock(office):
+    """Signing in reads; it must not wait for a writer (an import, a backup) on SQLite."""
+    import sqlite3
+
+    writer = sqlite3.connect(office, isolation_level=None, timeout=0)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("UPDATE settings SET value = value")
+    try:
+        result = crm("--db", office, "--json", "list", "clients",
+                     env={"CRMDESK_PASSWORD": "админ-1"})
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []

@@ -7,23 +7,21 @@ rules check each call's rights themselves (services.rights).
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 
 from crmdesk.config import describe_url, resolve_db_url
-from crmdesk.db import session_factory
+from crmdesk.db import read_only, session_factory
 from crmdesk.models import Base, User
 from crmdesk.services import rights
 from crmdesk.services.errors import AccessDenied, CrmError, NotFound
 from crmdesk.services.users import authenticate
 
-# the tables setup.ensure_defaults fills (and the audit of setting the first password)
-DEFAULT_TABLES = {
-    "roles", "users", "sales_processes", "stages", "stage_transitions", "client_groups",
-    "organization", "settings", "audit_log",
-}
+# tables whose rows never make a base "used": settings, and the audit of the first password
+ALWAYS_ALLOWED = {"settings", "audit_log"}
 
 
 class DatabaseMissing(CrmError):
@@ -65,16 +63,40 @@ def require_schema(engine: Engine, current: str | None, url: str) -> None:
 
 
 def is_fresh(engine: Engine) -> bool:
-    """Whether the database holds only what ``db upgrade`` creates: the default roles, groups,
-    sales process, organization and settings, and the one administrator without a password."""
+    """Whether the database holds only what ``db upgrade`` creates: the defaults every area's
+    ``setup.ensure_defaults`` fills (roles, groups, processes, templates, calendars…), the
+    settings, and the one administrator without a password."""
+    defaults = _default_counts()
     with engine.connect() as conn:
         for table in Base.metadata.sorted_tables:
-            if table.name in DEFAULT_TABLES:
+            if table.name in ALWAYS_ALLOWED:
                 continue
-            if conn.scalar(select(func.count()).select_from(table)):
+            if conn.scalar(select(func.count()).select_from(table)) > defaults.get(table.name, 0):
                 return False
         users = conn.execute(select(User.login, User.password_hash).limit(2)).all()
     return len(users) <= 1 and all(u.password_hash is None for u in users)
+
+
+@functools.cache
+def _default_counts() -> dict[str, int]:
+    """How many rows each table holds right after the defaults are made: measured on a
+    scratch in-memory database, so a default any area adds is known here without a list."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from crmdesk.services.setup import ensure_defaults
+
+    scratch = create_engine("sqlite://")
+    Base.metadata.create_all(scratch)
+    with Session(scratch) as session, session.begin():
+        ensure_defaults(session)
+    with scratch.connect() as conn:
+        counts = {
+            t.name: conn.scalar(select(func.count()).select_from(t))
+            for t in Base.metadata.sorted_tables
+        }
+    scratch.dispose()
+    return counts
 
 
 def clear_defaults(engine: Engine) -> None:
@@ -93,16 +115,26 @@ def sign_in(engine: Engine, login: str | None, password, permission: str | None 
     A user without a password passes only where ``allow_empty_passwords`` is on.
     """
     from crmdesk.services.context import default_login
+    from crmdesk.services.users import needs_rehash
 
-    with session_factory(engine)() as session:
+    # read-only: signing in must not wait for (or block) an import holding SQLite's write lock
+    with session_factory(read_only(engine))() as session:
         login = login or default_login(session)
         user = session.scalar(select(User).where(User.login == login))
         if user is None or not user.active:
             raise NotFound(f"Пользователь «{login}» не найден или отключён.")
-        user = authenticate(session, login, password(login) if user.password_hash else "")
+        typed = password(login) if user.password_hash else ""
+        rehash = bool(user.password_hash) and needs_rehash(user.password_hash)
+        if not rehash:
+            user = authenticate(session, login, typed)
+            if permission is not None:
+                rights.require(user, permission)
+            return login
+    with session_factory(engine)() as session:  # once per user: a hash of the old cost
+        user = authenticate(session, login, typed)
         if permission is not None:
             rights.require(user, permission)
-        session.commit()  # a rehash of an old-cost password
+        session.commit()
     return login
 
 
