@@ -151,5 +151,8 @@ class PgListener(threading.Thread):
             except Exception as exc:  # the server went away: retry, refresh all after
                 self.listening.clear()
                 lost = True
+                if "does not exist" in str(exc):  # the database was dropped: nothing to hear
+                    log.warning("change listener stops: %s", str(exc).splitlines()[0])
+                    return
                 log.warning("change listener: %s", str(exc).splitlines()[0] if str(exc) else exc)
                 self._halt.wait(self.retry)

@@ -75,6 +75,7 @@ class OfficeLink(QObject):
         if self.engine.dialect.name == "postgresql":
             self.listener = PgListener(self.engine, self.arrived.emit)
             self.listener.start()
+            self.destroyed.connect(self.listener.stop)  # a window dropped without closing
         else:
             self.watch = CounterWatch(self.engine)
             self.watch.poll()
