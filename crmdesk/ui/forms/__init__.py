@@ -32,6 +32,7 @@ FORMS: tuple[str, ...] = (
     "deals",
     "processes",
     "monitor",
+    "plans",
     "leads",
     "mail",
     "mailings",

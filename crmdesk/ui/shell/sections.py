@@ -52,6 +52,7 @@ SECTIONS: list[tuple[str, str, str, list[Item]]] = [
             Item("new", "deal", "Сделка: создать", "add", rights.EDIT_OWN),
             Item("report", "funnel", "Воронка продаж (отчёт)", "chart"),
             Item("processes", "all", "Процессы и правила", "kanban", rights.CATALOG),
+            Item("plans", "all", "Планы продаж", "chart", rights.REPORTS),
             Item("list", "proposals", "Коммерческие предложения", "proposal"),
             Item("list", "orders", "Заказы клиентов", "order"),
             Item("new", "proposal", "Коммерческое предложение: создать", "add", rights.DOCUMENTS),
