@@ -21,6 +21,7 @@ import logging
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -208,8 +209,8 @@ class ActiveUsers(FormBase):
     session (a hung desktop): its locks are freed, that user is told."""
 
     form_key = "active_users:active_users"
-    COLUMNS = ("Пользователь", "Компьютер", "Начало работы", "Активность", "Блокировок",
-               "Сеанс")
+    COLUMNS = ("Сеанс", "Пользователь", "Компьютер", "Начало работы", "Активность",
+               "Блокировок")
 
     def __init__(self, shell, _target=None):
         super().__init__(shell)
@@ -220,7 +221,9 @@ class ActiveUsers(FormBase):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the user's name
         self.end_button = QPushButton(icon("close"), tr("Завершить сеанс…"), self)
         self.end_button.clicked.connect(self.end_selected)
         refresh = QPushButton(icon("refresh"), tr("Обновить"), self)
@@ -255,14 +258,13 @@ class ActiveUsers(FormBase):
         for i, s in enumerate(self.rows):
             name = s.full_name + (tr(" (этот сеанс)") if s.id == mine else "")
             seen = f"{s.last_seen.astimezone():%H:%M:%S}" + ("" if s.alive else tr(" — нет связи"))
-            values = (name, s.computer, f"{s.started_at.astimezone():%d.%m.%Y %H:%M}", seen,
-                      str(s.locks), str(s.id))
+            values = (str(s.id), name, s.computer,
+                      f"{s.started_at.astimezone():%d.%m.%Y %H:%M}", seen, str(s.locks))
             for j, text in enumerate(values):
                 item = QTableWidgetItem(text)
-                if j in (4, 5):
+                if j in (0, 5):
                     item.setTextAlignment(RIGHT)
                 self.table.setItem(i, j, item)
-        self.table.resizeColumnsToContents()
         alive = sum(1 for s in self.rows if s.alive)
         self.status.setText(tr("Сеансов: {0}, на связи: {1}").format(len(self.rows), alive))
         if self.rows and self.table.currentRow() < 0:
@@ -292,13 +294,20 @@ class ActiveUsers(FormBase):
         self.refresh()
 
 
+def _open_active_users(shell, target):
+    """The open form is brought forward instead of a second one (None: nothing to host)."""
+    if shell.activate(ActiveUsers.form_key):
+        return None
+    return ActiveUsers(shell, target)
+
+
 def install() -> None:
     """«Активные пользователи» in Администрирование (administrators)."""
     from crmdesk.services import rights
     from crmdesk.ui.generic.registry import register_special
     from crmdesk.ui.shell.sections import SECTIONS, Item
 
-    register_special("active_users", lambda shell, target: ActiveUsers(shell, target))
+    register_special("active_users", _open_active_users)
     for code, _title, _icon, items in SECTIONS:
         if code == "admin" and not any(i.target == "active_users" for i in items):
             items.append(Item("active_users", "active_users", "Активные пользователи", "users",

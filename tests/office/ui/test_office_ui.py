@@ -64,6 +64,8 @@ def test_the_administrator_ends_a_session(make_shell, demo_engine, qtbot, warnin
     admin = make_shell(demo_engine)
     card = entity("client").open(worker, cid, None)
     form = admin.open_special("active_users", "active_users")
+    admin.open_special("active_users", "active_users")  # again: the same form comes forward
+    assert [f for f in admin.forms() if f.form_key == form.form_key] == [form]
     assert {r.login for r in form.rows} >= {"ivanov", admin.app.login}
     row = next(i for i, r in enumerate(form.rows) if r.id == worker.app.office_session_id)
     assert form.rows[row].locks == 1  # the card he has open
