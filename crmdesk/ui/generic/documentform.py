@@ -230,8 +230,35 @@ class DocumentForm(ObjectForm):
 
     def extend_layout(self, layout: QVBoxLayout) -> None:
         self.lines_model = LinesModel(self)
-        if not self.has_lines:
-            return
+        # warnings (allowed, probably a mistake) under the form, as 1C's message area
+        self.warnings_area = QLabel(self)
+        self.warnings_area.setObjectName("documentWarnings")
+        self.warnings_area.setStyleSheet("color: #8a5a00; background: #fff8e1; padding: 3px;")
+        self.warnings_area.setWordWrap(True)
+        self.warnings_area.hide()
+        if self.has_lines:
+            self._build_lines(layout)
+        layout.addWidget(self.warnings_area)
+
+    def show_warnings(self) -> list[str]:
+        """What documents.warnings says about the written document, under the form."""
+        from crmdesk.services import documents
+
+        texts: list[str] = []
+        if self.obj_id is not None:
+            with self.app.uow(read_only=True) as ctx:
+                texts = documents.warnings(documents.get_document(ctx, self.obj_id))
+        self.warnings_area.setText("\n".join(texts))
+        self.warnings_area.setVisible(bool(texts))
+        return texts
+
+    def write(self) -> bool:
+        if not super().write():
+            return False
+        self.show_warnings()
+        return True
+
+    def _build_lines(self, layout: QVBoxLayout) -> None:
         part = QWidget(self)
         box = QVBoxLayout(part)
         box.setContentsMargins(0, 0, 0, 0)
@@ -369,6 +396,7 @@ class DocumentForm(ObjectForm):
         self.reload()
         self.app.changed(*self.lists_changed)
         self.shell.message(tr("Проведён: {0}").format(self.title))
+        self.show_warnings()
         return True
 
     def post_close(self) -> None:
