@@ -22,7 +22,7 @@
         <message>
             <location filename="../../crmdesk/ui/forms/admin.py" line="234" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="264" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="111" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="112" />
             <source>Настройки</source>
             <translation>Settings</translation>
         </message>
@@ -72,7 +72,7 @@
             <location filename="../../crmdesk/services/money.py" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="30" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="16" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="292" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="319" />
             <source>Без НДС</source>
             <translation>No VAT</translation>
         </message>
@@ -91,7 +91,7 @@
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="103" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="12" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="110" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="111" />
             <source>Организация</source>
             <translation>Organization</translation>
         </message>
@@ -537,79 +537,79 @@
             <translation>Skip / load</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/board.py" line="105" />
-            <source>{0} дн. на этапе</source>
-            <translation>{0} days in the stage</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/board.py" line="120" />
-            <source>нет задачи</source>
-            <translation>no task</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/board.py" line="215" />
+            <location filename="../../crmdesk/ui/forms/board.py" line="62" />
             <location filename="../../crmdesk/ui/forms/monitor.py" line="71" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="50" />
             <source>Воронка сделок</source>
             <translation>Sales pipeline</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/board.py" line="244" />
+            <location filename="../../crmdesk/ui/forms/board.py" line="91" />
             <source>Все менеджеры</source>
             <translation>All managers</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/board.py" line="245" />
+            <location filename="../../crmdesk/ui/forms/board.py" line="92" />
             <source>Только мои</source>
             <translation>Only mine</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/board.py" line="250" />
+            <location filename="../../crmdesk/ui/forms/board.py" line="97" />
             <source>Все источники</source>
             <translation>All sources</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/board.py" line="252" />
+            <location filename="../../crmdesk/ui/forms/board.py" line="99" />
             <source>Поиск: сделка или клиент</source>
             <translation>Search: deal or client</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/board.py" line="313" />
+            <location filename="../../crmdesk/ui/forms/board.py" line="160" />
             <source>Новая сделка на этапе «{0}»</source>
             <translation>New deal at the stage «{0}»</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/board.py" line="44" />
+            <location filename="../../crmdesk/ui/forms/board.py" line="37" />
             <source>За всё время</source>
             <translation>All time</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/board.py" line="44" />
+            <location filename="../../crmdesk/ui/forms/board.py" line="37" />
             <location filename="../../crmdesk/ui/forms/reports.py" line="44" />
             <source>Этот месяц</source>
             <translation>This month</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/board.py" line="44" />
+            <location filename="../../crmdesk/ui/forms/board.py" line="37" />
             <location filename="../../crmdesk/ui/forms/reports.py" line="45" />
             <source>Этот квартал</source>
             <translation>This quarter</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/board.py" line="45" />
+            <location filename="../../crmdesk/ui/forms/board.py" line="38" />
             <location filename="../../crmdesk/ui/forms/reports.py" line="46" />
             <source>Этот год</source>
             <translation>This year</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/board.py" line="45" />
+            <location filename="../../crmdesk/ui/forms/board.py" line="38" />
             <source>Последние 30 дней</source>
             <translation>Last 30 days</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/board.py" line="269" />
+            <location filename="../../crmdesk/ui/forms/board.py" line="116" />
             <source>Процесс:</source>
             <translation>Process:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/board_cards.py" line="69" />
+            <source>{0} дн. на этапе</source>
+            <translation>{0} days in the stage</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/board_cards.py" line="84" />
+            <source>нет задачи</source>
+            <translation>no task</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/calls.py" line="44" />
@@ -1091,7 +1091,7 @@
         <message>
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="40" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="55" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="56" />
             <source>Коммерческие предложения</source>
             <translation>Commercial proposals</translation>
         </message>
@@ -1475,7 +1475,7 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/housing.py" line="65" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="345" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="361" />
             <source>Заявки</source>
             <translation>Service requests</translation>
         </message>
@@ -2006,6 +2006,7 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/merge.py" line="75" />
+            <location filename="../../crmdesk/ui/forms/plans.py" line="45" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="95" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="203" />
             <location filename="../../crmdesk/ui/generic/objectform.py" line="32" />
@@ -2116,8 +2117,8 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/monitor.py" line="74" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="77" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="90" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="78" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="91" />
             <source>Задолженность клиентов</source>
             <translation>Accounts receivable</translation>
         </message>
@@ -2229,6 +2230,22 @@
             <location filename="../../crmdesk/ui/forms/planning.py" line="99" />
             <source>Длительность</source>
             <translation>Duration</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/plans.py" line="36" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="55" />
+            <source>Планы продаж</source>
+            <translation>Sales plans</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/plans.py" line="48" />
+            <source>Год:</source>
+            <translation>Year:</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/plans.py" line="100" />
+            <source>Планы продаж записаны</source>
+            <translation>Sales plans written</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/printing.py" line="73" />
@@ -2458,6 +2475,12 @@
             <translation>What was done:</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="308" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="363" />
+            <source>Мои заявки</source>
+            <translation>My service requests</translation>
+        </message>
+        <message>
             <location filename="../../crmdesk/ui/forms/requests.py" line="24" />
             <source>Причина, по которой заявка отложена:</source>
             <translation>Reason the request is postponed:</translation>
@@ -2483,8 +2506,8 @@
             <translation>Contractor (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="304" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="347" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="320" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="364" />
             <source>Заявки: доска</source>
             <translation>Service requests: board</translation>
         </message>
@@ -2579,7 +2602,7 @@
             <translation>Default contractor</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="293" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="294" />
             <source>Отключения: </source>
             <translation>Outages: </translation>
         </message>
@@ -2594,19 +2617,19 @@
             <translation>Insufficient rights: the dispatcher marks for deletion.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="319" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="335" />
             <source>Заявку по письму регистрируют из входящего письма: выберите его.</source>
             <translation>A request from a letter is registered from the incoming letter: choose it.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="332" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="334" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="348" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="350" />
             <location filename="../../crmdesk/ui/shell/calls.py" line="117" />
             <source>Зарегистрировать заявку</source>
             <translation>Register a request</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="344" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="360" />
             <source>Обслуживание</source>
             <translation>Service</translation>
         </message>
@@ -2618,28 +2641,28 @@
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="350" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="354" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="367" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="371" />
             <source>Анализ заявок</source>
             <translation>Service requests analysis</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="279" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="280" />
             <source>не назначен</source>
             <translation>not assigned</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="346" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="362" />
             <source>Заявка: создать</source>
             <translation>Service request: create</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="348" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="365" />
             <source>Категории заявок</source>
             <translation>Request categories</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="349" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="366" />
             <source>Подрядчики</source>
             <translation>Contractors</translation>
         </message>
@@ -2895,7 +2918,7 @@
             <location filename="../../crmdesk/ui/forms/transfer.py" line="519" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="613" />
             <location filename="../../crmdesk/ui/shell/backup_check.py" line="99" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="116" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="117" />
             <source>Резервное копирование</source>
             <translation>Backup</translation>
         </message>
@@ -3061,47 +3084,47 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Create based on</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="246" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="273" />
             <source>Добавить</source>
             <translation>Add</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="247" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="274" />
             <source>Подбор</source>
             <translation>Pick</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="248" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="275" />
             <source>Удалить строку</source>
             <translation>Delete row</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="293" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="320" />
             <source>в т.ч. НДС: {0}</source>
             <translation>incl. VAT: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="294" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="321" />
             <source>НДС сверху: {0}</source>
             <translation>VAT on top: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="296" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="323" />
             <source>Всего: {0}</source>
             <translation>Total: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="315" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="342" />
             <source>Подбор товаров: Enter добавляет, Esc завершает</source>
             <translation>Pick products: Enter adds, Esc finishes</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="371" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="398" />
             <source>Проведён: {0}</source>
             <translation>Posted: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="424" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="452" />
             <source>(нет печатных форм)</source>
             <translation>(no print forms)</translation>
         </message>
@@ -3188,7 +3211,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/ui/generic/listform.py" line="236" />
-            <location filename="../../crmdesk/ui/shell/office.py" line="226" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="229" />
             <source>Обновить</source>
             <translation>Refresh</translation>
         </message>
@@ -3672,80 +3695,55 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Today's tasks</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="119" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="120" />
             <source>Сеанс завершён</source>
             <translation>Session ended</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="216" />
-            <location filename="../../crmdesk/ui/shell/office.py" line="304" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="217" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="313" />
             <source>Активные пользователи</source>
             <translation>Active users</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="224" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="227" />
             <source>Завершить сеанс…</source>
             <translation>End session…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="256" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="259" />
             <source> (этот сеанс)</source>
             <translation> (this session)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="257" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="260" />
             <source> — нет связи</source>
             <translation> — not connected</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="267" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="269" />
             <source>Сеансов: {0}, на связи: {1}</source>
             <translation>Sessions: {0}, connected: {1}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="280" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="282" />
             <source>Завершить сеанс</source>
             <translation>End session</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="281" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="283" />
             <source>Завершить сеанс пользователя {0} ({1})? Несохранённые изменения в его формах не будут записаны.</source>
             <translation>End the session of user {0} ({1})? Unsaved changes in their forms will not be written.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="287" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="289" />
             <source>завершён администратором</source>
             <translation>ended by the administrator</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="291" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="293" />
             <source>Сеанс пользователя {0} завершён</source>
             <translation>The session of user {0} has ended</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="211" />
-            <source>Пользователь</source>
-            <translation>User</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="211" />
-            <source>Компьютер</source>
-            <translation>Computer</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="211" />
-            <source>Начало работы</source>
-            <translation>Started</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="211" />
-            <source>Активность</source>
-            <translation>Activity</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="211" />
-            <source>Блокировок</source>
-            <translation>Locks</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/office.py" line="212" />
@@ -3753,7 +3751,32 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Session</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="277" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="212" />
+            <source>Пользователь</source>
+            <translation>User</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="212" />
+            <source>Компьютер</source>
+            <translation>Computer</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="212" />
+            <source>Начало работы</source>
+            <translation>Started</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="212" />
+            <source>Активность</source>
+            <translation>Activity</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="213" />
+            <source>Блокировок</source>
+            <translation>Locks</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="279" />
             <source>Свой сеанс не завершают: закройте программу.</source>
             <translation>One's own session is not ended: close the program.</translation>
         </message>
@@ -3793,23 +3816,23 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Sales</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="65" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="66" />
             <source>Деньги</source>
             <translation>Money</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="83" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="84" />
             <source>Отчёты</source>
             <translation>Reports</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="96" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="97" />
             <source>Справочники</source>
             <translation>Catalogs</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/rights.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="107" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="108" />
             <source>Администрирование</source>
             <translation>Administration</translation>
         </message>
@@ -3828,7 +3851,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/reports/__init__.py" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="36" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="99" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="100" />
             <source>Клиенты</source>
             <translation>Clients</translation>
         </message>
@@ -3854,131 +3877,131 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="56" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="57" />
             <source>Заказы клиентов</source>
             <translation>Customer orders</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="57" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="58" />
             <source>Коммерческое предложение: создать</source>
             <translation>Commercial proposal: create</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="58" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="59" />
             <source>Заказ клиента: создать</source>
             <translation>Customer order: create</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="59" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="76" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="60" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="77" />
             <source>Договоры</source>
             <translation>Contracts</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="60" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="61" />
             <source>Договор: создать</source>
             <translation>Contract: create</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="68" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="69" />
             <source>Счета на оплату</source>
             <translation>Invoices</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="69" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="70" />
             <source>Поступления оплат</source>
             <translation>Payments</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="70" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="71" />
             <source>Счёт на оплату: создать</source>
             <translation>Invoice: create</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="71" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="72" />
             <source>Поступление оплаты: создать</source>
             <translation>Payment: create</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="72" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="73" />
             <source>Загрузить выписку из банка…</source>
             <translation>Import bank statement…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="74" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="75" />
             <source>Загруженные платежи банка</source>
             <translation>Loaded bank payments</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="78" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="91" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="79" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="92" />
             <source>Прогноз поступлений</source>
             <translation>Cash receipts forecast</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
             <location filename="../../crmdesk/reports/gross_profit.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="86" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="87" />
             <source>Валовая прибыль</source>
             <translation>Gross profit</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="87" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="88" />
             <source>Воронка продаж</source>
             <translation>Sales funnel</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="88" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="89" />
             <source>Взвешенный прогноз продаж</source>
             <translation>Weighted sales forecast</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="89" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="90" />
             <source>План-факт продаж</source>
             <translation>Sales plan vs actual</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="100" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="101" />
             <source>Товары и услуги</source>
             <translation>Products and services</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="101" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="102" />
             <source>Группы клиентов</source>
             <translation>Client groups</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="102" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="103" />
             <source>Менеджеры</source>
             <translation>Managers</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="112" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="113" />
             <source>Оформление коммерческих предложений</source>
             <translation>Commercial proposal design</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="114" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="115" />
             <source>Пользователи</source>
             <translation>Users</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="115" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="116" />
             <source>Роли и права</source>
             <translation>Roles and permissions</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="117" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="118" />
             <location filename="../../crmdesk/ui/shell/special.py" line="138" />
             <location filename="../../crmdesk/ui/shell/special.py" line="157" />
             <source>Удаление помеченных объектов</source>
