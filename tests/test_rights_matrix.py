@@ -43,7 +43,7 @@ ROLES = {  # role → (login, password)
 }
 ADMIN_ONLY = {
     "db copy", "demo", "dump", "load", "backup", "restore", "users password", "settings set",
-    "settings show", "sessions list", "sessions end", "pg-backup",
+    "settings show", "sessions list", "sessions end", "pg-backup", "housing",
 }
 
 # command → invocations; {tmp}, {invoice}, {client}, {template}, {phone}, {inn} are filled in
@@ -100,6 +100,18 @@ INVOCATIONS: dict[str, list[list[str]]] = {
     "sessions list": [["sessions", "list"]],
     "sessions end": [["sessions", "end", "999"]],
     "pg-backup": [["pg-backup", "--to", "{tmp}/pg"]],
+    # service requests and the housing module (crmdesk/commands/service.py)
+    "request create": [["request", "create", "--client", "{client}", "--text", "Течёт кран"],
+                       ["request", "create", "--phone", "{phone}", "--name", "Ким", "--text",
+                        "Нет света"]],
+    "request status": [["request", "status", "ЗВ-2026-000001", "in_work"]],
+    "request assign": [["request", "assign", "ЗВ-2026-000001", "ivanov"]],
+    "request done": [["request", "done", "ЗВ-2026-000001", "--result", "Сделано"]],
+    "request attach": [["request", "attach", "ЗВ-2026-000001", "{tmp}/in.csv"]],
+    "request check-deadlines": [["request", "check-deadlines"]],
+    "readings import": [["readings", "import", "{tmp}/in.csv", "--dry-run"]],
+    "readings export": [["readings", "export", "--month", "2026-11", "-o", "{tmp}/r.xlsx"]],
+    "housing": [["housing", "off"]],
 }
 
 

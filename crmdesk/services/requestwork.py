@@ -121,6 +121,9 @@ def check_deadlines(ctx: Context, now: datetime | None = None, limit: int = 500)
     (the author when there is none) once it has passed. Each happens once per request."""
     from crmdesk.models import Task
 
+    if not can_dispatch(ctx):
+        raise AccessDenied(f"Недостаточно прав: сроки заявок проверяет диспетчер (пользователь "
+                           f"{ctx.user.login} — не диспетчер).")
     now = now or utcnow()
     made = {"reminders": 0, "escalations": 0}
     soon = ctx.session.scalars(select(ServiceRequest).where(
