@@ -48,11 +48,15 @@ def _runs_out(args, runs) -> int:
 
 def check_rules_command(args, engine) -> int:
     from crmdesk.reports.period import parse_date
+    from crmdesk.services import rights
     from crmdesk.services.context import unit_of_work
     from crmdesk.services.pipeline import check_rules
 
     day = parse_date(args.today, "--today")
     with unit_of_work(engine, args.user) as ctx:
+        # it acts on every manager's deals and prints what it did: the head's (or the
+        # scheduler's administrator's) command
+        ctx.require(rights.ASSIGN)
         runs = check_rules(ctx, today=day)
     return _runs_out(args, runs)
 
