@@ -43,7 +43,7 @@ ROLES = {  # role → (login, password)
 }
 ADMIN_ONLY = {
     "db copy", "demo", "dump", "load", "backup", "restore", "users password", "settings set",
-    "settings show", "sessions list", "sessions end", "pg-backup", "housing",
+    "settings show", "sessions list", "sessions end", "pg-backup", "housing", "calendar set",
 }
 
 # command → invocations; {tmp}, {invoice}, {client}, {template}, {phone}, {inn} are filled in
@@ -117,6 +117,8 @@ INVOCATIONS: dict[str, list[list[str]]] = {
     "readings import": [["readings", "import", "{tmp}/in.csv", "--dry-run"]],
     "readings export": [["readings", "export", "--month", "2026-11", "-o", "{tmp}/r.xlsx"]],
     "housing": [["housing", "off"]],
+    "calendar list": [["calendar", "list", "--year", "2026"]],
+    "calendar set": [["calendar", "set", "31.12.2027", "holiday", "--name", "Перенос"]],
 }
 
 

@@ -76,6 +76,19 @@ def register(sub, common) -> None:
     exp.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
     exp.set_defaults(handler=export_command)
 
+    cp = sub.add_parser("calendar", parents=[common],
+                        help="производственный календарь: праздники и рабочие дни")
+    cs = cp.add_subparsers(dest="calendar_command", required=True)
+    cl = cs.add_parser("list", parents=[common], help="праздники и переносы года")
+    cl.add_argument("--year", type=int, metavar="ГГГГ")
+    cl.set_defaults(handler=calendar_list_command)
+    cset = cs.add_parser("set", parents=[common], help="сделать день выходным или рабочим "
+                         "(normal — по дню недели); администратор")
+    cset.add_argument("day", metavar="ДД.ММ.ГГГГ")
+    cset.add_argument("kind", choices=("holiday", "workday", "normal"))
+    cset.add_argument("--name", metavar="T", help="название (праздник, перенос)")
+    cset.set_defaults(handler=calendar_set_command)
+
     hp = sub.add_parser("housing", parents=[common], help="модуль ЖКХ: включить или выключить")
     hp.add_argument("state", choices=("on", "off"))
     hp.set_defaults(handler=housing_command)
@@ -253,6 +266,31 @@ def export_command(args, engine) -> int:
     Path(args.output).write_bytes(data)
     emit(args, {"file": args.output, "month": args.month},
          lambda: f"Сохранено: {args.output}")
+    return 0
+
+
+def calendar_list_command(args, engine) -> int:
+    from crmdesk.cli import table
+    from crmdesk.services import calendar
+    from crmdesk.services.context import unit_of_work
+
+    with unit_of_work(engine, args.user, read_only=True) as ctx:
+        rows = [{**d, "day": f"{d['day']:%d.%m.%Y}"}
+                for d in calendar.list_days(ctx.session, args.year)]
+    emit(args, rows, lambda: table(rows, ["day", "kind_title", "name", "edited"]))
+    return 0
+
+
+def calendar_set_command(args, engine) -> int:
+    from crmdesk.services import calendar
+    from crmdesk.services.context import unit_of_work
+    from crmdesk.services.lists import parse_date
+
+    day = parse_date(args.day, "Дата")
+    with unit_of_work(engine, args.user) as ctx:
+        calendar.set_day(ctx, day, args.kind, args.name)
+    emit(args, {"day": day.isoformat(), "kind": args.kind},
+         lambda: f"{day:%d.%m.%Y}: {calendar.KINDS[args.kind]}")
     return 0
 
 

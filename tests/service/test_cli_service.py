@@ -121,3 +121,15 @@ def test_report_requests_pdf(demo, tmp_path):
     total = data["total"]
     assert total["total"] == sum(r["total"] for g in data["groups"] for r in g["rows"])
     assert 0 < total["on_time"] <= total["done"] <= total["total"]
+
+
+def test_calendar_list_and_set(demo):
+    rows = json.loads(crm(demo, "calendar", "list", "--year", "2027", "--json").stdout)
+    assert rows[0]["day"] == "01.01.2027" and rows[0]["edited"] is False
+    crm(demo, "calendar", "set", "02.01.2027", "workday", "--name", "Рабочая суббота")
+    rows = json.loads(crm(demo, "calendar", "list", "--year", "2027", "--json").stdout)
+    assert {"day": "02.01.2027", "kind": "workday", "name": "Рабочая суббота",
+            "edited": True, "kind_title": "Рабочий день"} in rows
+    refused = crm(demo, "--user", "slesar", "calendar", "set", "03.01.2027", "holiday",
+                  ok=False)
+    assert refused.returncode == 1 and "Недостаточно прав" in refused.stderr
