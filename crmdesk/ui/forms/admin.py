@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog
 from crmdesk.models import Organization
 from crmdesk.services import attachments, records, rights
 from crmdesk.services.settings import get_setting, set_setting
+from crmdesk.services.users import ALLOW_EMPTY, empty_passwords_allowed
 from crmdesk.ui.forms import opener, register
 from crmdesk.ui.generic.base import Command, Entity
 from crmdesk.ui.generic.fields import Field
@@ -232,7 +233,12 @@ class SettingsForm(ObjectForm):
 
     entity_name = "settings"
     title_new = "Настройки"
+    write_permission = rights.ADMIN
     fields = [
+        Field(
+            "allow_empty_passwords", "Разрешить вход без пароля", "bool",
+            hint="пользователи без пароля входят с пустым паролем (офис на одного, демо-база)",
+        ),
         Field("phone_region", "Регион телефонов по умолчанию", hint="RU, KZ, BY…"),
         Field("invoice_due_days", "Срок оплаты счёта, дней", "int"),
         Field("proposal_valid_days", "Срок действия предложения, дней", "int"),
@@ -249,6 +255,7 @@ class SettingsForm(ObjectForm):
         ["backup_auto"],
         ["backup_keep_daily", "backup_keep_weekly"],
         ["language"],
+        ["allow_empty_passwords"],
     ]
 
     def __init__(self, shell, obj_id=None, initial=None, parent=None):
@@ -261,6 +268,10 @@ class SettingsForm(ObjectForm):
             stored = get_setting(ctx.session, key)
             values[key] = default if stored is None or stored == "" else stored
         values["language"] = _language_setting().value("language") or system_language()
+        # shown as it works now; not set, it follows whether anyone has a password yet
+        self._empty_explicit = get_setting(ctx.session, ALLOW_EMPTY) is not None
+        values["allow_empty_passwords"] = empty_passwords_allowed(ctx.session)
+        self._empty_loaded = values["allow_empty_passwords"]
         return values, None, tr("Настройки")
 
     def store(self, ctx, obj_id, v, version):
@@ -282,6 +293,9 @@ class SettingsForm(ObjectForm):
             if keep is None or int(keep) < 1:
                 raise ValidationError(SETTINGS[key][0], "должно быть не меньше 1")
             set_setting(ctx.session, key, int(keep))
+        allow = bool(v["allow_empty_passwords"])  # untouched and never set: left to follow
+        if self._empty_explicit or allow != self._empty_loaded:
+            set_setting(ctx.session, ALLOW_EMPTY, allow)
         # per computer, at the top of ui-state.ini: what crmdesk.app reads before the login
         _language_setting().setValue("language", v["language"])
         return 1

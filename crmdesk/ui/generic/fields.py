@@ -244,6 +244,8 @@ class BoolEditor(Editor):
     def __init__(self, field, shell=None, parent=None):
         super().__init__(field, shell, parent)
         self.edit = QCheckBox(self)
+        if field.hint:  # a check box's hint: a short explanation beside it
+            self.edit.setText(tr(field.hint))
         self.edit.toggled.connect(lambda _v: self.edited.emit())
         self.layout_.addWidget(self.edit)
         self.setFocusProxy(self.edit)
