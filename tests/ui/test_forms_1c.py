@@ -74,3 +74,46 @@ def test_payment_has_no_empty_print_command(shell):
         assert tr("Печать") not in texts
     order = open_entity(shell, "order")
     assert tr("Печать") in [i.text() for i in order.bar.shown_items()]
+
+
+def _first_id(engine, model, **where):
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as s:
+        query = select(model.id).filter_by(**where).order_by(model.id)
+        return s.scalars(query).first()
+
+
+def test_rights_are_visible_before_the_user_tries(make_shell, demo_engine, qtbot, warnings):
+    from crmdesk.models import Product, User
+
+    manager = make_shell(demo_engine, "ivanov")
+    sections = [a.text() for a in manager.section_actions.values()]
+    assert "Администрирование" not in sections  # not an empty section
+    assert "Главное" in sections and "Справочники" in sections
+    manager.choose_section("admin")  # a remembered section he has no function in
+    assert manager.section == "main"
+    # the administrator's card and a product open read-only with the reason shown
+    admin_id = _first_id(demo_engine, User, login="admin")
+    open_entity(manager, "user", admin_id)  # the rules do not let him read it at all
+    assert warnings and "Недостаточно прав" in warnings[-1]
+    product = open_entity(manager, "product", _first_id(demo_engine, Product))
+    assert product.read_only_reason and "Справочники" in product.read_only_reason
+    assert product.banner.isVisibleTo(product)
+    saves = [a for a in product.bar.actions() if a.text() in ("Записать", "Записать и закрыть")]
+    assert saves and not any(a.isEnabled() for a in saves)
+    assert not product.write()  # and writing is still refused
+    assert all(
+        e.edit.isReadOnly() for e in product.editors.values() if hasattr(e, "edit")
+        and hasattr(e.edit, "isReadOnly")
+    )
+    products = manager.open_list("products")
+    texts = [a.text() for a in products.bar.actions()]
+    assert "Создать" not in texts and "Пометить на удаление" not in texts
+    # the administrator has everything
+    admin = make_shell(demo_engine)
+    assert "Администрирование" in [a.text() for a in admin.section_actions.values()]
+    product = open_entity(admin, "product", _first_id(demo_engine, Product))
+    assert not product.read_only_reason
+    assert "Создать" in [a.text() for a in admin.open_list("products").bar.actions()]

@@ -222,7 +222,7 @@ class ListForm(FormBase):
             if e.copy is not None:
                 self._act("copy", tr("Скопировать"), Qt.Key.Key_F9, self.copy_current)
         self._act("edit", tr("Изменить"), Qt.Key.Key_F2, self.open_current)
-        if e.mark is not None:
+        if e.mark is not None and e.can_create(self.app):  # no right: no marking either
             self._act(
                 "mark_deletion", tr("Пометить на удаление"), Qt.Key.Key_Delete, self.toggle_mark
             )

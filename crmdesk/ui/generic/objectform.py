@@ -114,7 +114,6 @@ class ObjectForm(FormBase):
         layout.addWidget(self.messages)
         self.app.hub.changed.connect(self._on_changed)
         self.reload(initial)
-        office.form_opened(self)  # the object's lock, or read-only: who is editing it
         if self.no_right():  # read-only before the user tries: no lock taken either
             self.set_read_only(None)
         else:

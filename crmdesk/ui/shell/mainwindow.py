@@ -78,7 +78,8 @@ class MainWindow(QMainWindow):
         bar.setMovable(False)
         group = QActionGroup(self)
         self.section_actions: dict[str, QAction] = {}
-        for i, (code, title, icon_name, _items) in enumerate(SECTIONS):
+        shown = [s for s in SECTIONS if any(self._allowed(item) for item in s[3])]
+        for i, (code, title, icon_name, _items) in enumerate(shown):  # none allowed: no section
             action = QAction(icon(icon_name), tr(title), self)
             action.setCheckable(True)
             action.setShortcut(QKeySequence(f"Alt+{i + 1}"))
@@ -98,13 +99,18 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self.section = "main"
 
+    def _allowed(self, item: Item) -> bool:
+        return not item.permission or self.app.can(item.permission)
+
     def choose_section(self, code: str) -> None:
+        if code not in self.section_actions:  # a section this user has no function in
+            code = "main"
         self.section = code
         self.section_actions[code].setChecked(True)
         self.functions.clear()
         items = next(items for c, _t, _i, items in SECTIONS if c == code)
         for item in items:
-            if item.permission and not self.app.can(item.permission):
+            if not self._allowed(item):
                 continue
             w = QListWidgetItem(icon(item.icon), tr(item.title))
             w.setData(Qt.ItemDataRole.UserRole, item)
