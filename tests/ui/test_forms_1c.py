@@ -117,3 +117,65 @@ def test_rights_are_visible_before_the_user_tries(make_shell, demo_engine, qtbot
     product = open_entity(admin, "product", _first_id(demo_engine, Product))
     assert not product.read_only_reason
     assert "Создать" in [a.text() for a in admin.open_list("products").bar.actions()]
+
+
+def _products(engine):
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from crmdesk.models import Product
+
+    with Session(engine) as s:
+        return s.scalars(
+            select(Product).where(Product.article.is_not(None)).order_by(Product.id)
+        ).all()
+
+
+def _edit_product_cell(form, qtbot, row: int):
+    from PySide6.QtWidgets import QApplication
+
+    from crmdesk.ui.generic.fields import RefEditor
+
+    view = form.lines_view
+    index = form.lines_model.index(row, 1)
+    view.setCurrentIndex(index)
+    view.edit(index)
+    editor = view.indexWidget(index)
+    assert isinstance(editor, RefEditor)  # a reference, not a free-text cell
+    QApplication.processEvents()
+    return editor
+
+
+def test_table_part_product_is_a_catalogue_reference(shell, demo_engine, qtbot, type_text):
+    from PySide6.QtCore import Qt
+
+    products = _products(demo_engine)
+    a, b = products[0], products[-1]
+    form = open_entity(shell, "order")
+    form.add_line()
+    # typing part of the article finds the product; Enter takes it with its values
+    editor = _edit_product_cell(form, qtbot, 0)
+    type_text(editor.edit, a.article)
+    assert any(a.name in text for text in editor._ids), editor._ids
+    editor.edit.setText(next(t for t in editor._ids if a.name in t))
+    qtbot.keyClick(editor.edit, Qt.Key.Key_Return)
+    line = form.lines_model.lines[0]
+    assert line["product_id"] == a.id and line["description"] == a.name
+    assert (line["unit"], line["price"], line["vat_rate"]) == (a.unit, a.price, a.vat_rate)
+    assert line["amount"] is not None  # the amount is computed at once
+    # a typed name that is no product is not taken: the line keeps its product
+    editor = _edit_product_cell(form, qtbot, 0)
+    editor.edit.selectAll()
+    type_text(editor.edit, "Нет такого товара ЪЪЪ")
+    qtbot.keyClick(editor.edit, Qt.Key.Key_Return)
+    assert form.lines_model.lines[0]["product_id"] == a.id
+    assert form.lines_model.lines[0]["description"] == a.name
+    # another product chosen by name replaces the line's values
+    editor = _edit_product_cell(form, qtbot, 0)
+    editor.edit.selectAll()
+    type_text(editor.edit, b.name)
+    editor.edit.setText(next(t for t in editor._ids if b.name in t))
+    qtbot.keyClick(editor.edit, Qt.Key.Key_Return)
+    line = form.lines_model.lines[0]
+    assert line["product_id"] == b.id and line["price"] == b.price
+    assert form.modified

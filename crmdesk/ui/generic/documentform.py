@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QMenu,
     QTableView,
@@ -23,6 +24,7 @@ from crmdesk.services.money import format_money, line_amounts
 from crmdesk.ui.generic.base import show_error
 from crmdesk.ui.generic.commandbar import pin
 from crmdesk.ui.generic.objectform import ObjectForm
+from crmdesk.ui.generic.productcell import ProductDelegate
 from crmdesk.ui.generic.registry import entity, open_entity, print_forms
 from crmdesk.ui.i18n import tr
 from crmdesk.ui.icons import icon
@@ -266,6 +268,11 @@ class DocumentForm(ObjectForm):
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.lines_view = LinesView(self)
         self.lines_view.setModel(self.lines_model)
+        self.lines_view.setItemDelegateForColumn(1, ProductDelegate(self))
+        # «Товары» takes the spare width: every column, «НДС» the last, stays in view
+        self.lines_view.horizontalHeader().setSectionResizeMode(
+            1, QHeaderView.ResizeMode.Stretch
+        )
         self.lines_view.setColumnWidth(0, 36)
         for i, (_k, _t, width) in enumerate(LINE_COLUMNS, 1):
             self.lines_view.setColumnWidth(i, width)
@@ -342,19 +349,37 @@ class DocumentForm(ObjectForm):
         dialog.setWindowTitle(tr("Подбор товаров: Enter добавляет, Esc завершает"))
         dialog.exec()
 
-    def add_product(self, product_id: int) -> None:
+    def product_values(self, product_id: int) -> dict:
+        """What a chosen product brings to a line: its name, unit, price and VAT rate."""
         from crmdesk.services import records
 
         with self.app.uow() as ctx:
             p = records.get(ctx, "product", product_id)
-            line = {
+            return {
                 "product_id": p.id,
                 "description": p.name,
                 "unit": p.unit,
                 "price": p.price,
                 "vat_rate": p.vat_rate,
             }
-        self.add_line(line)
+
+    def add_product(self, product_id: int) -> None:
+        self.add_line(self.product_values(product_id))
+
+    def fill_product(self, row: int, product_id: int) -> None:
+        """The «Товары» cell of ``row`` got a product: the line takes its values."""
+        model = self.lines_model
+        if not 0 <= row < len(model.lines):
+            return
+        try:
+            values = self.product_values(product_id)
+        except CrmError as exc:
+            show_error(self, exc)
+            return
+        model.lines[row].update(values)
+        model._recompute(model.lines[row])
+        model.dataChanged.emit(model.index(row, 0), model.index(row, len(LINE_COLUMNS)))
+        self.lines_edited()
 
     def after_load(self, values: dict) -> None:
         self.lines_model.set_lines(values.get("lines") or [])

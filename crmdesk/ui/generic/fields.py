@@ -286,6 +286,7 @@ class RefEditor(Editor):
         self.value: int | None = None
         self.text = ""
         self.fixed: dict = {}
+        self.choosing = False
         self.edit = QLineEdit(self)
         self.edit.setPlaceholderText(tr("введите часть наименования"))
         self.button = QToolButton(self)
@@ -357,7 +358,14 @@ class RefEditor(Editor):
 
         if self.field.readonly or self.shell is None:
             return
-        dialog = ChoiceDialog(self.shell, self._entity(), "", self)
+        self.choosing = True  # a table cell's editor stays open while its choice list is
+        try:
+            self._choose(ChoiceDialog)
+        finally:
+            self.choosing = False
+
+    def _choose(self, choice_dialog) -> None:
+        dialog = choice_dialog(self.shell, self._entity(), "", self)
         if self.fixed:
             dialog.form.model.state.fixed = dict(self.fixed)
             dialog.form.model.refresh()
