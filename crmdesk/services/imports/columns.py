@@ -53,6 +53,10 @@ FIELDS: dict[str, Field] = {
         Field("created", "Дата создания"),
         Field("last_contact", "Последний контакт"),
         Field("birthday", "Дата рождения"),
+        # consent to advertising mailings: да/yes/1/+ is consent, нет/no/0/- is none
+        Field("consent", "Согласие на рассылку (e-mail и SMS)"),
+        Field("consent_email", "Согласие на рассылку e-mail"),
+        Field("consent_sms", "Согласие на рассылку SMS"),
         Field("custom", "Поле по подписи (Custom Field … Value)", multi=True),
     )
 }
@@ -68,6 +72,9 @@ PATTERNS: list[tuple[str, str | None]] = [
         None,
     ),
     (r"^(address|website|relation|event|im|organization) \d+ ", None),
+    (r"^(согласи|consent).*\b(sms|смс)\b", "consent_sms"),
+    (r"^(согласи|consent).*(e ?mail|почт|письм)", "consent_email"),
+    (r"^(согласи|consent)", "consent"),
     (r"\bинн\b", "inn"),
     (r"\bкпп\b", "kpp"),
     (r"\bогрн", "ogrn"),
@@ -158,6 +165,18 @@ _PHRASES: dict[str, str] = {
         "дата последнего контакта|last call|last contact"
     ),
     "birthday": "день рождения|дата рождения|birthday|birth date|bday",
+    "consent": (
+        "согласие на рассылку|согласие на рассылки|согласие на рекламу|"
+        "согласие на рекламную рассылку|согласие|рассылка|marketing consent|consent"
+    ),
+    "consent_email": (
+        "согласие e mail|согласие email|согласие на e mail|согласие на email|"
+        "согласие на рассылку e mail|согласие на письма|e mail рассылка|email consent"
+    ),
+    "consent_sms": (
+        "согласие sms|согласие смс|согласие на sms|согласие на смс|"
+        "согласие на рассылку sms|согласие на рассылку смс|sms рассылка|sms consent"
+    ),
 }
 EXACT = {phrase: code for code, text in _PHRASES.items() for phrase in text.split("|")}
 _COMPILED = [(re.compile(p), code) for p, code in PATTERNS]

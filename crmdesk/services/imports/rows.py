@@ -54,6 +54,10 @@ except ImportError:  # another version: only all-lower-case local parts take the
 SYSTEM_LABELS = {"mycontacts", "starred", "friends", "family", "coworkers"}
 DATE_FORMATS = ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y.%m.%d", "%Y%m%d")
 _EXCEL_EPOCH = datetime(1899, 12, 30)
+# consent columns: what a yes and a no look like in a file
+YES = frozenset("да|yes|y|д|1|+|true|истина|согласен|согласна|есть|v|x|✓|✔".split("|"))
+NO = frozenset("нет|no|n|н|0|-|—|false|ложь|не согласен|не согласна|отказ".split("|"))
+BAD_FLAG = "not a yes/no value"
 
 
 def text_of(value) -> str:
@@ -145,6 +149,8 @@ class ClientRow:
     contacts: list[dict] = field(default_factory=list)
     created: date | None = None
     last_contact: tuple[date, str] | None = None  # (date, the column's name)
+    consent_email: bool | None = None  # None: the file does not say
+    consent_sms: bool | None = None
     issues: list[R.ReportRow] = field(default_factory=list)
     # raw values under which the row may match a stored client: key → (column, raw)
     key_sources: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -276,6 +282,22 @@ class RowParser:
                 return value, column
         return None
 
+    def _flag(self, out: ClientRow, cells: list, code: str) -> bool | None:
+        """A yes/no column: да/yes/1/+ → True, нет/no/0/- → False, empty → None; anything
+        else is a warning and counts as not said."""
+        for column, raw, _label in self._values(cells, code):
+            if isinstance(raw, bool):
+                return raw
+            text = one_line(raw).casefold().replace("ё", "е")
+            if not text:
+                continue
+            if text in YES:
+                return True
+            if text in NO:
+                return False
+            self._warn(out, column, one_line(raw), BAD_FLAG, "ожидается «да» или «нет»")
+        return None
+
     def parse(self, n: int, cells: list) -> ClientRow:
         out = ClientRow(row=n)
         single = {
@@ -348,6 +370,9 @@ class RowParser:
         out.created = created[0] if created else None
         out.last_contact = self._date(out, cells, "last_contact")
         birthday = self._date(out, cells, "birthday")
+        both = self._flag(out, cells, "consent")
+        out.consent_email = _first_said(self._flag(out, cells, "consent_email"), both)
+        out.consent_sms = _first_said(self._flag(out, cells, "consent_sms"), both)
         self._compose(out, single, birthday)
         # the columns' lengths: a longer value is cut, never a reason for the import to fail
         out.source = single["source"][0][:100] or None
@@ -417,6 +442,10 @@ class RowParser:
                 "не загружена",
             )
         ]
+
+
+def _first_said(*values: bool | None) -> bool | None:
+    return next((v for v in values if v is not None), None)
 
 
 def _numeric_zeros(validator, lengths: tuple[int, ...]):

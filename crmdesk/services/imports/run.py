@@ -139,9 +139,13 @@ def merge_rows(into: ClientRow, other: ClientRow) -> None:
         not into.last_contact or other.last_contact[0] > into.last_contact[0]
     ):
         into.last_contact = other.last_contact
+    for attr in ("consent_email", "consent_sms"):  # a yes in any row of the client
+        if getattr(other, attr) is not None and not getattr(into, attr):
+            setattr(into, attr, getattr(other, attr))
 
 
-MERGED_COLUMNS = ("full_name", "inn", "kpp", "ogrn", "source", "status", "owner_id", "comment")
+MERGED_COLUMNS = ("full_name", "inn", "kpp", "ogrn", "source", "status", "owner_id", "comment",
+                  "consent_email", "consent_sms", "opt_out_at")
 
 
 def _audit_text(value) -> str | None:
@@ -396,6 +400,8 @@ class Importer:
                     "owner_id": item.owner_id,
                     "comment": r.comment_text,
                     "created_at": _local_midnight(r.created) if r.created else now,
+                    "consent_email": bool(r.consent_email),
+                    "consent_sms": bool(r.consent_sms),
                     "updated_at": now,
                     "updated_by_id": uid,
                     "version": 1,
@@ -544,6 +550,11 @@ class Importer:
                 changes[attr] = getattr(r, attr)
         if now("owner_id") is None:
             changes["owner_id"] = self._owner(r)
+        # consent: a yes fills a stored no, unless the client withdrew it (opt_out_at);
+        # a no in the file never takes a stored consent away (withdrawal is the form's)
+        for attr in ("consent_email", "consent_sms"):
+            if getattr(r, attr) and not now(attr) and now("opt_out_at") is None:
+                changes[attr] = True
         have_phones = stored.phones.setdefault(cid, [])
         for e, x, lbl in r.phones:
             if (e, x) not in have_phones:

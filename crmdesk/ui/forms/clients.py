@@ -10,6 +10,31 @@ from crmdesk.ui.generic.fields import Field, ref_value
 from crmdesk.ui.generic.objectform import FormCommand, ObjectForm, Tab
 
 KINDS = {"company": "Организация", "person": "Частное лицо"}
+# consent to advertising mailings (issue 12), on the client card and the contact person form
+CONSENT_FIELDS = [
+    Field("consent_email", "Согласие на рассылку e-mail", "bool"),
+    Field("consent_sms", "Согласие на рассылку SMS", "bool"),
+    Field("opt_out", "Отказ от рассылок", "bool", hint="согласия снимаются, дата запоминается"),
+    Field("opt_out_at", "Дата отказа", readonly=True),
+]
+CONSENT_ROWS = [["consent_email", "consent_sms"], ["opt_out", "opt_out_at"]]
+
+
+def consent_values(obj) -> dict:
+    return {
+        "consent_email": bool(obj.consent_email),
+        "consent_sms": bool(obj.consent_sms),
+        "opt_out": obj.opt_out_at is not None,
+        "opt_out_at": f"{obj.opt_out_at.astimezone():%d.%m.%Y %H:%M}" if obj.opt_out_at else "",
+    }
+
+
+def store_consent(ctx, client_id: int, contact_id: int | None, v: dict) -> None:
+    """Through the mailings' rule: an opt-out clears both consents and keeps its date."""
+    from crmdesk.services.mailings import set_consent
+
+    set_consent(ctx, client_id, contact_id, email=bool(v["consent_email"]),
+                sms=bool(v["consent_sms"]), opt_out=bool(v["opt_out"]))
 
 
 class ClientForm(ObjectForm):
@@ -45,6 +70,7 @@ class ClientForm(ObjectForm):
         Field("interests", "Интересующие товары", "multiline"),
         Field("preferences", "Предпочтения", "multiline"),
         Field("comment", "Комментарий", "multiline"),
+        *CONSENT_FIELDS,
     ]
     rows = [
         ["name", "kind"],
@@ -53,6 +79,7 @@ class ClientForm(ObjectForm):
         ["ogrn", "groups"],
         ["phones", "emails"],
         ["status", "source"],
+        *CONSENT_ROWS,
         ["address"],
         ["bank_name", "bik"],
         ["account", "corr_account"],
@@ -137,6 +164,7 @@ class ClientForm(ObjectForm):
             "interests": c.interests,
             "preferences": c.preferences,
             "comment": c.comment,
+            **consent_values(c),
         }
         return values, c.version, c.name
 
@@ -166,8 +194,11 @@ class ClientForm(ObjectForm):
         bank = {k: v[k] for k in ("bank_name", "bik", "account", "corr_account")}
         data["bank_accounts"] = [bank] if any(bank.values()) else []
         if obj_id is None:
-            return clients.create_client(ctx, data).id
-        return clients.update_client(ctx, obj_id, data, version).id
+            client_id = clients.create_client(ctx, data).id
+        else:
+            client_id = clients.update_client(ctx, obj_id, data, version).id
+        store_consent(ctx, client_id, None, v)
+        return client_id
 
     # --- commands ---
     def record_call(self):
@@ -201,19 +232,24 @@ class ContactForm(ObjectForm):
         Field("phones", "Телефоны", "lines", errors_as=("Телефон",)),
         Field("emails", "Эл. почта", "lines", errors_as=("E-mail",)),
         Field("comment", "Комментарий", "multiline"),
+        *CONSENT_FIELDS,
     ]
-    rows = [["name"], ["client"], ["position", "birthday"], ["phones", "emails"], ["comment"]]
+    rows = [["name"], ["client"], ["position", "birthday"], ["phones", "emails"],
+            *CONSENT_ROWS, ["comment"]]
 
     def load(self, ctx, obj_id):
         p = records.get(ctx, "contact", obj_id)
         values = records.values(p, ("name", "position", "birthday", "comment"))
         values["client"] = (p.client.id, p.client.name)
+        values.update(consent_values(p))
         return values, None, p.name
 
     def store(self, ctx, obj_id, v, version):
         data = {k: v[k] for k in ("name", "position", "birthday", "comment", "phones", "emails")}
         data["client_id"] = v["client"]
-        return records.save(ctx, "contact", obj_id, data).id
+        person = records.save(ctx, "contact", obj_id, data)
+        store_consent(ctx, person.client_id, person.id, v)
+        return person.id
 
 
 class GroupForm(ObjectForm):
