@@ -179,3 +179,27 @@ def test_table_part_product_is_a_catalogue_reference(shell, demo_engine, qtbot, 
     line = form.lines_model.lines[0]
     assert line["product_id"] == b.id and line["price"] == b.price
     assert form.modified
+
+
+def test_report_form_hint_and_readable_charts(shell, qtbot):
+    from PySide6.QtCharts import QBarCategoryAxis, QCategoryAxis
+
+    form = shell.open_special("report", "receivables")
+    # before «Сформировать»: a hint, no bare «1» header, no empty chart frames
+    assert form.table.isHeaderHidden()
+    assert "Сформировать" in form.table.topLevelItem(0).text(0)
+    assert not form.chart_panel.isVisibleTo(form)
+    result = form.generate()
+    assert not form.table.isHeaderHidden() and form.chart_panel.isVisibleTo(form)
+    debtors = next(c for c in result.charts if c.kind != "pie")
+    view = form.charts[result.charts.index(debtors)]
+    names = next(a for a in view.chart().axes() if isinstance(a, QBarCategoryAxis))
+    assert len(names.categories()) == len(debtors.categories) >= 5  # every one labelled
+    amounts = next(a for a in view.chart().axes() if isinstance(a, QCategoryAxis))
+    labels = amounts.categoriesLabels()
+    assert labels and all(label.replace("\u00a0", "").isdigit() for label in labels)
+    biggest = max(float(v) for s in debtors.series for v in s.values)
+    assert amounts.max() >= biggest and any("\u00a0" in label for label in labels)
+    ends = [amounts.endValue(label) for label in labels]
+    steps = {round(b - a, 6) for a, b in zip([amounts.startValue(), *ends], ends, strict=False)}
+    assert len(steps) == 1  # round, even ticks

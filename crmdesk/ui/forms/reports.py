@@ -9,14 +9,14 @@ from PySide6.QtCharts import (
     QBarCategoryAxis,
     QBarSeries,
     QBarSet,
+    QCategoryAxis,
     QChart,
     QChartView,
     QHorizontalBarSeries,
     QPieSeries,
-    QValueAxis,
 )
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter
+from PySide6.QtGui import QBrush, QColor, QCursor, QFont, QPainter
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QToolTip,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from crmdesk.reports import PARAM_TITLES, REPORTS, run_report, save_report
+from crmdesk.reports.axis import abbreviate, group_number, nice_ticks, tick_places
 from crmdesk.services.errors import CrmError
 from crmdesk.ui.forms import register_special
 from crmdesk.ui.generic.base import FormBase, show_error
@@ -123,6 +125,10 @@ class ReportForm(FormBase):
         self.table = QTreeWidget()
         self.table.setRootIsDecorated(True)
         self.table.setAlternatingRowColors(True)
+        # before «Сформировать»: a hint, not a bare «1» header over empty chart frames
+        self.table.setHeaderHidden(True)
+        QTreeWidgetItem(self.table, [tr("Выберите период и отборы и нажмите «Сформировать»"
+                                        " (Ctrl+Enter).")])
         # a report may draw up to two pictures (receivables: ageing pie, largest debtors)
         self.charts = [QChartView(), QChartView()]
         charts = QWidget()
@@ -138,6 +144,8 @@ class ReportForm(FormBase):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(charts)
+        self.chart_panel = charts
+        charts.hide()
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
@@ -192,6 +200,7 @@ class ReportForm(FormBase):
 
         cols = result.columns
         self.table.clear()
+        self.table.setHeaderHidden(False)
         self.table.setColumnCount(len(cols))
         self.table.setHeaderLabels([tr(c.title) for c in cols])
 
@@ -234,10 +243,14 @@ class ReportForm(FormBase):
         self._chart(result)
 
     def _chart(self, result) -> None:
+        self.chart_panel.setVisible(bool(result.charts))
         for n, view in enumerate(self.charts):
             spec = result.charts[n] if n < len(result.charts) else None
-            view.setVisible(spec is not None or n == 0)
+            view.setVisible(spec is not None)
             view.setChart(self._draw(spec))
+            # bars along names need a line each, or the axis drops every other name
+            lines = len(spec.categories) if spec is not None and spec.kind != "pie" else 0
+            view.setMinimumHeight(max(260, 120 + 18 * lines))
 
     @staticmethod
     def _draw(spec) -> QChart:
@@ -255,12 +268,22 @@ class ReportForm(FormBase):
             for label, value in zip(labels, spec.series[0].values, strict=False):
                 if value:
                     pie.append(label, float(value))  # drawing only, never money
-            pie.setLabelsVisible(len(pie.slices()) <= 8)
+            # labels beside slices get cut and overlap: the legend names every slice, the
+            # tooltip gives the full name and the amount
+            pie.setLabelsVisible(False)
+            chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)  # room for whole names
+            for sl, full in zip(pie.slices(), [c for c, v in zip(
+                    spec.categories, spec.series[0].values, strict=False) if v], strict=False):
+                sl.setLabel(abbreviate(sl.label(), 28))
+                sl.hovered.connect(lambda on, sl=sl, full=full: _tip(
+                    on, f"{tr(full)}: {group_number(sl.value(), 2)}"))
             chart.addSeries(pie)
             return chart
         # names (clients, products) read along horizontal bars; dates and numbers go under
         # vertical ones
-        horizontal = any(len(label) > 14 for label in labels)
+        # (a rotated label under the first bar falls off the chart: names of more than a few
+        # letters go along horizontal bars, where each has a line of its own)
+        horizontal = any(len(label) > 8 for label in labels)
         series = QHorizontalBarSeries() if horizontal else QBarSeries()
         for s in spec.series:
             bars = QBarSet(tr(s.name))
@@ -269,16 +292,26 @@ class ReportForm(FormBase):
         chart.addSeries(series)
         axis_x = QBarCategoryAxis()
         if horizontal:  # the first (largest) at the top
-            labels = [x if len(x) <= 24 else x[:23] + "…" for x in reversed(labels)]
+            labels = [abbreviate(x) for x in reversed(labels)]
             for bars in series.barSets():
                 values = [bars.at(i) for i in range(bars.count())]
                 bars.remove(0, bars.count())
                 bars.append(list(reversed(values)))
+        labels = _distinct(labels)  # a category axis drops a repeated label
         axis_x.append(labels)
+        full = list(reversed(spec.categories)) if horizontal else list(spec.categories)
+        series.hovered.connect(lambda on, i, bars: _tip(
+            on, f"{tr(full[i])}: {group_number(bars.at(i), 2)}" if i < len(full) else ""))
         axis_x.setLabelsAngle(-45 if len(labels) > 6 and not horizontal else 0)
         axis_x.setTruncateLabels(False)
-        axis_y = QValueAxis()
-        axis_y.setLabelFormat("%.0f")
+        axis_y = _amount_axis(
+            [bars.at(i) for bars in series.barSets() for i in range(bars.count())],
+            4 if horizontal else 5,
+        )
+        small = QFont()
+        small.setPointSizeF(7.5)
+        axis_x.setLabelsFont(small)  # every category labelled, none dropped for room
+        axis_y.setLabelsFont(small)
         left, bottom = Qt.AlignmentFlag.AlignLeft, Qt.AlignmentFlag.AlignBottom
         chart.addAxis(axis_x, left if horizontal else bottom)
         chart.addAxis(axis_y, bottom if horizontal else left)
@@ -304,6 +337,35 @@ class ReportForm(FormBase):
             return None
         self.shell.message(tr("Отчёт сохранён: {0}").format(saved))
         return str(saved)
+
+
+def _amount_axis(values: list[float], count: int = 5) -> QCategoryAxis:
+    """Round ticks labelled «10 026 157», not 10026157 at odd steps."""
+    ticks = nice_ticks(min(values, default=0.0), max(values, default=0.0), count)
+    places = tick_places(ticks)
+    axis = QCategoryAxis()
+    axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
+    axis.setStartValue(ticks[0])
+    for t in ticks[1:]:
+        axis.append(group_number(t, places), t)
+    axis.setRange(ticks[0], ticks[-1])
+    return axis
+
+
+def _distinct(labels: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        n = seen[label] = seen.get(label, 0) + 1
+        out.append(label if n == 1 else f"{label} ({n})")
+    return out
+
+
+def _tip(on: bool, text: str) -> None:
+    if on and text:
+        QToolTip.showText(QCursor.pos(), text)
+    else:
+        QToolTip.hideText()
 
 
 register_special("report", lambda shell, target: ReportForm(shell, target))
