@@ -94,6 +94,7 @@ class ClientForm(ObjectForm):
         Tab("Заказы", "order", "client_id"),
         Tab("Счета", "invoice", "client_id"),
         Tab("Оплаты", "payment", "client_id"),
+        Tab("Договоры", "contract", "client_id"),
         Tab("Задачи", "task", "client_id"),
     ]
     commands = [

@@ -18,16 +18,26 @@ METHODS = {"bank": "Безналичные", "cash": "Наличные"}
 LISTS = ("proposals", "orders", "invoices", "payments", "clients", "deals")
 
 
-def _header(due_title: str) -> list[Field]:
+CONTRACT = Field("contract", "Договор", "ref", ref="contract")  # only the client's contracts
+WITH_CONTRACT = [["number", "date"], ["client", "due_date"], ["contract", "vat_mode"],
+                 ["basis"], ["comment"]]
+
+
+def _header(due_title: str, contract: bool = False) -> list[Field]:
     return [
         Field("number", "Номер", readonly=True),
         Field("date", "Дата", "datetime"),
         Field("client", "Клиент", "ref", ref="client", required=True),
         Field("due_date", due_title, "date", errors_as=("Срок",)),
+        *([CONTRACT] if contract else []),
         Field("vat_mode", "НДС", "choice", choices=VAT_MODES),
         Field("basis", "Основание", readonly=True),
         Field("comment", "Комментарий", "multiline"),
     ]
+
+
+def _contract_ref(contract):
+    return (contract.id, f"№ {contract.number} от {contract.date:%d.%m.%Y}") if contract else None
 
 
 class SalesDocumentForm(DocumentForm):
@@ -50,6 +60,11 @@ class SalesDocumentForm(DocumentForm):
 
     def after_load(self, values: dict) -> None:
         super().after_load(values)
+        if "contract" in self.editors:
+            if not getattr(self, "_client_hooked", False):
+                self._client_hooked = True
+                self.editors["client"].edited.connect(self._client_changed)
+            self.editors["contract"].fixed = {"client_id": self.editors["client"].get()}
         self.basis_id = values.get("basis_id") if self.obj_id is None else None
         self._extra = {k: values[k] for k in ("contact_id", "deal_id") if values.get(k)}
         self._due_rule = self.obj_id is None and "due_date" in self.editors
@@ -71,6 +86,14 @@ class SalesDocumentForm(DocumentForm):
     def _due_edited(self) -> None:
         self._due_rule = False
 
+    def _client_changed(self) -> None:
+        """«Договор» chooses among this client's contracts; another client's one goes."""
+        client_id = self.editors["client"].get()
+        editor = self.editors["contract"]
+        if editor.fixed.get("client_id") != client_id and editor.get() is not None:
+            editor.clear()
+        editor.fixed = {"client_id": client_id}
+
     def load(self, ctx, obj_id):
         d = documents.get_document(ctx, obj_id)
         if d.doc_type != self.doc_type:
@@ -85,6 +108,7 @@ class SalesDocumentForm(DocumentForm):
             "basis": d.basis.title if d.basis else "",
             "total": d.total,
             "payment_method": d.payment_method,
+            "contract": _contract_ref(d.contract),
             "lines": [documents.line_values(ln) for ln in d.lines],
         }
         self.posted = d.posted
@@ -107,17 +131,24 @@ class SalesDocumentForm(DocumentForm):
         if obj_id is None:  # the first write of a new one: it gets its number now
             data.update(getattr(self, "_extra", {}))
             basis_id = getattr(self, "basis_id", None)
-            return documents.create_document(
+            doc_id = documents.create_document(
                 ctx, self.doc_type, client_id, data, basis_id=basis_id
             ).id
-        doc = documents.get_document(ctx, obj_id)
-        if doc.client_id != client_id:
-            raise ValidationError(
-                "Клиент", "у записанного документа клиента не меняют: создайте новый документ"
-            )
-        if data.get("date") is None:
-            data.pop("date", None)
-        return documents.update_document(ctx, obj_id, data, version).id
+        else:
+            doc = documents.get_document(ctx, obj_id)
+            if doc.client_id != client_id:
+                raise ValidationError(
+                    "Клиент", "у записанного документа клиента не меняют: создайте новый документ"
+                )
+            if data.get("date") is None:
+                data.pop("date", None)
+            doc_id = documents.update_document(ctx, obj_id, data, version).id
+        if "contract" in self.editors:  # checked there: a contract of the document's client
+            from crmdesk.services.contracts import set_document_contract
+
+            if documents.get_document(ctx, doc_id).contract_id != v.get("contract"):
+                set_document_contract(ctx, doc_id, v.get("contract"))
+        return doc_id
 
 
 class ProposalForm(SalesDocumentForm):
@@ -130,14 +161,16 @@ class ProposalForm(SalesDocumentForm):
 class OrderForm(SalesDocumentForm):
     entity_name = doc_type = "order"
     title_new = "Заказ клиента (создание)"
-    fields = _header("Оплата по плану")
+    fields = _header("Оплата по плану", contract=True)
+    rows = WITH_CONTRACT
     basis_targets = [("invoice", "Счёт на оплату")]
 
 
 class InvoiceForm(SalesDocumentForm):
     entity_name = doc_type = "invoice"
     title_new = "Счёт на оплату (создание)"
-    fields = _header("Оплатить до")
+    fields = _header("Оплатить до", contract=True)
+    rows = WITH_CONTRACT
     basis_targets = [("payment", "Поступление оплаты")]
 
 
@@ -151,10 +184,12 @@ class PaymentForm(SalesDocumentForm):
         Field("client", "Клиент", "ref", ref="client", required=True),
         Field("total", "Сумма", "money", required=True),
         Field("payment_method", "Способ оплаты", "choice", choices=METHODS),
+        CONTRACT,
         Field("basis", "Основание", readonly=True),
         Field("comment", "Комментарий", "multiline"),
     ]
-    rows = [["number", "date"], ["client", "total"], ["payment_method", "basis"], ["comment"]]
+    rows = [["number", "date"], ["client", "total"], ["payment_method", "contract"],
+            ["basis"], ["comment"]]
 
     def defaults(self, ctx) -> dict:
         return {"payment_method": "bank", "date": datetime.now().astimezone()}
