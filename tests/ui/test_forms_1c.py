@@ -203,3 +203,23 @@ def test_report_form_hint_and_readable_charts(shell, qtbot):
     ends = [amounts.endValue(label) for label in labels]
     steps = {round(b - a, 6) for a, b in zip([amounts.startValue(), *ends], ends, strict=False)}
     assert len(steps) == 1  # round, even ticks
+
+
+def test_menu_bar_as_in_1c_and_the_start_page_on_the_first_start(make_shell, demo_engine):
+    from crmdesk import __version__
+    from crmdesk.ui.shell.menubar import about_text
+
+    admin = make_shell(demo_engine, restore=True)  # a first start: nothing remembered
+    titles = [a.text() for a in admin.menuBar().actions() if a.isVisible()]
+    assert titles[:2] == ["Файл", "Вид"] and titles[-2:] == ["Сервис", "Справка"]
+    file_items = [a.text() for a in admin.file_menu.actions() if a.text()]
+    assert file_items == ["Сменить пользователя…", "Параметры…", "Выход"]
+    text = about_text(admin)
+    assert __version__ in text and admin.app.database in text and "Лицензия" in text
+    forms_open = [s.widget() for s in admin.mdi.subWindowList()]
+    assert any(type(f).__name__ == "StartPage" or "Начальная" in f.windowTitle()
+               for f in forms_open), [f.windowTitle() for f in forms_open]
+    manager = make_shell(demo_engine, "ivanov")
+    titles = [a.text() for a in manager.menuBar().actions() if a.isVisible()]
+    assert "Сервис" not in titles and "Справка" in titles  # nothing of Сервис is his
+    assert "Параметры…" not in [a.text() for a in manager.file_menu.actions()]

@@ -24,6 +24,7 @@ from crmdesk.ui.generic.registry import entity, entity_of_list
 from crmdesk.ui.i18n import tr
 from crmdesk.ui.icons import icon
 from crmdesk.ui.session import AppSession
+from crmdesk.ui.shell.menubar import build_menus
 from crmdesk.ui.shell.office import OfficeLink
 from crmdesk.ui.shell.office import install as office_install
 from crmdesk.ui.shell.sections import SECTIONS, Item
@@ -59,6 +60,7 @@ class MainWindow(QMainWindow):
         self._build_sections()
         self._build_navigation()
         self._build_docks()
+        build_menus(self)  # Файл, Вид, Сервис, Справка
         self._build_status()
         self.reminders = QTimer(self, interval=REMINDER_CHECK_MS)
         self.reminders.timeout.connect(self.check_reminders)
@@ -400,8 +402,11 @@ class MainWindow(QMainWindow):
             self.set_tabbed(False)
         self.favourites = _pairs(s.value("main/favourites"))
         self.recent = _pairs(s.value("main/recent"))
-        for key in _strings(s.value("main/open_forms")):
+        saved = s.value("main/open_forms")
+        for key in _strings(saved):
             self.open_key(key)
+        if saved is None:  # the first start: today's work, not an empty grey area
+            self.open_special("start", "start")
         active = s.value("main/active")
         if active:
             self.activate(active)
