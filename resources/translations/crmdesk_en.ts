@@ -4,203 +4,203 @@
     <context>
         <name>crmdesk</name>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="162" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="163" />
             <source>Организация: {0}</source>
             <translation>Organization: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="166" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="167" />
             <source>нет (счета печатаются без них)</source>
             <translation>none (invoices print without them)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="175" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="176" />
             <location filename="../../crmdesk/ui/forms/design.py" line="107" />
             <source>Картинки (*.png *.jpg *.jpeg)</source>
             <translation>Images (*.png *.jpg *.jpeg)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="234" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="264" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="235" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="275" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="112" />
             <source>Настройки</source>
             <translation>Settings</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="292" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="343" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="306" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="357" />
             <source>Добавить файл</source>
             <translation>Add file</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/design.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="24" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="25" />
             <location filename="../../crmdesk/ui/forms/design.py" line="107" />
             <source>Логотип</source>
             <translation>Logo</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="25" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="26" />
             <source>Печать организации</source>
             <translation>Company stamp</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="26" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="27" />
             <source>Подпись руководителя</source>
             <translation>Director's signature</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="27" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="28" />
             <source>Подпись главного бухгалтера</source>
             <translation>Chief accountant's signature</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/money.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="30" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="31" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="16" />
             <source>НДС в сумме</source>
             <translation>VAT included</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/money.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="30" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="31" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="16" />
             <source>НДС сверху</source>
             <translation>VAT on top</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/money.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="30" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="31" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="16" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="319" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="326" />
             <source>Без НДС</source>
             <translation>No VAT</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="35" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="36" />
             <source>Пользователь (создание)</source>
             <translation>User (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="77" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="78" />
             <source>Роль (создание)</source>
             <translation>Role (new)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="103" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="104" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="12" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="111" />
             <source>Организация</source>
             <translation>Organization</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="202" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="236" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="274" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="203" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="242" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="285" />
             <source>Регион телефонов по умолчанию</source>
             <translation>Default phone region</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="203" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="237" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="204" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="243" />
             <source>Срок оплаты счёта, дней</source>
             <translation>Invoice payment term, days</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="204" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="205" />
             <source>Срок действия коммерческого предложения, дней</source>
             <translation>Commercial proposal validity, days</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="205" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="239" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="206" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="245" />
             <source>Папка резервных копий</source>
             <translation>Backup folder</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="206" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="240" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="207" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="246" />
             <source>Копировать автоматически раз в день</source>
             <translation>Back up automatically once a day</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="207" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="241" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="208" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="247" />
             <source>Хранить ежедневных копий</source>
             <translation>Daily backups to keep</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="208" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="242" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="209" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="248" />
             <source>Хранить еженедельных копий</source>
             <translation>Weekly backups to keep</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="209" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="210" />
             <source>Язык интерфейса</source>
             <translation>Interface language</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="39" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="197" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="40" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="229" />
             <source>ФИО</source>
             <translation>Full name</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="40" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="41" />
             <source>Имя входа</source>
             <translation>Login</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="41" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="42" />
             <source>Роль</source>
             <translation>Role</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="42" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="199" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="43" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="231" />
             <source>Должность</source>
             <translation>Position</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="43" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="113" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="32" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="201" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="44" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="114" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="57" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="233" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="36" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="227" />
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="325" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="327" />
             <source>Телефон</source>
             <translation>Phone</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="45" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="46" />
             <source>Активен</source>
             <translation>Active</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="46" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="47" />
             <source>Новый пароль</source>
             <translation>New password</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="80" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="107" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="81" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="108" />
             <location filename="../../crmdesk/ui/forms/catalog.py" line="21" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="22" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="223" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="47" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="260" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="34" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="68" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="197" />
@@ -211,17 +211,17 @@
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="108" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="24" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="109" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="49" />
             <source>Полное наименование</source>
             <translation>Full name</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="109" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="110" />
             <location filename="../../crmdesk/ui/forms/bank.py" line="40" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="25" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="50" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="226" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="282" />
             <source>ИНН</source>
@@ -230,139 +230,149 @@
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="110" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="26" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="111" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="51" />
             <source>КПП</source>
             <translation>KPP</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="111" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="27" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="112" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="52" />
             <source>ОГРН</source>
             <translation>OGRN</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="112" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="40" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="113" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="65" />
             <location filename="../../crmdesk/ui/forms/housing.py" line="37" />
             <location filename="../../crmdesk/ui/forms/mailings.py" line="117" />
             <source>Адрес</source>
             <translation>Address</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="115" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="41" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="116" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="66" />
             <source>Банк</source>
             <translation>Bank</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="116" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="117" />
             <source>Город банка</source>
             <translation>Bank city</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="117" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="42" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="118" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="67" />
             <source>БИК</source>
             <translation>BIC</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="118" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="44" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="119" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="69" />
             <source>Корр. счёт</source>
             <translation>Correspondent account</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="119" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="43" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="120" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="68" />
             <source>Расчётный счёт</source>
             <translation>Bank account</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="120" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="121" />
             <source>Руководитель</source>
             <translation>Director</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="121" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="122" />
             <source>Главный бухгалтер</source>
             <translation>Chief accountant</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="122" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="27" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="38" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="123" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="33" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="40" />
             <source>НДС</source>
             <translation>VAT</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="123" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="124" />
             <location filename="../../crmdesk/ui/forms/catalog.py" line="27" />
             <source>Ставка НДС</source>
             <translation>VAT rate</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="124" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="125" />
             <source>Условия оплаты</source>
             <translation>Payment terms</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="125" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="126" />
             <source>Картинки на счетах</source>
             <translation>Pictures on invoices</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="142" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="143" />
             <source>Логотип…</source>
             <translation>Logo…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="143" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="144" />
             <source>Печать…</source>
             <translation>Stamp…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="144" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="145" />
             <source>Подпись руководителя…</source>
             <translation>Director's signature…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="146" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="147" />
             <source>Подпись главного бухгалтера…</source>
             <translation>Chief accountant's signature…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="148" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="149" />
             <source>Убрать картинки</source>
             <translation>Remove pictures</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="238" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="239" />
+            <source>Разрешить вход без пароля</source>
+            <translation>Allow signing in without a password</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="244" />
             <source>Срок действия предложения, дней</source>
             <translation>Proposal validity, days</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="243" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="249" />
             <source>Язык интерфейса (со следующего запуска)</source>
             <translation>Interface language (from the next start)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="46" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="47" />
             <location filename="../../crmdesk/ui/forms/mail.py" line="181" />
             <location filename="../../crmdesk/ui/forms/mail.py" line="192" />
             <source>пусто — не менять</source>
             <translation>empty — keep the current one</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="239" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="240" />
+            <source>пользователи без пароля входят с пустым паролем (офис на одного, демо-база)</source>
+            <translation>users without a password sign in with an empty one (a one-person office, the demo database)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="245" />
             <source>пусто: рядом с файлом базы</source>
             <translation>empty: next to the database file</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="283" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="294" />
             <source>должно быть не меньше 1</source>
             <translation>must be at least 1</translation>
         </message>
@@ -446,8 +456,8 @@
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/bank.py" line="40" />
             <location filename="../../crmdesk/ui/forms/contracts.py" line="32" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="24" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="150" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="29" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="183" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="65" />
             <source>Дата</source>
             <translation>Date</translation>
@@ -461,8 +471,8 @@
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/bank.py" line="40" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="68" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="152" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="37" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="185" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="39" />
             <source>Сумма</source>
             <translation>Amount</translation>
         </message>
@@ -484,14 +494,14 @@
             <location filename="../../crmdesk/services/setup.py" />
             <location filename="../../crmdesk/ui/forms/bank.py" line="41" />
             <location filename="../../crmdesk/ui/forms/bank.py" line="85" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="22" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="198" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="47" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="230" />
             <location filename="../../crmdesk/ui/forms/contracts.py" line="33" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="64" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="25" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="101" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="116" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="151" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="30" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="125" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="141" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="184" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="27" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="98" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="68" />
@@ -504,7 +514,7 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/bank.py" line="41" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="68" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="95" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="42" />
             <source>Счета</source>
             <translation>Invoices</translation>
@@ -575,19 +585,19 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/board.py" line="37" />
-            <location filename="../../crmdesk/ui/forms/reports.py" line="44" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="46" />
             <source>Этот месяц</source>
             <translation>This month</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/board.py" line="37" />
-            <location filename="../../crmdesk/ui/forms/reports.py" line="45" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="47" />
             <source>Этот квартал</source>
             <translation>This quarter</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/board.py" line="38" />
-            <location filename="../../crmdesk/ui/forms/reports.py" line="46" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="48" />
             <source>Этот год</source>
             <translation>This year</translation>
         </message>
@@ -729,7 +739,7 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/catalog.py" line="54" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="262" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="299" />
             <source> (копия)</source>
             <translation> (copy)</translation>
         </message>
@@ -742,7 +752,7 @@
         <message>
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/catalog.py" line="23" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="23" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="48" />
             <location filename="../../crmdesk/ui/forms/housing.py" line="60" />
             <location filename="../../crmdesk/ui/forms/housing.py" line="95" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="96" />
@@ -757,7 +767,7 @@
         <message>
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/catalog.py" line="25" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="34" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="36" />
             <source>Цена</source>
             <translation>Price</translation>
         </message>
@@ -777,7 +787,7 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/catalog.py" line="41" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="163" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="165" />
             <source>шт</source>
             <translation>pcs</translation>
         </message>
@@ -788,36 +798,63 @@
             <translation>Individual</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="17" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="42" />
             <source>Клиент (создание)</source>
             <translation>Client (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="193" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="225" />
             <source>Контактное лицо (создание)</source>
             <translation>Contact person (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="221" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="258" />
             <source>Группа клиентов (создание)</source>
             <translation>Client group (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="30" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="201" />
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="15" />
+            <source>Согласие на рассылку e-mail</source>
+            <translation>Consent to e-mail mailings</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="16" />
+            <source>Согласие на рассылку SMS</source>
+            <translation>Consent to SMS mailings</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="17" />
+            <source>Отказ от рассылок</source>
+            <translation>Opted out of mailings</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="18" />
+            <source>Дата отказа</source>
+            <translation>Opt-out date</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="17" />
+            <source>согласия снимаются, дата запоминается</source>
+            <translation>consents are withdrawn, the date is kept</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="55" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="233" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="282" />
             <source>Телефоны</source>
             <translation>Phones</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="35" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="202" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="60" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="234" />
             <source>Эл. почта</source>
             <translation>E-mail</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="36" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="61" />
             <source>Группы</source>
             <translation>Groups</translation>
         </message>
@@ -827,10 +864,10 @@
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/services/rights.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="37" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="62" />
             <location filename="../../crmdesk/ui/forms/contracts.py" line="39" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="67" />
-            <location filename="../../crmdesk/ui/forms/reports.py" line="106" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="108" />
             <location filename="../../crmdesk/ui/shell/calls.py" line="55" />
             <source>Менеджер</source>
             <translation>Manager</translation>
@@ -838,7 +875,7 @@
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="38" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="63" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="66" />
             <source>Статус</source>
             <translation>Status</translation>
@@ -846,43 +883,43 @@
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="39" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="64" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="73" />
             <source>Источник</source>
             <translation>Source</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="45" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="70" />
             <source>Интересующие товары</source>
             <translation>Products of interest</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="46" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="71" />
             <source>Предпочтения</source>
             <translation>Preferences</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="47" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="203" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="72" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="235" />
             <location filename="../../crmdesk/ui/forms/contracts.py" line="41" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="29" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="155" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="35" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="189" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="39" />
             <source>Комментарий</source>
             <translation>Comment</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="63" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="90" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="38" />
             <source>Контактные лица</source>
             <translation>Contact persons</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="64" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="91" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="45" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="28" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="39" />
@@ -891,33 +928,40 @@
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="65" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="92" />
             <location filename="../../crmdesk/ui/shell/calls.py" line="65" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="51" />
             <source>Сделки</source>
             <translation>Deals</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="66" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="93" />
             <source>Предложения</source>
             <translation>Proposals</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="67" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="94" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="41" />
             <source>Заказы</source>
             <translation>Orders</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="69" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="96" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="43" />
             <source>Оплаты</source>
             <translation>Payments</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="97" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="60" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="77" />
+            <source>Договоры</source>
+            <translation>Contracts</translation>
+        </message>
+        <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="70" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="98" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="44" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="26" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="41" />
@@ -925,14 +969,14 @@
             <translation>Tasks</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="73" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="101" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="40" />
             <source>Записать звонок</source>
             <translation>Record a call</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="74" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="102" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="50" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="25" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
@@ -943,44 +987,44 @@
         <message>
             <location filename="../../crmdesk/models/documents.py" />
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="75" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="103" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="51" />
             <source>Коммерческое предложение</source>
             <translation>Commercial proposal</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="200" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="232" />
             <source>День рождения</source>
             <translation>Birthday</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="33" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="58" />
             <source>по одному в строке, в любом виде: 8 912 345-67-89 доб. 12</source>
             <translation>one per line, in any form: 8 912 345-67-89 ext. 12</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="35" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="60" />
             <source>по одному в строке</source>
             <translation>one per line</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="36" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="61" />
             <source>через запятую: Новые, Оптовые</source>
             <translation>comma-separated: New, Wholesale</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="282" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="319" />
             <source>Загрузить из файла…</source>
             <translation>Import from file…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="283" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="320" />
             <source>Выгрузить клиентов…</source>
             <translation>Export clients…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="284" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="321" />
             <source>Объединить…</source>
             <translation>Merge…</translation>
         </message>
@@ -998,8 +1042,8 @@
         <message>
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/contracts.py" line="31" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="23" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="149" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="28" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="182" />
             <location filename="../../crmdesk/ui/forms/housing.py" line="59" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="64" />
             <source>Номер</source>
@@ -1110,7 +1154,7 @@
             <location filename="../../crmdesk/models/documents.py" />
             <location filename="../../crmdesk/reports/__init__.py" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="52" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="127" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="158" />
             <source>Заказ клиента</source>
             <translation>Customer order</translation>
         </message>
@@ -1118,8 +1162,8 @@
             <location filename="../../crmdesk/models/documents.py" />
             <location filename="../../crmdesk/reports/__init__.py" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="53" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="127" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="134" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="158" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="166" />
             <source>Счёт на оплату</source>
             <translation>Invoice</translation>
         </message>
@@ -1226,17 +1270,17 @@
             <translation>empty: the organization's name, phone and e-mail</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="91" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="115" />
             <source>{0} {1} от {2}</source>
             <translation>{0} {1} dated {2}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="93" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="117" />
             <source> (проведён)</source>
             <translation> (posted)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="95" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="119" />
             <source> (помечен на удаление)</source>
             <translation> (marked for deletion)</translation>
         </message>
@@ -1253,81 +1297,81 @@
             <translation>Cash</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="125" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="21" />
+            <source>Договор</source>
+            <translation>Contract</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="156" />
             <source>Коммерческое предложение (создание)</source>
             <translation>Commercial proposal (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="132" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="163" />
             <source>Заказ клиента (создание)</source>
             <translation>Customer order (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="139" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="171" />
             <source>Счёт на оплату (создание)</source>
             <translation>Invoice (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="146" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="179" />
             <source>Поступление оплаты (создание)</source>
             <translation>Payment (new)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="126" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="157" />
             <source>Действует до</source>
             <translation>Valid until</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="133" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="164" />
             <source>Оплата по плану</source>
             <translation>Planned payment date</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="140" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="172" />
             <source>Оплатить до</source>
             <translation>Due date</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="28" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="154" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="34" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="188" />
             <source>Основание</source>
             <translation>Based on</translation>
         </message>
         <message>
             <location filename="../../crmdesk/models/documents.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="141" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="174" />
             <source>Поступление оплаты</source>
             <translation>Payment</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="153" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="186" />
             <source>Способ оплаты</source>
             <translation>Payment method</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="77" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="100" />
             <source>Вид документа</source>
             <translation>Document type</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="101" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="125" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="68" />
             <location filename="../../crmdesk/ui/forms/mail.py" line="236" />
             <source>не заполнено</source>
             <translation>is empty</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="116" />
-            <source>у записанного документа клиента не меняют: создайте новый документ</source>
-            <translation>the client of a saved document cannot be changed: create a new document</translation>
-        </message>
-        <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="26" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="31" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="29" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="78" />
             <location filename="../../crmdesk/ui/shell/reminders.py" line="30" />
@@ -1335,15 +1379,20 @@
             <translation>Deadline</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="181" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="204" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="141" />
+            <source>у записанного документа клиента не меняют: создайте новый документ</source>
+            <translation>the client of a saved document cannot be changed: create a new document</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/documents.py" line="216" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="206" />
             <location filename="../../crmdesk/ui/generic/objectform.py" line="32" />
             <source>Провести</source>
             <translation>Post</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="182" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="205" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="217" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="207" />
             <location filename="../../crmdesk/ui/generic/objectform.py" line="33" />
             <source>Отмена проведения</source>
             <translation>Unpost</translation>
@@ -1662,7 +1711,7 @@
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="55" />
             <location filename="../../crmdesk/ui/forms/printing.py" line="91" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="217" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="219" />
             <source>Отправить по почте</source>
             <translation>Send by e-mail</translation>
         </message>
@@ -1885,7 +1934,7 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mailings.py" line="98" />
-            <location filename="../../crmdesk/ui/forms/reports.py" line="105" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="107" />
             <source>Менеджер:</source>
             <translation>Manager:</translation>
         </message>
@@ -2008,9 +2057,9 @@
             <location filename="../../crmdesk/ui/forms/merge.py" line="75" />
             <location filename="../../crmdesk/ui/forms/plans.py" line="45" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="95" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="203" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="205" />
             <location filename="../../crmdesk/ui/generic/objectform.py" line="32" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="126" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="125" />
             <source>Записать</source>
             <translation>Save</translation>
         </message>
@@ -2054,8 +2103,8 @@
         <message>
             <location filename="../../crmdesk/ui/forms/merge.py" line="126" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="261" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="218" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="131" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="220" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="130" />
             <location filename="../../crmdesk/ui/shell/reminders.py" line="95" />
             <source>Закрыть</source>
             <translation>Close</translation>
@@ -2254,8 +2303,8 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/printing.py" line="87" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="212" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="215" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="214" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="217" />
             <source>Печать</source>
             <translation>Print</translation>
         </message>
@@ -2411,61 +2460,66 @@
             <translation>Finished</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="96" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="98" />
             <source>Период:</source>
             <translation>Period:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="100" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="102" />
             <source>На дату:</source>
             <translation>As of:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="102" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="104" />
             <source>Группировка:</source>
             <translation>Group by:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="103" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="105" />
             <source>Шаг:</source>
             <translation>Step:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="114" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="116" />
             <source>Сформировать</source>
             <translation>Generate</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="119" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="121" />
             <source>Сохранить {0}</source>
             <translation>Save {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/reports.py" line="130" />
+            <source>Выберите период и отборы и нажмите «Сформировать» (Ctrl+Enter).</source>
+            <translation>Choose the period and filters and press «Generate» (Ctrl+Enter).</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/forecast.py" />
             <location filename="../../crmdesk/reports/gross_profit.py" />
             <location filename="../../crmdesk/reports/receivables.py" />
-            <location filename="../../crmdesk/ui/forms/reports.py" line="230" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="239" />
             <source>Итого</source>
             <translation>Total</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="296" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="329" />
             <source>Сохранить отчёт</source>
             <translation>Save report</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="305" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="338" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="432" />
             <source>Отчёт сохранён: {0}</source>
             <translation>Report saved: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="47" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="49" />
             <source>Следующие 8 недель</source>
             <translation>Next 8 weeks</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="48" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="50" />
             <source>Произвольный период</source>
             <translation>Custom period</translation>
         </message>
@@ -3051,7 +3105,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/ui/generic/base.py" line="42" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="423" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="422" />
             <source>crmdesk</source>
             <translation>crmdesk</translation>
         </message>
@@ -3062,105 +3116,106 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>More</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="118" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="120" />
             <source>№</source>
             <translation>No.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="150" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="152" />
             <source>«{0}» — не число</source>
             <translation>“{0}” is not a number</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="202" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="204" />
             <location filename="../../crmdesk/ui/generic/objectform.py" line="32" />
             <source>Провести и закрыть</source>
             <translation>Post and close</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="207" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="211" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="209" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="213" />
             <source>Создать на основании</source>
             <translation>Create based on</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="273" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="280" />
             <source>Добавить</source>
             <translation>Add</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="274" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="281" />
             <source>Подбор</source>
             <translation>Pick</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="275" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="282" />
             <source>Удалить строку</source>
             <translation>Delete row</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="320" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="327" />
             <source>в т.ч. НДС: {0}</source>
             <translation>incl. VAT: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="321" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="328" />
             <source>НДС сверху: {0}</source>
             <translation>VAT on top: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="323" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="330" />
             <source>Всего: {0}</source>
             <translation>Total: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="342" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="349" />
             <source>Подбор товаров: Enter добавляет, Esc завершает</source>
             <translation>Pick products: Enter adds, Esc finishes</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="398" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="423" />
             <source>Проведён: {0}</source>
             <translation>Posted: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="452" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="477" />
             <source>(нет печатных форм)</source>
             <translation>(no print forms)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="31" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="33" />
+            <location filename="../../crmdesk/ui/generic/productcell.py" line="15" />
             <source>Товары (работы, услуги)</source>
             <translation>Goods and services</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="32" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="34" />
             <source>Кол-во</source>
             <translation>Qty</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="33" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="35" />
             <source>Ед.</source>
             <translation>Unit</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="35" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="37" />
             <source>Скидка, %</source>
             <translation>Discount, %</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="36" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="38" />
             <source>НДС, %</source>
             <translation>VAT, %</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/fields.py" line="288" />
+            <location filename="../../crmdesk/ui/generic/fields.py" line="291" />
             <source>введите часть наименования</source>
             <translation>type part of the name</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/fields.py" line="291" />
+            <location filename="../../crmdesk/ui/generic/fields.py" line="294" />
             <source>Выбрать из списка (F4)</source>
             <translation>Choose from the list (F4)</translation>
         </message>
@@ -3307,50 +3362,50 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/ui/generic/objectform.py" line="32" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="125" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="124" />
             <source>Записать и закрыть</source>
             <translation>Save and close</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="304" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="303" />
             <source>Записано: {0}</source>
             <translation>Saved: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="328" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="327" />
             <source>Данные изменены другим пользователем</source>
             <translation>The data was changed by another user</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="332" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="331" />
             <source>Перечитать</source>
             <translation>Reload</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="333" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="332" />
             <source>Продолжить редактирование</source>
             <translation>Continue editing</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="378" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="377" />
             <source>Только просмотр: нет права «{0}».</source>
             <translation>View only: no «{0}» right.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="424" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="423" />
             <source>Данные были изменены. Сохранить изменения?</source>
             <translation>The data has been changed. Save the changes?</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="190" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="189" />
             <source>Файлы</source>
             <translation>Files</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="193" />
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="218" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="192" />
             <location filename="../../crmdesk/ui/shell/mainwindow.py" line="220" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="222" />
             <source>История</source>
             <translation>History</translation>
         </message>
@@ -3614,85 +3669,159 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>No client with this number</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="43" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="44" />
             <source>crmdesk — {0}</source>
             <translation>crmdesk — {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="74" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="76" />
             <source>Разделы</source>
             <translation>Sections</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="95" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="97" />
             <source>Функции раздела</source>
             <translation>Section functions</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="202" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="204" />
             <source>Навигация</source>
             <translation>Navigation</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="205" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="207" />
             <source>Назад</source>
             <translation>Back</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="207" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="209" />
             <source>Вперёд</source>
             <translation>Forward</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="209" />
             <location filename="../../crmdesk/ui/shell/mainwindow.py" line="211" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="213" />
             <source>Избранное</source>
             <translation>Favorites</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="214" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="216" />
             <source>Добавить в избранное</source>
             <translation>Add to favorites</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="225" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="227" />
             <source>Поиск по клиентам и документам (Ctrl+Shift+F)</source>
             <translation>Search clients and documents (Ctrl+Shift+F)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="293" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="295" />
             <source>Добавлено в избранное: {0}</source>
             <translation>Added to favorites: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="300" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="302" />
             <source>(пусто — Ctrl+D добавляет открытую форму)</source>
             <translation>(empty — Ctrl+D adds the open form)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="333" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="335" />
             <source>Окна во вкладках</source>
             <translation>Tabbed windows</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="344" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="346" />
+            <location filename="../../crmdesk/ui/shell/menubar.py" line="78" />
             <source>База: {0}</source>
             <translation>Database: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="346" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="348" />
             <source>Пользователь: {0} ({1})</source>
             <translation>User: {0} ({1})</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="320" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="322" />
             <source>Карточка клиента</source>
             <translation>Client card</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="324" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="326" />
             <source>Задачи на сегодня</source>
             <translation>Today's tasks</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/shell/menubar.py" line="24" />
+            <source>Файл</source>
+            <translation>File</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/menubar.py" line="26" />
+            <source>Сменить пользователя…</source>
+            <translation>Switch user…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/menubar.py" line="29" />
+            <source>Параметры…</source>
+            <translation>Settings…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/menubar.py" line="32" />
+            <source>Выход</source>
+            <translation>Exit</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/menubar.py" line="40" />
+            <source>Сервис</source>
+            <translation>Tools</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/shell/menubar.py" line="52" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="115" />
+            <source>Пользователи</source>
+            <translation>Users</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/menubar.py" line="56" />
+            <source>Справка</source>
+            <translation>Help</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/menubar.py" line="58" />
+            <source>О программе…</source>
+            <translation>About…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/menubar.py" line="59" />
+            <source>О программе</source>
+            <translation>About</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/menubar.py" line="76" />
+            <source>CRM для небольшого офиса</source>
+            <translation>CRM for a small office</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/menubar.py" line="77" />
+            <source>Версия: {0}</source>
+            <translation>Version: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/menubar.py" line="79" />
+            <source>Лицензия: {0}</source>
+            <translation>Licence: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/menubar.py" line="43" />
+            <source>Резервное копирование…</source>
+            <translation>Backup…</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/menubar.py" line="44" />
+            <source>Удаление помеченных объектов…</source>
+            <translation>Delete marked objects…</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/office.py" line="120" />
@@ -3892,12 +4021,6 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Customer order: create</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="60" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="77" />
-            <source>Договоры</source>
-            <translation>Contracts</translation>
-        </message>
-        <message>
             <location filename="../../crmdesk/ui/shell/sections.py" line="61" />
             <source>Договор: создать</source>
             <translation>Contract: create</translation>
@@ -3988,12 +4111,6 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/ui/shell/sections.py" line="113" />
             <source>Оформление коммерческих предложений</source>
             <translation>Commercial proposal design</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="115" />
-            <source>Пользователи</source>
-            <translation>Users</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/sections.py" line="116" />
@@ -4150,11 +4267,6 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/services/lists.py" />
             <source>Стало</source>
             <translation>After</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <source>Файл</source>
-            <translation>File</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
@@ -4360,6 +4472,11 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/services/imports/columns.py" />
             <source>Дата рождения</source>
             <translation>Date of birth</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <source>Согласие на рассылку (e-mail и SMS)</source>
+            <translation>Consent to mailings (e-mail and SMS)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
@@ -4598,6 +4715,11 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Delivery note (TORG-12)</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <source>Универсальный передаточный документ (УПД)</source>
+            <translation>Universal transfer document (UPD)</translation>
+        </message>
+        <message>
             <location filename="../../crmdesk/reports/design.py" />
             <source>Макет</source>
             <translation>Layout</translation>
@@ -4699,7 +4821,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
     <context>
         <name>MainWindow</name>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="316" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="318" />
             <source>Вид</source>
             <translation>View</translation>
         </message>
