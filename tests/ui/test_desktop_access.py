@@ -99,7 +99,7 @@ def _answer_login(qtbot, password: str, seen: list) -> None:
         if dialog is None:
             QTimer.singleShot(50, answer)
             return
-        seen.append(dialog.login_combo.currentText())
+        seen.append(dialog.chosen_login())  # the combo shows the user's full name
         dialog.password_edit.setText(password)
         dialog.accept()
 

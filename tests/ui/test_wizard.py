@@ -305,7 +305,9 @@ def test_login_refuses_a_wrong_password_and_accepts_the_right_one(qtbot, with_pa
     dialog.show()
     qtbot.waitExposed(dialog)
     combo = dialog.login_combo
-    assert [combo.itemText(i) for i in range(combo.count())] == ["admin", "ivanov"]
+    # users by full name, as in 1C; the login behind each
+    assert [combo.itemData(i) for i in range(combo.count())] == ["admin", "ivanov"]
+    assert combo.currentText() != "ivanov" and dialog.chosen_login() == "ivanov"
     ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
 
     type_into(qtbot, dialog.password_edit, "не тот")

@@ -25,14 +25,23 @@ from crmdesk.ui.icons import icon
 
 def _active_logins(engine: Engine) -> list[str]:
     """Logins of the users who may sign in, alphabetically."""
+    return sorted(login for login, _name in _active_users(engine))
+
+
+def _active_users(engine: Engine) -> list[tuple[str, str]]:
+    """(login, how the list shows the user) of the users who may sign in, by full name as in
+    1C's list; a full name two users share gets the login in brackets."""
     with session_factory(engine)() as session:
-        return list(
-            session.scalars(
-                select(User.login)
-                .where(User.active.is_(True), User.deletion_mark.is_(False))
-                .order_by(User.login)
-            )
-        )
+        rows = session.execute(
+            select(User.login, User.full_name)
+            .where(User.active.is_(True), User.deletion_mark.is_(False))
+            .order_by(User.full_name, User.login)
+        ).all()
+    names = [name or login for login, name in rows]
+    return [
+        (login, shown if names.count(shown) == 1 else f"{shown} ({login})")
+        for (login, _n), shown in zip(rows, names, strict=True)
+    ]
 
 
 def needs_login(engine: Engine) -> bool:
@@ -65,9 +74,14 @@ class LoginDialog(QDialog):
         self.login_combo = QComboBox()
         self.login_combo.setEditable(True)
         self.login_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.login_combo.addItems(_active_logins(engine))
+        for user_login, shown in _active_users(engine):
+            self.login_combo.addItem(shown, user_login)
         if login:
-            self.login_combo.setCurrentText(login)
+            index = self.login_combo.findData(login)
+            if index >= 0:
+                self.login_combo.setCurrentIndex(index)
+            else:
+                self.login_combo.setCurrentText(login)
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.message = QLabel()
@@ -109,8 +123,14 @@ class LoginDialog(QDialog):
     def _clear_message(self) -> None:
         self.message.hide()
 
+    def chosen_login(self) -> str:
+        """The login of the user chosen by name, or the login typed in."""
+        text = self.login_combo.currentText().strip()
+        index = self.login_combo.findText(text, Qt.MatchFlag.MatchFixedString)
+        return self.login_combo.itemData(index) if index >= 0 else text
+
     def accept(self) -> None:
-        login = self.login_combo.currentText().strip()
+        login = self.chosen_login()
         try:
             self._login = _check_password(self.engine, login, self.password_edit.text())
         except AccessDenied as exc:
