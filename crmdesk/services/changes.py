@@ -92,7 +92,11 @@ class CounterWatch:
         self.seen: dict[str, int] | None = None
 
     def poll(self) -> set[str]:
-        with self.engine.connect() as conn:
+        from crmdesk.db import read_only
+
+        # a reader's BEGIN (not the writers' BEGIN IMMEDIATE): under WAL it never waits
+        # for a writer and never makes one wait, whatever the other windows are doing
+        with read_only(self.engine).connect() as conn:
             now = dict(conn.execute(select(ChangeCounter.table_name, ChangeCounter.counter)).all())
         before, self.seen = self.seen, now
         if before is None:
