@@ -61,8 +61,12 @@ class OfficeLink(QObject):
         self.shell, self.app = shell, shell.app
         self.engine = self.app.engine
         self.ended: SessionEnded | None = None
-        with self.app.uow() as ctx:
-            self.session_id = start_session(ctx.session, self.app.user_id)
+        self.session_id: int | None = None
+        try:
+            with self.app.uow() as ctx:
+                self.session_id = start_session(ctx.session, self.app.user_id)
+        except Exception as exc:  # a base busy or read-only now: work on, without locks
+            log.warning("no office session: %s", exc)
         self.app.office_session_id = self.session_id
         self.app.office = self
         self.beat = QTimer(self, interval=HEARTBEAT * 1000)
@@ -102,7 +106,7 @@ class OfficeLink(QObject):
         self.tables_changed.emit(tables)
 
     def check_alive(self) -> None:
-        if self.ended is not None:
+        if self.ended is not None or self.session_id is None:
             return
         try:
             ended = heartbeat(self.engine, self.session_id)
@@ -125,7 +129,7 @@ class OfficeLink(QObject):
             self.counter_timer.stop()
         if self.listener is not None:
             self.listener.stop()
-        if self.ended is None:
+        if self.ended is None and self.session_id is not None:
             try:
                 close_session(self.engine, self.session_id)
             except Exception as exc:  # the locks expire with the session anyway
@@ -152,7 +156,8 @@ def _kind(form) -> str | None:
 
 def _take(form) -> None:
     link, kind = _link(form), _kind(form)
-    if link is None or kind is None or form.obj_id is None or link.ended is not None:
+    if (link is None or kind is None or form.obj_id is None or link.ended is not None
+            or link.session_id is None):
         return
     try:
         with form.app.uow() as ctx:

@@ -79,3 +79,18 @@ def test_the_administrator_ends_a_session(make_shell, demo_engine, qtbot, warnin
     with unit_of_work(demo_engine) as ctx:  # and nothing he had written is gone
         assert ctx.session.get(Client, cid) is not None
     assert worker.app.office_session_id not in {r.id for r in form.rows}
+
+
+def test_a_base_busy_at_start_still_opens_the_desktop(make_shell, demo_engine, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    import crmdesk.ui.shell.office as office_ui
+
+    def busy(*_a, **_k):
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(office_ui, "start_session", busy)
+    desk = make_shell(demo_engine)
+    assert desk.office.session_id is None
+    card = entity("client").open(desk, _first_client(demo_engine), None)
+    assert card.read_only_reason is None and card.write()  # works on, without a lock
