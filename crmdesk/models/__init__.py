@@ -39,9 +39,9 @@ from crmdesk.models.office import ChangeCounter, ObjectLock, OfficeSession
 from crmdesk.models.org import Organization, Setting
 from crmdesk.models.pipeline import EventRule, RefusalReason, RuleRun, SalesPlan
 from crmdesk.models.sales import Deal, DealStageHistory, SalesProcess, Stage, StageTransition
+from crmdesk.models.service import ServiceRequest  # noqa: E402,F401  (requests, housing)
 from crmdesk.models.telephony import Call, CallSignal
 from crmdesk.models.users import Role, User
-from crmdesk.models.service import ServiceRequest  # noqa: E402,F401  (requests, housing)
 
 __all__ = [
     "Attachment",

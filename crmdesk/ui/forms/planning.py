@@ -118,7 +118,7 @@ class InteractionForm(ObjectForm):
         values = records.values(i, ("kind", "occurred_at", "duration_min", "gist", "next_step"))
         values["client"] = ref_value(i.client)
         values["deal"] = ref_value(ctx.session.get(Deal, i.deal_id), "title") if i.deal_id else None
-        return values, None, f"{tr(INTERACTION_KINDS[i.kind])}: {i.client.name}"
+        return values, None, f"{tr(INTERACTION_KINDS.get(i.kind, i.kind))}: {i.client.name}"
 
     def after_load(self, values):
         deals_of_client(self)

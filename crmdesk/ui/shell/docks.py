@@ -52,9 +52,9 @@ def client_card_html(ctx, client_id: int) -> str:
     if history:
         rows.append(f"<br><b>{tr('Последние контакты')}</b>")
         for i in history:
+            kind = tr(INTERACTION_KINDS.get(i.kind, i.kind))
             rows.append(
-                f"{i.occurred_at.astimezone():%d.%m.%Y} {escape(tr(INTERACTION_KINDS[i.kind]))}: "
-                f"{escape(i.gist[:80])}"
+                f"{i.occurred_at.astimezone():%d.%m.%Y} {escape(kind)}: {escape(i.gist[:80])}"
             )
     open_tasks = tasks.list_tasks(ctx, only_open=True, limit=5, client_id=c.id)
     if open_tasks:
