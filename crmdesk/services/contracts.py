@@ -211,11 +211,16 @@ def _follow_deal(ctx: Context, contract: Contract) -> None:
 
 def remind_expiring(ctx: Context, days: int = REMIND_DAYS, today: date | None = None
                     ) -> list[Task]:
-    """A task for the manager of every contract ending within ``days`` that has none yet."""
+    """A task for the manager of every contract ending within ``days`` that has none yet.
+
+    A contract of a deal is left to the pipeline's event rules («contract ends in N days»),
+    which follow the deal's contract end date: one contract, one reminder."""
     rights.require(ctx.user, rights.ASSIGN)
     today = today or date.today()
     made = []
     for contract in list_contracts(ctx, ending_within=days, today=today, limit=10_000):
+        if contract.deal_id is not None:
+            continue
         title = f"Заканчивается договор № {contract.number} от {contract.date:%d.%m.%Y}"
         exists = ctx.session.scalar(select(Task.id).where(
             Task.client_id == contract.client_id, Task.title == title).limit(1))

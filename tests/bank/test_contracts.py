@@ -91,3 +91,19 @@ def test_the_deal_follows_its_contract(uow, bank_base):
         assert contracts.close_expired_deals(ctx, today=date(2027, 1, 1)) == [deal]
         assert deal.stage.code == "invoicing"
         assert "закончился 31.12.2026" in deal.history[-1].comment
+
+
+def test_a_deals_contract_gets_one_reminder_from_the_rules_not_two(uow, bank_base):
+    from crmdesk.services import pipeline
+
+    today = date(2026, 12, 1)
+    with uow() as ctx:
+        deal = deals.create_deal(ctx, bank_base["vector"], "Обслуживание котельной")
+        contracts.create_contract(ctx, {"client_id": bank_base["vector"], "number": "D-1",
+                                        "date": date(2026, 1, 1), "deal_id": deal.id,
+                                        "end_date": today + timedelta(days=10)})
+        assert contracts.remind_expiring(ctx, days=30, today=today) == []
+        pipeline.check_rules(ctx, today=today)
+        pipeline.check_rules(ctx, today=today)
+        tasks = ctx.session.scalars(select(Task).where(Task.client_id == bank_base["vector"]))
+        assert len(tasks.all()) == 1
