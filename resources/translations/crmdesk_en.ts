@@ -72,7 +72,7 @@
             <location filename="../../crmdesk/services/money.py" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="31" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="16" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="326" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="327" />
             <source>Без НДС</source>
             <translation>No VAT</translation>
         </message>
@@ -1658,6 +1658,7 @@
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="37" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="32" />
+            <location filename="../../crmdesk/ui/generic/structure.py" line="23" />
             <source>Состояние</source>
             <translation>State</translation>
         </message>
@@ -1711,7 +1712,7 @@
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="55" />
             <location filename="../../crmdesk/ui/forms/printing.py" line="91" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="219" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="220" />
             <source>Отправить по почте</source>
             <translation>Send by e-mail</translation>
         </message>
@@ -2103,7 +2104,7 @@
         <message>
             <location filename="../../crmdesk/ui/forms/merge.py" line="126" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="261" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="220" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="221" />
             <location filename="../../crmdesk/ui/generic/objectform.py" line="130" />
             <location filename="../../crmdesk/ui/shell/reminders.py" line="95" />
             <source>Закрыть</source>
@@ -2303,8 +2304,8 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/printing.py" line="87" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="214" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="217" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="215" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="218" />
             <source>Печать</source>
             <translation>Print</translation>
         </message>
@@ -3138,47 +3139,53 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Create based on</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="280" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="214" />
+            <location filename="../../crmdesk/ui/generic/structure.py" line="21" />
+            <source>Структура подчинённости</source>
+            <translation>Subordination structure</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="281" />
             <source>Добавить</source>
             <translation>Add</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="281" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="282" />
             <source>Подбор</source>
             <translation>Pick</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="282" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="283" />
             <source>Удалить строку</source>
             <translation>Delete row</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="327" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="328" />
             <source>в т.ч. НДС: {0}</source>
             <translation>incl. VAT: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="328" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="329" />
             <source>НДС сверху: {0}</source>
             <translation>VAT on top: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="330" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="331" />
             <source>Всего: {0}</source>
             <translation>Total: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="349" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="350" />
             <source>Подбор товаров: Enter добавляет, Esc завершает</source>
             <translation>Pick products: Enter adds, Esc finishes</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="423" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="424" />
             <source>Проведён: {0}</source>
             <translation>Posted: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="477" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="483" />
             <source>(нет печатных форм)</source>
             <translation>(no print forms)</translation>
         </message>
@@ -3210,14 +3217,19 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>VAT, %</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/fields.py" line="291" />
+            <location filename="../../crmdesk/ui/generic/fields.py" line="292" />
             <source>введите часть наименования</source>
             <translation>type part of the name</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/fields.py" line="294" />
+            <location filename="../../crmdesk/ui/generic/fields.py" line="295" />
             <source>Выбрать из списка (F4)</source>
             <translation>Choose from the list (F4)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/fields.py" line="437" />
+            <source>Открыть: {0}</source>
+            <translation>Open: {0}</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/generic/listform.py" line="83" />
@@ -3266,7 +3278,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/ui/generic/listform.py" line="236" />
-            <location filename="../../crmdesk/ui/shell/office.py" line="229" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="234" />
             <source>Обновить</source>
             <translation>Refresh</translation>
         </message>
@@ -3352,6 +3364,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/ui/generic/listmodel.py" line="220" />
+            <location filename="../../crmdesk/ui/generic/structure.py" line="33" />
             <source>Помечен на удаление</source>
             <translation>Marked for deletion</translation>
         </message>
@@ -3408,6 +3421,26 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/ui/shell/mainwindow.py" line="222" />
             <source>История</source>
             <translation>History</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/structure.py" line="23" />
+            <source>Документ</source>
+            <translation>Document</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/structure.py" line="34" />
+            <source>Проведён</source>
+            <translation>Posted</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/structure.py" line="34" />
+            <source>Не проведён</source>
+            <translation>Not posted</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/structure.py" line="61" />
+            <source>Документ ещё не записан: структуры подчинённости у него нет.</source>
+            <translation>The document is not written yet: it has no subordination structure.</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/i18n.py" line="10" />
@@ -3824,88 +3857,88 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Delete marked objects…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="120" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="124" />
             <source>Сеанс завершён</source>
             <translation>Session ended</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="217" />
-            <location filename="../../crmdesk/ui/shell/office.py" line="313" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="222" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="318" />
             <source>Активные пользователи</source>
             <translation>Active users</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="227" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="232" />
             <source>Завершить сеанс…</source>
             <translation>End session…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="259" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="264" />
             <source> (этот сеанс)</source>
             <translation> (this session)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="260" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="265" />
             <source> — нет связи</source>
             <translation> — not connected</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="269" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="274" />
             <source>Сеансов: {0}, на связи: {1}</source>
             <translation>Sessions: {0}, connected: {1}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="282" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="287" />
             <source>Завершить сеанс</source>
             <translation>End session</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="283" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="288" />
             <source>Завершить сеанс пользователя {0} ({1})? Несохранённые изменения в его формах не будут записаны.</source>
             <translation>End the session of user {0} ({1})? Unsaved changes in their forms will not be written.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="289" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="294" />
             <source>завершён администратором</source>
             <translation>ended by the administrator</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="293" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="298" />
             <source>Сеанс пользователя {0} завершён</source>
             <translation>The session of user {0} has ended</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="212" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="217" />
             <source>Сеанс</source>
             <translation>Session</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="212" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="217" />
             <source>Пользователь</source>
             <translation>User</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="212" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="217" />
             <source>Компьютер</source>
             <translation>Computer</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="212" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="217" />
             <source>Начало работы</source>
             <translation>Started</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="212" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="217" />
             <source>Активность</source>
             <translation>Activity</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="213" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="218" />
             <source>Блокировок</source>
             <translation>Locks</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="279" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="284" />
             <source>Свой сеанс не завершают: закройте программу.</source>
             <translation>One's own session is not ended: close the program.</translation>
         </message>
@@ -4788,32 +4821,32 @@ Work with the restored database? crmdesk will remember it and open it on the nex
     <context>
         <name>LoginDialog</name>
         <message>
-            <location filename="../../crmdesk/ui/shell/login.py" line="62" />
+            <location filename="../../crmdesk/ui/shell/login.py" line="71" />
             <source>Вход в crmdesk</source>
             <translation>Sign in to crmdesk</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/login.py" line="87" />
+            <location filename="../../crmdesk/ui/shell/login.py" line="101" />
             <source>Войти</source>
             <translation>Sign in</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/login.py" line="88" />
+            <location filename="../../crmdesk/ui/shell/login.py" line="102" />
             <source>Отмена</source>
             <translation>Cancel</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/login.py" line="94" />
+            <location filename="../../crmdesk/ui/shell/login.py" line="108" />
             <source>База данных:</source>
             <translation>Database:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/login.py" line="95" />
+            <location filename="../../crmdesk/ui/shell/login.py" line="109" />
             <source>Пользователь:</source>
             <translation>User:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/login.py" line="96" />
+            <location filename="../../crmdesk/ui/shell/login.py" line="110" />
             <source>Пароль:</source>
             <translation>Password:</translation>
         </message>

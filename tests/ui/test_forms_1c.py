@@ -223,3 +223,46 @@ def test_menu_bar_as_in_1c_and_the_start_page_on_the_first_start(make_shell, dem
     titles = [a.text() for a in manager.menuBar().actions() if a.isVisible()]
     assert "Сервис" not in titles and "Справка" in titles  # nothing of Сервис is his
     assert "Параметры…" not in [a.text() for a in manager.file_menu.actions()]
+
+
+def test_basis_is_a_link_and_the_subordination_structure(shell, qtbot):
+    from crmdesk.ui.generic.fields import LinkEditor
+
+    order = open_entity(shell, "order")
+    client = order.editors["client"]
+    with shell.app.uow() as ctx:
+        from sqlalchemy import select
+
+        from crmdesk.models import Client
+
+        first = ctx.session.scalars(select(Client).order_by(Client.id)).first()
+        client.set_ref(first.id, first.name)
+    order.add_product(_first_product_id(shell))
+    assert order.write()
+    order.create_based_on("invoice")
+    invoice = shell.mdi.activeSubWindow().widget()
+    assert invoice.doc_type == "invoice"
+    assert invoice.write()
+    basis = invoice.editors["basis"]
+    assert isinstance(basis, LinkEditor) and order.title.split(" от ")[0] in basis.label.text()
+    assert "<a " in basis.label.text()  # a link, not clipped read-only text
+    opened = basis.open()
+    assert opened is not None and opened.obj_id == order.obj_id
+    dialog = invoice.show_structure()
+    rows = dialog.rows
+    assert [(r.doc_type, r.depth) for r in rows] == [("order", 0), ("invoice", 1)]
+    assert [r.current for r in rows] == [False, True]
+    top = dialog.tree.topLevelItem(0)
+    assert top.child(0).font(0).bold() and top.childCount() == 1
+    dialog._open(top)  # opens the order
+    assert shell.mdi.activeSubWindow().widget().obj_id == order.obj_id
+    assert order.editors["basis"].label.text() == ""
+
+
+def _first_product_id(shell):
+    from sqlalchemy import select
+
+    from crmdesk.models import Product
+
+    with shell.app.uow() as ctx:
+        return ctx.session.scalars(select(Product.id).order_by(Product.id)).first()

@@ -31,7 +31,7 @@ def _header(due_title: str, contract: bool = False) -> list[Field]:
         Field("due_date", due_title, "date", errors_as=("Срок",)),
         *([CONTRACT] if contract else []),
         Field("vat_mode", "НДС", "choice", choices=VAT_MODES),
-        Field("basis", "Основание", readonly=True),
+        Field("basis", "Основание", "link", readonly=True),  # opens the base document
         Field("comment", "Комментарий", "multiline"),
     ]
 
@@ -105,7 +105,7 @@ class SalesDocumentForm(DocumentForm):
             "due_date": d.due_date,
             "vat_mode": d.vat_mode,
             "comment": d.comment,
-            "basis": d.basis.title if d.basis else "",
+            "basis": (d.basis.doc_type, d.basis.id, d.basis.title) if d.basis else None,
             "total": d.total,
             "payment_method": d.payment_method,
             "contract": _contract_ref(d.contract),
@@ -185,7 +185,7 @@ class PaymentForm(SalesDocumentForm):
         Field("total", "Сумма", "money", required=True),
         Field("payment_method", "Способ оплаты", "choice", choices=METHODS),
         CONTRACT,
-        Field("basis", "Основание", readonly=True),
+        Field("basis", "Основание", "link", readonly=True),  # opens the base document
         Field("comment", "Комментарий", "multiline"),
     ]
     rows = [["number", "date"], ["client", "total"], ["payment_method", "contract"],

@@ -211,6 +211,7 @@ class DocumentForm(ObjectForm):
                 action = menu.addAction(icon(doc_type), tr(title))
                 action.triggered.connect(lambda _=False, t=doc_type: self.create_based_on(t))
             self._menu_button("basis", tr("Создать на основании"), menu)
+        self.add_command("basis", tr("Структура подчинённости"), None, self.show_structure)
         self.print_menu = QMenu(tr("Печать"), self)
         self.print_menu.aboutToShow.connect(self._fill_print_menu)
         if print_forms(self.doc_type):  # nothing to print: no «Печать» at all, as in 1C
@@ -441,6 +442,11 @@ class DocumentForm(ObjectForm):
             return
         self.reload()
         self.app.changed(*self.lists_changed)
+
+    def show_structure(self):
+        from crmdesk.ui.generic.structure import show_structure
+
+        return show_structure(self)
 
     def create_based_on(self, doc_type: str) -> None:
         """The new document opens unsaved, filled from this one (the 1C way): it takes its

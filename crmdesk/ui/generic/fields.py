@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDateTimeEdit,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QSpinBox,
@@ -398,6 +399,45 @@ class RefEditor(Editor):
         self.edit.setText(self.text)
 
 
+class LinkEditor(Editor):
+    """A reference shown as a link that opens its object (a document's «Основание»): never
+    clipped read-only text. The value is (entity name, id, text) or None."""
+
+    def __init__(self, field, shell=None, parent=None):
+        super().__init__(field, shell, parent)
+        self.value = None
+        self.label = QLabel(self)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
+                                           | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
+        self.label.linkActivated.connect(lambda _href: self.open())
+        self.layout_.addWidget(self.label, 1)
+
+    def open(self):
+        from crmdesk.ui.generic.registry import open_entity
+
+        if not isinstance(self.value, tuple) or self.shell is None:
+            return None
+        name, obj_id, _text = self.value
+        return open_entity(self.shell, name, obj_id)
+
+    def get(self):
+        return self.value
+
+    def set(self, value) -> None:
+        from html import escape
+
+        if isinstance(value, str):  # known by name only (a document not written yet)
+            self.value = value or None
+            self.label.setText(escape(value))
+            self.label.setToolTip("")
+            return
+        self.value = value if value and value[1] is not None else None
+        text = escape(self.value[2]) if self.value else ""
+        self.label.setText(f'<a href="open">{text}</a>' if text else "")
+        self.label.setToolTip(tr("Открыть: {0}").format(self.value[2]) if self.value else "")
+
+
 EDITOR_HOOKS: list = []  # callables(editor) that add to editors made here (telephony: «Позвонить»)
 
 
@@ -422,6 +462,8 @@ def _make_editor(field: Field, shell=None, parent=None) -> Editor:
         return ChoiceEditor(field, shell, parent)
     if kind == "ref":
         return RefEditor(field, shell, parent)
+    if kind == "link":
+        return LinkEditor(field, shell, parent)
     return TextEditor(field, shell, parent, password=kind == "password")
 
 
