@@ -42,10 +42,10 @@ def register(sub, common) -> None:
         parents=[common],
         help="печатная форма документа в PDF или XLSX",
         description="Печатные формы: счёт на оплату, заказ клиента (PDF, XLSX), "
-        "коммерческое предложение (PDF); акт (act) и накладная ТОРГ-12 (waybill) — по номеру "
-        "заказа или счёта (PDF, XLSX).",
+        "коммерческое предложение (PDF); акт (act), накладная ТОРГ-12 (waybill) и "
+        "универсальный передаточный документ (upd) — по номеру заказа или счёта (PDF, XLSX).",
     )
-    pp.add_argument("form", metavar="invoice|order|proposal|act|waybill")
+    pp.add_argument("form", metavar="invoice|order|proposal|act|waybill|upd")
     pp.add_argument("number", help="номер документа: СЧ-2026-000123 или 123 (последний год)")
     pp.add_argument("-o", "--output", metavar="FILE.pdf|FILE.xlsx", help="куда сохранить")
     pp.set_defaults(handler=run_print_command)

@@ -84,11 +84,13 @@ PRINT_FORMS = {
     "proposal": ("Коммерческое предложение", ("pdf",)),
     "act": ("Акт выполненных работ (оказанных услуг)", ("pdf", "xlsx")),
     "waybill": ("Расходная накладная (ТОРГ-12)", ("pdf", "xlsx")),
+    "upd": ("Универсальный передаточный документ (УПД)", ("pdf", "xlsx")),
 }
 FILE_TITLES = {"invoice": "Счёт", "order": "Заказ", "proposal": "КП", "act": "Акт",
-               "waybill": "ТОРГ-12"}
+               "waybill": "ТОРГ-12", "upd": "УПД"}
 # the document types each form prints (by default the form's own type)
-FORM_DOC_TYPES = {"act": ("order", "invoice"), "waybill": ("order", "invoice")}
+FORM_DOC_TYPES = {"act": ("order", "invoice"), "waybill": ("order", "invoice"),
+                  "upd": ("order", "invoice")}
 
 
 def form_doc_types(form: str) -> tuple[str, ...]:
@@ -251,6 +253,10 @@ def print_document(ctx: Context, form: str, doc_id: int, fmt: str = "pdf",
         from crmdesk.reports.waybill import waybill_pdf, waybill_xlsx
 
         return (waybill_pdf if fmt == "pdf" else waybill_xlsx)(ctx, doc_id)
+    if form == "upd":
+        from crmdesk.reports.upd import upd_pdf, upd_xlsx
+
+        return (upd_pdf if fmt == "pdf" else upd_xlsx)(ctx, doc_id)
     from crmdesk.reports.proposal import proposal_pdf
 
     return proposal_pdf(ctx, doc_id, design)

@@ -287,8 +287,9 @@ def test_print_menu_file_names_and_saving(org, invoice, tmp_path):
     assert [(f.form, f.title, f.formats) for f in print_forms("invoice")] == [
         ("invoice", "Счёт на оплату", ("pdf", "xlsx")),
         ("act", "Акт выполненных работ (оказанных услуг)", ("pdf", "xlsx")),
-        ("waybill", "Расходная накладная (ТОРГ-12)", ("pdf", "xlsx"))]
-    assert [f.form for f in print_forms("order")] == ["order", "act", "waybill"]
+        ("waybill", "Расходная накладная (ТОРГ-12)", ("pdf", "xlsx")),
+        ("upd", "Универсальный передаточный документ (УПД)", ("pdf", "xlsx"))]
+    assert [f.form for f in print_forms("order")] == ["order", "act", "waybill", "upd"]
     assert print_forms("payment") == []
     with org("ivanov") as ctx:
         assert document_file_name(ctx, "invoice", doc_id, "xlsx") == f"Счёт {number}.xlsx"
