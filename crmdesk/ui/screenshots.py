@@ -18,15 +18,17 @@ def render(outdir: str | Path, url: str | None = None, clients: int = 200,
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("CRMDESK_HOME", tempfile.mkdtemp(prefix="crmdesk-shots-"))
+    from PySide6.QtWidgets import QMessageBox
+
     from crmdesk.app import make_qt_app
     from crmdesk.db import open_database
     from crmdesk.services.demo import generate
     from crmdesk.services.setup import initialize
-    from crmdesk.ui.forms import entities
     from crmdesk.ui.generic.listform import ListForm
-    from crmdesk.ui.i18n import install_translator
+    from crmdesk.ui.i18n import install_translator, tr
     from crmdesk.ui.session import AppSession
     from crmdesk.ui.shell.mainwindow import MainWindow
+    from crmdesk.ui.shell.menubar import about_text
     from crmdesk.ui.shell.sections import SECTIONS
 
     out = Path(outdir)
@@ -99,12 +101,20 @@ def render(outdir: str | Path, url: str | None = None, clients: int = 200,
 
                     for _title, handler in print_forms(active.doc_type):
                         handler(window, active.obj_id)
-                        shot(f"print-{_slug(active.doc_type)}", settle=1.5)
+                        shot(f"print-{_slug(active.doc_type)}-{_slug(_title)}", settle=1.5)
+                if hasattr(active, "show_structure"):  # «Структура подчинённости»
+                    dialog = active.show_structure()
+                    if dialog is not None:
+                        dialog.resize(620, 320)
+                        shot(f"structure-{_slug(active.doc_type)}", dialog)
+                        dialog.close()
     close_all()
-    for name in ("organization", "settings"):
-        entities()[name].open(window, None, None)
-        shot(name)
-    close_all()
+    window.menuBar().setActiveAction(window.help_menu.menuAction())
+    about = QMessageBox(QMessageBox.Icon.Information, tr("О программе"), about_text(window),
+                        parent=window)
+    about.show()
+    shot("about", about)
+    about.close()
     _transfer_shots(window, shot, qt)
     try:
         from crmdesk.ui.shell.login import LoginDialog
@@ -115,7 +125,19 @@ def render(outdir: str | Path, url: str | None = None, clients: int = 200,
         wizard.show()
         for n in range(len(wizard.pageIds())):
             shot(f"wizard-page-{n + 1}", wizard)
+            page, before = wizard.currentPage(), wizard.currentId()
+            # sample answers so that the administrator and demo pages are reached too
+            name = getattr(page, "edits", {}).get("name")
+            if name is not None and not name.text():
+                name.setText("ООО «Ромашка»")
+            if hasattr(page, "password_edit") and hasattr(page, "repeat_edit"):
+                page.password_edit.setText("пароль-для-снимка")
+                page.repeat_edit.setText("пароль-для-снимка")
+            if n == len(wizard.pageIds()) - 1:
+                break  # the last page's «Готово» would create a database
             wizard.next()
+            if wizard.currentId() == before:
+                break  # never the same picture twice
         wizard.close()
         dialog = LoginDialog(engine)
         dialog.show()
@@ -124,7 +146,34 @@ def render(outdir: str | Path, url: str | None = None, clients: int = 200,
     except ImportError:
         pass
     window.close()
+    _manager_shots(engine, shot, qt)
     return shots
+
+
+def _manager_shots(engine, shot, qt) -> None:
+    """What a manager sees: no «Администрирование», a product card read-only with why."""
+    from sqlalchemy import select
+
+    from crmdesk.models import Product, User
+    from crmdesk.ui.generic.registry import open_entity
+    from crmdesk.ui.session import AppSession
+    from crmdesk.ui.shell.mainwindow import MainWindow
+
+    with engine.connect() as conn:
+        login = conn.scalar(select(User.login).where(User.login == "ivanov"))
+        product_id = conn.scalar(select(Product.id).order_by(Product.id))
+    if login is None or product_id is None:
+        return
+    window = MainWindow(AppSession(engine, login), restore=False)
+    window.resize(1400, 860)
+    window.show()
+    window.choose_section("catalogs")
+    open_entity(window, "product", product_id)
+    shot("manager-product-read-only", window)
+    for sub in window.mdi.subWindowList():
+        sub.close()
+    window.close()
+    qt.processEvents()
 
 
 def _transfer_shots(window, shot, qt) -> None:

@@ -266,3 +266,18 @@ def _first_product_id(shell):
 
     with shell.app.uow() as ctx:
         return ctx.session.scalars(select(Product.id).order_by(Product.id)).first()
+
+
+def test_single_line_rows_stay_compact_and_multiline_fields_take_the_height(shell, qtbot):
+    shell.resize(1366, 768)
+    for name in ("product", "task", "deal", "user"):
+        form = open_entity(shell, name)
+        qtbot.wait(50)
+        tops = sorted({e.mapTo(form, e.rect().topLeft()).y()
+                       for e in form.editors.values() if e.field.kind not in ("multiline",)})
+        gaps = [b - a for a, b in zip(tops, tops[1:], strict=False)]
+        assert gaps and max(gaps) < 45, (name, gaps)  # no label far above its field
+        tall = [e for e in form.editors.values() if e.field.kind == "multiline"]
+        for editor in tall:
+            assert editor.height() > 150, (name, editor.height())  # the spare height
+        form.modified = False

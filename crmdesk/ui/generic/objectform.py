@@ -174,6 +174,20 @@ class ObjectForm(FormBase):
                     self._error_keys[name] = key
         if len(max(self.rows, key=len, default=[])) > 1:
             self.grid.setColumnStretch(3, 1)
+        # the spare height goes to multi-line fields (a comment, a description); single-line
+        # rows stay compact under each other instead of spreading with their labels on top
+        # (a document's table part takes the height there: its comment stays a few lines)
+        tall = [] if getattr(self, "has_lines", False) else [
+            r for r, keys in enumerate(self.rows)
+            if any(by_key[k].kind in ("multiline", "lines") for k in keys)]
+        for r in tall:
+            self.grid.setRowStretch(r, 1)
+            for k in self.rows[r]:
+                edit = getattr(self.editors[k], "edit", None)
+                if by_key[k].kind in ("multiline", "lines") and edit is not None:
+                    edit.setMaximumHeight(16777215)  # QWIDGETSIZE_MAX: grows with the form
+        if not tall:
+            self.grid.setRowStretch(len(self.rows), 1)
 
     def extend_layout(self, layout: QVBoxLayout) -> None:
         """Document forms put their table part here."""
