@@ -133,3 +133,23 @@ def test_client_card_has_a_contracts_tab(day, qtbot, base):
     assert new.entity_name == "contract"
     assert new.editors["client"].get() == base["client"]
     new.modified = False
+
+
+def test_a_document_made_on_the_basis_keeps_the_contract(day, base):
+    from crmdesk.services.contracts import set_document_contract
+    from crmdesk.services.documents import create_document
+
+    with unit_of_work(day.engine) as ctx:
+        order = create_document(ctx, "order", base["client"], {
+            "lines": [{"description": "Работы", "quantity": 1, "price": 500}]}).id
+        set_document_contract(ctx, order, base["mine"][0])
+    day.window.open_key(f"order:{order}")
+    form = day.active()
+    assert form.editors["contract"].get() == base["mine"][0]
+    form.create_based_on("invoice")
+    invoice = day.active()
+    assert invoice.doc_type == "invoice" and invoice.obj_id is None
+    assert invoice.editors["contract"].get() == base["mine"][0]
+    assert invoice.write(), invoice.messages.text()
+    with unit_of_work(day.engine) as ctx:
+        assert ctx.session.get(Document, invoice.obj_id).contract_id == base["mine"][0]

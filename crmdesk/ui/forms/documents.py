@@ -66,6 +66,8 @@ class SalesDocumentForm(DocumentForm):
                 self.editors["client"].edited.connect(self._client_changed)
             self.editors["contract"].fixed = {"client_id": self.editors["client"].get()}
         self.basis_id = values.get("basis_id") if self.obj_id is None else None
+        if self.basis_id and "contract" in self.editors and self.editors["contract"].get() is None:
+            self._basis_contract()
         self._extra = {k: values[k] for k in ("contact_id", "deal_id") if values.get(k)}
         self._due_rule = self.obj_id is None and "due_date" in self.editors
         if self._due_rule and not getattr(self, "_date_hooked", False):
@@ -85,6 +87,15 @@ class SalesDocumentForm(DocumentForm):
 
     def _due_edited(self) -> None:
         self._due_rule = False
+
+    def _basis_contract(self) -> None:
+        """A document made on the basis of one under a contract starts under it too."""
+        from crmdesk.services.contracts import contract_of
+
+        with self.app.uow(read_only=True) as ctx:
+            contract = contract_of(documents.get_document(ctx, self.basis_id))
+            if contract is not None and contract.client_id == self.editors["client"].get():
+                self.editors["contract"].set(_contract_ref(contract))
 
     def _client_changed(self) -> None:
         """«Договор» chooses among this client's contracts; another client's one goes."""
