@@ -40,4 +40,13 @@ def install_translator(app, language: str | None = None) -> str:
             app.installTranslator(translator)
             app._crmdesk_translator = translator  # keep it alive
     _qt_own(app, language)
+    QLocale.setDefault(interface_locale(language))  # calendars speak the interface's language
     return language
+
+
+def interface_locale(language: str) -> QLocale:
+    """The locale of the interface language, not the system's: month and day names of the
+    calendar popups; weeks start on Monday in both."""
+    if language == "en":
+        return QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom)
+    return QLocale(QLocale.Language.Russian, QLocale.Country.Russia)

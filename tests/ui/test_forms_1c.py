@@ -281,3 +281,21 @@ def test_single_line_rows_stay_compact_and_multiline_fields_take_the_height(shel
         for editor in tall:
             assert editor.height() > 150, (name, editor.height())  # the spare height
         form.modified = False
+
+
+def test_the_calendar_follows_the_interface_language_not_the_system(qapp):
+    from PySide6.QtCore import QLocale, Qt
+
+    from crmdesk.ui.generic.fields import DateEditor, Field
+    from crmdesk.ui.i18n import interface_locale
+
+    before = QLocale()
+    try:
+        for language, month in (("en", "December"), ("ru", "декабрь")):
+            QLocale.setDefault(interface_locale(language))
+            editor = DateEditor(Field("d", "Дата", "date"))
+            calendar = editor.edit.calendarWidget()
+            assert calendar.locale().standaloneMonthName(12).lower() == month.lower()
+            assert calendar.firstDayOfWeek() == Qt.DayOfWeek.Monday
+    finally:
+        QLocale.setDefault(before)

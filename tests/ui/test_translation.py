@@ -36,9 +36,13 @@ def _translator(language):
     app = make_qt_app()
     names = ("_crmdesk_translator", "_crmdesk_qt_translator")
     before = {name: getattr(app, name, None) for name in names}
+    from PySide6.QtCore import QLocale
+
+    locale = QLocale()
     try:
         yield install_translator(app, language)
     finally:
+        QLocale.setDefault(locale)
         for name in names:
             translator = getattr(app, name, None)
             if translator is not None and translator is not before[name]:
