@@ -55,9 +55,9 @@ def _goods(u: Upd, st) -> LongTable:
     head = [Paragraph(text(h), tiny) for h, _ in HEADS]
     numbers = [n for _, n in HEADS]
     body = []
-    excise = pdf.styles(6.5)["center"]
+    excise, plain = pdf.styles(5.5)["center"], pdf.styles(7)["base"]
     for x in u.lines:
-        name = Paragraph(text(x.name), st["base"])
+        name = Paragraph(text(x.name), plain)
         body.append([str(x.no), x.code, name, "--", x.okei, x.unit, quantity(x.quantity),
                      money(x.price), money(x.net), Paragraph("без акциза", excise), x.rate,
                      money(x.vat) if x.vat is not None else NO_VAT, money(x.total),
@@ -84,6 +84,8 @@ def _goods(u: Upd, st) -> LongTable:
         ("ALIGN", (9, 2), (10, -1), "CENTER"),
         ("ALIGN", (13, 2), (-1, -1), "CENTER"),
         ("FONTSIZE", (0, 1), (-1, 1), 6),
+        ("LEFTPADDING", (9, 2), (9, n + 1), 0.5),
+        ("RIGHTPADDING", (9, 2), (9, n + 1), 0.5),
         ("TOPPADDING", (0, 0), (-1, -1), 1),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
     ]))
