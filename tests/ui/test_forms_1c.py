@@ -299,3 +299,29 @@ def test_the_calendar_follows_the_interface_language_not_the_system(qapp):
             assert calendar.firstDayOfWeek() == Qt.DayOfWeek.Monday
     finally:
         QLocale.setDefault(before)
+
+
+def test_columns_fit_their_content_on_first_opening_and_card_tabs_are_whole(shell, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QFontMetrics
+
+    shell.resize(1366, 768)
+    form = shell.open_list("interactions")
+    view, model = form.view, form.model
+    metrics = QFontMetrics(view.font())
+    for i, col in enumerate(form.spec.columns):
+        if col.hidden:
+            continue
+        title = model.headerData(i, Qt.Orientation.Horizontal)
+        assert view.columnWidth(i) >= metrics.horizontalAdvance(str(title)), title
+        texts = [str(model.index(r, i).data() or "") for r in range(min(20, model.rowCount()))]
+        longest = max((metrics.horizontalAdvance(t) for t in texts), default=0)
+        if longest < 340:
+            assert view.columnWidth(i) >= longest, (title, texts)
+    card = form  # the client card's many tabs: whole titles, scroll arrows
+    clients = shell.open_list("clients")
+    clients.open_row(0)
+    card = shell.mdi.activeSubWindow().widget()
+    bar = card.tab_widget.tabBar()
+    assert bar.elideMode() == Qt.TextElideMode.ElideNone and card.tab_widget.usesScrollButtons()
+    card.modified = False

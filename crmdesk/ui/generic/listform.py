@@ -493,9 +493,25 @@ class ListForm(FormBase):
                 self.view.horizontalHeader().restoreState(header)
             finally:
                 self.model.frozen_sort = False
+        else:  # the first opening: widths that fit the title and the first page's values
+            self.fit_columns()
         sort_column = self.model.sort_column()
         if sort_column:
             self.view.horizontalHeader().setSortIndicator(*sort_column)
+
+    def fit_columns(self, limit: int = 360) -> None:
+        """Each column at least as wide as its title and the values of the rows read so far
+        («26.11.2026 14:05», «Безналичная»), never narrower than declared, at most ``limit``."""
+        header = self.view.horizontalHeader()
+        metrics = self.view.fontMetrics()
+        rows = min(self.model.rowCount(), 40)  # within the first page: nothing more is read
+        for i, col in enumerate(self.spec.columns):
+            if col.hidden:
+                continue
+            texts = (self.model.index(r, i).data() for r in range(rows))
+            content = max((metrics.horizontalAdvance(str(t)) for t in texts if t), default=0)
+            wanted = max(header.sectionSizeHint(i), content + 12) + 8
+            self.view.setColumnWidth(i, min(max(col.width, wanted), max(limit, col.width)))
 
     def closeEvent(self, event):  # noqa: N802
         self.save_state()

@@ -105,6 +105,9 @@ class ObjectForm(FormBase):
         self.related: list = []
         if self.tabs or self.history_type or self.attachments_type:
             self.tab_widget = QTabWidget(self)
+            # many tabs (a client's card) scroll with arrows, each title whole, never «О…»
+            self.tab_widget.tabBar().setElideMode(Qt.TextElideMode.ElideNone)
+            self.tab_widget.setUsesScrollButtons(True)
             self.tab_widget.addTab(self.body, tr("Основное"))
             layout.addWidget(self.tab_widget, 1)
         else:
