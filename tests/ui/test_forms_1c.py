@@ -325,3 +325,16 @@ def test_columns_fit_their_content_on_first_opening_and_card_tabs_are_whole(shel
     bar = card.tab_widget.tabBar()
     assert bar.elideMode() == Qt.TextElideMode.ElideNone and card.tab_widget.usesScrollButtons()
     card.modified = False
+
+
+def test_function_panel_entries_are_whole(shell, qtbot):
+    shell.resize(1366, 768)
+    for code in shell.section_actions:
+        shell.choose_section(code)
+        qtbot.wait(20)
+        panel = shell.functions
+        metrics = panel.fontMetrics()
+        for row in range(panel.count()):
+            item = panel.item(row)
+            needed = metrics.horizontalAdvance(item.text()) + panel.iconSize().width() + 12
+            assert panel.viewport().width() >= needed, (code, item.text())

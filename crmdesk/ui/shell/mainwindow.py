@@ -117,6 +117,12 @@ class MainWindow(QMainWindow):
             w = QListWidgetItem(icon(item.icon), tr(item.title))
             w.setData(Qt.ItemDataRole.UserRole, item)
             self.functions.addItem(w)
+        # wide enough for every section's entries (the panel does not jump between sections):
+        # «Коммерческое предложение: создать», not «…предложение: созда»
+        metrics = self.functions.fontMetrics()
+        longest = max((metrics.horizontalAdvance(tr(i.title)) for _c, _t, _i, its in SECTIONS
+                       for i in its if self._allowed(i)), default=0)
+        self.functions.setMinimumWidth(min(360, longest + self.functions.iconSize().width() + 36))
 
     def _function_chosen(self, w: QListWidgetItem) -> None:
         self.run_item(w.data(Qt.ItemDataRole.UserRole))
