@@ -178,7 +178,7 @@
             <location filename="../../crmdesk/ui/forms/clients.py" line="233" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="36" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="227" />
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="327" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="333" />
             <source>Телефон</source>
             <translation>Phone</translation>
         </message>
@@ -457,7 +457,7 @@
             <location filename="../../crmdesk/ui/forms/bank.py" line="40" />
             <location filename="../../crmdesk/ui/forms/contracts.py" line="32" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="29" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="183" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="194" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="65" />
             <source>Дата</source>
             <translation>Date</translation>
@@ -471,7 +471,7 @@
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/bank.py" line="40" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="68" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="185" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="196" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="39" />
             <source>Сумма</source>
             <translation>Amount</translation>
@@ -499,9 +499,9 @@
             <location filename="../../crmdesk/ui/forms/contracts.py" line="33" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="64" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="30" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="125" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="141" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="184" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="136" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="152" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="195" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="27" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="98" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="68" />
@@ -905,7 +905,7 @@
             <location filename="../../crmdesk/ui/forms/clients.py" line="235" />
             <location filename="../../crmdesk/ui/forms/contracts.py" line="41" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="35" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="189" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="200" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="39" />
             <source>Комментарий</source>
             <translation>Comment</translation>
@@ -1043,7 +1043,7 @@
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/contracts.py" line="31" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="28" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="182" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="193" />
             <location filename="../../crmdesk/ui/forms/housing.py" line="59" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="64" />
             <source>Номер</source>
@@ -1154,7 +1154,7 @@
             <location filename="../../crmdesk/models/documents.py" />
             <location filename="../../crmdesk/reports/__init__.py" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="52" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="158" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="169" />
             <source>Заказ клиента</source>
             <translation>Customer order</translation>
         </message>
@@ -1162,8 +1162,8 @@
             <location filename="../../crmdesk/models/documents.py" />
             <location filename="../../crmdesk/reports/__init__.py" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="53" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="158" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="166" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="169" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="177" />
             <source>Счёт на оплату</source>
             <translation>Invoice</translation>
         </message>
@@ -1270,17 +1270,17 @@
             <translation>empty: the organization's name, phone and e-mail</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="115" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="126" />
             <source>{0} {1} от {2}</source>
             <translation>{0} {1} dated {2}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="117" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="128" />
             <source> (проведён)</source>
             <translation> (posted)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="119" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="130" />
             <source> (помечен на удаление)</source>
             <translation> (marked for deletion)</translation>
         </message>
@@ -1302,68 +1302,68 @@
             <translation>Contract</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="156" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="167" />
             <source>Коммерческое предложение (создание)</source>
             <translation>Commercial proposal (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="163" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="174" />
             <source>Заказ клиента (создание)</source>
             <translation>Customer order (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="171" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="182" />
             <source>Счёт на оплату (создание)</source>
             <translation>Invoice (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="179" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="190" />
             <source>Поступление оплаты (создание)</source>
             <translation>Payment (new)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="157" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="168" />
             <source>Действует до</source>
             <translation>Valid until</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="164" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="175" />
             <source>Оплата по плану</source>
             <translation>Planned payment date</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="172" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="183" />
             <source>Оплатить до</source>
             <translation>Due date</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/documents.py" line="34" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="188" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="199" />
             <source>Основание</source>
             <translation>Based on</translation>
         </message>
         <message>
             <location filename="../../crmdesk/models/documents.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="174" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="185" />
             <source>Поступление оплаты</source>
             <translation>Payment</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="186" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="197" />
             <source>Способ оплаты</source>
             <translation>Payment method</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="100" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="111" />
             <source>Вид документа</source>
             <translation>Document type</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="125" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="136" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="68" />
             <location filename="../../crmdesk/ui/forms/mail.py" line="236" />
             <source>не заполнено</source>
@@ -1379,19 +1379,19 @@
             <translation>Deadline</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="141" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="152" />
             <source>у записанного документа клиента не меняют: создайте новый документ</source>
             <translation>the client of a saved document cannot be changed: create a new document</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="216" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="227" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="206" />
             <location filename="../../crmdesk/ui/generic/objectform.py" line="32" />
             <source>Провести</source>
             <translation>Post</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="217" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="228" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="207" />
             <location filename="../../crmdesk/ui/generic/objectform.py" line="33" />
             <source>Отмена проведения</source>
@@ -2060,7 +2060,7 @@
             <location filename="../../crmdesk/ui/forms/processes.py" line="95" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="205" />
             <location filename="../../crmdesk/ui/generic/objectform.py" line="32" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="125" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="128" />
             <source>Записать</source>
             <translation>Save</translation>
         </message>
@@ -2105,7 +2105,7 @@
             <location filename="../../crmdesk/ui/forms/merge.py" line="126" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="261" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="221" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="130" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="133" />
             <location filename="../../crmdesk/ui/shell/reminders.py" line="95" />
             <source>Закрыть</source>
             <translation>Close</translation>
@@ -3106,7 +3106,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/ui/generic/base.py" line="42" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="422" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="439" />
             <source>crmdesk</source>
             <translation>crmdesk</translation>
         </message>
@@ -3227,7 +3227,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Choose from the list (F4)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/fields.py" line="437" />
+            <location filename="../../crmdesk/ui/generic/fields.py" line="438" />
             <source>Открыть: {0}</source>
             <translation>Open: {0}</translation>
         </message>
@@ -3358,7 +3358,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Records: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="510" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="526" />
             <source>Выбор: </source>
             <translation>Select: </translation>
         </message>
@@ -3369,56 +3369,56 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Marked for deletion</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="108" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="111" />
             <source>Основное</source>
             <translation>Main</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/generic/objectform.py" line="32" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="124" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="127" />
             <source>Записать и закрыть</source>
             <translation>Save and close</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="303" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="320" />
             <source>Записано: {0}</source>
             <translation>Saved: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="327" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="344" />
             <source>Данные изменены другим пользователем</source>
             <translation>The data was changed by another user</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="331" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="348" />
             <source>Перечитать</source>
             <translation>Reload</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="332" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="349" />
             <source>Продолжить редактирование</source>
             <translation>Continue editing</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="377" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="394" />
             <source>Только просмотр: нет права «{0}».</source>
             <translation>View only: no «{0}» right.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="423" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="440" />
             <source>Данные были изменены. Сохранить изменения?</source>
             <translation>The data has been changed. Save the changes?</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="189" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="206" />
             <source>Файлы</source>
             <translation>Files</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="192" />
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="220" />
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="222" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="209" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="226" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="228" />
             <source>История</source>
             <translation>History</translation>
         </message>
@@ -3446,6 +3446,12 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/ui/i18n.py" line="10" />
             <source>Русский</source>
             <translation>Russian</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/screenshots.py" line="113" />
+            <location filename="../../crmdesk/ui/shell/menubar.py" line="59" />
+            <source>О программе</source>
+            <translation>About</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/backup_check.py" line="30" />
@@ -3717,69 +3723,69 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Section functions</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="204" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="210" />
             <source>Навигация</source>
             <translation>Navigation</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="207" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="213" />
             <source>Назад</source>
             <translation>Back</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="209" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="215" />
             <source>Вперёд</source>
             <translation>Forward</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="211" />
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="213" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="217" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="219" />
             <source>Избранное</source>
             <translation>Favorites</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="216" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="222" />
             <source>Добавить в избранное</source>
             <translation>Add to favorites</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="227" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="233" />
             <source>Поиск по клиентам и документам (Ctrl+Shift+F)</source>
             <translation>Search clients and documents (Ctrl+Shift+F)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="295" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="301" />
             <source>Добавлено в избранное: {0}</source>
             <translation>Added to favorites: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="302" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="308" />
             <source>(пусто — Ctrl+D добавляет открытую форму)</source>
             <translation>(empty — Ctrl+D adds the open form)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="335" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="341" />
             <source>Окна во вкладках</source>
             <translation>Tabbed windows</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="346" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="352" />
             <location filename="../../crmdesk/ui/shell/menubar.py" line="78" />
             <source>База: {0}</source>
             <translation>Database: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="348" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="354" />
             <source>Пользователь: {0} ({1})</source>
             <translation>User: {0} ({1})</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="322" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="328" />
             <source>Карточка клиента</source>
             <translation>Client card</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="326" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="332" />
             <source>Задачи на сегодня</source>
             <translation>Today's tasks</translation>
         </message>
@@ -3825,11 +3831,6 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/ui/shell/menubar.py" line="58" />
             <source>О программе…</source>
             <translation>About…</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/shell/menubar.py" line="59" />
-            <source>О программе</source>
-            <translation>About</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/menubar.py" line="76" />
@@ -4854,7 +4855,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
     <context>
         <name>MainWindow</name>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="318" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="324" />
             <source>Вид</source>
             <translation>View</translation>
         </message>
