@@ -472,7 +472,6 @@ def based_on_values(ctx: Context, basis_id: int, doc_type: str) -> dict:
         "vat_mode": basis.vat_mode,
         "contact_id": basis.contact_id,
         "deal_id": basis.deal_id,
-        "comment": f"Основание: {basis.title}",
     }
     if doc_type == "payment":
         due = (

@@ -9,7 +9,10 @@ class ValidationError(CrmError):
     def __init__(self, field: str, message: str, row: int | None = None):
         self.field, self.message, self.row = field, message, row
         prefix = f"Строка {row}: " if row is not None else ""
-        super().__init__(f"{prefix}Поле «{field}» заполнено неверно: {message}")
+        if message == "не заполнено":  # 1C's own wording for an empty required field
+            super().__init__(f"{prefix}Поле «{field}» не заполнено")
+        else:
+            super().__init__(f"{prefix}Поле «{field}» заполнено неверно: {message}")
 
 
 class AccessDenied(CrmError):

@@ -50,7 +50,7 @@ def test_registration_names_the_missing_fields(uow, service):
     with uow("disp") as ctx, pytest.raises(InvalidData) as err:
         rq.create_request(ctx, {"description": "  ", "category": "Нет такой"})
     text = str(err.value)
-    assert "Поле «Описание» заполнено неверно: не заполнено" in text
+    assert "Поле «Описание» не заполнено" in text
     assert "нет категории «Нет такой»" in text
     with uow("disp") as ctx, pytest.raises(ValidationError, match="Заявитель"):
         rq.create_request(ctx, {"description": "Нет света"})
