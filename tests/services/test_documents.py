@@ -188,3 +188,11 @@ def test_basis_must_follow_the_chain(uow, client_id):
         pay = create_document(ctx, "payment", client_id, {"total": 5})
         with pytest.raises(ValidationError, match="нельзя создать на основании"):
             create_based_on(ctx, pay.id, "order")
+
+
+def test_a_document_on_a_basis_links_it_and_keeps_the_comment_empty(uow, client_id):
+    with uow("ivanov") as ctx:
+        order = create_document(ctx, "order", client_id, {"lines": LINES})
+        invoice = create_based_on(ctx, order.id, "invoice")
+        assert invoice.basis_id == order.id
+        assert not invoice.comment  # 1C shows the basis as a link, never in the comment
