@@ -432,6 +432,10 @@ class MainWindow(QMainWindow):
         self.app.settings().setValue("main/open_forms", open_keys)
         self.telephony.stop()
         self.office.stop()
+        # a closed window (after «Сменить пользователя», say) must stop asking its database:
+        # reminders, backup check, mail fetching, call polling, heartbeats
+        for timer in self.findChildren(QTimer):
+            timer.stop()
         super().closeEvent(event)
 
 
