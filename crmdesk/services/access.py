@@ -20,8 +20,9 @@ from crmdesk.services import rights
 from crmdesk.services.errors import AccessDenied, CrmError, NotFound
 from crmdesk.services.users import authenticate
 
-# tables whose rows never make a base "used": settings, and the audit of the first password
-ALWAYS_ALLOWED = {"settings", "audit_log"}
+# tables whose rows never make a base "used": settings, the audit of the first password, and
+# the live office's bookkeeping (change counters, sessions, edit locks)
+ALWAYS_ALLOWED = {"settings", "audit_log", "change_counters", "office_sessions", "object_locks"}
 
 
 class DatabaseMissing(CrmError):

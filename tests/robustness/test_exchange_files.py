@@ -157,8 +157,9 @@ def test_db_copy_refuses_what_postgresql_cannot_hold_and_names_it(
 ):
     if not pg_available:
         pytest.skip("no PostgreSQL server answers")
-    from conftest import new_pg_database, pg_admin_execute, pg_url
     from sqlalchemy import text
+
+    from tests.conftest import new_pg_database, pg_admin_execute, pg_url
 
     path = tmp_path / "old.sqlite"
     path.write_bytes(sqlite_template.read_bytes())

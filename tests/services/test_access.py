@@ -36,6 +36,7 @@ def test_clearing_a_fresh_base_lets_the_load_in(engine, tmp_path):
     from sqlalchemy import func, select
 
     from crmdesk.models import Client, Role, User
+    from crmdesk.services.rights import DEFAULT_ROLES
 
     source = tmp_path / "source.json"
     with unit_of_work(engine) as ctx:
@@ -52,7 +53,7 @@ def test_clearing_a_fresh_base_lets_the_load_in(engine, tmp_path):
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Client)) == 1
         assert conn.scalar(select(func.count()).select_from(User)) == 1
-        assert conn.scalar(select(func.count()).select_from(Role)) == 4
+        assert conn.scalar(select(func.count()).select_from(Role)) == len(DEFAULT_ROLES)
 
 
 def test_sign_in_names_the_missing_and_refuses_the_rights(team):

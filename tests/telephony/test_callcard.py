@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from conftest import ANSWERED_FROM
-
 from crmdesk.services.callcard import caller_card, card_text
 from crmdesk.services.calllistener import external_event
 from crmdesk.services.clients import create_client
@@ -14,6 +12,7 @@ from crmdesk.services.deals import create_deal
 from crmdesk.services.documents import create_document, post
 from crmdesk.services.interactions import record_interaction
 from crmdesk.services.tasks import create_task
+from tests.telephony.conftest import ANSWERED_FROM
 
 
 def test_card_has_manager_debt_overdue_deals_contacts_and_tasks(uow):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from conftest import ANSWERED_FROM, MISSED_FROM, QUEUE_FROM
 from fakeami import wait_for
 from sqlalchemy import func, select
 
@@ -14,6 +13,7 @@ from crmdesk.services import telephony
 from crmdesk.services.calllistener import CallListener, dial, external_event
 from crmdesk.services.clients import create_client
 from crmdesk.services.context import unit_of_work
+from tests.telephony.conftest import ANSWERED_FROM, MISSED_FROM, QUEUE_FROM
 
 
 def _listener(engine, updates=None, **kw):

@@ -7,12 +7,12 @@ import os
 import subprocess
 import sys
 
-from conftest import ANSWERED_FROM
 from fakeami import wait_for
 from sqlalchemy import text
 
 from crmdesk.services.clients import create_client
 from crmdesk.services.context import unit_of_work
+from tests.telephony.conftest import ANSWERED_FROM
 
 
 def crm(url, *args, ok=True, secret="s3cret", **kw):

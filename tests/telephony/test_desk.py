@@ -8,12 +8,12 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
-from conftest import ANSWERED_FROM  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from crmdesk.models import Call, Client, Interaction  # noqa: E402
 from crmdesk.services.calllistener import external_event  # noqa: E402
 from crmdesk.services.context import unit_of_work  # noqa: E402
+from tests.telephony.conftest import ANSWERED_FROM  # noqa: E402
 
 
 @pytest.fixture
