@@ -248,10 +248,24 @@ def _contacts_changed(session: Session, _ctx, _instances) -> None:
             person = session.get(ContactPerson, obj.contact_id)
             if person is not None:
                 persons.add(person)
-    clients = {p.client for p in persons if p.client is not None}
-    for client in clients:
+    by_client: dict[Client, set[ContactPerson]] = {}
+    for person in persons:
+        # a contact saved with client_id alone has no loaded «client» yet
+        client = person.client
+        if client is None and person.client_id is not None:
+            client = session.get(Client, person.client_id)
+        if client is not None:
+            by_client.setdefault(client, set()).add(person)
+    for client, changed in by_client.items():
         if client in session.deleted:
             continue
+        with session.no_autoflush:
+            # a new person saved by client_id alone is not in the loaded collection yet:
+            # add it, so this text and later listeners (tracking) see it
+            for person in changed:
+                if person in session.new and person.client_id == client.id \
+                        and person not in client.contacts:
+                    client.contacts.append(person)
         value = client_search_text(client)
         if client.search_text != value:
             client.search_text = value
