@@ -90,7 +90,7 @@ class ProposalDesign:
     footer: str = ""  # empty: the organization's name, phone and e-mail
     logo: bytes | None = None  # overrides the organization's logo (None: use that one)
     show_logo: bool = True
-    validity_days: int = 14  # when the proposal has no «valid until» date of its own
+    validity_days: int = 14  # new proposals' «Действует до» (settings.proposal_valid_days)
     show_images: bool = True
 
     def to_json(self) -> dict:

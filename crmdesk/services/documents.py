@@ -439,17 +439,17 @@ def line_values(ln, with_cost: bool = True) -> dict:
     return values
 
 
-# the date a document needs when none is given (the 1C default): the setting, its default
-DUE_DAYS = {"invoice": ("invoice_due_days", 5), "proposal": ("proposal_valid_days", 10)}
-
-
 def default_due_date(session, doc_type: str, when: date | datetime | None) -> date | None:
-    """Invoice «Оплатить до» = date + the payment term; proposal «Действует до» = date +
-    the validity days; other types stay empty (NULL)."""
-    if doc_type not in DUE_DAYS or when is None:
+    """Invoice «Оплатить до» = date + the payment term («Срок оплаты счёта»); proposal
+    «Действует до» = date + the proposal design's validity days; other types stay empty."""
+    if doc_type not in ("invoice", "proposal") or when is None:
         return None
-    key, fallback = DUE_DAYS[doc_type]
-    days = int(get_setting(session, key) or fallback)
+    if doc_type == "invoice":
+        days = int(get_setting(session, "invoice_due_days") or 5)
+    else:
+        from crmdesk.services.settings import proposal_valid_days
+
+        days = proposal_valid_days(session)
     day = when.astimezone().date() if isinstance(when, datetime) else when
     return day + timedelta(days=days)
 

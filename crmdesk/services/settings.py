@@ -45,3 +45,16 @@ def database_id(session: Session) -> str:
         value = uuid.uuid4().hex
         set_setting(session, "database_id", value)
     return str(value)
+
+
+PROPOSAL_VALID_DAYS = 14  # the proposal design's default «Срок действия, дней»
+
+
+def proposal_valid_days(session: Session) -> int:
+    """How long a new proposal is valid: the proposal design's «Срок действия, дней» (one
+    setting for everybody, edited in the design form), 14 days until one is saved."""
+    design = get_setting(session, "proposal_design")
+    days = design.get("validity_days") if isinstance(design, dict) else None
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
+        return PROPOSAL_VALID_DAYS
+    return days

@@ -12,7 +12,7 @@ from pdfcheck import fonts, has, image_count, pages, picture
 from PIL import Image
 from sqlalchemy import select
 
-from crmdesk.models import Organization
+from crmdesk.models import Document, Organization
 from crmdesk.reports import print_document, print_forms
 from crmdesk.reports.design import (
     FIELDS,
@@ -107,9 +107,14 @@ def test_design_is_stored_for_everybody(org, proposal, tmp_path):
     with org("ivanov") as ctx:
         data = proposal_pdf(ctx, doc_id)
     text = "\n".join(pages(data))
+    # a proposal made before keeps its own date; a new one is valid for the design's 30 days
     has(text, "Рады предложить вам решение под ключ.", "Срок поставки — 3 дня",
         "Монтаж — 1 день", "ТеплоДом — тепло в каждый дом",
-        "Предложение действительно до 24.12.2026")
+        "Предложение действительно до 08.12.2026")
+    with org("ivanov") as ctx:
+        old = ctx.session.get(Document, doc_id)
+        new = create_document(ctx, "proposal", old.client_id, {"date": old.date})
+        assert new.due_date == date(2026, 12, 24)
     assert "Доставка: по городу" not in text
     assert image_count(data) == 2  # the design's logo and the pump
     if shutil.which("pdftoppm"):  # the accent colour is what the band is painted in

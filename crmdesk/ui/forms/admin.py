@@ -202,7 +202,6 @@ class OrganizationForm(ObjectForm):
 SETTINGS = {
     "phone_region": ("Регион телефонов по умолчанию", "RU"),
     "invoice_due_days": ("Срок оплаты счёта, дней", 5),
-    "proposal_valid_days": ("Срок действия коммерческого предложения, дней", 10),
     "backup_dir": ("Папка резервных копий", ""),
     "backup_auto": ("Копировать автоматически раз в день", True),
     "backup_keep_daily": ("Хранить ежедневных копий", 7),
@@ -241,7 +240,6 @@ class SettingsForm(ObjectForm):
         ),
         Field("phone_region", "Регион телефонов по умолчанию", hint="RU, KZ, BY…"),
         Field("invoice_due_days", "Срок оплаты счёта, дней", "int"),
-        Field("proposal_valid_days", "Срок действия предложения, дней", "int"),
         Field("backup_dir", "Папка резервных копий", hint="пусто: рядом с файлом базы"),
         Field("backup_auto", "Копировать автоматически раз в день", "bool"),
         Field("backup_keep_daily", "Хранить ежедневных копий", "int"),
@@ -250,7 +248,7 @@ class SettingsForm(ObjectForm):
     ]
     rows = [
         ["phone_region"],
-        ["invoice_due_days", "proposal_valid_days"],
+        ["invoice_due_days"],
         ["backup_dir"],
         ["backup_auto"],
         ["backup_keep_daily", "backup_keep_weekly"],
@@ -285,7 +283,6 @@ class SettingsForm(ObjectForm):
             raise ValidationError("Регион телефонов по умолчанию", f"неизвестен «{region}»")
         set_setting(ctx.session, "phone_region", region)
         set_setting(ctx.session, "invoice_due_days", int(v["invoice_due_days"] or 5))
-        set_setting(ctx.session, "proposal_valid_days", int(v["proposal_valid_days"] or 10))
         set_setting(ctx.session, "backup_dir", v["backup_dir"] or "")
         set_setting(ctx.session, "backup_auto", bool(v["backup_auto"]))
         for key in ("backup_keep_daily", "backup_keep_weekly"):
