@@ -20,15 +20,15 @@
             <translation>Images (*.png *.jpg *.jpeg)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="235" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="275" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="234" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="273" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="112" />
             <source>Настройки</source>
             <translation>Settings</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="306" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="357" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="303" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="354" />
             <source>Добавить файл</source>
             <translation>Add file</translation>
         </message>
@@ -97,48 +97,43 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/admin.py" line="203" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="242" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="285" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="241" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="283" />
             <source>Регион телефонов по умолчанию</source>
             <translation>Default phone region</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/admin.py" line="204" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="243" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="242" />
             <source>Срок оплаты счёта, дней</source>
             <translation>Invoice payment term, days</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/admin.py" line="205" />
-            <source>Срок действия коммерческого предложения, дней</source>
-            <translation>Commercial proposal validity, days</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="206" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="245" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="243" />
             <source>Папка резервных копий</source>
             <translation>Backup folder</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="207" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="246" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="206" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="244" />
             <source>Копировать автоматически раз в день</source>
             <translation>Back up automatically once a day</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="208" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="247" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="207" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="245" />
             <source>Хранить ежедневных копий</source>
             <translation>Daily backups to keep</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="209" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="248" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="208" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="246" />
             <source>Хранить еженедельных копий</source>
             <translation>Weekly backups to keep</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="210" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="209" />
             <source>Язык интерфейса</source>
             <translation>Interface language</translation>
         </message>
@@ -340,17 +335,12 @@
             <translation>Remove pictures</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="239" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="238" />
             <source>Разрешить вход без пароля</source>
             <translation>Allow signing in without a password</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="244" />
-            <source>Срок действия предложения, дней</source>
-            <translation>Proposal validity, days</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="249" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="247" />
             <source>Язык интерфейса (со следующего запуска)</source>
             <translation>Interface language (from the next start)</translation>
         </message>
@@ -362,17 +352,17 @@
             <translation>empty — keep the current one</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="240" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="239" />
             <source>пользователи без пароля входят с пустым паролем (офис на одного, демо-база)</source>
             <translation>users without a password sign in with an empty one (a one-person office, the demo database)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="245" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="243" />
             <source>пусто: рядом с файлом базы</source>
             <translation>empty: next to the database file</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="294" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="291" />
             <source>должно быть не меньше 1</source>
             <translation>must be at least 1</translation>
         </message>

@@ -26,8 +26,8 @@ def _org(ctx):
 
 
 def test_the_print_menu_of_orders_and_invoices_has_the_act_and_the_waybill():
-    assert [f.form for f in print_forms("invoice")] == ["invoice", "act", "waybill"]
-    assert [f.form for f in print_forms("order")] == ["order", "act", "waybill"]
+    assert [f.form for f in print_forms("invoice")] == ["invoice", "act", "waybill", "upd"]
+    assert [f.form for f in print_forms("order")] == ["order", "act", "waybill", "upd"]
     assert [f.form for f in print_forms("payment")] == []
 
 
