@@ -1144,3 +1144,14 @@ def matching_ids(ctx: Context, spec: ListSpec, state: ListState) -> list[int]:
     """Ids of every row the list shows with its search and filters (for exports)."""
     stmt = _statement(ctx, spec, state).with_only_columns(spec.model.id).order_by(None)
     return list(ctx.session.scalars(stmt))
+
+
+# Lists that other areas declare in modules of their own; imported here, once, so every list
+# exists whatever was imported first (the CLI, the desktop, the translation tool alike).
+from crmdesk.services import (  # noqa: E402,F401  (each module adds its specs to SPECS)
+    banklists,
+    calllists,
+    commlists,
+    housinglists,
+    requestlists,
+)

@@ -239,6 +239,7 @@
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="113" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="65" />
             <location filename="../../crmdesk/ui/forms/housing.py" line="37" />
@@ -402,6 +403,7 @@
             <translation>File “{0}”, account {1}. Lines: {2} ({3}). To load: {4} for {5}.</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/bank.py" line="217" />
             <source>Назначение платежа</source>
             <translation>Purpose of payment</translation>
@@ -467,11 +469,13 @@
             <translation>Amount</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/bank.py" line="40" />
             <source>Плательщик</source>
             <translation>Payer</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/bank.py" line="40" />
             <location filename="../../crmdesk/ui/forms/mailings.py" line="117" />
             <source>Результат</source>
@@ -701,11 +705,13 @@
             <translation>Extension…</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/calls.py" line="85" />
             <source>Звонки</source>
             <translation>Calls</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/calls.py" line="86" />
             <source>Пропущенные звонки</source>
             <translation>Missed calls</translation>
@@ -769,6 +775,7 @@
             <translation>Cost</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/catalog.py" line="28" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="33" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="80" />
@@ -943,6 +950,7 @@
             <translation>Payments</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="97" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="60" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="77" />
@@ -1049,6 +1057,7 @@
             <translation>Deal</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/contracts.py" line="35" />
             <source>Предмет договора</source>
             <translation>Subject of contract</translation>
@@ -1194,6 +1203,7 @@
             <translation>Contract end</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="75" />
             <source>Причина отказа</source>
             <translation>Reason for refusal</translation>
@@ -1388,6 +1398,7 @@
             <translation>Unpost</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/housing.py" line="120" />
             <source>Показание</source>
             <translation>Reading</translation>
@@ -1435,6 +1446,7 @@
             <translation>An XLSX or CSV file, the first row a header: «Заводской номер», «Показание», «Дата», «Вид счётчика».</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/housing.py" line="228" />
             <source>Показания счётчиков</source>
             <translation>Meter readings</translation>
@@ -1487,6 +1499,7 @@
             <translation>Note</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/housing.py" line="39" />
             <source>Помещения</source>
             <translation>Premises</translation>
@@ -1498,6 +1511,7 @@
             <translation>Building</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/housing.py" line="61" />
             <source>Площадь, м²</source>
             <translation>Area, m²</translation>
@@ -1508,11 +1522,13 @@
             <translation>Residents</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/housing.py" line="65" />
             <source>Счётчики</source>
             <translation>Meters</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/housing.py" line="65" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="361" />
             <source>Заявки</source>
@@ -1529,16 +1545,19 @@
             <translation>tenant</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/housing.py" line="94" />
             <source>Помещение</source>
             <translation>Premises</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/housing.py" line="96" />
             <source>Заводской номер</source>
             <translation>Serial number</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/housing.py" line="97" />
             <source>Поверка до</source>
             <translation>Verified until</translation>
@@ -1559,11 +1578,13 @@
             <translation>What is cut off</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/housing.py" line="139" />
             <source>Начало</source>
             <translation>Start</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/housing.py" line="140" />
             <source>Окончание</source>
             <translation>End</translation>
@@ -1653,6 +1674,7 @@
             <translation>State</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="38" />
             <source>Ответственный</source>
             <translation>Responsible</translation>
@@ -1675,6 +1697,7 @@
             <translation>Reject…</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="69" />
             <source>Вручную</source>
             <translation>Manually</translation>
@@ -1685,6 +1708,7 @@
             <translation>Fetch mail</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="238" />
             <source>Потенциальные клиенты</source>
             <translation>Leads</translation>
@@ -1862,6 +1886,7 @@
             <translation>SMS key / password</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/mail.py" line="197" />
             <source>Проверить</source>
             <translation>Check</translation>
@@ -1888,6 +1913,7 @@
             <translation>(none)</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/mailings.py" line="69" />
             <source>Рассылка</source>
             <translation>Mailing</translation>
@@ -1972,11 +1998,13 @@
             <translation>Save XLSX…</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/mailings.py" line="117" />
             <source>Получатель</source>
             <translation>Recipient</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/mailings.py" line="118" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="409" />
             <source>Причина</source>
@@ -2020,6 +2048,7 @@
             <translation>Saved: {0}</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/mailings.py" line="287" />
             <source>Рассылки</source>
             <translation>Mailings</translation>
@@ -2434,6 +2463,7 @@
             <translation>Down</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/services/setup.py" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="349" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="47" />
@@ -2441,6 +2471,7 @@
             <translation>New</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="349" />
             <source>В работе</source>
             <translation>In progress</translation>
@@ -2557,6 +2588,7 @@
             <translation>Service requests: board</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="67" />
             <location filename="../../crmdesk/ui/forms/templates.py" line="41" />
             <source>Канал</source>
@@ -2583,11 +2615,13 @@
             <translation>Premises (housing)</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="73" />
             <source>Категория</source>
             <translation>Category</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="75" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="202" />
             <source>Платная</source>
@@ -2679,6 +2713,7 @@
             <translation>Service</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="68" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="69" />
             <source>Заявитель</source>
@@ -2702,11 +2737,13 @@
             <translation>Service request: create</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="365" />
             <source>Категории заявок</source>
             <translation>Request categories</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="366" />
             <source>Подрядчики</source>
             <translation>Contractors</translation>
@@ -2730,6 +2767,7 @@
             <translation>E-mail</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/templates.py" line="99" />
             <source>SMS</source>
             <translation>SMS</translation>
@@ -2750,6 +2788,7 @@
             <translation>For a document</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/templates.py" line="46" />
             <source>Тема</source>
             <translation>Subject</translation>
@@ -2781,6 +2820,7 @@
             <translation>(any)</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/templates.py" line="152" />
             <source>Шаблоны писем и SMS</source>
             <translation>Letter and SMS templates</translation>
@@ -2910,6 +2950,7 @@
             <translation>Rows checked: {0} — {1} new, {2} to merge, {3} to reject, {4} warnings. Nothing has been saved yet.</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="332" />
             <source>Загрузка</source>
             <translation>Import</translation>
@@ -2925,6 +2966,7 @@
             <translation>Importing…</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="409" />
             <source>Что</source>
             <translation>What</translation>
@@ -3070,6 +3112,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Merged</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="47" />
             <source>Отклонён</source>
             <translation>Rejected</translation>
@@ -3090,6 +3133,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Unexpected error: {0}. The details are written to the program's log.</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/generic/base.py" line="40" />
             <source>Ошибка</source>
             <translation>Error</translation>
@@ -3677,6 +3721,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Select a client in a list</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/shell/docks.py" line="145" />
             <location filename="../../crmdesk/ui/shell/reminders.py" line="122" />
             <source>Просрочена</source>
@@ -4077,6 +4122,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Import bank statement…</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="75" />
             <source>Загруженные платежи банка</source>
             <translation>Loaded bank payments</translation>
@@ -4314,6 +4360,355 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
+            <source>Дата п/п</source>
+            <translation>Payment order date</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Номер п/п</source>
+            <translation>Payment order no.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Разнесено</source>
+            <translation>Allocated</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Оплата счёта</source>
+            <translation>Invoice payment</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Оплата от клиента</source>
+            <translation>Client payment</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Файл выписки</source>
+            <translation>Statement file</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Загружен</source>
+            <translation>Loaded</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Загрузил</source>
+            <translation>Loaded by</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Направление</source>
+            <translation>Direction</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Входящий</source>
+            <translation>Incoming</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Исходящий</source>
+            <translation>Outgoing</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Звонит</source>
+            <translation>Ringing</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Разговор</source>
+            <translation>Talking</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Отвечен</source>
+            <translation>Answered</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Пропущен</source>
+            <translation>Missed</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Внутр.</source>
+            <translation>Ext.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Ответил</source>
+            <translation>Answered by</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Сек.</source>
+            <translation>Sec.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Запись</source>
+            <translation>Recording</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Стал клиентом</source>
+            <translation>Became a client</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Шаблон</source>
+            <translation>Template</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Черновик</source>
+            <translation>Draft</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Отправляется</source>
+            <translation>Sending</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Завершена</source>
+            <translation>Finished</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Прервана</source>
+            <translation>Interrupted</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Автор</source>
+            <translation>Author</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Получатели рассылки</source>
+            <translation>Mailing recipients</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Ожидает</source>
+            <translation>Waiting</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Отправлено</source>
+            <translation>Sent</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Доставлено</source>
+            <translation>Delivered</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Пропущено</source>
+            <translation>Skipped</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Прервано при отправке</source>
+            <translation>Interrupted while sending</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Частей</source>
+            <translation>Parts</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Стоимость</source>
+            <translation>Cost</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Рекламный</source>
+            <translation>Advertising</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Дома</source>
+            <translation>Buildings</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Помещений</source>
+            <translation>Premises</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Квартира</source>
+            <translation>Flat</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Нежилое</source>
+            <translation>Non-residential</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Жителей</source>
+            <translation>Residents</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Холодная вода</source>
+            <translation>Cold water</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Горячая вода</source>
+            <translation>Hot water</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Электроэнергия (день)</source>
+            <translation>Electricity (day)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Электроэнергия (ночь)</source>
+            <translation>Electricity (night)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Тепло</source>
+            <translation>Heat</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Газ</source>
+            <translation>Gas</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Последнее показание</source>
+            <translation>Last reading</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/forecast.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Период</source>
+            <translation>Period</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Счётчик</source>
+            <translation>Meter</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Дата снятия</source>
+            <translation>Reading date</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Звонок</source>
+            <translation>Call</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/report.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Замечание</source>
+            <translation>Remark</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Отключения и работы</source>
+            <translation>Outages and works</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Текст уведомления</source>
+            <translation>Notice text</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Новая</source>
+            <translation>New</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Назначена</source>
+            <translation>Assigned</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Закрыта</source>
+            <translation>Closed</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/report.py" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Отклонена</source>
+            <translation>Rejected</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Отложена</source>
+            <translation>Postponed</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Объект</source>
+            <translation>Object</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Высокий</source>
+            <translation>High</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Обычный</source>
+            <translation>Normal</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Низкий</source>
+            <translation>Low</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Электронная почта</source>
+            <translation>E-mail</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Личный визит</source>
+            <translation>Walk-in</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Сайт</source>
+            <translation>Website</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Мессенджер</source>
+            <translation>Messenger</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Срок, раб. дней</source>
+            <translation>Deadline, working days</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Срок, часов</source>
+            <translation>Deadline, hours</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <source>равно</source>
             <translation>equals</translation>
         </message>
@@ -4509,11 +4904,6 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/report.py" />
-            <source>Отклонена</source>
-            <translation>Rejected</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/imports/report.py" />
             <source>Предупреждение</source>
             <translation>Warning</translation>
         </message>
@@ -4521,11 +4911,6 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/services/imports/report.py" />
             <source>Объединена</source>
             <translation>Merged</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/imports/report.py" />
-            <source>Замечание</source>
-            <translation>Remark</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/gross_profit.py" />
@@ -4615,11 +5000,6 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/reports/forecast.py" />
-            <source>Период</source>
-            <translation>Period</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/reports/forecast.py" />
             <source>По счетам</source>
             <translation>By invoices</translation>
         </message>
@@ -4687,11 +5067,6 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/reports/__init__.py" />
             <source>Исполнители</source>
             <translation>Executors</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/reports/__init__.py" />
-            <source>Дома</source>
-            <translation>Buildings</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />

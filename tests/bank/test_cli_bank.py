@@ -9,7 +9,7 @@ from crmdesk.cli import main
 from crmdesk.models import BankPayment, Document
 from crmdesk.services.users import set_password
 
-SAMPLE = Path(__file__).parents[2] / ".." / "shared" / "samples" / "bank" / "kl_to_1c.txt"
+SAMPLE = Path(__file__).parent / "samples" / "kl_to_1c.txt"  # a copy of shared/samples/bank
 
 
 def _cli(engine, capsys, monkeypatch, *args):

@@ -15,7 +15,7 @@ from crmdesk.services.errors import AccessDenied, CrmError
 from crmdesk.services.settings import set_setting
 from tests.bank.statement import payment, statement
 
-SAMPLE = Path(__file__).parents[2] / ".." / "shared" / "samples" / "bank" / "kl_to_1c.txt"
+SAMPLE = Path(__file__).parent / "samples" / "kl_to_1c.txt"  # a copy of shared/samples/bank
 ROMASHKA = dict(payer_inn="7710140679", payer_name='ООО "Ромашка"',
                 payer_account="40702810500000003120", payer_kpp="773601001")
 VECTOR = dict(payer_inn="7736207543", payer_name='ООО "Вектор"',

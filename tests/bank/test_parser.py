@@ -9,7 +9,7 @@ import pytest
 from crmdesk.integrations.bank_1c import StatementError, parse_statement
 from tests.bank.statement import OUR_ACCOUNT, payment, statement
 
-SAMPLE = Path(__file__).parents[2] / ".." / "shared" / "samples" / "bank" / "kl_to_1c.txt"
+SAMPLE = Path(__file__).parent / "samples" / "kl_to_1c.txt"  # a copy of shared/samples/bank
 
 DOCS = [
     payment(7, "1500.50", "Оплата по счету № СЧ-2026-000003 от 20.11.2026",
