@@ -20,11 +20,15 @@ def register(sub, common) -> None:
     rp = sub.add_parser(
         "report",
         parents=[common],
-        help="отчёт: валовая прибыль, дебиторская задолженность, прогноз поступлений",
+        help="отчёт: валовая прибыль, задолженность, прогноз, воронка, заявки…",
         description="Отчёты. Даты: 24.11.2026 или 2026-11-24. Без -o печатает таблицу. "
         "Задолженность считается на дату --as-of (или --to), по умолчанию на сегодня.",
     )
-    rp.add_argument("name", metavar="gross-profit|receivables|forecast")
+    rp.add_argument(
+        "name",
+        metavar="gross-profit|receivables|forecast|funnel|pipeline|plan-fact|requests"
+        "|readings-missing",
+    )
     rp.add_argument("--from", dest="date_from", metavar="DATE", help="начало периода")
     rp.add_argument("--to", dest="date_to", metavar="DATE", help="конец периода")
     rp.add_argument("--as-of", dest="as_of", metavar="DATE", help="на дату (по умолчанию сегодня)")
