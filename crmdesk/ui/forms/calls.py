@@ -19,7 +19,7 @@ from crmdesk.ui.generic.fields import Field
 from crmdesk.ui.generic.objectform import ObjectForm
 from crmdesk.ui.generic.registry import opener, register
 from crmdesk.ui.i18n import tr
-from crmdesk.ui.shell.sections import SECTIONS, Item
+from crmdesk.ui.shell.sections import Item, add_items
 
 PHONE_FIELDS = {"phones", "phone"}
 
@@ -80,10 +80,8 @@ for name, list_name in (("call", "calls"), ("missed_call", "missed_calls")):
 
 
 def _add_sections() -> None:
-    for code, _title, _icon, items in SECTIONS:
-        if code == "crm" and not any(i.target == "calls" for i in items):
-            items.append(Item("list", "calls", "Звонки", "call"))
-            items.append(Item("list", "missed_calls", "Пропущенные звонки", "call"))
+    add_items("crm", Item("list", "calls", "Звонки", "call"),
+              Item("list", "missed_calls", "Пропущенные звонки", "call"))
 
 
 def _phone_editor(editor) -> None:
@@ -156,10 +154,7 @@ register(Entity("telephony_settings", "telephony_settings", "settings",
 
 
 def _add_admin_item() -> None:
-    for code, _title, _icon, items in SECTIONS:
-        if code == "admin" and not any(i.target == "telephony_settings" for i in items):
-            items.append(Item("form", "telephony_settings", "Телефония (АТС)", "call",
-                              rights.ADMIN))
+    add_items("admin", Item("form", "telephony_settings", "Телефония (АТС)", "call", rights.ADMIN))
 
 
 _add_admin_item()

@@ -293,20 +293,19 @@ def _install() -> None:
 
 def _add_sections() -> None:
     """ЖКХ items in «Обслуживание» (after the requests' own, see forms/requests.py)."""
-    from crmdesk.ui.shell.sections import SECTIONS, Item
+    from crmdesk.ui.shell.sections import Item, add_items
 
-    for code, _title, _icon, items in SECTIONS:
-        if code == "service" and not any(i.target == "houses" for i in items):
-            items.extend([
-                Item("list", "houses", "ЖКХ: Дома", "organization"),
-                Item("list", "premises", "ЖКХ: Помещения", "home"),
-                Item("list", "meters", "ЖКХ: Счётчики", "report"),
-                Item("list", "readings", "ЖКХ: Показания счётчиков", "note"),
-                Item("readings_import", "readings", "ЖКХ: Загрузить показания из файла…",
-                     "import", rights.INTERACTIONS),
-                Item("list", "outages", "ЖКХ: Отключения и работы", "reminder"),
-                Item("report", "readings-missing", "ЖКХ: Не переданы показания", "chart"),
-            ])
+    add_items(
+        "service",
+        Item("list", "houses", "ЖКХ: Дома", "organization"),
+        Item("list", "premises", "ЖКХ: Помещения", "home"),
+        Item("list", "meters", "ЖКХ: Счётчики", "report"),
+        Item("list", "readings", "ЖКХ: Показания счётчиков", "note"),
+        Item("readings_import", "readings", "ЖКХ: Загрузить показания из файла…",
+             "import", rights.INTERACTIONS),
+        Item("list", "outages", "ЖКХ: Отключения и работы", "reminder"),
+        Item("report", "readings-missing", "ЖКХ: Не переданы показания", "chart"),
+    )
 
 
 _install()

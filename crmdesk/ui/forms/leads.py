@@ -23,7 +23,7 @@ from crmdesk.ui.generic.fields import Field
 from crmdesk.ui.generic.objectform import FormCommand, ObjectForm
 from crmdesk.ui.generic.registry import open_entity
 from crmdesk.ui.i18n import tr
-from crmdesk.ui.shell.sections import SECTIONS, Item
+from crmdesk.ui.shell.sections import Item, add_items
 
 
 class LeadForm(ObjectForm):
@@ -233,9 +233,7 @@ register(Entity(
 
 
 def _add_sections() -> None:
-    for code, _title, _icon, items in SECTIONS:
-        if code == "crm" and not any(i.target == "leads" for i in items):
-            items.insert(2, Item("list", "leads", "Потенциальные клиенты", "person"))
+    add_items("crm", Item("list", "leads", "Потенциальные клиенты", "person"), at=2)
 
 
 _add_sections()

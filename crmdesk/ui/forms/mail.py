@@ -28,7 +28,7 @@ from crmdesk.ui.generic.fields import Field
 from crmdesk.ui.generic.objectform import FormCommand, ObjectForm
 from crmdesk.ui.generic.registry import register_special
 from crmdesk.ui.i18n import tr
-from crmdesk.ui.shell.sections import SECTIONS, Item
+from crmdesk.ui.shell.sections import Item, add_items
 
 
 def with_secret(parent, run, *args):
@@ -416,11 +416,8 @@ register_special("send_sms", send_sms)
 
 
 def _add_sections() -> None:
-    for code, _title, _icon, items in SECTIONS:
-        if code == "admin" and not any(i.target == "mail_settings" for i in items):
-            items.insert(3, Item("form", "mail_settings", "Почта и SMS", "mail", rights.ADMIN))
-        if code == "main" and not any(i.target == "my_mail" for i in items):
-            items.append(Item("form", "my_mail", "Моя почта", "mail"))
+    add_items("admin", Item("form", "mail_settings", "Почта и SMS", "mail", rights.ADMIN), at=3)
+    add_items("main", Item("form", "my_mail", "Моя почта", "mail"))
 
 
 _add_sections()

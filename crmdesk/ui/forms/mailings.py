@@ -36,7 +36,7 @@ from crmdesk.ui.generic.base import Entity, FormBase, error_text
 from crmdesk.ui.generic.registry import register
 from crmdesk.ui.i18n import tr
 from crmdesk.ui.icons import icon
-from crmdesk.ui.shell.sections import SECTIONS, Item
+from crmdesk.ui.shell.sections import Item, add_items
 
 PREVIEW_ROWS = 200  # the preview shows the first rows; the saved report has every one
 
@@ -282,11 +282,8 @@ register(Entity("mailing", "mailings", "mail", open_mailing,
 
 
 def _add_sections() -> None:
-    for code, _title, _icon, items in SECTIONS:
-        if code == "crm" and not any(i.target == "mailings" for i in items):
-            items.append(Item("list", "mailings", "Рассылки", "mail"))
-            items.append(Item("new", "mailing", "Рассылка: создать", "add",
-                              rights.INTERACTIONS))
+    add_items("crm", Item("list", "mailings", "Рассылки", "mail"),
+              Item("new", "mailing", "Рассылка: создать", "add", rights.INTERACTIONS))
 
 
 _add_sections()

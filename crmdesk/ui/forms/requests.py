@@ -354,7 +354,7 @@ def _add_letter_command() -> None:
 def _add_sections() -> None:
     """The «Обслуживание» section (requests, their catalogues, the analytics) and the
     report in «Отчёты»; for an executor the registry is his own requests («Мои заявки»)."""
-    from crmdesk.ui.shell.sections import SECTIONS, Item
+    from crmdesk.ui.shell.sections import SECTIONS, Item, add_items
 
     if not any(code == "service" for code, *_rest in SECTIONS):
         SECTIONS.insert(3, ("service", "Обслуживание", "task", [
@@ -366,9 +366,7 @@ def _add_sections() -> None:
             Item("list", "contractors", "Подрядчики", "company"),
             Item("report", "requests", "Анализ заявок", "chart"),
         ]))
-    for code, _title, _icon, items in SECTIONS:
-        if code == "reports" and not any(i.target == "requests" for i in items):
-            items.append(Item("report", "requests", "Анализ заявок", "chart"))
+    add_items("reports", Item("report", "requests", "Анализ заявок", "chart"))
 
 
 _install()

@@ -29,7 +29,7 @@ from crmdesk.ui.generic.fields import Field
 from crmdesk.ui.generic.objectform import FormCommand, ObjectForm
 from crmdesk.ui.generic.registry import entities
 from crmdesk.ui.i18n import tr
-from crmdesk.ui.shell.sections import SECTIONS, Item
+from crmdesk.ui.shell.sections import Item, add_items
 
 
 class TemplateForm(ObjectForm):
@@ -147,9 +147,7 @@ def _extend() -> None:
     if client is not None and not any(c.text == "Согласие на рассылки…"
                                       for c in client.list_commands):
         client.list_commands.append(Command("letter", "Согласие на рассылки…", _consent))
-    for code, _title, _icon, items in SECTIONS:
-        if code == "crm" and not any(i.target == "message_templates" for i in items):
-            items.append(Item("list", "message_templates", "Шаблоны писем и SMS", "letter"))
+    add_items("crm", Item("list", "message_templates", "Шаблоны писем и SMS", "letter"))
 
 
 _extend()

@@ -310,10 +310,8 @@ def install() -> None:
     """«Активные пользователи» in Администрирование (administrators)."""
     from crmdesk.services import rights
     from crmdesk.ui.generic.registry import register_special
-    from crmdesk.ui.shell.sections import SECTIONS, Item
+    from crmdesk.ui.shell.sections import Item, add_items
 
     register_special("active_users", _open_active_users)
-    for code, _title, _icon, items in SECTIONS:
-        if code == "admin" and not any(i.target == "active_users" for i in items):
-            items.append(Item("active_users", "active_users", "Активные пользователи", "users",
-                              rights.ADMIN))
+    add_items("admin", Item("active_users", "active_users", "Активные пользователи", "users",
+                            rights.ADMIN))

@@ -119,3 +119,20 @@ SECTIONS: list[tuple[str, str, str, list[Item]]] = [
         ],
     ),
 ]
+
+
+def add_items(section: str, *items: Item, at: int | None = None) -> None:
+    """Put a form module's functions into a section's panel, once (a module may be imported
+    again): items whose target the section already has are skipped; ``at`` inserts them at
+    that place instead of at the end."""
+    for code, _title, _icon, present in SECTIONS:
+        if code != section:
+            continue
+        have = {(i.kind, i.target) for i in present}
+        new = [i for i in items if (i.kind, i.target) not in have]
+        if at is None:
+            present.extend(new)
+        else:
+            present[at:at] = new
+        return
+    raise KeyError(f"no section «{section}»")
