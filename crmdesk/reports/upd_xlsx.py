@@ -4,15 +4,12 @@ transfer part [8]…[19]); numbers stay numbers (money formatted), so the sheet 
 
 from __future__ import annotations
 
-import io
-
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.page import PageMargins
 
 from crmdesk.reports.form_xlsx import MEDIUM, MONEY, THIN, Sheet, _image, _qty_format
 from crmdesk.reports.upd import HEADS, NO_VAT, STATUS_TEXT, Upd, total_vat
 from crmdesk.reports.upd_pdf import NOTE
-from crmdesk.reports.xlsxstyle import arial_book
+from crmdesk.reports.xlsxstyle import arial_book, landscape_bytes
 
 WIDTHS = [5, 8, 32, 6, 6, 7, 8, 10, 12, 8, 7, 11, 12, 6, 8, 10]
 N = len(WIDTHS)
@@ -160,16 +157,4 @@ def render(u: Upd) -> bytes:
     _image(ws, u.accountant_signature, f"K{first_sign}", 90, 30)
     _image(ws, u.stamp, f"C{s.row - 4}", 120, 120)
 
-    setup = ws.page_setup
-    setup.paperSize = ws.PAPERSIZE_A4
-    setup.orientation = "landscape"
-    setup.fitToWidth, setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.4, bottom=0.4, header=0.2,
-                                  footer=0.2)
-    ws.print_area = f"A1:{get_column_letter(N)}{s.row}"
-    ws.print_title_rows = f"{header}:{header + 1}"
-    ws.sheet_view.showGridLines = False
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return landscape_bytes(wb, ws, N, s.row, (header, header + 1))

@@ -3,14 +3,11 @@ the PDF (the form's header with the codes, 15 numbered columns, totals, signatur
 
 from __future__ import annotations
 
-import io
-
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.page import PageMargins
 
 from crmdesk.reports.form_xlsx import MEDIUM, MONEY, THIN, Sheet, _qty_format
 from crmdesk.reports.waybill import FORM_NOTE, HEADS, OKUD, Waybill
-from crmdesk.reports.xlsxstyle import arial_book
+from crmdesk.reports.xlsxstyle import arial_book, landscape_bytes
 
 WIDTHS = [5, 30, 7, 6, 6, 6, 6, 6, 7, 8, 10, 12, 6, 10, 11]
 N = len(WIDTHS)
@@ -140,16 +137,4 @@ def render(w: Waybill) -> bytes:
     _image(ws, w.accountant_signature, f"E{first_sign + 1}", 90, 30)
     _image(ws, w.stamp, f"B{first_sign + 1}", 120, 120)
 
-    setup = ws.page_setup
-    setup.paperSize = ws.PAPERSIZE_A4
-    setup.orientation = "landscape"
-    setup.fitToWidth, setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.4, bottom=0.4, header=0.2,
-                                  footer=0.2)
-    ws.print_area = f"A1:{get_column_letter(N)}{s.row}"
-    ws.print_title_rows = f"{header}:{header + 1}"
-    ws.sheet_view.showGridLines = False
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return landscape_bytes(wb, ws, N, s.row, (header, header + 1))

@@ -66,3 +66,26 @@ def arial_book():
     wb = Workbook()
     wb._fonts = IndexedList([Font(name="Arial", size=10, family=2)])
     return wb
+
+
+def landscape_bytes(wb, ws, last_col: int, last_row: int, title_rows: tuple[int, int]) -> bytes:
+    """A wide form (ТОРГ-12, УПД) on A4 landscape, one page wide, its table header repeated
+    on every page, without the grid; the workbook as bytes."""
+    import io
+
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.page import PageMargins
+
+    setup = ws.page_setup
+    setup.paperSize = ws.PAPERSIZE_A4
+    setup.orientation = "landscape"
+    setup.fitToWidth, setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.4, bottom=0.4, header=0.2,
+                                  footer=0.2)
+    ws.print_area = f"A1:{get_column_letter(last_col)}{last_row}"
+    ws.print_title_rows = f"{title_rows[0]}:{title_rows[1]}"
+    ws.sheet_view.showGridLines = False
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
