@@ -192,6 +192,7 @@ def test_the_indicator_follows_the_connection(pbx, ami, desks, qtbot):
     ivanov = desks(pbx, "ivanov")
     indicator = ivanov.telephony.indicator
     qtbot.waitUntil(lambda: indicator.text() == "АТС: на связи", timeout=10000)
+    ami.wait_clients(1)  # the server lists a client only after its answer has gone out
     ami.secret = "changed"  # the PBX's password changed: the reconnection is refused
     ami.drop()
     qtbot.waitUntil(lambda: indicator.text() == "АТС: ошибка", timeout=10000)
