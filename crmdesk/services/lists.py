@@ -779,6 +779,7 @@ PRODUCTS = ListSpec(
     marked=Product.deletion_mark,
     form="product",
     display=lambda values: values[0],
+    fixed={"kind": Product.kind},  # «Подбор»'s groups: goods, services
 )
 
 

@@ -25,7 +25,7 @@ from crmdesk.ui.generic.base import show_error
 from crmdesk.ui.generic.commandbar import pin
 from crmdesk.ui.generic.objectform import ObjectForm
 from crmdesk.ui.generic.productcell import ProductDelegate
-from crmdesk.ui.generic.registry import entity, open_entity, print_forms
+from crmdesk.ui.generic.registry import open_entity, print_forms
 from crmdesk.ui.i18n import tr
 from crmdesk.ui.icons import icon
 
@@ -341,14 +341,34 @@ class DocumentForm(ObjectForm):
         self.lines_edited()
 
     def pick_products(self) -> None:
-        """Подбор: choose products one after another from the catalogue."""
-        from crmdesk.ui.generic.listform import ChoiceDialog
+        """Подбор (crmdesk.ui.generic.picker): many products with quantities at once."""
+        from crmdesk.ui.generic.picker import PickDialog
 
-        dialog = ChoiceDialog(self.shell, entity("product"), "", self)
-        dialog.form.chosen.disconnect()
-        dialog.form.chosen.connect(lambda pid, _t: self.add_product(pid))
-        dialog.setWindowTitle(tr("Подбор товаров: Enter добавляет, Esc завершает"))
-        dialog.exec()
+        self.pick_dialog = PickDialog(self)  # the tests drive it
+        try:
+            if self.pick_dialog.exec() == PickDialog.DialogCode.Accepted:
+                self.transfer_picked(self.pick_dialog.lines())
+        finally:
+            self.pick_dialog = None
+
+    def transfer_picked(self, picked: list[dict]) -> None:
+        """«Перенести в документ»: a product already on a line at the same price adds its
+        quantity there; others become new lines, all at once."""
+        model = self.lines_model
+        for line in picked:
+            same = next((i for i, ln in enumerate(model.lines)
+                         if ln.get("product_id") == line["product_id"]
+                         and _number(ln.get("price")) == line["price"]), None)
+            if same is None:
+                model.add(line)
+                continue
+            ln = model.lines[same]
+            ln["quantity"] = (_number(ln.get("quantity")) or Decimal(0)) + line["quantity"]
+            model._recompute(ln)
+            model.dataChanged.emit(model.index(same, 0), model.index(same, len(LINE_COLUMNS)))
+        if picked:
+            self.lines_view.setCurrentIndex(model.index(len(model.lines) - 1, 1))
+            self.lines_edited()
 
     def product_values(self, product_id: int) -> dict:
         """What a chosen product brings to a line: its name, unit, price and VAT rate."""
@@ -362,6 +382,7 @@ class DocumentForm(ObjectForm):
                 "unit": p.unit,
                 "price": p.price,
                 "vat_rate": p.vat_rate,
+                "cost_price": p.cost_price,
             }
 
     def add_product(self, product_id: int) -> None:

@@ -1,0 +1,142 @@
+"""Issue 11, reference fields the 1C way: «Подбор» with quantities, values chosen from lists,
+the client kind ИП — each walked through the real main window."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QLineEdit
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crmdesk.ui.generic.registry import open_entity
+
+
+def _products(engine, n=3):
+    from crmdesk.models import Product
+
+    with Session(engine) as s:
+        rows = s.scalars(
+            select(Product).where(Product.deletion_mark.is_(False)).order_by(Product.id)
+        ).all()
+        return [(p.id, p.name, p.price, p.unit, p.vat_rate, p.kind) for p in rows[:n]]
+
+
+def _first_client(engine):
+    from crmdesk.models import Client
+
+    with Session(engine) as s:
+        c = s.scalars(select(Client).order_by(Client.id)).first()
+        return c.id, c.name
+
+
+def _lines_action(form, text):
+    return next(a for a in form.lines_view.actions() if a.text() == text)
+
+
+def _pick_with_quantity(dialog, qtbot, name: str, quantity: str | None) -> None:
+    """Find the product by its name in the catalogue, Enter, type its quantity, Enter."""
+    catalogue = dialog.catalogue
+    catalogue.search.setText(name)
+    catalogue.apply_search()
+    model = catalogue.model
+    row = next(r for r in range(model.rowCount()) if model.row(r).values[0] == name)
+    catalogue.view.setCurrentIndex(model.index(row, 0))
+    catalogue.view.setFocus()
+    qtbot.keyClick(catalogue.view, Qt.Key.Key_Return)
+    QApplication.processEvents()
+    editor = dialog.table.findChild(QLineEdit)  # the basket's quantity opened for typing
+    assert editor is not None and editor.isVisible()
+    if quantity is not None:
+        editor.selectAll()
+        qtbot.keyClicks(editor, quantity)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    QApplication.processEvents()
+
+
+def test_pick_several_products_with_quantities_into_the_table_part(
+    shell, demo_engine, qtbot, tmp_path
+):
+    from crmdesk.models import DocumentLine
+
+    (a_id, a, a_price, a_unit, a_vat, _), (b_id, b, b_price, *_), (c_id, c, c_price, *_) = (
+        _products(demo_engine)
+    )
+    form = open_entity(shell, "order")
+    form.editors["client"].set_ref(*_first_client(demo_engine))
+    seen = {}
+
+    def drive():
+        dialog = form.pick_dialog
+        dialog.resize(1366 * 3 // 4, 768 * 3 // 4)
+        _pick_with_quantity(dialog, qtbot, a, "3")
+        _pick_with_quantity(dialog, qtbot, b, "2")
+        _pick_with_quantity(dialog, qtbot, c, "1,5")
+        _pick_with_quantity(dialog, qtbot, a, None)  # picked again: one more, 4
+        seen["basket"] = [(ln["product_id"], ln["quantity"]) for ln in dialog.basket]
+        seen["summary"] = dialog.summary.text()
+        dialog.grab().save(str(tmp_path / "pick.png"))
+        qtbot.keyClick(dialog.transfer_button, Qt.Key.Key_Space)  # «Перенести в документ»
+
+    QTimer.singleShot(0, drive)
+    _lines_action(form, "Подбор").trigger()
+    assert seen["basket"] == [(a_id, Decimal(4)), (b_id, Decimal(2)), (c_id, Decimal("1.5"))]
+    assert "3" in seen["summary"]
+    lines = form.lines_model.lines
+    assert [(ln["product_id"], ln["quantity"]) for ln in lines] == seen["basket"]
+    assert (lines[0]["description"], lines[0]["price"], lines[0]["unit"]) == (a, a_price, a_unit)
+    assert lines[0]["vat_rate"] == a_vat and lines[0]["amount"] is not None
+    total, _vat = form.lines_model.totals()
+    expected = sum(ln["amount"] for ln in lines)
+    assert total >= expected and total > 0
+    assert form.totals.text().startswith("Всего:")
+    assert form.modified
+    # picked once more: the same product at the same price adds up on its line
+    QTimer.singleShot(0, lambda: (
+        form.pick_dialog.pick(b_id, Decimal(4)), form.pick_dialog.accept()))
+    _lines_action(form, "Подбор").trigger()
+    assert len(form.lines_model.lines) == 3 and form.lines_model.lines[1]["quantity"] == 6
+    assert form.write(), form.messages.text()
+    with Session(demo_engine) as s:
+        stored = s.scalars(
+            select(DocumentLine).where(DocumentLine.document_id == form.obj_id)
+            .order_by(DocumentLine.id)
+        ).all()
+        assert [(ln.product_id, ln.quantity) for ln in stored] == [
+            (a_id, Decimal(4)), (b_id, Decimal(6)), (c_id, Decimal("1.5"))]
+        assert stored[0].price == a_price and stored[2].price == c_price
+
+
+def test_pick_cancelled_with_esc_leaves_the_document_untouched(shell, demo_engine, qtbot):
+    (a_id, *_), (b_id, *_) = _products(demo_engine, 2)
+    form = open_entity(shell, "order")
+    form.add_product(a_id)
+    form.modified = False
+    before = [dict(ln) for ln in form.lines_model.lines]
+
+    def drive():
+        dialog = form.pick_dialog
+        dialog.pick(b_id, Decimal(7))
+        dialog.pick(a_id, Decimal(2))
+        qtbot.keyClick(dialog.catalogue.view, Qt.Key.Key_Escape)
+
+    QTimer.singleShot(0, drive)
+    form.pick_products()
+    assert form.lines_model.lines == before and not form.modified
+
+
+def test_pick_groups_filter_the_catalogue(shell, demo_engine):
+    products = _products(demo_engine, 1000)
+    services = {p[1] for p in products if p[5] == "service"}
+    form = open_entity(shell, "order")
+    from crmdesk.ui.generic.picker import PickDialog
+
+    dialog = PickDialog(form)
+    dialog.groups.setCurrentRow(2)  # «Услуги»
+    model = dialog.catalogue.model
+    shown = {model.row(r).values[0] for r in range(model.rowCount())}
+    assert shown and shown <= services
+    dialog.groups.setCurrentRow(0)
+    assert dialog.catalogue.model.rowCount() >= len(shown)
+    dialog.reject()
