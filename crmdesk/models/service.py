@@ -124,6 +124,7 @@ class ServiceRequest(IdMixin, Versioned, Markable, Base):
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact_persons.id"))
     applicant_name: Mapped[str | None] = mapped_column(String(300))
     applicant_phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    applicant_email: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(500))
     premises_id: Mapped[int | None] = mapped_column(ForeignKey("premises.id"), index=True)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("request_categories.id"))
@@ -217,6 +218,7 @@ class Meter(IdMixin, Markable, Base):
     kind: Mapped[str] = mapped_column(String(12))
     serial: Mapped[str] = mapped_column(String(50))
     verified_until: Mapped[date | None] = mapped_column(Date)
+    verify_reminded: Mapped[date | None] = mapped_column(Date)  # the date reminded of, once
 
     premises: Mapped[Premises] = relationship()
 

@@ -121,6 +121,7 @@ class ListRow:
     posted: bool | None
     alert: bool
     values: tuple
+    warn: bool = False  # the second tone (amber): near a deadline, say
 
 
 @dataclass
@@ -136,6 +137,8 @@ class ListSpec:
     marked: Any = None
     posted: Any = None
     alert: Callable[[], Any] | None = None
+    # rows in the second tone (amber) unless they are alert rows: fn(session) -> condition
+    warn: Callable[[Session], Any] | None = None
     fixed: dict[str, Any] = field(default_factory=dict)  # key → column for related lists
     form: str | None = None  # the object form that opens a row
     display: Callable[[tuple], str] | None = None  # how a chosen row reads in a reference
@@ -459,6 +462,7 @@ def fetch(
         spec.marked if spec.marked is not None else false(),
         spec.posted if spec.posted is not None else literal(None),
         spec.alert() if spec.alert is not None else false(),
+        spec.warn(ctx.session) if spec.warn is not None else false(),
     ]
     # The page's ids first, then the columns of those rows only: SQLite computes a row's
     # columns (the phone, e-mail and group subqueries) before it sorts, so selecting them
@@ -491,7 +495,8 @@ def fetch(
     if reverse:
         rows.reverse()
     return [
-        ListRow(r[0], bool(r[1]), None if r[2] is None else bool(r[2]), bool(r[3]), tuple(r[4:]))
+        ListRow(r[0], bool(r[1]), None if r[2] is None else bool(r[2]), bool(r[3]), tuple(r[5:]),
+                bool(r[4]) and not r[3])
         for r in rows
     ]
 

@@ -1,10 +1,11 @@
 """The requests registry as a dynamic list (a page at a time, rights applied), with filters by
 status, category, executor, object and «Просрочена»; added to ``lists.SPECS`` on import.
-Overdue rows are the list's alert rows (shown red)."""
+Overdue rows are the list's alert rows (shown red); rows with less than a working day left
+are its warn rows (amber)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, aliased
@@ -27,6 +28,26 @@ ReqClient = aliased(Client)
 
 def overdue_condition(now: datetime | None = None):
     return and_(ServiceRequest.status.in_(OPEN), ServiceRequest.deadline < (now or utcnow()))
+
+
+NEAR_WORKING_DAYS = 1  # «near the deadline»: less than this many working days left
+
+
+def near_limit(session: Session, now: datetime | None = None) -> datetime:
+    """The moment NEAR_WORKING_DAYS working days from ``now`` (the same clock time on that
+    working day): a deadline before it is near. Friday 15:00 → Monday 15:00."""
+    from crmdesk.services import calendar
+
+    local = (now or utcnow()).astimezone()
+    day = calendar.add_working_days(session, local.date(), NEAR_WORKING_DAYS)
+    return local + timedelta(days=(day - local.date()).days)
+
+
+def near_condition(session: Session, now: datetime | None = None):
+    """Open requests whose deadline has not passed yet but is less than a working day off."""
+    now = now or utcnow()
+    return and_(ServiceRequest.status.in_(OPEN), ServiceRequest.deadline >= now,
+                ServiceRequest.deadline < near_limit(session, now))
 
 
 def _overdue_match(session: Session, flt: Filter):
@@ -80,6 +101,7 @@ REQUESTS = ListSpec(
     default_descending=True,
     marked=ServiceRequest.deletion_mark,
     alert=overdue_condition,
+    warn=near_condition,
     fixed={"executor_id": ServiceRequest.executor_id, "status": ServiceRequest.status,
            "category_id": ServiceRequest.category_id, "premises_id": ServiceRequest.premises_id,
            "client_id": ServiceRequest.client_id,

@@ -292,19 +292,22 @@ def _install() -> None:
 
 
 def _add_sections() -> None:
-    """ЖКХ items in «Обслуживание» (after the requests' own, see forms/requests.py)."""
-    from crmdesk.ui.shell.sections import Item, add_items
+    """ЖКХ items in «Обслуживание» (after the requests' own, see forms/requests.py); shown
+    only while the module is switched on (a trading company never sees them)."""
+    from crmdesk.ui.shell.sections import MODULES, Item, add_items
 
+    MODULES["housing"] = housing.enabled
     add_items(
         "service",
-        Item("list", "houses", "ЖКХ: Дома", "organization"),
-        Item("list", "premises", "ЖКХ: Помещения", "home"),
-        Item("list", "meters", "ЖКХ: Счётчики", "report"),
-        Item("list", "readings", "ЖКХ: Показания счётчиков", "note"),
+        Item("list", "houses", "ЖКХ: Дома", "organization", module="housing"),
+        Item("list", "premises", "ЖКХ: Помещения", "home", module="housing"),
+        Item("list", "meters", "ЖКХ: Счётчики", "report", module="housing"),
+        Item("list", "readings", "ЖКХ: Показания счётчиков", "note", module="housing"),
         Item("readings_import", "readings", "ЖКХ: Загрузить показания из файла…",
-             "import", rights.INTERACTIONS),
-        Item("list", "outages", "ЖКХ: Отключения и работы", "reminder"),
-        Item("report", "readings-missing", "ЖКХ: Не переданы показания", "chart"),
+             "import", rights.INTERACTIONS, module="housing"),
+        Item("list", "outages", "ЖКХ: Отключения и работы", "reminder", module="housing"),
+        Item("report", "readings-missing", "ЖКХ: Не переданы показания", "chart",
+             module="housing"),
     )
 
 

@@ -1,7 +1,9 @@
 """A small generic kanban over a dynamic list: a column per value of one list filter (a status,
-a stage), the first page of cards of each column fetched with ``services.lists`` (rights
-applied), alert rows red; dragging a card to another column calls ``move`` — the rules
-refuse what is not allowed, and the message says why. Double click opens the object.
+a stage), the cards of each column fetched a page at a time with ``services.lists`` (rights
+applied; «Ещё…» at the bottom of a column, or scrolling to it, brings the next page; the
+header's count is the column's whole count), alert rows red, warn rows amber; dragging
+a card to another column calls ``move`` — the rules refuse what is not allowed, and the
+message says why. Double click opens the object.
 
     KanbanForm(shell, entity_name, column_key, {value: title}, move=fn(form, id, value),
                card=fn(values) -> str, banner=fn(ctx) -> str | None)
@@ -30,6 +32,7 @@ from crmdesk.ui.i18n import tr
 PAGE = 100  # cards per column; the count in the header is exact up to COUNT_CAP
 COUNT_CAP = 5_000
 ID_ROLE = Qt.ItemDataRole.UserRole
+MORE_ROLE = Qt.ItemDataRole.UserRole + 1  # the «Ещё…» item at the bottom of a column
 
 
 class _Column(QListWidget):
@@ -44,8 +47,26 @@ class _Column(QListWidget):
         self.setSpacing(3)
         self.setResizeMode(QListWidget.ResizeMode.Adjust)  # cards wrap to the column's width
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.itemDoubleClicked.connect(
-            lambda item: open_entity(board.shell, board.entity_name, item.data(ID_ROLE)))
+        self.total = 0  # the column's cards in the database (the header's count)
+        self.itemDoubleClicked.connect(self._open)
+        self.itemClicked.connect(lambda item: item.data(MORE_ROLE) and board.more(value))
+        self.verticalScrollBar().valueChanged.connect(self._scrolled)
+
+    def cards(self) -> int:
+        return self.count() - (1 if self.more_item() is not None else 0)
+
+    def more_item(self) -> QListWidgetItem | None:
+        last = self.item(self.count() - 1) if self.count() else None
+        return last if last is not None and last.data(MORE_ROLE) else None
+
+    def _open(self, item: QListWidgetItem) -> None:
+        if not item.data(MORE_ROLE):  # «Ещё…» answers the click already
+            open_entity(self.board.shell, self.board.entity_name, item.data(ID_ROLE))
+
+    def _scrolled(self, position: int) -> None:
+        bar = self.verticalScrollBar()
+        if position and position >= bar.maximum() and self.more_item() is not None:
+            self.board.more(self.value)
 
     def dropEvent(self, event):  # noqa: N802 — Qt's name
         source = event.source()
@@ -53,7 +74,7 @@ class _Column(QListWidget):
         if not isinstance(source, _Column) or source is self:
             return
         item = source.currentItem()
-        if item is not None:
+        if item is not None and not item.data(MORE_ROLE):
             self.board.move_card(item.data(ID_ROLE), self.value)
 
 
@@ -96,22 +117,52 @@ class KanbanForm(FormBase):
         with self.app.uow(read_only=True) as ctx:
             text = self.banner_text(ctx) if self.banner_text else None
             for value, title in self.columns.items():
-                state = lists.ListState(fixed={self.column_key: value}, show_marked=False)
-                total = lists.count(ctx, self.spec, state, cap=COUNT_CAP)
-                rows = lists.fetch(ctx, self.spec, state, 0, PAGE, total=total,
+                column = self.lists[value]
+                had = max(PAGE, column.cards())  # the pages a reader has brought stay
+                state = self._state(value)
+                total = column.total = lists.count(ctx, self.spec, state, cap=COUNT_CAP)
+                rows = lists.fetch(ctx, self.spec, state, 0, had, total=total,
                                    exact=total <= COUNT_CAP)
                 shown = f"{total:,}".replace(",", " ") + ("+" if total > COUNT_CAP else "")
                 self.heads[value].setText(f"{tr(title)} ({shown})")
-                column = self.lists[value]
                 column.clear()
-                for r in rows:
-                    item = QListWidgetItem(self.card(dict(zip(keys, r.values, strict=True))))
-                    item.setData(ID_ROLE, r.id)
-                    if r.alert:
-                        item.setForeground(QBrush(QColor("#c62828")))
-                    column.addItem(item)
+                self._add_cards(column, rows, keys)
         self.banner.setText(text or "")
         self.banner.setVisible(bool(text))
+
+    def _state(self, value) -> lists.ListState:
+        return lists.ListState(fixed={self.column_key: value}, show_marked=False)
+
+    def _add_cards(self, column: _Column, rows: list, keys: list) -> None:
+        more = column.more_item()
+        if more is not None:
+            column.takeItem(column.count() - 1)
+        for r in rows:
+            item = QListWidgetItem(self.card(dict(zip(keys, r.values, strict=True))))
+            item.setData(ID_ROLE, r.id)
+            if r.alert:
+                item.setForeground(QBrush(QColor("#c62828")))
+            elif r.warn:
+                item.setForeground(QBrush(QColor("#b26a00")))
+            column.addItem(item)
+        if column.cards() < column.total:
+            more = QListWidgetItem(tr("Ещё…"))
+            more.setData(MORE_ROLE, True)
+            more.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+            more.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            column.addItem(more)
+
+    def more(self, value) -> int:
+        """The next page of a column's cards (the «Ещё…» item, or scrolling to it)."""
+        column = self.lists[value]
+        if column.more_item() is None:
+            return 0
+        keys = [c.key for c in self.spec.columns]
+        with self.app.uow(read_only=True) as ctx:
+            rows = lists.fetch(ctx, self.spec, self._state(value), column.cards(), PAGE,
+                               total=column.total, exact=column.total <= COUNT_CAP)
+        self._add_cards(column, rows, keys)
+        return len(rows)
 
     def move_card(self, row_id: int, value) -> None:
         if guarded(self, self.move, self, row_id, value):

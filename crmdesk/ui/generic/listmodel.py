@@ -25,6 +25,8 @@ COUNT_DELAY_MS = 300  # typing on: no exact count is started for a text already 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 RED = QColor("#c62828")
+AMBER = QColor("#b26a00")  # a row's second tone (ListSpec.warn): near a deadline
+AMBER_BACK = QColor("#fff3d6")
 
 
 class PagedListModel(QAbstractTableModel):
@@ -209,8 +211,12 @@ class PagedListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if r.alert:
                 return QBrush(RED)
+            if r.warn:
+                return QBrush(AMBER)
             if r.marked:
                 return QBrush(QColor("#777777"))
+        if role == Qt.ItemDataRole.BackgroundRole and r.warn:
+            return QBrush(AMBER_BACK)
         if role == Qt.ItemDataRole.DecorationRole and index.column() == 0:
             if r.marked:
                 return icon("marked")

@@ -27,7 +27,7 @@ from crmdesk.ui.session import AppSession
 from crmdesk.ui.shell.menubar import build_menus
 from crmdesk.ui.shell.office import OfficeLink
 from crmdesk.ui.shell.office import install as office_install
-from crmdesk.ui.shell.sections import SECTIONS, Item
+from crmdesk.ui.shell.sections import SECTIONS, Item, modules_off
 
 MAX_HISTORY = 30
 REMINDER_CHECK_MS = 30_000
@@ -57,6 +57,8 @@ class MainWindow(QMainWindow):
         self.recent: list[tuple[str, str]] = []
         self.favourites: list[tuple[str, str]] = []
         self._reminded: set[tuple] = set()  # (task id, reminder time) already shown
+        self.modules_off = modules_off(app)  # optional modules switched off (ЖКХ)
+        app.hub.changed.connect(self._settings_changed)
         self._build_sections()
         self._build_navigation()
         self._build_docks()
@@ -102,7 +104,18 @@ class MainWindow(QMainWindow):
         self.section = "main"
 
     def _allowed(self, item: Item) -> bool:
+        if item.module is not None and item.module in self.modules_off:
+            return False
         return not item.permission or self.app.can(item.permission)
+
+    def _settings_changed(self, name: str) -> None:
+        """A module switched on or off in the settings: the function panel follows at once
+        (a section that appears or goes away whole needs the window reopened)."""
+        if name == "settings" and hasattr(self, "functions"):
+            off = modules_off(self.app)
+            if off != self.modules_off:
+                self.modules_off = off
+                self.choose_section(self.section)
 
     def choose_section(self, code: str) -> None:
         if code not in self.section_actions:  # a section this user has no function in

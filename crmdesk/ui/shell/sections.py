@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from crmdesk.services import rights
@@ -14,6 +15,20 @@ class Item:
     title: str
     icon: str
     permission: str | None = None
+    module: str | None = None  # an optional module («housing»): shown only while it is on
+
+
+# Optional modules: name → fn(session) -> bool, whether it is switched on (a form module adds
+# its own); the items of a module that is off are not shown in any section.
+MODULES: dict[str, Callable] = {}
+
+
+def modules_off(app) -> set[str]:
+    """The optional modules switched off in this database's settings."""
+    if not MODULES:
+        return set()
+    with app.uow(read_only=True) as ctx:
+        return {name for name, on in MODULES.items() if not on(ctx.session)}
 
 
 SECTIONS: list[tuple[str, str, str, list[Item]]] = [
