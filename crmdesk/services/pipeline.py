@@ -91,9 +91,9 @@ def _act(ctx: Context, rule: EventRule, deal: Deal, values: dict) -> tuple[str, 
         ))
         ctx.session.flush()
         return "done", f"Задача «{title}» менеджеру до {due.astimezone():%d.%m.%Y}."
-    channel = "письмо" if rule.action == "email" else "SMS"
-    return "skipped", (f"Отправка ({channel}) по правилу не настроена: сообщение по шаблону "
-                       "отправьте из карточки сделки.")
+    from crmdesk.services import rule_messages
+
+    return rule_messages.send(ctx, rule, deal, values)
 
 
 # --- document events ----------------------------------------------------------------------
@@ -117,7 +117,7 @@ def on_document_posted(ctx: Context, document: Document) -> None:
         if deal is not None:
             _document_total(ctx, deal)
             fire(ctx, deal, POSTED_EVENTS[document.doc_type], f"doc:{document.id}",
-                 document=document.title)
+                 document=document.title, document_id=document.id)
     if document.doc_type == "payment":
         paid = ctx.session.execute(
             select(Document.id, Document.deal_id)
@@ -129,7 +129,7 @@ def on_document_posted(ctx: Context, document: Document) -> None:
                 select(func.sum(Settlement.amount)).where(Settlement.invoice_id == invoice_id))
             if owed is not None and owed <= 0:
                 deal = ctx.session.get(Deal, deal_id)
-                fire(ctx, deal, "invoice_paid", f"paid:{invoice_id}")
+                fire(ctx, deal, "invoice_paid", f"paid:{invoice_id}", document_id=invoice_id)
 
 
 def documents_received(ctx: Context, deal_id: int) -> list[RunResult]:

@@ -283,15 +283,23 @@ def save_rule(ctx: Context, data: dict, rule_id: int | None = None) -> EventRule
         stage = ctx.session.get(Stage, stage_id) if stage_id else None
         if stage is None or stage.process_id != process.id:
             raise ValidationError("Этап", "не заполнено")
-    if data["action"] in ("email", "sms") and not data.get("template_id"):
-        raise ValidationError("Шаблон", "не заполнено")
+    if data["action"] in ("email", "sms"):
+        from crmdesk.models.comms import CHANNELS, MessageTemplate
+
+        tpl = ctx.session.get(MessageTemplate, data["template_id"]) \
+            if data.get("template_id") else None
+        if tpl is None or tpl.deletion_mark:
+            raise ValidationError("Шаблон", "не заполнено")
+        if tpl.channel != data["action"]:
+            raise ValidationError("Шаблон", f"«{tpl.name}» — шаблон для {CHANNELS[tpl.channel]}, "
+                                  f"а правило отправляет {CHANNELS[data['action']]}")
     rule.process_id, rule.name, rule.event, rule.action = process.id, name, data["event"], data[
         "action"]
     rule.days = int(days) if days not in (None, "") else None
     rule.stage_id = stage_id if data["action"] == "move" else None
     rule.task_title = (data.get("task_title") or "").strip() or None
     rule.task_days = data.get("task_days")
-    rule.template_id = data.get("template_id")
+    rule.template_id = data.get("template_id") if data["action"] in ("email", "sms") else None
     rule.active = bool(data.get("active", True))
     ctx.session.add(rule)
     ctx.session.flush()

@@ -30,7 +30,9 @@ from crmdesk.ui.i18n import tr
 from crmdesk.ui.icons import icon
 
 STAGE_COLUMNS = ["Этап", "Код", "Цвет", "Вероятность, %", "Финальный", "Отказ"]
-RULE_COLUMNS = ["Правило", "Событие", "Дней", "Действие", "Этап", "Задача", "Активно"]
+RULE_COLUMNS = ["Правило", "Событие", "Дней", "Действие", "Этап", "Задача", "Шаблон",
+                "Активно"]
+ACTIVE = RULE_COLUMNS.index("Активно")
 
 
 def _check(checked: bool) -> QTableWidgetItem:
@@ -81,6 +83,7 @@ class ProcessesForm(FormBase):
         self.rules.setColumnWidth(1, 220)
         self.rules.setColumnWidth(3, 200)
         self.rules.setColumnWidth(5, 220)
+        self.rules.setColumnWidth(6, 240)
         tabs = QTabWidget(self)
         tabs.addTab(self._with_buttons(self.stages, self._stage_buttons()), tr("Этапы"))
         tabs.addTab(self.edges, tr("Переходы"))
@@ -292,7 +295,23 @@ class ProcessesForm(FormBase):
         stage.setCurrentIndex(max(stage.findData(r.get("stage")), 0))
         self.rules.setCellWidget(row, 4, stage)
         self.rules.setItem(row, 5, QTableWidgetItem(r.get("task_title") or ""))
-        self.rules.setItem(row, 6, _check(r.get("active", True)))
+        template = QComboBox(self.rules)  # the letter or SMS an «отправить» rule sends
+        template.addItem("", None)
+        for tpl_id, title in self._templates():
+            template.addItem(title, tpl_id)
+        template.setCurrentIndex(max(template.findData(r.get("template_id")), 0))
+        self.rules.setCellWidget(row, 6, template)
+        self.rules.setItem(row, ACTIVE, _check(r.get("active", True)))
+
+    def _templates(self) -> list[tuple[int, str]]:
+        if getattr(self, "_template_items", None) is None:
+            from crmdesk.models.comms import CHANNELS
+            from crmdesk.services import templates
+
+            with self.app.uow() as ctx:
+                self._template_items = [(t.id, f"{t.name} ({CHANNELS[t.channel]})")
+                                        for t in templates.list_templates(ctx)]
+        return self._template_items
 
     # --- writing ---
     def write(self) -> bool:
@@ -321,7 +340,8 @@ class ProcessesForm(FormBase):
         kept = set()
         for row in range(self.rules.rowCount()):
             first = self.rules.item(row, 0)
-            template_id, task_days = first.data(Qt.ItemDataRole.UserRole + 1) or (None, None)
+            _, task_days = first.data(Qt.ItemDataRole.UserRole + 1) or (None, None)
+            template_id = self.rules.cellWidget(row, 6).currentData()
             days = _text(self.rules, row, 2)
             try:
                 days = int(days) if days else None
@@ -335,7 +355,7 @@ class ProcessesForm(FormBase):
                 "action": self.rules.cellWidget(row, 3).currentData(),
                 "stage_id": by_code.get(self.rules.cellWidget(row, 4).currentData()),
                 "task_title": _text(self.rules, row, 5), "task_days": task_days,
-                "template_id": template_id, "active": _checked(self.rules.item(row, 6)),
+                "template_id": template_id, "active": _checked(self.rules.item(row, ACTIVE)),
             }, first.data(Qt.ItemDataRole.UserRole))
             kept.add(rule.id)
         for rule in processes.rules(ctx, p.id):
