@@ -28,6 +28,7 @@ from crmdesk.services import calendar, limits, rights
 from crmdesk.services.context import Context
 from crmdesk.services.errors import AccessDenied, Collector, NotFound, ValidationError
 from crmdesk.services.locking import check_version
+from crmdesk.services.validation import is_valid, validate_email
 
 STATUSES = {
     "new": "Новая",
@@ -151,9 +152,9 @@ def _ref(ctx: Context, model, value, field: str, errors: Collector):
 
 def create_request(ctx: Context, data: dict) -> ServiceRequest:
     """Register a request. data: description, category (id or name), channel, client_id,
-    contact_id, applicant_name, applicant_phone, address, premises_id, priority, paid,
-    executor_id, contractor_id, planned_on, deadline, registered_at. The category proposes
-    the executor and the deadline where they are not given."""
+    contact_id, applicant_name, applicant_phone, applicant_email, address, premises_id,
+    priority, paid, executor_id, contractor_id, planned_on, deadline, registered_at. The
+    category proposes the executor and the deadline where they are not given."""
     from crmdesk.services.phones import normalize_phone
     from crmdesk.services.settings import phone_region
 
@@ -181,6 +182,7 @@ def create_request(ctx: Context, data: dict) -> ServiceRequest:
                          phone_region(ctx.session), "Телефон заявителя")
     name = errors.check(limits.text, (data.get("applicant_name") or "").strip() or None,
                         "Заявитель", 300)
+    email = errors.check(validate_email, data.get("applicant_email"), "E-mail заявителя")
     if client is None and contact is None and not name and phone is None \
             and not errors.errors:
         errors.add("Заявитель", "не заполнено: выберите клиента или укажите имя и телефон")
@@ -210,6 +212,7 @@ def create_request(ctx: Context, data: dict) -> ServiceRequest:
         contact_id=contact.id if contact else None,
         applicant_name=name or (contact.name if contact else None),
         applicant_phone=phone.e164 if phone else None,
+        applicant_email=email or None,
         address=(data.get("address") or None) or (premises.title() if premises else None),
         premises_id=premises.id if premises else None,
         category_id=category.id if category else None,
@@ -260,6 +263,8 @@ def register_from_letter(ctx: Context, letter_id: int, **data) -> ServiceRequest
     text = "\n\n".join(x.strip() for x in (letter.subject, letter.body) if x and x.strip())
     values = {"client_id": letter.client_id, "contact_id": letter.contact_id,
               "applicant_name": letter.from_name or letter.from_address, "channel": "email",
+              "applicant_email": letter.from_address if is_valid(
+                  validate_email, letter.from_address) else None,
               "description": text[:10_000]}
     values.update({k: v for k, v in data.items() if v is not None})
     req = create_request(ctx, values)
@@ -382,6 +387,8 @@ def update_request(ctx: Context, request_id: int, data: dict,
         errors.add("Канал", f"можно {', '.join(CHANNELS)}")
     phone = errors.check(normalize_phone, data.get("applicant_phone", req.applicant_phone),
                          phone_region(ctx.session), "Телефон заявителя")
+    email = errors.check(validate_email, data.get("applicant_email", req.applicant_email),
+                         "E-mail заявителя")
     category = req.category
     if "category" in data:
         category = (errors.check(find_category, ctx, data["category"])
@@ -401,6 +408,7 @@ def update_request(ctx: Context, request_id: int, data: dict,
             setattr(req, key, value.strip() if isinstance(value, str) else value)
     req.planned_on = planned
     req.applicant_phone = phone.e164 if phone else None
+    req.applicant_email = email or None
     req.category_id = category.id if category else None
     req.client_id = client.id if client else None
     req.premises_id = premises.id if premises else None

@@ -184,47 +184,176 @@ def _register_files() -> None:
 _register_files()
 
 
-# --- the applicant's notices by SMS (the «requests_notify_sms» setting; off by default) ----
+# --- the applicant's notices: SMS or e-mail, as the settings say (both off by default) -----
 NOTIFY_SETTING = "requests_notify_sms"
+EMAIL_SETTING = "requests_notify_email"
+EMAIL_TEMPLATES = {  # event → the e-mail template (made on first use; edited as any other)
+    "registered": ("Заявка принята (письмо)", "Ваша заявка {Номер} принята",
+                   "{Обращение}\n\nВаша заявка № {Номер} от {Дата} принята. Срок выполнения: "
+                   "{Срок выполнения}.\n\n{Организация}"),
+    "done": ("Заявка выполнена (письмо)", "Ваша заявка {Номер} выполнена",
+             "{Обращение}\n\nВаша заявка № {Номер} от {Дата} выполнена. Если что-то не так, "
+             "ответьте на это письмо.\n\n{Организация}"),
+}
 
 
-def sms_notifier(ctx: Context, req: ServiceRequest, event: str) -> None:
-    """An SMS to the applicant on registration and completion (requests.TEMPLATES) through
-    the office's SMS provider. A failure never refuses the request: it is written into the
-    request's log («SMS заявителю не отправлено: …»)."""
-    from crmdesk.models import ClientPhone, Organization
-    from crmdesk.services import sms
-    from crmdesk.services.requests import notice_text
-    from crmdesk.services.settings import get_setting
+def _register_template_field() -> None:
+    from crmdesk.services import templates
 
-    if not get_setting(ctx.session, NOTIFY_SETTING):
-        return
+    templates.FIELDS.setdefault("Срок выполнения", "срок выполнения заявки")
+
+
+_register_template_field()
+
+
+def applicant_addresses(ctx: Context, req: ServiceRequest) -> tuple[str | None, str | None]:
+    """(phone E.164, e-mail) of the applicant: the request's own, else the contact person's,
+    else the client's first."""
+    from crmdesk.models import ClientEmail, ClientPhone, ContactEmail
+
     phone = req.applicant_phone or (ctx.session.scalar(
         select(ClientPhone.e164).where(ClientPhone.client_id == req.client_id)
         .order_by(ClientPhone.id).limit(1)) if req.client_id else None)
-    if not phone:
+    email = req.applicant_email
+    if not email and req.contact_id:
+        email = ctx.session.scalar(select(ContactEmail.email).where(
+            ContactEmail.contact_id == req.contact_id).order_by(ContactEmail.id).limit(1))
+    if not email and req.client_id:
+        email = ctx.session.scalar(select(ClientEmail.email).where(
+            ClientEmail.client_id == req.client_id).order_by(ClientEmail.id).limit(1))
+    return phone, email
+
+
+def notice_channel(ctx: Context, req: ServiceRequest) -> tuple[str, str] | None:
+    """Which channel a notice goes by: («sms», phone) or («email», address), or None.
+    The applicant known by phone gets an SMS, by e-mail a letter, each as its setting
+    allows; with both known, a request that came by e-mail is answered by e-mail."""
+    from crmdesk.services.settings import get_setting
+
+    sms_on, email_on = get_setting(ctx.session, NOTIFY_SETTING), get_setting(
+        ctx.session, EMAIL_SETTING)
+    if not (sms_on or email_on):
+        return None
+    phone, email = applicant_addresses(ctx, req)
+    if email and email_on and (req.channel == "email" or not (phone and sms_on)):
+        return "email", email
+    if phone and sms_on:
+        return "sms", phone
+    return None
+
+
+def notify_applicant(ctx: Context, req: ServiceRequest, event: str) -> None:
+    """The applicant's notice on registration and completion, by SMS (requests.TEMPLATES,
+    the office's SMS provider) or e-mail (EMAIL_TEMPLATES, the office's mail box; logged in
+    the outbox). A failure never refuses the request: it is written into the request's log
+    («SMS заявителю не отправлено: …», «Письмо заявителю не отправлено: …»)."""
+    chosen = notice_channel(ctx, req)
+    if chosen is None:
         return
-    org_phone = ctx.session.scalar(select(Organization.phone).limit(1)) or ""
+    kind, address = chosen
     try:
         with ctx.session.begin_nested():
-            row = sms.send_sms(ctx, phone, notice_text(req, event, org_phone),
-                               client_id=req.client_id)
-        failed = row.status not in ("sent", "delivered") and (row.reason or row.status)
+            failed = (_send_sms(ctx, req, event, address) if kind == "sms"
+                      else _send_email(ctx, req, event, address))
     except Exception as exc:  # noqa: BLE001 — a notice must not undo the request
         from crmdesk.services.errors import friendly
 
         known = friendly(exc)
         failed = str(known) if known is not None else type(exc).__name__
+        if kind == "email":  # the attempt stays in the outbox with its reason
+            _failed_letter(ctx, req, address, failed)
     if failed:
-        _log(ctx, req, req.status, req.status, f"SMS заявителю не отправлено: {failed}")
+        what = "SMS заявителю" if kind == "sms" else "Письмо заявителю"
+        _log(ctx, req, req.status, req.status, f"{what} не отправлено: {failed}")
         ctx.session.flush()
+
+
+def _send_sms(ctx: Context, req: ServiceRequest, event: str, phone: str) -> str | None:
+    from crmdesk.models import Organization
+    from crmdesk.services import sms
+    from crmdesk.services.requests import notice_text
+
+    org_phone = ctx.session.scalar(select(Organization.phone).limit(1)) or ""
+    row = sms.send_sms(ctx, phone, notice_text(req, event, org_phone), client_id=req.client_id)
+    return (row.reason or row.status) if row.status not in ("sent", "delivered") else None
+
+
+def notice_letter(ctx: Context, req: ServiceRequest, event: str) -> tuple[str, str]:
+    """(subject, body) of the e-mail notice, from its template (made on first use)."""
+    from crmdesk.models import Client, ContactPerson
+    from crmdesk.models.comms import MessageTemplate
+    from crmdesk.services import templates
+
+    name, subject, body = EMAIL_TEMPLATES[event]
+    tpl = ctx.session.scalar(select(MessageTemplate).where(MessageTemplate.name == name))
+    if tpl is None:
+        tpl = MessageTemplate(name=name, channel="email", subject=subject, body=body,
+                              advertising=False)
+        ctx.session.add(tpl)
+        ctx.session.flush()
+    client = ctx.session.get(Client, req.client_id) if req.client_id else None
+    contact = ctx.session.get(ContactPerson, req.contact_id) if req.contact_id else None
+    if client is not None:
+        values = templates.values_for(ctx, client, contact, wanted=templates.fields_in(
+            tpl.subject, tpl.body))
+    else:
+        from crmdesk.models import Organization
+
+        org = ctx.session.scalar(select(Organization.name).limit(1))
+        values = {"Контактное лицо": req.applicant_name, "Организация": org,
+                  "Обращение": templates._salutation(req.applicant_name)}
+    when = f"{req.deadline.astimezone():%d.%m.%Y %H:%M}" if req.deadline else "не установлен"
+    values.update({"Номер": req.number, "Дата": f"{req.registered_at.astimezone():%d.%m.%Y}",
+                   "Документ": f"Заявка № {req.number}", "Срок выполнения": when})
+    return templates.render(tpl.subject, values), templates.render(tpl.body, values)
+
+
+def _send_email(ctx: Context, req: ServiceRequest, event: str, address: str) -> str | None:
+    from crmdesk.integrations import smtp as smtpmod
+    from crmdesk.models import Interaction, OutboxMessage
+    from crmdesk.services import mail
+
+    account = mail.account_for(ctx.session, ctx.user)
+    subject, body = notice_letter(ctx, req, event)
+    row = OutboxMessage(channel="email", client_id=req.client_id, contact_id=req.contact_id,
+                        recipient=req.applicant_name or (req.client.name if req.client else
+                                                         address),
+                        address=address, subject=subject, body=body, account_id=account.id,
+                        status="sending")
+    ctx.session.add(row)
+    ctx.session.flush()
+    message = smtpmod.compose(account.from_address, address, subject, body,
+                              sender_name=account.from_name)
+    try:
+        with smtpmod.SmtpConnection(mail.smtp_settings(account)) as conn:
+            conn.send(message)
+    except smtpmod.MailError as exc:
+        row.status, row.reason = "failed", str(exc)
+        ctx.session.flush()
+        return str(exc)
+    row.status, row.sent_at = "sent", utcnow()
+    if req.client_id is not None:
+        ctx.session.add(Interaction(client_id=req.client_id, contact_id=req.contact_id,
+                                    kind="mail_out", gist=f"{subject}\nКому: {address}",
+                                    user_id=ctx.user.id, occurred_at=row.sent_at))
+    ctx.session.flush()
+    return None
+
+
+def _failed_letter(ctx: Context, req: ServiceRequest, address: str, reason: str) -> None:
+    from crmdesk.models import OutboxMessage
+
+    ctx.session.add(OutboxMessage(channel="email", client_id=req.client_id,
+                                  recipient=req.applicant_name or address, address=address,
+                                  body="", status="failed", reason=reason))
+    ctx.session.flush()
 
 
 def _register_notifier() -> None:
     from crmdesk.services.requests import NOTIFY
 
-    if sms_notifier not in NOTIFY:
-        NOTIFY.append(sms_notifier)
+    if notify_applicant not in NOTIFY:
+        NOTIFY.append(notify_applicant)
 
 
 _register_notifier()

@@ -12,6 +12,9 @@ DEFAULTS = {
     "language": "ru",
     "invoice_due_days": 5,
     "housing_enabled": False,  # the housing-services module (ЖКХ): services/housing.py
+    "requests_notify_sms": False,  # the applicant's notices of a request by SMS …
+    "requests_notify_email": False,  # … and by e-mail (services/requestwork.py)
+    "meter_verify_days": 30,  # a meter's verification is reminded this many days ahead
 }
 
 
