@@ -33,6 +33,75 @@ from crmdesk.services.users import find_user
 
 LEGAL_FORMS = ("ооо ", "ао ", "ип ")
 
+# A realistic vocabulary (``--vocabulary wide``, the default): demo.py's 15 surnames, 8+8 first
+# names and 26 company roots make every name fragment match a large part of the base, which
+# no office has. The wide one keeps all the old words (so the old worst texts, «рома»,
+# «ооо р», still mean what they meant) and adds thousands of surnames and company names built
+# from syllables, about a hundred first names and patronymics each, and more tails.
+_ONSETS = "б в г д ж з к л м н п р с т ф х ц ч ш бр вл гр др кр пр ст тр шм зл сл".split()
+_VOWELS = "а о у е и ы я ю".split()
+_CODAS = ["", "", "", "н", "р", "л", "к", "с", "т", "м"]
+_ENDINGS = [("ов", "ова"), ("ев", "ева"), ("ин", "ина"), ("ский", "ская"), ("ных", "ных")]
+MALE_WIDE = """Александр Алексей Анатолий Андрей Антон Аркадий Арсений Артём Артур Богдан Борис
+Вадим Валентин Валерий Василий Виктор Виталий Владимир Владислав Всеволод Вячеслав Геннадий
+Георгий Герман Глеб Григорий Давид Даниил Денис Дмитрий Евгений Егор Захар Иван Игнат Игорь
+Илья Кирилл Константин Лев Леонид Макар Максим Марк Матвей Михаил Никита Николай Олег Павел
+Пётр Платон Роман Руслан Семён Сергей Станислав Степан Тимофей Тимур Фёдор Филипп Юрий Ярослав
+""".split()
+FEMALE_WIDE = """Алёна Александра Алина Алиса Алла Анастасия Ангелина Анна Антонина Валентина
+Валерия Вера Вероника Виктория Галина Дарья Диана Евгения Екатерина Елена Елизавета Жанна
+Зинаида Зоя Инна Ирина Карина Кира Кристина Ксения Лариса Лидия Любовь Людмила Маргарита
+Марина Мария Милана Надежда Наталья Нина Оксана Ольга Полина Раиса Регина Светлана София
+Таисия Тамара Татьяна Ульяна Эльвира Юлия Яна""".split()
+_TAILS_MORE = ["Строй", "Тех", "Лайн", "Центр", "Холдинг", "Торг", "Систем", "Ресурс", "Проект"]
+
+
+def _syllables(rnd: random.Random, count: int) -> str:
+    """``count`` open syllables and a closing consonant now and then: «Бролан», «Кутеми»."""
+    word = "".join(rnd.choice(_ONSETS) + rnd.choice(_VOWELS) for _ in range(count))
+    return word + rnd.choice(_CODAS)
+
+
+def widen_vocabulary(surnames: int = 4000, roots: int = 3000, seed: int = 17) -> dict:
+    """Replace demo.py's word lists (module globals, read at generation time) by wide ones."""
+    from crmdesk.services import demo
+
+    rnd = random.Random(seed)
+    family = {m for m, _ in demo.SURNAMES}
+    words = list(demo.SURNAMES)
+    while len(words) < surnames:
+        stem = _syllables(rnd, rnd.choice((2, 2, 3))).capitalize()
+        male, female = rnd.choice(_ENDINGS)
+        if stem + male not in family:
+            family.add(stem + male)
+            words.append((stem + male, stem + female))
+    names = set(demo.ROOTS)
+    more = list(demo.ROOTS)
+    while len(more) < roots:
+        word = _syllables(rnd, rnd.choice((2, 3))).capitalize()
+        if word not in names:
+            names.add(word)
+            more.append(word)
+    demo.SURNAMES = words
+    demo.MALE = sorted(set(demo.MALE) | set(MALE_WIDE))
+    demo.FEMALE = sorted(set(demo.FEMALE) | set(FEMALE_WIDE))
+    patronymic = {"й": ("евич", "евна"), "а": ("ич", "ична")}
+    pats = list(demo.PATRONYMICS)
+    for m in MALE_WIDE[::2]:
+        male, female = patronymic.get(m[-1], ("ович", "овна"))
+        stem = m[:-1] if m[-1] in "йа" else m
+        pats.append((stem + male, stem + female))
+    demo.PATRONYMICS = pats
+    demo.ROOTS = more
+    demo.TAILS = list(demo.TAILS) + _TAILS_MORE
+    return {
+        "surnames": len(words),
+        "first names": len(demo.MALE) + len(demo.FEMALE),
+        "patronymics": len(pats),
+        "company roots": len(more),
+        "tails": len(demo.TAILS),
+    }
+
 
 def say(line: str) -> None:
     print(line, flush=True)
@@ -114,6 +183,12 @@ def main() -> None:
         metavar="N",
         help="then N probes of search quality (benchmarks/search_quality.py)",
     )
+    ap.add_argument(
+        "--vocabulary",
+        choices=("wide", "demo"),
+        default="wide",
+        help="names to generate: thousands (wide) or demo.py's few (demo)",
+    )
     args = ap.parse_args()
 
     engine = open_database(args.db)
@@ -129,6 +204,9 @@ def main() -> None:
     if have and not args.reuse:
         sys.exit(f"the database already has {have:,} clients: use an empty one, or --reuse")
     if not have:
+        if args.vocabulary == "wide":
+            sizes = widen_vocabulary()
+            say("vocabulary: " + ", ".join(f"{k} {v:,}" for k, v in sizes.items()))
         generate(engine, args.clients)
     with factory() as s:
         say(f"clients: {s.scalar(select(func.count(Client.id))):,}, size {database_size(engine)}")

@@ -12,7 +12,12 @@ see ``services/ranking.py``; the client list keeps its own order and uses ``sear
 
 from __future__ import annotations
 
+import random
 import re
+import threading
+import time
+from bisect import bisect_left
+from dataclasses import dataclass
 
 from sqlalchemy import (
     Select,
@@ -269,3 +274,163 @@ def _contacts_changed(session: Session, _ctx, _instances) -> None:
         value = client_search_text(client)
         if client.search_text != value:
             client.search_text = value
+
+
+# --- how many clients a quick search matches, and where they start ------------------------
+# The client list chooses its plan by these figures (``lists.fetch``), as a database planner
+# does: few matches are found through the trigram index and sorted; many are met by walking
+# the name index in order and testing each row. Both figures must cost next to nothing, the
+# same on both databases: ``estimate`` tests the search on a sample of clients kept in memory
+# (a few thousand rows read by random ids, renewed every few minutes); ``first_key`` reads the
+# table ``search_first_keys`` (migration 0016): for each frequent trigram, a name no greater
+# than that of the first client, in name order, whose search text holds it. A walk along the
+# name index starts there, not at «А», so «ооо» does not pass half a million persons, АО and
+# ИП first. The estimate only chooses a plan: what a list shows never depends on it.
+
+SAMPLE_SIZE = 3000
+SAMPLE_TTL = 300.0  # seconds a sample serves before it is drawn again
+
+
+@dataclass
+class Sample:
+    """Clients drawn at random, sorted by name: (search_name, search_text) each."""
+
+    rows: int  # how many clients the base had (estimated from the ids drawn)
+    names: list[str]
+    texts: list[str]
+    taken: float
+
+    @property
+    def scale(self) -> float:
+        """Clients of the base that one sampled client stands for."""
+        return self.rows / len(self.names) if self.names else 0.0
+
+
+_samples: dict[str, Sample] = {}
+_samples_lock = threading.Lock()
+
+
+def _draw(session: Session) -> Sample:
+    low, high = session.execute(select(func.min(Client.id), func.max(Client.id))).one()
+    if low is None:
+        return Sample(0, [], [], time.monotonic())
+    span = high - low + 1
+    if span <= SAMPLE_SIZE * 2:  # a small base: all of it
+        rows = session.execute(select(Client.search_name, Client.search_text)).all()
+        found = len(rows)
+    else:
+        rnd = random.Random()
+        ids = sorted({rnd.randint(low, high) for _ in range(SAMPLE_SIZE)})
+        rows = []
+        for start in range(0, len(ids), 900):
+            rows += session.execute(
+                select(Client.search_name, Client.search_text).where(
+                    Client.id.in_(ids[start : start + 900])
+                )
+            ).all()
+        found = round(span * len(rows) / len(ids))
+    rows.sort(key=lambda r: r[0] or "")
+    return Sample(
+        found, [r[0] or "" for r in rows], [r[1] or "" for r in rows], time.monotonic()
+    )
+
+
+def sample(session: Session) -> Sample:
+    """The sample of this base's clients (drawn now if there is none or it is old)."""
+    key = session.get_bind().url.render_as_string(hide_password=True)
+    with _samples_lock:
+        got = _samples.get(key)
+    if got is None or time.monotonic() - got.taken > SAMPLE_TTL:
+        got = _draw(session)
+        with _samples_lock:
+            if len(_samples) > 8:  # tests open many bases: keep the newest few
+                _samples.clear()
+            _samples[key] = got
+    return got
+
+
+def forget_samples() -> None:
+    with _samples_lock:
+        _samples.clear()
+
+
+def matcher(query: str):
+    """``search_condition`` in Python: a test of (search_name, search_text), or None."""
+    q = normalize_query(query)
+    if not q:
+        return None
+    if is_phoneish(q):
+        digits = digits_of(q)
+        return lambda name, text: digits in text
+    words = query_words(q)
+    if len(q) < 3 or not words:
+        return lambda name, text: name.startswith(q)
+    return lambda name, text: name.startswith(q) or all(w in text for w in words)
+
+
+@dataclass
+class Estimate:
+    """What the sample says of a search: the matches in the base, and per sampled client
+    in name order whether it matches (to guess how far a walk goes before it fills a page)."""
+
+    matches: float
+    rows: int
+    names: list[str]
+    hits: list[bool]
+
+    @property
+    def sampled_hits(self) -> int:
+        return sum(self.hits)
+
+    def walk(self, start: str, need: int, descending: bool = False) -> float:
+        """Rows a walk along the name index reads from ``start`` (the far end when
+        descending) until ``need`` matches have come by."""
+        n = len(self.names)
+        if not n:
+            return 0.0
+        scale = self.rows / n
+        order = range(n - 1, -1, -1) if descending else range(bisect_left(self.names, start), n)
+        seen = passed = 0
+        for i in order:
+            passed += 1
+            if self.hits[i]:
+                seen += 1
+                if seen * scale >= need:
+                    return passed * scale
+        # fewer sampled matches than the page: the walk reads on to the end of the list
+        return passed * scale + (need * n / max(self.sampled_hits, 0.5) if seen else 0)
+
+
+def estimate(session: Session, query: str) -> Estimate | None:
+    """The estimated matches of a quick search among all clients (None: no search)."""
+    test = matcher(query)
+    if test is None:
+        return None
+    s = sample(session)
+    hits = [test(n, t) for n, t in zip(s.names, s.texts, strict=True)]
+    return Estimate(sum(hits) * s.scale, s.rows, s.names, hits)
+
+
+def trigrams(word: str) -> set[str]:
+    return {word[i : i + 3] for i in range(len(word) - 2)}
+
+
+def first_key(session: Session, query: str) -> str:
+    """A name no client matching ``query`` sorts before ('' when nothing is known).
+
+    A match either starts with the query (the prefix) or holds every word of it, so every
+    trigram of those words: it sorts after the first holder of each of them."""
+    q = normalize_query(query)
+    if not q or is_phoneish(q):
+        return ""
+    grams = set().union(*[trigrams(w) for w in query_words(q) if len(w) >= 3])
+    if not grams or len(q) < 3:
+        return ""
+    known = session.execute(
+        text("SELECT first_name FROM search_first_keys WHERE trigram IN :g").bindparams(
+            bindparam("g", sorted(grams), expanding=True)
+        )
+    ).scalars().all()
+    if not known:
+        return ""
+    return min(q, max(known))
