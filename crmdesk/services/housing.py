@@ -25,14 +25,21 @@ from crmdesk.models.service import (
 )
 from crmdesk.services import limits, rights
 from crmdesk.services.context import Context
-from crmdesk.services.errors import AccessDenied, CrmError, NotFound, ValidationError
+from crmdesk.services.errors import (
+    AccessDenied,
+    Collector,
+    CrmError,
+    NotFound,
+    ValidationError,
+)
 from crmdesk.services.settings import get_setting, set_setting
 
 SETTING = "housing_enabled"
 SPIKE_FACTOR = Decimal(3)  # a consumption above 3 × the usual is flagged …
 SPIKE_MIN = Decimal(10)  # … when it is also above this many units (a few litres are noise)
 HISTORY_MONTHS = 6  # the usual consumption: the average over this many previous months
-VERIFY_WARN_DAYS = 30  # a meter's verification is reminded of this long before it expires
+VERIFY_WARN_DAYS = 30  # a meter's verification is reminded this long ahead (the default of
+# the «meter_verify_days» setting, «Настройки обслуживания»)
 
 
 # --- the switch and the rights -------------------------------------------------------------
@@ -206,20 +213,37 @@ def premises_card(ctx: Context, premises_id: int) -> dict:
             "residents": residents, "meters": meters, "requests": reqs}
 
 
-def verification_due(ctx: Context, today: date | None = None) -> list[Meter]:
-    """Meters whose verification expires within VERIFY_WARN_DAYS (or has expired)."""
+def verify_days(session) -> int:
+    """How many days ahead a verification is reminded (the «meter_verify_days» setting)."""
+    days = get_setting(session, "meter_verify_days")
+    return days if isinstance(days, int) and not isinstance(days, bool) and 0 < days <= 365 \
+        else VERIFY_WARN_DAYS
+
+
+def verification_due(ctx: Context, today: date | None = None,
+                     unreminded: bool = False) -> list[Meter]:
+    """Meters whose verification expires within the setting's days (or has expired);
+    ``unreminded``: only those not reminded of for their present verification date."""
     from datetime import timedelta
 
+    from sqlalchemy import or_
+
     today = today or date.today()
-    return list(ctx.session.scalars(select(Meter).where(
+    stmt = select(Meter).where(
         Meter.deletion_mark.is_(False), Meter.verified_until.isnot(None),
-        Meter.verified_until <= today + timedelta(days=VERIFY_WARN_DAYS))
-        .order_by(Meter.verified_until)))
+        Meter.verified_until <= today + timedelta(days=verify_days(ctx.session)))
+    if unreminded:
+        stmt = stmt.where(or_(Meter.verify_reminded.is_(None),
+                              Meter.verify_reminded != Meter.verified_until))
+    return list(ctx.session.scalars(stmt.order_by(Meter.verified_until, Meter.id)))
 
 
-def verification_reminders(ctx: Context, today: date | None = None) -> int:
-    """A task to the dispatcher (the caller when there is none) per meter whose verification
-    expires within VERIFY_WARN_DAYS, once per meter and date."""
+def verification_reminders(ctx: Context, today: date | None = None,
+                           limit: int = 200) -> int:
+    """A task with a reminder due now, to the dispatcher (the caller when there is none),
+    per meter whose verification expires within the setting's days — once per meter and
+    verification date (a new date after the verification is reminded of again). The
+    desktop's reminder timer runs it; so does «crmdesk requests check»."""
     from crmdesk.models import Task
     from crmdesk.services.requestwork import dispatchers
 
@@ -227,14 +251,18 @@ def verification_reminders(ctx: Context, today: date | None = None) -> int:
         return 0
     heads = dispatchers(ctx.session)
     to = heads[0].id if heads else ctx.user.id
+    now = utcnow()
     made = 0
-    for m in verification_due(ctx, today):
+    for m in verification_due(ctx, today, unreminded=True)[:limit]:
         title = (f"Поверка счётчика {m.serial} ({m.premises.title()}) до "
                  f"{m.verified_until:%d.%m.%Y}")
         if ctx.session.scalar(select(Task.id).where(Task.title == title)) is None:
             ctx.session.add(Task(title=title, executor_id=to, author_id=ctx.user.id,
-                                 priority=2, status="open"))
+                                 priority=2, status="open", remind_at=now,
+                                 deadline=datetime.combine(m.verified_until,
+                                                           datetime.min.time()).astimezone()))
             made += 1
+        m.verify_reminded = m.verified_until
     ctx.session.flush()
     return made
 
@@ -337,6 +365,46 @@ def find_meter(session, serial: str, kind: str | None = None) -> Meter | None:
         stmt = stmt.where(Meter.kind == kind)
     found = session.scalars(stmt.limit(2)).all()
     return found[0] if len(found) == 1 else None
+
+
+def caller_meters(ctx: Context, client_id: int) -> list[dict]:
+    """The meters of the premises a resident (a client) lives in or owns, each with its
+    previous reading: what the call window lists when a resident calls."""
+    require_enabled(ctx.session)
+    _require_readings(ctx)
+    rows = ctx.session.execute(
+        select(Meter, Premises).join(Premises, Premises.id == Meter.premises_id)
+        .join(Resident, Resident.premises_id == Premises.id)
+        .where(Resident.client_id == client_id, Meter.deletion_mark.is_(False))
+        .order_by(Premises.id, Meter.kind, Meter.serial)).all()
+    out = []
+    for m, p in rows:
+        prev = ctx.session.execute(select(MeterReading.value, MeterReading.period).where(
+            MeterReading.meter_id == m.id).order_by(MeterReading.period.desc()).limit(1)).first()
+        out.append({"meter_id": m.id, "premises": p.title(), "kind": METER_KINDS[m.kind],
+                    "serial": m.serial, "previous": prev[0] if prev else None,
+                    "previous_period": prev[1] if prev else None,
+                    "verified_until": m.verified_until})
+    return out
+
+
+def enter_readings(ctx: Context, values: list[tuple[int, object]],
+                   taken_on: date | None = None, source: str = "call") -> list[Check]:
+    """Several meters' readings at once (a resident reads them out on the phone): rows with
+    no value are skipped, each other is checked as ``enter_reading`` does; a refused one
+    names its row and meter, and then none is stored (the unit of work rolls back)."""
+    errors = Collector()
+    checks = []
+    for row, (meter_id, value) in enumerate(values, 1):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        done = errors.check(enter_reading, ctx, meter_id, value, taken_on, source, row)
+        if done is not None:
+            checks.append(done[1])
+    errors.raise_if_any()
+    if not checks:
+        raise ValidationError("Показание", "не заполнено ни одно показание")
+    return checks
 
 
 def missing_readings(ctx: Context, month: date) -> list[dict]:

@@ -86,3 +86,37 @@ def save_contractor(ctx: Context, data: dict, contractor_id: int | None = None) 
 def categories(ctx: Context) -> list[RequestCategory]:
     return list(ctx.session.scalars(select(RequestCategory).where(
         RequestCategory.deletion_mark.is_(False)).order_by(RequestCategory.name)))
+
+
+# --- the service's settings: the housing module, the applicant's notices, meter reminders --
+SERVICE_SETTINGS = {  # key → title (the form's and the messages' field names)
+    "housing_enabled": "Модуль ЖКХ",
+    "requests_notify_sms": "Уведомлять заявителя по SMS",
+    "requests_notify_email": "Уведомлять заявителя по e-mail",
+    "meter_verify_days": "Напоминать о поверке счётчиков за, дней",
+}
+
+
+def service_settings(session) -> dict:
+    from crmdesk.services.settings import get_setting
+
+    return {key: get_setting(session, key) for key in SERVICE_SETTINGS}
+
+
+def save_service_settings(ctx: Context, data: dict) -> None:
+    """The administrator switches the housing module and the notices, and sets how many
+    days ahead a meter's verification is reminded (1–365)."""
+    from crmdesk.services import housing
+    from crmdesk.services.settings import set_setting
+
+    rights.require(ctx.user, rights.ADMIN)
+    errors = Collector()
+    days = _term(data.get("meter_verify_days"), SERVICE_SETTINGS["meter_verify_days"], errors,
+                 365)
+    if days is not None and days < 1:
+        errors.add(SERVICE_SETTINGS["meter_verify_days"], "от 1 до 365")
+    errors.raise_if_any()
+    housing.set_enabled(ctx, bool(data.get("housing_enabled")))
+    for key in ("requests_notify_sms", "requests_notify_email"):
+        set_setting(ctx.session, key, bool(data.get(key)))
+    set_setting(ctx.session, "meter_verify_days", days or 30)

@@ -7,12 +7,18 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
+    QLabel,
     QMessageBox,
     QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
     QTextBrowser,
     QVBoxLayout,
 )
@@ -22,7 +28,7 @@ from crmdesk.services import housing, readings_io, rights
 from crmdesk.services import housinglists as hl
 from crmdesk.services.errors import CrmError
 from crmdesk.ui.forms import opener, register, register_special
-from crmdesk.ui.generic.base import Entity, FormBase, guarded
+from crmdesk.ui.generic.base import Entity, FormBase, error_list, guarded
 from crmdesk.ui.generic.fields import Field, ref_value
 from crmdesk.ui.generic.objectform import FormCommand, ObjectForm, Tab
 from crmdesk.ui.i18n import tr
@@ -268,6 +274,98 @@ def import_readings(shell, _target=None):
     return ReadingsImport(shell)
 
 
+class CallReadings(QDialog):
+    """Meter readings a resident reads out on the phone: the premises' meters with the
+    previous reading, a value typed beside each; «Записать» checks them as the readings
+    form does and stores all or none (a refused row is named under the table)."""
+
+    COLUMNS = ("Помещение", "Счётчик", "Заводской номер", "Предыдущее", "Показание")
+
+    def __init__(self, parent, app, client_id: int):
+        super().__init__(parent)
+        self.app, self.client_id = app, client_id
+        self.setWindowTitle(tr("Показания счётчиков"))
+        with app.uow(read_only=True) as ctx:
+            self.meters = housing.caller_meters(ctx, client_id)
+        self.table = QTableWidget(len(self.meters), len(self.COLUMNS), self)
+        self.table.setHorizontalHeaderLabels([tr(c) for c in self.COLUMNS])
+        self.table.verticalHeader().setVisible(False)
+        for r, m in enumerate(self.meters):
+            prev = (f"{m['previous'].normalize():f}".replace(".", ",")
+                    + f" ({m['previous_period']:%m.%Y})" if m["previous"] is not None
+                    else tr("нет"))
+            for c, text in enumerate((m["premises"], tr(m["kind"]), m["serial"], prev)):
+                item = QTableWidgetItem(text)
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                self.table.setItem(r, c, item)
+            self.table.setItem(r, 4, QTableWidgetItem(""))
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for c in range(1, len(self.COLUMNS)):
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #c62828;")
+        self.save_button = QPushButton(tr("Записать"), self)
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(lambda: guarded(self, self.save))
+        cancel = QPushButton(tr("Отмена"), self)
+        cancel.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(cancel)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+        self.resize(760, 120 + 32 * max(3, len(self.meters)))
+        if self.meters:
+            self.table.setCurrentCell(0, 4)
+
+    def set_value(self, row: int, text: str) -> None:
+        self.table.item(row, 4).setText(text)
+
+    def save(self) -> bool:
+        values = [(m["meter_id"], self.table.item(r, 4).text())
+                  for r, m in enumerate(self.meters)]
+        try:
+            with self.app.uow() as ctx:
+                checks = housing.enter_readings(ctx, values, source="call")
+        except CrmError as exc:  # a refused row, or several (InvalidData)
+            self.message.setText("\n".join(str(e) for e in error_list(exc)))
+            return False
+        self.app.changed("readings", "meters")
+        flagged = [c.message for c in checks if c.status == "flagged"]
+        if flagged:
+            QMessageBox.information(self, tr("Показания записаны"), "\n".join(flagged))
+        self.accept()
+        return True
+
+
+def _caller_is_resident(window) -> bool:
+    from sqlalchemy import select
+
+    from crmdesk.models.service import Resident
+
+    client = (window.card or {}).get("client")
+    if client is None:
+        return False
+    with window.app.uow(read_only=True) as ctx:
+        if not housing.enabled(ctx.session):
+            return False
+        return ctx.session.scalar(select(Resident.id).where(
+            Resident.client_id == client["id"]).limit(1)) is not None
+
+
+def call_readings(window) -> CallReadings:
+    """«Показания счётчиков» of the call window: the resident caller's meters."""
+    dialog = CallReadings(window, window.app, window.card["client"]["id"])
+    window.readings_dialog = dialog
+    dialog.open()
+    return dialog
+
+
 def _mark(model):
     def mark(ctx, obj_id, flag):
         housing.require_enabled(ctx.session)
@@ -311,5 +409,22 @@ def _add_sections() -> None:
     )
 
 
+def _add_call_button() -> None:
+    from crmdesk.ui.shell.calls import EXTRA_BUTTONS
+
+    if not any(text == "Показания счётчиков" for text, *_rest in EXTRA_BUTTONS):
+        EXTRA_BUTTONS.append(("Показания счётчиков", _caller_is_resident, call_readings))
+
+
+def _add_reminder_check() -> None:
+    """Meters whose verification runs out appear in the reminders window, once each."""
+    from crmdesk.ui.shell.reminders import PERIODIC
+
+    if housing.verification_reminders not in PERIODIC:
+        PERIODIC.append(housing.verification_reminders)
+
+
 _install()
 _add_sections()
+_add_reminder_check()
+_add_call_button()

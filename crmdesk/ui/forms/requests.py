@@ -68,6 +68,7 @@ class RequestForm(ObjectForm):
         Field("client", "Клиент", "ref", ref="client", errors_as=("Заявитель",)),
         Field("applicant_name", "Заявитель (ФИО)", errors_as=("Заявитель",)),
         Field("applicant_phone", "Телефон заявителя", errors_as=("Телефон заявителя",)),
+        Field("applicant_email", "E-mail заявителя", errors_as=("E-mail заявителя",)),
         Field("address", "Объект (адрес)"),
         Field("premises", "Помещение (ЖКХ)", "ref", ref="premises"),
         Field("category", "Категория", "ref", ref="request_category"),
@@ -83,7 +84,7 @@ class RequestForm(ObjectForm):
     rows = [
         ["number", "registered_at", "status"],
         ["client", "channel"],
-        ["applicant_name", "applicant_phone"],
+        ["applicant_name", "applicant_phone", "applicant_email"],
         ["address", "premises"],
         ["category", "priority", "paid"],
         ["executor", "planned_on", "deadline"],
@@ -97,7 +98,17 @@ class RequestForm(ObjectForm):
         FormCommand("unpost", "Отложить", "to_postponed"),
         FormCommand("mark_deletion", "Отклонить", "to_rejected"),
         FormCommand("basis", "Создать на основании: Заказ клиента", "make_order"),
+        FormCommand("print", "Печать: Акт выполненных работ", "print_act"),
     ]
+
+    def __init__(self, shell, obj_id=None, initial=None, parent=None):
+        from crmdesk.services import housing
+
+        with shell.app.uow(read_only=True) as ctx:
+            housing_on = housing.enabled(ctx.session)
+        if not housing_on:  # a trading company never sees the housing module's premises
+            self.rows = [[k for k in row if k != "premises"] for row in type(self).rows]
+        super().__init__(shell, obj_id, initial, parent)
 
     def defaults(self, ctx):
         return {"channel": "call", "priority": 2, "paid": False}
@@ -105,7 +116,8 @@ class RequestForm(ObjectForm):
     def load(self, ctx, obj_id):
         r = rq.get_request(ctx, obj_id)
         values = {k: getattr(r, k) for k in (
-            "number", "registered_at", "status", "channel", "applicant_name", "address",
+            "number", "registered_at", "status", "channel", "applicant_name", "applicant_email",
+            "address",
             "priority", "paid", "planned_on", "deadline", "description", "result")}
         values["applicant_phone"] = format_phone(r.applicant_phone) if r.applicant_phone else None
         values["client"] = ref_value(r.client)
@@ -115,10 +127,13 @@ class RequestForm(ObjectForm):
         return values, r.version, f"Заявка {r.number} ({rq.STATUSES[r.status]})"
 
     def store(self, ctx, obj_id, v, version):
-        data = {k: v.get(k) for k in ("channel", "applicant_name", "applicant_phone", "address",
-                                       "priority", "paid", "planned_on", "description")}
+        data = {k: v.get(k) for k in ("channel", "applicant_name", "applicant_phone",
+                                       "applicant_email", "address", "priority", "paid",
+                                       "planned_on", "description")}
         data.update(client_id=v.get("client"), category=v.get("category"),
-                    executor_id=v.get("executor"), premises_id=v.get("premises"))
+                    executor_id=v.get("executor"))
+        if "premises" in self.editors:
+            data["premises_id"] = v.get("premises")
         if obj_id is None:
             if v.get("deadline"):
                 data["deadline"] = v["deadline"]
@@ -180,11 +195,22 @@ class RequestForm(ObjectForm):
         self.app.changed("orders", *LISTS)
         open_entity(self.shell, "order", doc_id)
 
+    def print_act(self):
+        """«Акт выполненных работ» from the request itself (a free one has no order)."""
+        from crmdesk.reports.request_act import request_act_pdf, request_act_xlsx
+        from crmdesk.ui.forms.printing import preview
+
+        if self.modified and not self.write():
+            return None
+        return preview(self.shell, self.obj_id, "Акт выполненных работ", request_act_pdf,
+                       request_act_xlsx)
+
 
 def _copy(ctx, obj_id):
     r = rq.get_request(ctx, obj_id)
     return {"channel": r.channel, "client": ref_value(r.client),
             "applicant_name": r.applicant_name, "applicant_phone": r.applicant_phone,
+            "applicant_email": r.applicant_email,
             "address": r.address, "category": ref_value(r.category), "priority": r.priority,
             "paid": r.paid, "description": r.description}
 
@@ -372,3 +398,5 @@ def _add_sections() -> None:
 _install()
 _add_sections()
 _add_letter_command()
+
+from crmdesk.ui.forms import service_admin  # noqa: E402, F401 — the service's admin forms

@@ -28,9 +28,12 @@ from PySide6.QtWidgets import (
 from crmdesk.services.errors import CrmError
 from crmdesk.services.money import format_money
 from crmdesk.ui.generic.base import guarded, show_error
-from crmdesk.ui.i18n import tr
+from crmdesk.ui.i18n import tr, tr_error
 
 POLL_MS = 1000
+# Buttons a form module adds to the call window: (text, shown(window) -> bool, run(window));
+# the housing module's «Показания счётчиков» for a resident who calls, say.
+EXTRA_BUTTONS: list[tuple] = []
 
 
 def card_html(card: dict) -> str:
@@ -122,9 +125,14 @@ class CallWindow(QWidget):
         self.client_button.clicked.connect(lambda: guarded(self, self.create_client))
         self.lead_button.clicked.connect(lambda: guarded(self, self.create_lead))
         self.request_button.clicked.connect(lambda: guarded(self, self.create_request))
+        self.extra_buttons = []
+        for text, shown, run in EXTRA_BUTTONS:
+            button = QPushButton(tr(text), self)
+            button.clicked.connect(lambda _=False, r=run: guarded(self, r, self))
+            self.extra_buttons.append((button, shown))
         buttons = QHBoxLayout()
         for b in (self.open_button, self.save_button, self.client_button, self.lead_button,
-                  self.request_button):
+                  self.request_button, *(b for b, _shown in self.extra_buttons)):
             buttons.addWidget(b)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -145,7 +153,7 @@ class CallWindow(QWidget):
                 self.card = caller_card(ctx, self.number, self.linkedid)
         except CrmError as exc:
             self.card = {"display": self.number, "client": None, "matches": []}
-            self.message.setText(str(exc))
+            self.message.setText(tr_error(exc))
         self.text.setHtml(card_html(self.card))
         known = self.card.get("client") is not None
         self.open_button.setVisible(known)
@@ -155,6 +163,8 @@ class CallWindow(QWidget):
         unknown = not known and not self.card.get("other_manager")
         self.client_button.setVisible(unknown)
         self.lead_button.setVisible(unknown)
+        for button, shown in getattr(self, "extra_buttons", []):
+            button.setVisible(bool(guarded(None, shown, self)))
 
     def set_state(self, kind: str, who: str | None = None, seconds: int | None = None) -> None:
         text = tr(STATE_TEXT.get(kind, kind))
@@ -198,7 +208,7 @@ class CallWindow(QWidget):
         client = self.card.get("client") or {}
         entity("request").open(self.shell, None, {
             "client_id": client.get("id"), "applicant_phone": self.card.get("display"),
-            "channel": "call"})
+            "applicant_name": client.get("contact"), "channel": "call"})
 
     def create_lead(self) -> None:
         from crmdesk.services import telephony

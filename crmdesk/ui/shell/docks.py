@@ -161,6 +161,12 @@ class PhonePanel(QWidget):
         self.result = QListWidget(self)
         self.result.itemActivated.connect(self._open)
         self.hint = QLabel(self)
+        self.request_button = QPushButton(tr("Заявка"), self)  # a service request, caller filled
+        self.request_button.setToolTip(tr("Зарегистрировать заявку от звонящего"))
+        self.request_button.clicked.connect(self.create_request)
+        from crmdesk.services import rights
+
+        self.request_button.setVisible(shell.app.can(rights.INTERACTIONS))
         self._timer = QTimer(self, singleShot=True, interval=150)
         self._timer.timeout.connect(self.lookup)
         self.number.textChanged.connect(lambda _t: self._timer.start())
@@ -170,6 +176,7 @@ class PhonePanel(QWidget):
         layout.addWidget(self.number)
         layout.addWidget(self.hint)
         layout.addWidget(self.result)
+        layout.addWidget(self.request_button)
 
     def lookup(self) -> list[int]:
         from crmdesk.services import search
@@ -191,6 +198,7 @@ class PhonePanel(QWidget):
         for cid, name, contact, e164 in rows:
             item = QListWidgetItem(name + (f" — {contact}" if contact else ""))
             item.setData(Qt.ItemDataRole.UserRole, cid)
+            item.setData(Qt.ItemDataRole.UserRole + 1, contact)
             item.setToolTip(format_phone(e164))
             self.result.addItem(item)
         self.hint.setText(
@@ -202,3 +210,16 @@ class PhonePanel(QWidget):
 
     def _open(self, item: QListWidgetItem) -> None:
         open_entity(self.shell, "client", item.data(Qt.ItemDataRole.UserRole))
+
+    def create_request(self) -> None:
+        """«Заявка»: a new service request with the caller's client (the chosen or the first
+        found), contact person as the applicant, and the number filled."""
+        from crmdesk.ui.generic.base import guarded
+        from crmdesk.ui.generic.registry import entity
+
+        item = self.result.currentItem() or self.result.item(0)
+        values = {"applicant_phone": self.number.text().strip() or None, "channel": "call"}
+        if item is not None:
+            values["client_id"] = item.data(Qt.ItemDataRole.UserRole)
+            values["applicant_name"] = item.data(Qt.ItemDataRole.UserRole + 1)
+        guarded(self.shell, lambda: entity("request").open(self.shell, None, values))

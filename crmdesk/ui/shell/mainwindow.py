@@ -378,6 +378,7 @@ class MainWindow(QMainWindow):
         its new time comes); an open window follows. Returns the new reminders' task ids."""
         from crmdesk.ui.shell import reminders
 
+        reminders.run_periodic(self)  # reminders made from the data (a meter's verification)
         due = reminders.due(self.app)
         new = [r for r in due if (r.task_id, r.remind_at) not in self._reminded]
         self._reminded.update((r.task_id, r.remind_at) for r in due)

@@ -3,8 +3,10 @@ postpone its reminder (15 minutes, an hour, till tomorrow) or mark it done."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -28,6 +30,33 @@ from crmdesk.ui.i18n import tr
 from crmdesk.ui.icons import icon
 
 COLUMNS = ("Напоминание", "Задача", "Клиент", "Срок")
+
+# Checks that make reminders (tasks with remind_at) from the data: fn(ctx) — a meter's
+# verification, say. The reminder timer runs them at most once per PERIODIC_EVERY on a
+# desk; each makes a reminder once, whichever desk runs it first.
+PERIODIC: list[Callable] = []
+PERIODIC_EVERY = timedelta(hours=1)
+
+
+def run_periodic(window, now: datetime | None = None) -> int:
+    """Run the PERIODIC checks unless this window ran them less than PERIODIC_EVERY ago;
+    a failure is logged, never shown (the timer must not pop up errors)."""
+    from crmdesk.services.errors import CrmError
+
+    now = now or datetime.now().astimezone()
+    last = getattr(window, "_periodic_at", None)
+    if last is not None and now - last < PERIODIC_EVERY:
+        return 0
+    window._periodic_at = now
+    ran = 0
+    for check in PERIODIC:
+        try:
+            with window.app.uow() as ctx:
+                check(ctx)
+            ran += 1
+        except CrmError as exc:
+            logging.getLogger(__name__).warning("reminder check %s: %s", check.__name__, exc)
+    return ran
 
 
 @dataclass(frozen=True)
