@@ -3,6 +3,8 @@
     python tools/translations.py update    # texts of the source → resources/translations/*.ts
     python tools/translations.py compile   # *.ts → *.qm with pyside6-lrelease
     python tools/translations.py check     # exit 1 listing untranslated or missing texts
+    python tools/translations.py add a.tsv b.tsv   # set translations handed in as TSV lines
+                                                   # context<TAB>russian<TAB>translation
 
 Russian is the source language. Texts are found without running the UI:
 
@@ -37,7 +39,7 @@ DEFAULT_CONTEXT = "crmdesk"
 # files whose declared texts are shown in another context than crmdesk's
 DECLARED_CONTEXT = {"crmdesk/ui/shell/wizard.py": "OrganizationPage"}
 # files whose other Cyrillic literals are data, not texts of the UI (sample files)
-NOT_DECLARATIONS = {"crmdesk/ui/screenshots.py"}
+NOT_DECLARATIONS = {"crmdesk/ui/screenshots.py", "crmdesk/ui/message_patterns.py"}
 CYRILLIC = re.compile("[А-Яа-яЁё]")
 PLACEHOLDER = re.compile(r"\{\d*\}")
 
@@ -242,9 +244,95 @@ def _report_titles(path: Path) -> list[str]:
     return [t for t in titles if t and CYRILLIC.search(t)]
 
 
+# the calls whose texts are messages for the user: the rules' errors (ValidationError,
+# AccessDenied, PostingError…, faults' DatabaseUnavailable…) and a Collector's add(field, text)
+_ERROR_CALL = re.compile(
+    r"(Error|Denied|NotFound|Unavailable|BadValue|Locked|Ended|Missing|Cancelled|InvalidData)$"
+)
+# modules whose every Cyrillic literal is a message (the wording of errors itself)
+MESSAGE_MODULES = {"crmdesk/services/errors.py", "crmdesk/services/faults.py"}
+PATTERNS_MODULE = ROOT / "crmdesk" / "ui" / "message_patterns.py"
+
+
+def _pattern(node) -> str | None:
+    """The text of a literal; an f-string as a pattern, each {value} numbered: {0}, {1}…"""
+    if isinstance(node, ast.Constant):
+        return _literal(node)
+    if not isinstance(node, ast.JoinedStr):
+        return None
+    parts, n = [], 0
+    for value in node.values:
+        if isinstance(value, ast.Constant):
+            parts.append(str(value.value).replace("{", "{{").replace("}", "}}"))
+        else:
+            parts.append(f"{{{n}}}")
+            n += 1
+    return "".join(parts)
+
+
+def _literals_in(node):
+    """Literal texts and f-strings anywhere under ``node`` (an f-string counts as one)."""
+    if isinstance(node, (ast.Constant, ast.JoinedStr)):
+        yield node
+        return
+    for child in ast.iter_child_nodes(node):
+        yield from _literals_in(child)
+
+
+def service_texts() -> list[tuple[str, str, str, int]]:
+    """The messages of the rules layer (crmdesk/services/**) the UI shows when a rule refuses:
+    the texts and f-strings given to an error (``raise PostingError(f"… {n} …")`` becomes the
+    pattern ``… {0} …``), a ValidationError's field title and message, a Collector's
+    ``add(field, message)``, and every text of errors.py and faults.py. The UI translates a
+    message whole when it is listed, else by pattern, keeping the values (see
+    crmdesk/ui/i18n.py tr_message)."""
+    out = []
+    for path in sorted((ROOT / "crmdesk" / "services").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        skip = _docstrings(tree)
+        nodes = []
+        if rel in MESSAGE_MODULES:
+            nodes = [n for n in ast.walk(tree) if isinstance(n, ast.Constant | ast.JoinedStr)]
+            inner = {id(v) for n in nodes if isinstance(n, ast.JoinedStr) for v in n.values}
+            nodes = [n for n in nodes if id(n) not in inner]
+        else:
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                name = getattr(func, "id", None) or getattr(func, "attr", "")
+                collector_add = name == "add" and len(node.args) == 2  # col.add(field, text)
+                if _ERROR_CALL.search(name) or name == "CrmError" or collector_add:
+                    for arg in [*node.args, *(k.value for k in node.keywords)]:
+                        nodes += list(_literals_in(arg))
+        for node in nodes:
+            if id(node) in skip:
+                continue
+            text = _pattern(node)
+            literal = PLACEHOLDER.sub("", text or "")
+            if text and CYRILLIC.search(literal):
+                out.append((DEFAULT_CONTEXT, text, rel, node.lineno))
+    return out
+
+
+def write_patterns(texts) -> None:
+    """crmdesk/ui/message_patterns.py: the messages with values ({0}…), which the UI matches
+    a refusal's text against to translate it with its values kept."""
+    patterns = sorted({t for _c, t, _r, _l in texts if PLACEHOLDER.search(t)})
+    body = "".join(f"    {p!r},\n" for p in patterns)
+    PATTERNS_MODULE.write_text(
+        "# ruff: noqa: E501 — generated data, one message a line\n"
+        '"""Generated by tools/translations.py update: the rules layer\'s messages with values\n'
+        'in them, as patterns ({0}, {1}…) the UI translates by (crmdesk/ui/i18n.py)."""\n\n'
+        f"PATTERNS = (\n{body})\n",
+        encoding="utf-8",
+    )
+
+
 def extract() -> dict[tuple[str, str], Message]:
     messages: dict[tuple[str, str], Message] = {}
-    for context, text, rel, line in source_texts() + qt_free_texts():
+    for context, text, rel, line in source_texts() + qt_free_texts() + service_texts():
         msg = messages.setdefault((context, text), Message(context, text))
         if (rel, line) not in msg.locations:
             msg.locations.append((rel, line))
@@ -321,6 +409,7 @@ def update(language: str = "en", keep_obsolete: bool = True) -> tuple[int, int, 
     path = ts_path(language)
     old = read_ts(path)
     messages = extract()
+    write_patterns(service_texts())
     entries: dict[tuple[str, str], Entry] = {}
     for key in messages:
         e = old.get(key)
@@ -383,9 +472,49 @@ def problems(language: str = "en") -> list[str]:
     return out
 
 
+def _unescape(text: str) -> str:
+    """A TSV cell: ``\\n`` a line break, ``\\t`` a tab, ``\\\\`` a backslash."""
+    return re.sub(r"\\([nt\\])", lambda m: {"n": "\n", "t": "\t"}.get(m[1], "\\"), text)
+
+
+def add(files, language: str = "en") -> tuple[int, list[str]]:
+    """Set translations from TSV files (``context<TAB>russian<TAB>translation`` a line, as the
+    areas hand them in) into the .ts after an ``update``: a text the .ts has gets the
+    translation, finished. Returns (how many were set, lines not applied and why)."""
+    path = ts_path(language)
+    entries = read_ts(path)
+    messages = extract()
+    set_, skipped = 0, []
+    for file in files:
+        for n, line in enumerate(Path(file).read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            cells = line.rstrip("\r").split("\t")
+            where = f"{Path(file).name}:{n}"
+            if len(cells) != 3 or not all(c.strip() for c in cells):
+                skipped.append(f"{where}: not context<TAB>russian<TAB>translation")
+                continue
+            context, source, translation = (_unescape(c) for c in cells)
+            key = (context, source)
+            if key not in entries:
+                if context == DEFAULT_CONTEXT or (DEFAULT_CONTEXT, source) not in entries:
+                    skipped.append(f"{where}: not in the source (run update?): {source!r}")
+                    continue
+                key = (DEFAULT_CONTEXT, source)  # declared texts live in crmdesk's context
+            if sorted(PLACEHOLDER.findall(source)) != sorted(PLACEHOLDER.findall(translation)):
+                skipped.append(f"{where}: placeholders differ: {source!r} → {translation!r}")
+                continue
+            entries[key] = Entry(translation, None if key in messages else "obsolete")
+            set_ += 1
+    gone = {k: Message(*k) for k in entries if k not in messages}
+    write_ts(path, language, {**messages, **gone}, entries)
+    return set_, skipped
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["update", "compile", "check"])
+    parser.add_argument("command", choices=["update", "compile", "check", "add"])
+    parser.add_argument("files", nargs="*", help="add: TSV files context<TAB>russian<TAB>text")
     parser.add_argument("--language", default="en", choices=sorted(LANGUAGES))
     parser.add_argument(
         "--no-obsolete", action="store_true", help="update: drop texts gone from the source"
@@ -396,6 +525,13 @@ def main(argv=None) -> int:
         print(f"{ts_path(args.language).relative_to(ROOT)}: {total} texts, "
               f"{unfinished} to translate, {gone} obsolete")
         return 0
+    if args.command == "add":
+        done, skipped = add(args.files, args.language)
+        for line in skipped:
+            print(line, file=sys.stderr)
+        print(f"{ts_path(args.language).relative_to(ROOT)}: {done} translations set, "
+              f"{len(skipped)} lines skipped")
+        return 1 if skipped else 0
     if args.command == "compile":
         target = compile_ts(args.language)
         print(f"{target.relative_to(ROOT)} written")

@@ -5,14 +5,25 @@ class CrmError(Exception):
     """Base of every error the business layer raises; its str() is shown to the user."""
 
 
+# The wording of a field's error; the UI translates these templates and puts the
+# translated field title and message in (crmdesk/ui/i18n.py tr_error).
+EMPTY = "не заполнено"
+FIELD_EMPTY = "Поле «{0}» не заполнено"  # 1C's own wording for an empty required field
+FIELD_WRONG = "Поле «{0}» заполнено неверно: {1}"
+IN_ROW = "Строка {0}: {1}"
+
+
 class ValidationError(CrmError):
     def __init__(self, field: str, message: str, row: int | None = None):
         self.field, self.message, self.row = field, message, row
-        prefix = f"Строка {row}: " if row is not None else ""
-        if message == "не заполнено":  # 1C's own wording for an empty required field
-            super().__init__(f"{prefix}Поле «{field}» не заполнено")
-        else:
-            super().__init__(f"{prefix}Поле «{field}» заполнено неверно: {message}")
+        super().__init__(self.compose(field, message, row))
+
+    @staticmethod
+    def compose(field: str, message: str, row: int | None = None, tr=lambda text: text) -> str:
+        """The message as the user reads it; ``tr`` translates each template and text."""
+        template = FIELD_EMPTY if message == EMPTY else FIELD_WRONG
+        text = tr(template).replace("{0}", tr(field)).replace("{1}", tr(message))
+        return text if row is None else tr(IN_ROW).replace("{0}", str(row)).replace("{1}", text)
 
 
 class AccessDenied(CrmError):

@@ -656,7 +656,7 @@ CLIENTS = ListSpec(
             Client.kind,
             kind="enum",
             width=90,
-            choices={"company": "Организация", "person": "Частное лицо"},
+            choices={"company": "Организация", "ip": "ИП", "person": "Частное лицо"},
         ),
         Col("status", "Статус", Client.status, width=100, hidden=True),
         Col("source", "Источник", Client.source, width=100, hidden=True),

@@ -22,7 +22,7 @@
         <message>
             <location filename="../../crmdesk/ui/forms/admin.py" line="234" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="273" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="112" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="127" />
             <source>Настройки</source>
             <translation>Settings</translation>
         </message>
@@ -57,21 +57,21 @@
         <message>
             <location filename="../../crmdesk/services/money.py" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="31" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="16" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="17" />
             <source>НДС в сумме</source>
             <translation>VAT included</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/money.py" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="31" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="16" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="17" />
             <source>НДС сверху</source>
             <translation>VAT on top</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/money.py" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="31" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="16" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="17" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="327" />
             <source>Без НДС</source>
             <translation>No VAT</translation>
@@ -90,8 +90,7 @@
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="104" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="12" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="111" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="126" />
             <source>Организация</source>
             <translation>Organization</translation>
         </message>
@@ -140,18 +139,22 @@
         <message>
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="40" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="229" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="252" />
             <source>ФИО</source>
             <translation>Full name</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/records.py" line="199" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="41" />
             <source>Имя входа</source>
             <translation>Login</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/housing.py" line="123" />
             <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/records.py" line="204" />
+            <location filename="../../crmdesk/services/users.py" line="153" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="42" />
             <source>Роль</source>
             <translation>Role</translation>
@@ -160,25 +163,27 @@
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="43" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="231" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="254" />
             <source>Должность</source>
             <translation>Position</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/sms.py" line="74" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="44" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="114" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="57" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="233" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="65" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="256" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="36" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="227" />
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="333" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="253" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="346" />
             <source>Телефон</source>
             <translation>Phone</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/records.py" line="209" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="46" />
             <source>Активен</source>
             <translation>Active</translation>
@@ -189,17 +194,26 @@
             <translation>New password</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/clients.py" line="144" />
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/processes.py" line="194" />
+            <location filename="../../crmdesk/services/processes.py" line="272" />
+            <location filename="../../crmdesk/services/records.py" line="159" />
+            <location filename="../../crmdesk/services/requestcatalog.py" line="43" />
+            <location filename="../../crmdesk/services/requestcatalog.py" line="55" />
+            <location filename="../../crmdesk/services/requestcatalog.py" line="74" />
+            <location filename="../../crmdesk/services/templates.py" line="129" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="81" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="108" />
             <location filename="../../crmdesk/ui/forms/catalog.py" line="21" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="47" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="260" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="55" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="283" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="34" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="68" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="197" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="226" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="223" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="252" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="95" />
             <location filename="../../crmdesk/ui/forms/templates.py" line="40" />
             <source>Наименование</source>
             <translation>Name</translation>
@@ -207,17 +221,19 @@
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="109" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="49" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="57" />
             <source>Полное наименование</source>
             <translation>Full name</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/duplicates.py" line="88" />
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/validation.py" line="112" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="110" />
             <location filename="../../crmdesk/ui/forms/bank.py" line="40" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="50" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="226" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="58" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="252" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="282" />
             <source>ИНН</source>
             <translation>INN (Tax ID)</translation>
@@ -225,31 +241,38 @@
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/validation.py" line="117" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="111" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="51" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="59" />
             <source>КПП</source>
             <translation>KPP</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/validation.py" line="123" />
+            <location filename="../../crmdesk/services/validation.py" line="129" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="112" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="52" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="17" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="60" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="126" />
             <source>ОГРН</source>
             <translation>OGRN</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/housing.py" line="80" />
+            <location filename="../../crmdesk/services/housing.py" line="82" />
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="113" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="65" />
-            <location filename="../../crmdesk/ui/forms/housing.py" line="37" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="73" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="43" />
             <location filename="../../crmdesk/ui/forms/mailings.py" line="117" />
             <source>Адрес</source>
             <translation>Address</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/admin.py" line="116" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="66" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="74" />
             <source>Банк</source>
             <translation>Bank</translation>
         </message>
@@ -260,19 +283,20 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/admin.py" line="118" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="67" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="75" />
             <source>БИК</source>
             <translation>BIC</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/admin.py" line="119" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="69" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="77" />
             <source>Корр. счёт</source>
             <translation>Correspondent account</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/bank.py" line="227" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="120" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="68" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="76" />
             <source>Расчётный счёт</source>
             <translation>Bank account</translation>
         </message>
@@ -287,9 +311,11 @@
             <translation>Chief accountant</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/documents.py" line="205" />
             <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/records.py" line="239" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="123" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="33" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="41" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="40" />
             <source>НДС</source>
             <translation>VAT</translation>
@@ -445,12 +471,17 @@
         </message>
         <message>
             <location filename="../../crmdesk/reports/gross_profit.py" />
+            <location filename="../../crmdesk/services/calendar.py" line="145" />
+            <location filename="../../crmdesk/services/contracts.py" line="54" />
+            <location filename="../../crmdesk/services/housing.py" line="342" />
             <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/readings_io.py" line="117" />
             <location filename="../../crmdesk/ui/forms/bank.py" line="40" />
             <location filename="../../crmdesk/ui/forms/contracts.py" line="32" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="29" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="194" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="36" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="214" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="65" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="95" />
             <source>Дата</source>
             <translation>Date</translation>
         </message>
@@ -460,15 +491,19 @@
             <translation>Doc. no.</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/documents.py" line="163" />
+            <location filename="../../crmdesk/services/documents.py" line="310" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/bank.py" line="40" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="68" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="196" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="69" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="216" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="39" />
+            <location filename="../../crmdesk/ui/generic/picker.py" line="31" />
             <source>Сумма</source>
             <translation>Amount</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/bank_load.py" line="71" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/bank.py" line="40" />
             <source>Плательщик</source>
@@ -484,31 +519,41 @@
         <message>
             <location filename="../../crmdesk/reports/gross_profit.py" />
             <location filename="../../crmdesk/reports/receivables.py" />
+            <location filename="../../crmdesk/services/bank_load.py" line="42" />
+            <location filename="../../crmdesk/services/contracts.py" line="68" />
+            <location filename="../../crmdesk/services/deals.py" line="137" />
+            <location filename="../../crmdesk/services/documents.py" line="307" />
             <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/records.py" line="66" />
+            <location filename="../../crmdesk/services/records.py" line="177" />
+            <location filename="../../crmdesk/services/records.py" line="267" />
+            <location filename="../../crmdesk/services/records.py" line="303" />
+            <location filename="../../crmdesk/services/requestwork.py" line="98" />
             <location filename="../../crmdesk/services/setup.py" />
+            <location filename="../../crmdesk/services/telephony.py" line="263" />
             <location filename="../../crmdesk/ui/forms/bank.py" line="41" />
             <location filename="../../crmdesk/ui/forms/bank.py" line="85" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="47" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="230" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="55" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="253" />
             <location filename="../../crmdesk/ui/forms/contracts.py" line="33" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="64" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="30" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="136" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="152" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="195" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="65" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="37" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="155" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="172" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="215" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="27" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="98" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="95" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="68" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="282" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="409" />
-            <location filename="../../crmdesk/ui/shell/reminders.py" line="30" />
+            <location filename="../../crmdesk/ui/shell/reminders.py" line="32" />
             <location filename="../../crmdesk/ui/shell/special.py" line="106" />
             <source>Клиент</source>
             <translation>Client</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/bank.py" line="41" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="95" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="103" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="42" />
             <source>Счета</source>
             <translation>Invoices</translation>
@@ -525,7 +570,7 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/bank.py" line="57" />
-            <location filename="../../crmdesk/ui/forms/housing.py" line="209" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="215" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="334" />
             <source>Загрузить</source>
             <translation>Import</translation>
@@ -543,7 +588,7 @@
         <message>
             <location filename="../../crmdesk/ui/forms/board.py" line="62" />
             <location filename="../../crmdesk/ui/forms/monitor.py" line="71" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="50" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="65" />
             <source>Воронка сделок</source>
             <translation>Sales pipeline</translation>
         </message>
@@ -617,8 +662,8 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/calls.py" line="44" />
-            <location filename="../../crmdesk/ui/forms/calls.py" line="94" />
-            <location filename="../../crmdesk/ui/shell/calls.py" line="249" />
+            <location filename="../../crmdesk/ui/forms/calls.py" line="92" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="259" />
             <source>Позвонить</source>
             <translation>Call</translation>
         </message>
@@ -628,24 +673,28 @@
             <translation>Phone number:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/calls.py" line="118" />
-            <location filename="../../crmdesk/ui/forms/calls.py" line="139" />
-            <location filename="../../crmdesk/ui/forms/calls.py" line="161" />
+            <location filename="../../crmdesk/ui/forms/calls.py" line="116" />
+            <location filename="../../crmdesk/ui/forms/calls.py" line="137" />
+            <location filename="../../crmdesk/ui/forms/calls.py" line="157" />
             <source>Телефония (АТС)</source>
             <translation>Telephony (PBX)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/calls.py" line="176" />
+            <location filename="../../crmdesk/services/calllistener.py" line="111" />
+            <location filename="../../crmdesk/services/calllistener.py" line="161" />
+            <location filename="../../crmdesk/services/telephony_setup.py" line="86" />
+            <location filename="../../crmdesk/services/telephony_setup.py" line="90" />
+            <location filename="../../crmdesk/ui/forms/calls.py" line="171" />
             <source>Внутренний номер</source>
             <translation>Extension</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/calls.py" line="177" />
+            <location filename="../../crmdesk/ui/forms/calls.py" line="172" />
             <source>Внутренний номер пользователя {0} (пусто — нет):</source>
             <translation>Extension of user {0} (empty: none):</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/calls.py" line="184" />
+            <location filename="../../crmdesk/ui/forms/calls.py" line="179" />
             <source>Внутренний номер {0}: {1}</source>
             <translation>Extension of {0}: {1}</translation>
         </message>
@@ -660,61 +709,63 @@
             <translation>Called back</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/calls.py" line="120" />
-            <source>Адрес АТС</source>
-            <translation>PBX address</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/calls.py" line="121" />
-            <source>Порт AMI</source>
-            <translation>AMI port</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/calls.py" line="122" />
-            <source>Пользователь AMI</source>
-            <translation>AMI user</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/calls.py" line="123" />
-            <source>Пароль AMI</source>
-            <translation>AMI password</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/calls.py" line="124" />
-            <source>Канал внутреннего номера</source>
-            <translation>Extension channel</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/calls.py" line="125" />
-            <source>Контекст исходящих</source>
-            <translation>Outgoing context</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/calls.py" line="123" />
-            <source>пусто: оставить прежний</source>
-            <translation>empty: keep the current one</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/calls.py" line="124" />
-            <source>PJSIP/{ext} или SIP/{ext}</source>
-            <translation>PJSIP/{ext} or SIP/{ext}</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/calls.py" line="195" />
-            <source>Внутренний номер…</source>
-            <translation>Extension…</translation>
-        </message>
-        <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/calls.py" line="85" />
+            <location filename="../../crmdesk/ui/forms/calls.py" line="83" />
             <source>Звонки</source>
             <translation>Calls</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/calls.py" line="86" />
+            <location filename="../../crmdesk/ui/forms/calls.py" line="84" />
             <source>Пропущенные звонки</source>
             <translation>Missed calls</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/telephony_setup.py" line="37" />
+            <location filename="../../crmdesk/ui/forms/calls.py" line="118" />
+            <source>Адрес АТС</source>
+            <translation>PBX address</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="119" />
+            <source>Порт AMI</source>
+            <translation>AMI port</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/telephony_setup.py" line="45" />
+            <location filename="../../crmdesk/ui/forms/calls.py" line="120" />
+            <source>Пользователь AMI</source>
+            <translation>AMI user</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="121" />
+            <source>Пароль AMI</source>
+            <translation>AMI password</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="122" />
+            <source>Канал внутреннего номера</source>
+            <translation>Extension channel</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="123" />
+            <source>Контекст исходящих</source>
+            <translation>Outgoing context</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="121" />
+            <source>пусто: оставить прежний</source>
+            <translation>empty: keep the current one</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="122" />
+            <source>PJSIP/{ext} или SIP/{ext}</source>
+            <translation>PJSIP/{ext} or SIP/{ext}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/calls.py" line="190" />
+            <source>Внутренний номер…</source>
+            <translation>Extension…</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
@@ -735,7 +786,7 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/catalog.py" line="54" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="299" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="322" />
             <source> (копия)</source>
             <translation> (copy)</translation>
         </message>
@@ -746,12 +797,16 @@
             <translation>SKU</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/clients.py" line="147" />
+            <location filename="../../crmdesk/services/interactions.py" line="34" />
             <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/records.py" line="301" />
+            <location filename="../../crmdesk/services/records.py" line="431" />
             <location filename="../../crmdesk/ui/forms/catalog.py" line="23" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="48" />
-            <location filename="../../crmdesk/ui/forms/housing.py" line="60" />
-            <location filename="../../crmdesk/ui/forms/housing.py" line="95" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="96" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="56" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="66" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="101" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="93" />
             <source>Вид</source>
             <translation>Type</translation>
         </message>
@@ -761,9 +816,12 @@
             <translation>Unit</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/documents.py" line="103" />
+            <location filename="../../crmdesk/services/documents.py" line="319" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/catalog.py" line="25" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="36" />
+            <location filename="../../crmdesk/ui/generic/picker.py" line="31" />
             <source>Цена</source>
             <translation>Price</translation>
         </message>
@@ -776,9 +834,12 @@
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/requests.py" line="168" />
+            <location filename="../../crmdesk/services/requests.py" line="201" />
+            <location filename="../../crmdesk/services/requests.py" line="383" />
             <location filename="../../crmdesk/ui/forms/catalog.py" line="28" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="33" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="80" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="34" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="81" />
             <source>Описание</source>
             <translation>Description</translation>
         </message>
@@ -789,69 +850,71 @@
             <translation>pcs</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="12" />
-            <source>Частное лицо</source>
-            <translation>Individual</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="42" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="50" />
             <source>Клиент (создание)</source>
             <translation>Client (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="225" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="248" />
             <source>Контактное лицо (создание)</source>
             <translation>Contact person (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="258" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="281" />
             <source>Группа клиентов (создание)</source>
             <translation>Client group (new)</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/ui/forms/clients.py" line="18" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="60" />
+            <source>ОГРНИП</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="15" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="23" />
             <source>Согласие на рассылку e-mail</source>
             <translation>Consent to e-mail mailings</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="16" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="24" />
             <source>Согласие на рассылку SMS</source>
             <translation>Consent to SMS mailings</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="17" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="25" />
             <source>Отказ от рассылок</source>
             <translation>Opted out of mailings</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="18" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="26" />
             <source>Дата отказа</source>
             <translation>Opt-out date</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="17" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="25" />
             <source>согласия снимаются, дата запоминается</source>
             <translation>consents are withdrawn, the date is kept</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="55" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="233" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="63" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="256" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="282" />
             <source>Телефоны</source>
             <translation>Phones</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="60" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="234" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="68" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="257" />
             <source>Эл. почта</source>
             <translation>E-mail</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/clients.py" line="86" />
+            <location filename="../../crmdesk/services/clients.py" line="95" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="61" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="69" />
             <source>Группы</source>
             <translation>Groups</translation>
         </message>
@@ -861,18 +924,20 @@
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/services/rights.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="62" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="70" />
             <location filename="../../crmdesk/ui/forms/contracts.py" line="39" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="67" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="68" />
             <location filename="../../crmdesk/ui/forms/reports.py" line="108" />
-            <location filename="../../crmdesk/ui/shell/calls.py" line="55" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="58" />
             <source>Менеджер</source>
             <translation>Manager</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="63" />
+            <location filename="../../crmdesk/services/requests.py" line="304" />
+            <location filename="../../crmdesk/services/requests.py" line="307" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="71" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="66" />
             <source>Статус</source>
             <translation>Status</translation>
@@ -880,149 +945,148 @@
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="64" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="73" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="72" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="74" />
             <source>Источник</source>
             <translation>Source</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="70" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="78" />
             <source>Интересующие товары</source>
             <translation>Products of interest</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="71" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="79" />
             <source>Предпочтения</source>
             <translation>Preferences</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="72" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="235" />
+            <location filename="../../crmdesk/services/requests.py" line="317" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="80" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="258" />
             <location filename="../../crmdesk/ui/forms/contracts.py" line="41" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="35" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="200" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="43" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="221" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="39" />
             <source>Комментарий</source>
             <translation>Comment</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="90" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="38" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="98" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="53" />
             <source>Контактные лица</source>
             <translation>Contact persons</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="91" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="45" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="28" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="39" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="99" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="46" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="43" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="54" />
             <source>Взаимодействия</source>
             <translation>Interactions</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="92" />
-            <location filename="../../crmdesk/ui/shell/calls.py" line="65" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="51" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="100" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="68" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="66" />
             <source>Сделки</source>
             <translation>Deals</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="93" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="101" />
             <source>Предложения</source>
             <translation>Proposals</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="94" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="102" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="41" />
             <source>Заказы</source>
             <translation>Orders</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="96" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="104" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="43" />
             <source>Оплаты</source>
             <translation>Payments</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="97" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="60" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="77" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="105" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="44" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="75" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="92" />
             <source>Договоры</source>
             <translation>Contracts</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="98" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="44" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="26" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="106" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="45" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="41" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="56" />
             <source>Задачи</source>
             <translation>Tasks</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="101" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="40" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="109" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="55" />
             <source>Записать звонок</source>
             <translation>Record a call</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="102" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="50" />
+            <location filename="../../crmdesk/services/tasks.py" line="27" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="110" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="51" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="25" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
-            <location filename="../../crmdesk/ui/shell/reminders.py" line="30" />
+            <location filename="../../crmdesk/ui/shell/reminders.py" line="32" />
             <source>Задача</source>
             <translation>Task</translation>
         </message>
         <message>
             <location filename="../../crmdesk/models/documents.py" />
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="103" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="51" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="111" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="52" />
             <source>Коммерческое предложение</source>
             <translation>Commercial proposal</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="232" />
+            <location filename="../../crmdesk/services/records.py" line="188" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="255" />
             <source>День рождения</source>
             <translation>Birthday</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="58" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="66" />
             <source>по одному в строке, в любом виде: 8 912 345-67-89 доб. 12</source>
             <translation>one per line, in any form: 8 912 345-67-89 ext. 12</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="60" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="68" />
             <source>по одному в строке</source>
             <translation>one per line</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="61" />
-            <source>через запятую: Новые, Оптовые</source>
-            <translation>comma-separated: New, Wholesale</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="319" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="342" />
             <source>Загрузить из файла…</source>
             <translation>Import from file…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="320" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="343" />
             <source>Выгрузить клиентов…</source>
             <translation>Export clients…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="321" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="344" />
             <source>Объединить…</source>
             <translation>Merge…</translation>
         </message>
@@ -1038,21 +1102,29 @@
             <translation>Contract (new)</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/calllistener.py" line="116" />
+            <location filename="../../crmdesk/services/calllistener.py" line="159" />
+            <location filename="../../crmdesk/services/contracts.py" line="49" />
             <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/telephony.py" line="424" />
             <location filename="../../crmdesk/ui/forms/contracts.py" line="31" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="28" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="193" />
-            <location filename="../../crmdesk/ui/forms/housing.py" line="59" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="35" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="213" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="65" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="64" />
             <source>Номер</source>
             <translation>Number</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/contracts.py" line="71" />
+            <location filename="../../crmdesk/services/deals.py" line="229" />
+            <location filename="../../crmdesk/services/interactions.py" line="65" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/contracts.py" line="34" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="63" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="64" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="25" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="28" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="100" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="97" />
             <source>Сделка</source>
             <translation>Deal</translation>
         </message>
@@ -1068,11 +1140,14 @@
             <translation>Valid from</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/contracts.py" line="56" />
             <location filename="../../crmdesk/ui/forms/contracts.py" line="37" />
             <source>Окончание действия</source>
             <translation>Valid until</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/contracts.py" line="61" />
+            <location filename="../../crmdesk/services/contracts.py" line="63" />
             <location filename="../../crmdesk/ui/forms/contracts.py" line="38" />
             <source>Сумма договора</source>
             <translation>Contract amount</translation>
@@ -1093,36 +1168,36 @@
             <translation>PDF, Word, scans (*.pdf *.doc *.docx *.jpg *.png *.tif);;All files (*)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="118" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="126" />
             <source>Правил на это событие нет</source>
             <translation>No rules for this event</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/setup.py" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="168" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="209" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="32" />
             <location filename="../../crmdesk/ui/forms/templates.py" line="100" />
             <source>Отказ</source>
             <translation>Refusal</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="178" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="219" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="103" />
             <source>Причина отказа:</source>
             <translation>Reason for refusal:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="200" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="241" />
             <source>С этого этапа переходов нет</source>
             <translation>There are no transitions from this stage</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="203" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="244" />
             <source>Перевести на этап</source>
             <translation>Move to stage</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="203" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="244" />
             <source>Этап:</source>
             <translation>Stage:</translation>
         </message>
@@ -1134,92 +1209,98 @@
         <message>
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="40" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="56" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="71" />
             <source>Коммерческие предложения</source>
             <translation>Commercial proposals</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="48" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="226" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="49" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="267" />
             <source>Перевести на этап…</source>
             <translation>Move to stage…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="49" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="50" />
             <source>Записать взаимодействие</source>
             <translation>Record an interaction</translation>
         </message>
         <message>
             <location filename="../../crmdesk/models/documents.py" />
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="52" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="169" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="53" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="189" />
             <source>Заказ клиента</source>
             <translation>Customer order</translation>
         </message>
         <message>
             <location filename="../../crmdesk/models/documents.py" />
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="53" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="169" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="177" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="54" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="189" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="197" />
             <source>Счёт на оплату</source>
             <translation>Invoice</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="54" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="55" />
             <source>Документы получены</source>
             <translation>Documents received</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="65" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="66" />
             <source>Процесс</source>
             <translation>Process</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/deals.py" line="149" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="66" />
+            <location filename="../../crmdesk/services/processes.py" line="222" />
+            <location filename="../../crmdesk/services/processes.py" line="285" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="67" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="32" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
             <source>Этап</source>
             <translation>Stage</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="69" />
+            <location filename="../../crmdesk/services/processes.py" line="229" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="70" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="71" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="32" />
             <source>Вероятность, %</source>
             <translation>Probability, %</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="71" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="72" />
             <source>Закрытие (ожид.)</source>
             <translation>Closing (expected)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="74" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="75" />
             <source>Окончание договора</source>
             <translation>Contract end</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/deals.py" line="216" />
+            <location filename="../../crmdesk/services/leads.py" line="155" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="75" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="76" />
             <source>Причина отказа</source>
             <translation>Reason for refusal</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="68" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="69" />
             <source>пусто — по документам сделки</source>
             <translation>empty — from the deal's documents</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="69" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="70" />
             <source>пусто — по этапу</source>
             <translation>empty — by the stage</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="72" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="73" />
             <source>Ожидаемая дата закрытия</source>
             <translation>Expected close date</translation>
         </message>
@@ -1270,100 +1351,184 @@
             <translation>empty: the organization's name, phone and e-mail</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="126" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="145" />
             <source>{0} {1} от {2}</source>
             <translation>{0} {1} dated {2}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="128" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="147" />
             <source> (проведён)</source>
             <translation> (posted)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="130" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="149" />
             <source> (помечен на удаление)</source>
             <translation> (marked for deletion)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="17" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="18" />
             <source>Безналичные</source>
             <translation>Bank transfer</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="17" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="18" />
             <source>Наличные</source>
             <translation>Cash</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="21" />
+            <location filename="../../crmdesk/services/contracts.py" line="123" />
+            <location filename="../../crmdesk/services/contracts.py" line="179" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="22" />
             <source>Договор</source>
             <translation>Contract</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="167" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="187" />
             <source>Коммерческое предложение (создание)</source>
             <translation>Commercial proposal (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="174" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="194" />
             <source>Заказ клиента (создание)</source>
             <translation>Customer order (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="182" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="202" />
             <source>Счёт на оплату (создание)</source>
             <translation>Invoice (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="190" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="210" />
             <source>Поступление оплаты (создание)</source>
             <translation>Payment (new)</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/clients.py" line="167" />
+            <location filename="../../crmdesk/services/imports/columns.py" />
+            <location filename="../../crmdesk/services/interactions.py" line="80" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="26" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="29" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="98" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="52" />
+            <source>Контактное лицо</source>
+            <translation>Contact person</translation>
+        </message>
+        <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="168" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="27" />
+            <location filename="../../crmdesk/ui/forms/leads.py" line="38" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="99" />
+            <source>Ответственный</source>
+            <translation>Responsible</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="188" />
             <source>Действует до</source>
             <translation>Valid until</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="175" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="195" />
             <source>Оплата по плану</source>
             <translation>Planned payment date</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="183" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="203" />
             <source>Оплатить до</source>
             <translation>Due date</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="34" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="199" />
+            <location filename="../../crmdesk/services/documents.py" line="482" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="42" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="220" />
             <source>Основание</source>
             <translation>Based on</translation>
         </message>
         <message>
             <location filename="../../crmdesk/models/documents.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="185" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="205" />
             <source>Поступление оплаты</source>
             <translation>Payment</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="197" />
+            <location filename="../../crmdesk/services/documents.py" line="207" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="217" />
             <source>Способ оплаты</source>
             <translation>Payment method</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="111" />
+            <location filename="../../crmdesk/services/documents.py" line="252" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="127" />
             <source>Вид документа</source>
             <translation>Document type</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/attachments.py" line="40" />
+            <location filename="../../crmdesk/services/bank_load.py" line="42" />
+            <location filename="../../crmdesk/services/calllistener.py" line="116" />
+            <location filename="../../crmdesk/services/calllistener.py" line="159" />
+            <location filename="../../crmdesk/services/clients.py" line="144" />
+            <location filename="../../crmdesk/services/contracts.py" line="49" />
+            <location filename="../../crmdesk/services/contracts.py" line="54" />
+            <location filename="../../crmdesk/services/contracts.py" line="68" />
+            <location filename="../../crmdesk/services/contracts.py" line="156" />
+            <location filename="../../crmdesk/services/deals.py" line="83" />
+            <location filename="../../crmdesk/services/deals.py" line="137" />
+            <location filename="../../crmdesk/services/deals.py" line="141" />
+            <location filename="../../crmdesk/services/deals.py" line="216" />
+            <location filename="../../crmdesk/services/documents.py" line="103" />
+            <location filename="../../crmdesk/services/documents.py" line="109" />
+            <location filename="../../crmdesk/services/errors.py" line="10" />
+            <location filename="../../crmdesk/services/housing.py" line="80" />
+            <location filename="../../crmdesk/services/housing.py" line="97" />
+            <location filename="../../crmdesk/services/housing.py" line="147" />
+            <location filename="../../crmdesk/services/housing.py" line="185" />
+            <location filename="../../crmdesk/services/housing.py" line="431" />
+            <location filename="../../crmdesk/services/housing.py" line="434" />
+            <location filename="../../crmdesk/services/interactions.py" line="37" />
+            <location filename="../../crmdesk/services/leads.py" line="155" />
+            <location filename="../../crmdesk/services/limits.py" line="103" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="136" />
+            <location filename="../../crmdesk/services/mail.py" line="105" />
+            <location filename="../../crmdesk/services/mail.py" line="279" />
+            <location filename="../../crmdesk/services/mail.py" line="281" />
+            <location filename="../../crmdesk/services/processes.py" line="194" />
+            <location filename="../../crmdesk/services/processes.py" line="222" />
+            <location filename="../../crmdesk/services/processes.py" line="272" />
+            <location filename="../../crmdesk/services/processes.py" line="279" />
+            <location filename="../../crmdesk/services/processes.py" line="285" />
+            <location filename="../../crmdesk/services/processes.py" line="292" />
+            <location filename="../../crmdesk/services/readings_io.py" line="144" />
+            <location filename="../../crmdesk/services/records.py" line="66" />
+            <location filename="../../crmdesk/services/records.py" line="74" />
+            <location filename="../../crmdesk/services/records.py" line="303" />
+            <location filename="../../crmdesk/services/records.py" line="431" />
+            <location filename="../../crmdesk/services/requestcatalog.py" line="43" />
+            <location filename="../../crmdesk/services/requestcatalog.py" line="74" />
+            <location filename="../../crmdesk/services/requests.py" line="168" />
+            <location filename="../../crmdesk/services/requests.py" line="201" />
+            <location filename="../../crmdesk/services/requests.py" line="319" />
+            <location filename="../../crmdesk/services/requests.py" line="336" />
+            <location filename="../../crmdesk/services/requests.py" line="383" />
+            <location filename="../../crmdesk/services/requestwork.py" line="36" />
+            <location filename="../../crmdesk/services/requestwork.py" line="60" />
+            <location filename="../../crmdesk/services/requestwork.py" line="100" />
+            <location filename="../../crmdesk/services/setup.py" line="153" />
+            <location filename="../../crmdesk/services/sms.py" line="74" />
+            <location filename="../../crmdesk/services/sms.py" line="93" />
+            <location filename="../../crmdesk/services/tasks.py" line="27" />
+            <location filename="../../crmdesk/services/telephony.py" line="260" />
+            <location filename="../../crmdesk/services/telephony.py" line="424" />
+            <location filename="../../crmdesk/services/telephony_setup.py" line="37" />
+            <location filename="../../crmdesk/services/telephony_setup.py" line="45" />
+            <location filename="../../crmdesk/services/templates.py" line="129" />
+            <location filename="../../crmdesk/services/templates.py" line="134" />
+            <location filename="../../crmdesk/services/users.py" line="148" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="155" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="68" />
             <location filename="../../crmdesk/ui/forms/mail.py" line="236" />
             <source>не заполнено</source>
@@ -1371,287 +1536,350 @@
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/documents.py" line="31" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="29" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="78" />
-            <location filename="../../crmdesk/ui/shell/reminders.py" line="30" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="38" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="30" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="79" />
+            <location filename="../../crmdesk/ui/shell/reminders.py" line="32" />
             <source>Срок</source>
             <translation>Deadline</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="152" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="172" />
             <source>у записанного документа клиента не меняют: создайте новый документ</source>
             <translation>the client of a saved document cannot be changed: create a new document</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="227" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="249" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="206" />
             <location filename="../../crmdesk/ui/generic/objectform.py" line="32" />
             <source>Провести</source>
             <translation>Post</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/documents.py" line="228" />
+            <location filename="../../crmdesk/ui/forms/documents.py" line="250" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="207" />
             <location filename="../../crmdesk/ui/generic/objectform.py" line="33" />
             <source>Отмена проведения</source>
             <translation>Unpost</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/housing.py" line="294" />
+            <location filename="../../crmdesk/services/housing.py" line="299" />
+            <location filename="../../crmdesk/services/housing.py" line="346" />
+            <location filename="../../crmdesk/services/housing.py" line="406" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/housing.py" line="120" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="126" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="282" />
             <source>Показание</source>
             <translation>Reading</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="121" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="127" />
             <source>Показание на сегодня ({0}):</source>
             <translation>Reading for today ({0}):</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="128" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="134" />
             <source>Показание записано</source>
             <translation>Reading written</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="158" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="164" />
             <source>Разослать жителям</source>
             <translation>Send to residents</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="158" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="164" />
             <location filename="../../crmdesk/ui/forms/mail.py" line="70" />
             <location filename="../../crmdesk/ui/forms/mailings.py" line="96" />
             <source>Шаблон:</source>
             <translation>Template:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="205" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="211" />
             <source>Загрузка показаний счётчиков</source>
             <translation>Loading meter readings</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="208" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="214" />
             <source>Выбрать файл…</source>
             <translation>Choose a file…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="210" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="216" />
             <source>Сохранить отчёт…</source>
             <translation>Save the report…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="214" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="220" />
             <source>Файл XLSX или CSV, первая строка — заголовок: «Заводской номер», «Показание», «Дата», «Вид счётчика».</source>
             <translation>An XLSX or CSV file, the first row a header: «Заводской номер», «Показание», «Дата», «Вид счётчика».</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/housing.py" line="228" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="234" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="287" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="415" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="416" />
             <source>Показания счётчиков</source>
             <translation>Meter readings</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="238" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="244" />
             <source>Проверка файла {0} (ничего не записано)</source>
             <translation>Checking file {0} (nothing written)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="247" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="253" />
             <source>Загружено из файла {0}</source>
             <translation>Loaded from file {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="251" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="257" />
             <source>Загружается: {0}, из них проверить {1}; отклонено: {2}.</source>
             <translation>To load: {0}, of them to check {1}; rejected: {2}.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="259" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="265" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="405" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="427" />
             <source>Отчёт о загрузке</source>
             <translation>Import report</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="35" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="296" />
+            <location filename="../../crmdesk/ui/forms/monitor.py" line="80" />
+            <source>нет</source>
+            <translation>no</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="309" />
+            <location filename="../../crmdesk/ui/forms/merge.py" line="75" />
+            <location filename="../../crmdesk/ui/forms/plans.py" line="45" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="98" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="205" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="32" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="131" />
+            <source>Записать</source>
+            <translation>Save</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="312" />
+            <location filename="../../crmdesk/ui/forms/mail.py" line="77" />
+            <location filename="../../crmdesk/ui/forms/mail.py" line="309" />
+            <location filename="../../crmdesk/ui/forms/merge.py" line="77" />
+            <location filename="../../crmdesk/ui/generic/picker.py" line="97" />
+            <source>Отмена</source>
+            <translation>Cancel</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="341" />
+            <source>Показания записаны</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="41" />
             <source>Дом (создание)</source>
             <translation>Building (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="55" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="61" />
             <source>Помещение (создание)</source>
             <translation>Premises (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="91" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="97" />
             <source>Счётчик (создание)</source>
             <translation>Meter (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="135" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="141" />
             <source>Отключение (создание)</source>
             <translation>Outage (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="37" />
+            <location filename="../../crmdesk/services/housing.py" line="116" />
+            <location filename="../../crmdesk/services/housing.py" line="142" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="100" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="282" />
+            <source>Помещение</source>
+            <translation>Premises</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="336" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="282" />
+            <source>Счётчик</source>
+            <translation>Meter</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="147" />
+            <location filename="../../crmdesk/services/housing.py" line="149" />
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/readings_io.py" line="144" />
+            <location filename="../../crmdesk/services/readings_io.py" line="147" />
+            <location filename="../../crmdesk/services/readings_io.py" line="152" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="102" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="282" />
+            <source>Заводской номер</source>
+            <translation>Serial number</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="282" />
+            <source>Предыдущее</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="43" />
             <source>Примечание</source>
             <translation>Note</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/housing.py" line="39" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="45" />
             <source>Помещения</source>
             <translation>Premises</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="58" />
-            <location filename="../../crmdesk/ui/forms/housing.py" line="141" />
+            <location filename="../../crmdesk/services/housing.py" line="94" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="64" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="147" />
             <source>Дом</source>
             <translation>Building</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/housing.py" line="61" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="67" />
             <source>Площадь, м²</source>
             <translation>Area, m²</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="62" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="68" />
             <source>Жители</source>
             <translation>Residents</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/housing.py" line="65" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="71" />
             <source>Счётчики</source>
             <translation>Meters</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/housing.py" line="65" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="361" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="71" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="387" />
             <source>Заявки</source>
             <translation>Service requests</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="73" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="79" />
             <source>собственник</source>
             <translation>owner</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="73" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="79" />
             <source>наниматель</source>
             <translation>tenant</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/housing.py" line="94" />
-            <source>Помещение</source>
-            <translation>Premises</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/housing.py" line="96" />
-            <source>Заводской номер</source>
-            <translation>Serial number</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/housing.py" line="97" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="103" />
             <source>Поверка до</source>
             <translation>Verified until</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="100" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="106" />
             <source>Показания</source>
             <translation>Readings</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="101" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="107" />
             <source>Внести показание…</source>
             <translation>Enter a reading…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="138" />
+            <location filename="../../crmdesk/services/housing.py" line="431" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="144" />
             <source>Что отключается</source>
             <translation>What is cut off</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/housing.py" line="139" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="145" />
             <source>Начало</source>
             <translation>Start</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/housing.py" line="436" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/housing.py" line="140" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="146" />
             <source>Окончание</source>
             <translation>End</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="142" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="148" />
             <source>Текст уведомления жителям</source>
             <translation>Notice text for residents</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="145" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="151" />
             <source>Разослать жителям…</source>
             <translation>Send to residents…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="229" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="235" />
             <source>Таблицы (*.xlsx *.csv);;Все файлы (*)</source>
             <translation>Spreadsheets (*.xlsx *.csv);;All files (*)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="259" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="265" />
             <source>загрузка.xlsx</source>
             <translation>load.xlsx</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="156" />
-            <source>Нет шаблонов сообщений: создайте шаблон SMS или письма с текстом уведомления («Шаблоны писем и SMS»).</source>
-            <translation>No message templates: create an SMS or letter template with the notice text («Letter and SMS templates»).</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="301" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="400" />
             <source>ЖКХ: Дома</source>
             <translation>Housing: Buildings</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="302" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="401" />
             <source>ЖКХ: Помещения</source>
             <translation>Housing: Premises</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="303" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="402" />
             <source>ЖКХ: Счётчики</source>
             <translation>Housing: Meters</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="304" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="403" />
             <source>ЖКХ: Показания счётчиков</source>
             <translation>Housing: Meter readings</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="305" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="404" />
             <source>ЖКХ: Загрузить показания из файла…</source>
             <translation>Housing: Load meter readings from a file…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="307" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="406" />
             <source>ЖКХ: Отключения и работы</source>
             <translation>Housing: Outages and works</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/housing.py" line="308" />
+            <location filename="../../crmdesk/ui/forms/housing.py" line="407" />
             <source>ЖКХ: Не переданы показания</source>
             <translation>Housing: Readings not submitted</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/ui/forms/housing.py" line="162" />
+            <source>Нет шаблонов сообщений: создайте шаблон SMS или письма с текстом уведомления («Шаблоны писем и SMS»).</source>
+            <translation>No message templates: create an SMS or letter template with the notice text («Letter and SMS templates»).</translation>
+        </message>
+        <message>
             <location filename="../../crmdesk/ui/forms/leads.py" line="103" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="98" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="99" />
             <source>Отклонить</source>
             <translation>Reject</translation>
         </message>
@@ -1666,18 +1894,14 @@
             <translation>Lead</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/calllistener.py" line="157" />
+            <location filename="../../crmdesk/services/leads.py" line="112" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="37" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="32" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="33" />
             <location filename="../../crmdesk/ui/generic/structure.py" line="23" />
             <source>Состояние</source>
             <translation>State</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/leads.py" line="38" />
-            <source>Ответственный</source>
-            <translation>Responsible</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/leads.py" line="40" />
@@ -1698,6 +1922,12 @@
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/leads.py" line="236" />
+            <source>Потенциальные клиенты</source>
+            <translation>Leads</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="69" />
             <source>Вручную</source>
             <translation>Manually</translation>
@@ -1706,12 +1936,6 @@
             <location filename="../../crmdesk/ui/forms/leads.py" line="229" />
             <source>Забрать почту</source>
             <translation>Fetch mail</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/leads.py" line="238" />
-            <source>Потенциальные клиенты</source>
-            <translation>Leads</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="41" />
@@ -1759,13 +1983,6 @@
             <translation>Send</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/mail.py" line="77" />
-            <location filename="../../crmdesk/ui/forms/mail.py" line="309" />
-            <location filename="../../crmdesk/ui/forms/merge.py" line="77" />
-            <source>Отмена</source>
-            <translation>Cancel</translation>
-        </message>
-        <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="147" />
             <source>Письмо отправлено: {0}</source>
             <translation>Letter sent: {0}</translation>
@@ -1779,7 +1996,7 @@
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="272" />
             <location filename="../../crmdesk/ui/forms/mail.py" line="282" />
-            <location filename="../../crmdesk/ui/forms/mail.py" line="423" />
+            <location filename="../../crmdesk/ui/forms/mail.py" line="420" />
             <source>Моя почта</source>
             <translation>My mail</translation>
         </message>
@@ -1809,7 +2026,7 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/mail.py" line="175" />
-            <location filename="../../crmdesk/ui/forms/mail.py" line="421" />
+            <location filename="../../crmdesk/ui/forms/mail.py" line="419" />
             <source>Почта и SMS</source>
             <translation>Mail and SMS</translation>
         </message>
@@ -1830,6 +2047,7 @@
             <translation>Sender address</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/sms.py" line="38" />
             <location filename="../../crmdesk/ui/forms/mail.py" line="180" />
             <source>Имя отправителя</source>
             <translation>Sender name</translation>
@@ -2049,12 +2267,12 @@
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/mailings.py" line="287" />
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="285" />
             <source>Рассылки</source>
             <translation>Mailings</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/mailings.py" line="288" />
+            <location filename="../../crmdesk/ui/forms/mailings.py" line="286" />
             <source>Рассылка: создать</source>
             <translation>Mailing: create</translation>
         </message>
@@ -2072,16 +2290,6 @@
             <location filename="../../crmdesk/ui/forms/merge.py" line="67" />
             <source>Записать этого клиента всё равно?</source>
             <translation>Save this client anyway?</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/merge.py" line="75" />
-            <location filename="../../crmdesk/ui/forms/plans.py" line="45" />
-            <location filename="../../crmdesk/ui/forms/processes.py" line="95" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="205" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="32" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="128" />
-            <source>Записать</source>
-            <translation>Save</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/merge.py" line="98" />
@@ -2122,10 +2330,10 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/merge.py" line="126" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="261" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="287" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="221" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="133" />
-            <location filename="../../crmdesk/ui/shell/reminders.py" line="95" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="136" />
+            <location filename="../../crmdesk/ui/shell/reminders.py" line="124" />
             <source>Закрыть</source>
             <translation>Close</translation>
         </message>
@@ -2186,21 +2394,16 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/monitor.py" line="74" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="78" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="91" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="93" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="106" />
             <source>Задолженность клиентов</source>
             <translation>Accounts receivable</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/monitor.py" line="76" />
-            <location filename="../../crmdesk/ui/shell/calls.py" line="60" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="63" />
             <source>просрочено</source>
             <translation>overdue</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/monitor.py" line="80" />
-            <source>нет</source>
-            <translation>no</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/monitor.py" line="82" />
@@ -2208,7 +2411,7 @@
             <translation>Overdue tasks</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/planning.py" line="56" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="58" />
             <source> (просрочена)</source>
             <translation> (overdue)</translation>
         </message>
@@ -2236,73 +2439,86 @@
             <translation>Task (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/planning.py" line="93" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="90" />
             <source>Взаимодействие (создание)</source>
             <translation>Interaction (new)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/records.py" line="257" />
+            <location filename="../../crmdesk/services/requestcatalog.py" line="50" />
+            <location filename="../../crmdesk/services/requests.py" line="315" />
+            <location filename="../../crmdesk/services/requests.py" line="334" />
+            <location filename="../../crmdesk/services/requests.py" line="336" />
+            <location filename="../../crmdesk/services/requests.py" line="338" />
             <location filename="../../crmdesk/services/rights.py" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="26" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="76" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="77" />
             <source>Исполнитель</source>
             <translation>Assignee</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="30" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="31" />
             <source>Напомнить</source>
             <translation>Remind at</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="31" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="74" />
+            <location filename="../../crmdesk/services/records.py" line="259" />
+            <location filename="../../crmdesk/services/requests.py" line="194" />
+            <location filename="../../crmdesk/services/requests.py" line="385" />
+            <location filename="../../crmdesk/services/tasks.py" line="39" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="32" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="75" />
             <source>Важность</source>
             <translation>Priority</translation>
         </message>
         <message>
             <location filename="../../crmdesk/models/crm.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="43" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="148" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="44" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="153" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="41" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="95" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="260" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="96" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="286" />
             <source>Выполнена</source>
             <translation>Done</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="97" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="94" />
             <source>Когда</source>
             <translation>When</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/planning.py" line="99" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="96" />
             <source>Длительность, мин</source>
             <translation>Duration, min</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/interactions.py" line="37" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="101" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="100" />
             <source>Суть</source>
             <translation>Summary</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/planning.py" line="102" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="101" />
             <source>Договорились</source>
             <translation>Agreed next step</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/planning.py" line="99" />
+            <location filename="../../crmdesk/services/calllistener.py" line="163" />
+            <location filename="../../crmdesk/services/interactions.py" line="39" />
+            <location filename="../../crmdesk/ui/forms/planning.py" line="96" />
             <source>Длительность</source>
             <translation>Duration</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/plans.py" line="36" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="55" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="70" />
             <source>Планы продаж</source>
             <translation>Sales plans</translation>
         </message>
@@ -2339,79 +2555,82 @@
             <translation>Open in viewer</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="57" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="54" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="59" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="69" />
             <source>Процессы и правила</source>
             <translation>Processes and rules</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="63" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="65" />
             <source>Добавить процесс</source>
             <translation>Add a process</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="69" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="71" />
             <source>Основной (новые сделки)</source>
             <translation>Main (new deals)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="77" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="79" />
             <source>Одна причина в строке</source>
             <translation>One reason per line</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="85" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="88" />
             <source>Этапы</source>
             <translation>Stages</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="86" />
+            <location filename="../../crmdesk/services/processes.py" line="259" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="89" />
             <source>Переходы</source>
             <translation>Transitions</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="87" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="90" />
             <source>Причины отказа</source>
             <translation>Refusal reasons</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="88" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="91" />
             <source>Правила</source>
             <translation>Rules</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="99" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="102" />
             <source>Наименование:</source>
             <translation>Name:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="135" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="138" />
             <source>Добавить правило</source>
             <translation>Add a rule</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="124" />
-            <location filename="../../crmdesk/ui/forms/processes.py" line="137" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="127" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="140" />
             <source>Удалить</source>
             <translation>Delete</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="316" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="335" />
             <source>Записано: процесс «{0}»</source>
             <translation>Written: process «{0}»</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="348" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="368" />
             <source>Новый процесс</source>
             <translation>New process</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/processes.py" line="225" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="32" />
             <source>Код</source>
             <translation>Code</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/processes.py" line="184" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="32" />
             <source>Цвет</source>
             <translation>Colour</translation>
@@ -2427,57 +2646,71 @@
             <translation>Rule</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/processes.py" line="274" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
             <source>Событие</source>
             <translation>Event</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/processes.py" line="279" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
-            <location filename="../../crmdesk/ui/forms/processes.py" line="331" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="351" />
             <source>Дней</source>
             <translation>Days</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/processes.py" line="276" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
             <source>Действие</source>
             <translation>Action</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/mailings.py" line="54" />
+            <location filename="../../crmdesk/services/processes.py" line="292" />
+            <location filename="../../crmdesk/services/processes.py" line="294" />
+            <location filename="../../crmdesk/services/templates.py" line="154" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
+            <source>Шаблон</source>
+            <translation>Template</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/processes.py" line="34" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="35" />
             <source>Активно</source>
             <translation>Active</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="124" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="127" />
             <source>Добавить этап</source>
             <translation>Add a stage</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="125" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="128" />
             <source>Выше</source>
             <translation>Up</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="126" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="129" />
             <source>Ниже</source>
             <translation>Down</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/services/setup.py" />
-            <location filename="../../crmdesk/ui/forms/processes.py" line="349" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="369" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="47" />
             <source>Новый</source>
             <translation>New</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/processes.py" line="349" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="369" />
             <source>В работе</source>
             <translation>In progress</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="349" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="369" />
             <source>Завершён</source>
             <translation>Finished</translation>
         </message>
@@ -2551,8 +2784,8 @@
             <translation>What was done:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="308" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="363" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="334" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="389" />
             <source>Мои заявки</source>
             <translation>My service requests</translation>
         </message>
@@ -2572,23 +2805,27 @@
             <translation>Service request (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="194" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="220" />
             <source>Категория заявок (создание)</source>
             <translation>Request category (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="224" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="250" />
             <source>Подрядчик (создание)</source>
             <translation>Contractor (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="320" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="364" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="346" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="390" />
             <source>Заявки: доска</source>
             <translation>Service requests: board</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/mailings.py" line="52" />
+            <location filename="../../crmdesk/services/requests.py" line="171" />
+            <location filename="../../crmdesk/services/requests.py" line="387" />
+            <location filename="../../crmdesk/services/templates.py" line="132" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="67" />
             <location filename="../../crmdesk/ui/forms/templates.py" line="41" />
             <source>Канал</source>
@@ -2606,147 +2843,300 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/requests.py" line="71" />
+            <source>E-mail заявителя</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="72" />
             <source>Объект (адрес)</source>
             <translation>Site (address)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="72" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="73" />
             <source>Помещение (ЖКХ)</source>
             <translation>Premises (housing)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="73" />
+            <location filename="../../crmdesk/services/requestcatalog.py" line="59" />
+            <location filename="../../crmdesk/services/requests.py" line="131" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="74" />
             <source>Категория</source>
             <translation>Category</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="75" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="202" />
+            <location filename="../../crmdesk/services/requestwork.py" line="96" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="76" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="228" />
             <source>Платная</source>
             <translation>Paid</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="77" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="78" />
             <source>Плановая дата</source>
             <translation>Planned date</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="81" />
+            <location filename="../../crmdesk/services/requests.py" line="319" />
+            <location filename="../../crmdesk/services/requestwork.py" line="36" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="82" />
             <source>Что сделано</source>
             <translation>What was done</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="94" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="259" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="95" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="285" />
             <source>В работу</source>
             <translation>Start work</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="96" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="97" />
             <source>Закрыть заявку</source>
             <translation>Close the request</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="97" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="262" />
-            <location filename="../../crmdesk/ui/shell/reminders.py" line="91" />
+            <location filename="../../crmdesk/services/tasks.py" line="131" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="98" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="288" />
+            <location filename="../../crmdesk/ui/shell/reminders.py" line="120" />
             <source>Отложить</source>
             <translation>Postpone</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="99" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="100" />
             <source>Создать на основании: Заказ клиента</source>
             <translation>Create based on: Sales order</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="198" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="101" />
+            <source>Печать: Акт выполненных работ</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="205" />
+            <source>Акт выполненных работ</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="224" />
             <source>Срок, рабочих дней</source>
             <translation>Term, working days</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="199" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="225" />
             <source>Срок, часов (аварийные)</source>
             <translation>Term, hours (emergency)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="200" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="226" />
             <source>Исполнитель по умолчанию</source>
             <translation>Default executor</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="201" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="227" />
             <source>Подрядчик по умолчанию</source>
             <translation>Default contractor</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="294" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="320" />
             <source>Отключения: </source>
             <translation>Outages: </translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="79" />
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="393" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="395" />
+            <source>Анализ заявок</source>
+            <translation>Service requests analysis</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/requests.py" line="80" />
             <source>по категории: её срок в рабочих днях по производственному календарю</source>
             <translation>by category: its term in working days by the production calendar</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="245" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="271" />
             <source>Недостаточно прав: пометку на удаление ставит диспетчер.</source>
             <translation>Insufficient rights: the dispatcher marks for deletion.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="335" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="361" />
             <source>Заявку по письму регистрируют из входящего письма: выберите его.</source>
             <translation>A request from a letter is registered from the incoming letter: choose it.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="348" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="350" />
-            <location filename="../../crmdesk/ui/shell/calls.py" line="117" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="374" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="376" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="120" />
             <source>Зарегистрировать заявку</source>
             <translation>Register a request</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="360" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="386" />
             <source>Обслуживание</source>
             <translation>Service</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/requests.py" line="188" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="68" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="69" />
             <source>Заявитель</source>
             <translation>Applicant</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="367" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="371" />
-            <source>Анализ заявок</source>
-            <translation>Service requests analysis</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="280" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="306" />
             <source>не назначен</source>
             <translation>not assigned</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/requests.py" line="362" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="388" />
             <source>Заявка: создать</source>
             <translation>Service request: create</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="365" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="391" />
             <source>Категории заявок</source>
             <translation>Request categories</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/requests.py" line="366" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="392" />
             <source>Подрядчики</source>
             <translation>Contractors</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="43" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="64" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="231" />
+            <source>Настройки обслуживания</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/calendar.py" line="82" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="81" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="233" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="236" />
+            <source>Производственный календарь</source>
+            <translation>Business calendar</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="85" />
+            <source>Год: </source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="95" />
+            <source>День</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/calendar.py" line="147" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="95" />
+            <source>Вид дня</source>
+            <translation>Day kind</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="107" />
+            <source>Сделать выходным…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="108" />
+            <source>Сделать рабочим</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="109" />
+            <source>По дню недели</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="116" />
+            <source>Календарь меняет администратор</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="156" />
+            <source>Рабочих дней: {0}, выходных и праздничных: {1}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="169" />
+            <source>Изменено администратором</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="199" />
+            <source>рабочий день</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="199" />
+            <source>выходной</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="208" />
+            <source>Выходной день</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="209" />
+            <source>Наименование (праздник, перенос):</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="34" />
+            <source>пн</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="34" />
+            <source>вт</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="34" />
+            <source>ср</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="34" />
+            <source>чт</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="34" />
+            <source>пт</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="34" />
+            <source>сб</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="34" />
+            <source>вс</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="48" />
+            <source>дома, помещения, жители, счётчики и показания, отключения</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="50" />
+            <source>при регистрации и выполнении заявки, если известен телефон</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="53" />
+            <source>если известен адрес; заявку из письма — письмом</source>
+            <translation type="unfinished" />
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/templates.py" line="86" />
@@ -2789,11 +3179,14 @@
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/mail.py" line="281" />
             <location filename="../../crmdesk/ui/forms/templates.py" line="46" />
             <source>Тема</source>
             <translation>Subject</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/sms.py" line="93" />
+            <location filename="../../crmdesk/services/templates.py" line="134" />
             <location filename="../../crmdesk/ui/forms/templates.py" line="47" />
             <source>Текст</source>
             <translation>Text</translation>
@@ -2809,6 +3202,12 @@
             <translation>Preview for the client…</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/ui/forms/templates.py" line="150" />
+            <source>Шаблоны писем и SMS</source>
+            <translation>Letter and SMS templates</translation>
+        </message>
+        <message>
             <location filename="../../crmdesk/ui/forms/templates.py" line="147" />
             <location filename="../../crmdesk/ui/forms/templates.py" line="149" />
             <source>Согласие на рассылки…</source>
@@ -2818,12 +3217,6 @@
             <location filename="../../crmdesk/ui/forms/templates.py" line="44" />
             <source>(любой)</source>
             <translation>(any)</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/templates.py" line="152" />
-            <source>Шаблоны писем и SMS</source>
-            <translation>Letter and SMS templates</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/transfer.py" line="112" />
@@ -2887,6 +3280,8 @@
             <translation>, data rows: {0}</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/bank.py" line="108" />
+            <location filename="../../crmdesk/services/bank_load.py" line="37" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="207" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="282" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="409" />
@@ -2972,6 +3367,7 @@
             <translation>What</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/lists.py" line="153" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="409" />
             <source>Колонка</source>
             <translation>Column</translation>
@@ -3005,7 +3401,7 @@
             <location filename="../../crmdesk/ui/forms/transfer.py" line="519" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="613" />
             <location filename="../../crmdesk/ui/shell/backup_check.py" line="99" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="117" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="132" />
             <source>Резервное копирование</source>
             <translation>Backup</translation>
         </message>
@@ -3140,7 +3536,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/ui/generic/base.py" line="42" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="439" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="453" />
             <source>crmdesk</source>
             <translation>crmdesk</translation>
         </message>
@@ -3156,6 +3552,10 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>No.</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/contracts.py" line="63" />
+            <location filename="../../crmdesk/services/limits.py" line="106" />
+            <location filename="../../crmdesk/services/limits.py" line="110" />
+            <location filename="../../crmdesk/services/limits.py" line="112" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="152" />
             <source>«{0}» — не число</source>
             <translation>“{0}” is not a number</translation>
@@ -3209,34 +3609,36 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Total: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="350" />
-            <source>Подбор товаров: Enter добавляет, Esc завершает</source>
-            <translation>Pick products: Enter adds, Esc finishes</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="424" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="445" />
             <source>Проведён: {0}</source>
             <translation>Posted: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="483" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="504" />
             <source>(нет печатных форм)</source>
             <translation>(no print forms)</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/documents.py" line="89" />
+            <location filename="../../crmdesk/services/documents.py" line="109" />
+            <location filename="../../crmdesk/services/documents.py" line="151" />
+            <location filename="../../crmdesk/services/documents.py" line="312" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="33" />
+            <location filename="../../crmdesk/ui/generic/picker.py" line="31" />
             <location filename="../../crmdesk/ui/generic/productcell.py" line="15" />
             <source>Товары (работы, услуги)</source>
             <translation>Goods and services</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/generic/documentform.py" line="34" />
+            <location filename="../../crmdesk/ui/generic/picker.py" line="31" />
             <source>Кол-во</source>
             <translation>Qty</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="35" />
+            <location filename="../../crmdesk/ui/generic/picker.py" line="31" />
             <source>Ед.</source>
             <translation>Unit</translation>
         </message>
@@ -3251,19 +3653,45 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>VAT, %</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/fields.py" line="292" />
+            <location filename="../../crmdesk/ui/generic/fields.py" line="297" />
             <source>введите часть наименования</source>
             <translation>type part of the name</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/fields.py" line="295" />
+            <location filename="../../crmdesk/ui/generic/fields.py" line="300" />
+            <location filename="../../crmdesk/ui/generic/fields.py" line="439" />
             <source>Выбрать из списка (F4)</source>
             <translation>Choose from the list (F4)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/fields.py" line="438" />
+            <location filename="../../crmdesk/ui/generic/fields.py" line="436" />
+            <source>выберите из списка (F4) или начните вводить</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/fields.py" line="502" />
+            <source>«{0}» нет в справочнике «{1}»: выберите из списка (F4)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/fields.py" line="577" />
             <source>Открыть: {0}</source>
             <translation>Open: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/fields.py" line="408" />
+            <source>ё</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/fields.py" line="408" />
+            <source>е</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/kanban.py" line="149" />
+            <source>Ещё…</source>
+            <translation type="unfinished" />
         </message>
         <message>
             <location filename="../../crmdesk/ui/generic/listform.py" line="83" />
@@ -3312,7 +3740,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/ui/generic/listform.py" line="236" />
-            <location filename="../../crmdesk/ui/shell/office.py" line="234" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="336" />
             <source>Обновить</source>
             <translation>Refresh</translation>
         </message>
@@ -3357,6 +3785,9 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Mark “{0}” for deletion?</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/documents.py" line="305" />
+            <location filename="../../crmdesk/services/records.py" line="511" />
+            <location filename="../../crmdesk/services/records.py" line="513" />
             <location filename="../../crmdesk/ui/generic/listform.py" line="337" />
             <source>Пометка удаления</source>
             <translation>Deletion mark</translation>
@@ -3397,66 +3828,109 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Select: </translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listmodel.py" line="220" />
+            <location filename="../../crmdesk/ui/generic/listmodel.py" line="226" />
             <location filename="../../crmdesk/ui/generic/structure.py" line="33" />
             <source>Помечен на удаление</source>
             <translation>Marked for deletion</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="111" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="114" />
             <source>Основное</source>
             <translation>Main</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/generic/objectform.py" line="32" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="127" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="130" />
             <source>Записать и закрыть</source>
             <translation>Save and close</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="320" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="333" />
             <source>Записано: {0}</source>
             <translation>Saved: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="344" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="357" />
             <source>Данные изменены другим пользователем</source>
             <translation>The data was changed by another user</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="348" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="361" />
             <source>Перечитать</source>
             <translation>Reload</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="349" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="362" />
             <source>Продолжить редактирование</source>
             <translation>Continue editing</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="394" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="407" />
             <source>Только просмотр: нет права «{0}».</source>
             <translation>View only: no «{0}» right.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="440" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="454" />
             <source>Данные были изменены. Сохранить изменения?</source>
             <translation>The data has been changed. Save the changes?</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="206" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="219" />
             <source>Файлы</source>
             <translation>Files</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/objectform.py" line="209" />
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="226" />
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="228" />
+            <location filename="../../crmdesk/ui/generic/objectform.py" line="222" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="239" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="241" />
             <source>История</source>
             <translation>History</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/ui/generic/picker.py" line="60" />
+            <source>Подбор товаров</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/picker.py" line="94" />
+            <location filename="../../crmdesk/ui/generic/picker.py" line="95" />
+            <source>Перенести в документ</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/picker.py" line="109" />
+            <source>Подобранные товары (кол-во и цену можно изменить):</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/picker.py" line="192" />
+            <source>Поле «{0}» заполнено неверно: «{1}»</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/picker.py" line="208" />
+            <source>Подобрано позиций: {0}, на сумму {1}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/picker.py" line="30" />
+            <source>Все товары и услуги</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/reports/__init__.py" />
+            <location filename="../../crmdesk/ui/generic/picker.py" line="30" />
+            <source>Товары</source>
+            <translation>Products</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/generic/picker.py" line="30" />
+            <source>Услуги</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/mail.py" line="239" />
             <location filename="../../crmdesk/ui/generic/structure.py" line="23" />
             <source>Документ</source>
             <translation>Document</translation>
@@ -3477,7 +3951,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>The document is not written yet: it has no subordination structure.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/i18n.py" line="10" />
+            <location filename="../../crmdesk/ui/i18n.py" line="12" />
             <source>Русский</source>
             <translation>Russian</translation>
         </message>
@@ -3513,49 +3987,43 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Backup: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="41" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="44" />
             <source>Это клиент другого менеджера</source>
             <translation>This is another manager's client</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="45" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="48" />
             <source>Номер не найден: ни у клиента, ни у контактного лица</source>
             <translation>Number not found: no client or contact person has it</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/ui/shell/calls.py" line="49" />
-            <source>Контактное лицо</source>
-            <translation>Contact person</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="53" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="56" />
             <source>Этот номер есть и у</source>
             <translation>This number also belongs to</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/receivables.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/calls.py" line="58" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="61" />
             <location filename="../../crmdesk/ui/shell/docks.py" line="48" />
             <source>Долг</source>
             <translation>Debt</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/receivables.py" />
-            <location filename="../../crmdesk/ui/shell/calls.py" line="63" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="66" />
             <location filename="../../crmdesk/ui/shell/docks.py" line="50" />
             <source>Аванс</source>
             <translation>Advance</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="70" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="73" />
             <location filename="../../crmdesk/ui/shell/docks.py" line="53" />
             <source>Последние контакты</source>
             <translation>Recent contacts</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="76" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="79" />
             <location filename="../../crmdesk/ui/shell/docks.py" line="61" />
             <source>Открытые задачи</source>
             <translation>Open tasks</translation>
@@ -3563,135 +4031,136 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/models/crm.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/calls.py" line="103" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="106" />
             <source>Входящий звонок</source>
             <translation>Incoming call</translation>
         </message>
         <message>
             <location filename="../../crmdesk/models/crm.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/calls.py" line="103" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="106" />
             <source>Исходящий звонок</source>
             <translation>Outgoing call</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="109" />
+            <location filename="../../crmdesk/services/telephony.py" line="260" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="112" />
             <source>Суть разговора</source>
             <translation>Gist of the conversation</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="112" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="115" />
             <source>Договорились (следующий шаг)</source>
             <translation>Agreed (next step)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="113" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="116" />
             <location filename="../../crmdesk/ui/shell/docks.py" line="77" />
             <source>Открыть карточку</source>
             <translation>Open card</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="114" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="117" />
             <source>Записать разговор</source>
             <translation>Save the conversation</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="115" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="118" />
             <source>Создать клиента</source>
             <translation>Create client</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="116" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="119" />
             <source>Создать лида</source>
             <translation>Create lead</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="162" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="172" />
             <source>пропущен</source>
             <translation>missed</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="186" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="196" />
             <source>Разговор записан в историю клиента.</source>
             <translation>The conversation is saved in the client's history.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="208" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="218" />
             <source>Потенциальный клиент записан (код {0}).</source>
             <translation>Lead saved (code {0}).</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="266" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="276" />
             <source>Введите пароль пользователя AMI (щелчок здесь)</source>
             <translation>Enter the AMI user's password (click here)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="300" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="310" />
             <source>Телефония</source>
             <translation>Telephony</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="301" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="311" />
             <source>Пароль пользователя AMI «{0}»:</source>
             <translation>Password of AMI user "{0}":</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="369" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="379" />
             <source>АТС звонит на ваш телефон {0}, затем на {1}</source>
             <translation>The PBX rings your phone {0}, then {1}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="85" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="88" />
             <source>звонит</source>
             <translation>ringing</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="86" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="89" />
             <source>разговор</source>
             <translation>talking</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="87" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="90" />
             <source>ответил другой сотрудник</source>
             <translation>answered by a colleague</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="88" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="91" />
             <source>завершён</source>
             <translation>ended</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="221" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="231" />
             <source>АТС: подключение…</source>
             <translation>PBX: connecting…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="222" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="232" />
             <source>АТС: на связи</source>
             <translation>PBX: connected</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="223" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="233" />
             <source>АТС: нет связи</source>
             <translation>PBX: no connection</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="224" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="234" />
             <source>АТС: ошибка</source>
             <translation>PBX: error</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="225" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="235" />
             <source>АТС: не настроена</source>
             <translation>PBX: not set up</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="226" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="236" />
             <source>АТС: нужен пароль</source>
             <translation>PBX: password needed</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/calls.py" line="227" />
+            <location filename="../../crmdesk/ui/shell/calls.py" line="237" />
             <source>АТС: события через базу</source>
             <translation>PBX: events via the database</translation>
         </message>
@@ -3723,7 +4192,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/shell/docks.py" line="145" />
-            <location filename="../../crmdesk/ui/shell/reminders.py" line="122" />
+            <location filename="../../crmdesk/ui/shell/reminders.py" line="151" />
             <source>Просрочена</source>
             <translation>Overdue</translation>
         </message>
@@ -3733,12 +4202,22 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Caller's number</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="197" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="164" />
+            <source>Заявка</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/docks.py" line="165" />
+            <source>Зарегистрировать заявку от звонящего</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/docks.py" line="205" />
             <source>Найдено: {0}</source>
             <translation>Found: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="197" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="205" />
             <source>Клиент с этим номером не найден</source>
             <translation>No client with this number</translation>
         </message>
@@ -3748,83 +4227,86 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>crmdesk — {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="76" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="78" />
             <source>Разделы</source>
             <translation>Sections</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="97" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="99" />
             <source>Функции раздела</source>
             <translation>Section functions</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="210" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="223" />
             <source>Навигация</source>
             <translation>Navigation</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="213" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="226" />
             <source>Назад</source>
             <translation>Back</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="215" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="228" />
             <source>Вперёд</source>
             <translation>Forward</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="217" />
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="219" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="230" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="232" />
             <source>Избранное</source>
             <translation>Favorites</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="222" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="235" />
             <source>Добавить в избранное</source>
             <translation>Add to favorites</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="233" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="246" />
             <source>Поиск по клиентам и документам (Ctrl+Shift+F)</source>
             <translation>Search clients and documents (Ctrl+Shift+F)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="301" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="314" />
             <source>Добавлено в избранное: {0}</source>
             <translation>Added to favorites: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="308" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="321" />
             <source>(пусто — Ctrl+D добавляет открытую форму)</source>
             <translation>(empty — Ctrl+D adds the open form)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="341" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="354" />
             <source>Окна во вкладках</source>
             <translation>Tabbed windows</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="352" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="365" />
             <location filename="../../crmdesk/ui/shell/menubar.py" line="78" />
             <source>База: {0}</source>
             <translation>Database: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="354" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="367" />
             <source>Пользователь: {0} ({1})</source>
             <translation>User: {0} ({1})</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="328" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="341" />
             <source>Карточка клиента</source>
             <translation>Client card</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="332" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="345" />
             <source>Задачи на сегодня</source>
             <translation>Today's tasks</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/attachments.py" line="42" />
+            <location filename="../../crmdesk/services/contracts.py" line="158" />
+            <location filename="../../crmdesk/services/exports.py" line="101" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/shell/menubar.py" line="24" />
             <source>Файл</source>
@@ -3853,7 +4335,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/shell/menubar.py" line="52" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="115" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="130" />
             <source>Пользователи</source>
             <translation>Users</translation>
         </message>
@@ -3893,302 +4375,322 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Delete marked objects…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="124" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="129" />
             <source>Сеанс завершён</source>
             <translation>Session ended</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="222" />
-            <location filename="../../crmdesk/ui/shell/office.py" line="318" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="196" />
+            <source>Объект больше не редактируется пользователем {0}: теперь его можно изменять.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="277" />
+            <source>Объект изменён другим пользователем: {0} в {1}.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="280" />
+            <source>Объект изменён в другой форме в {0}.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="282" />
+            <source>Ваши изменения не записаны и не перечитаны; записать их поверх не получится — при записи будет предложено перечитать объект.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/office.py" line="324" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="418" />
             <source>Активные пользователи</source>
             <translation>Active users</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="232" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="334" />
             <source>Завершить сеанс…</source>
             <translation>End session…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="264" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="366" />
             <source> (этот сеанс)</source>
             <translation> (this session)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="265" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="367" />
             <source> — нет связи</source>
             <translation> — not connected</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="274" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="376" />
             <source>Сеансов: {0}, на связи: {1}</source>
             <translation>Sessions: {0}, connected: {1}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="287" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="389" />
             <source>Завершить сеанс</source>
             <translation>End session</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="288" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="390" />
             <source>Завершить сеанс пользователя {0} ({1})? Несохранённые изменения в его формах не будут записаны.</source>
             <translation>End the session of user {0} ({1})? Unsaved changes in their forms will not be written.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="294" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="396" />
             <source>завершён администратором</source>
             <translation>ended by the administrator</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="298" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="400" />
             <source>Сеанс пользователя {0} завершён</source>
             <translation>The session of user {0} has ended</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="217" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="319" />
             <source>Сеанс</source>
             <translation>Session</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="217" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="319" />
             <source>Пользователь</source>
             <translation>User</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="217" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="319" />
             <source>Компьютер</source>
             <translation>Computer</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="217" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="319" />
             <source>Начало работы</source>
             <translation>Started</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="217" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="319" />
             <source>Активность</source>
             <translation>Activity</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="218" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="320" />
             <source>Блокировок</source>
             <translation>Locks</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="284" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="386" />
             <source>Свой сеанс не завершают: закройте программу.</source>
             <translation>One's own session is not ended: close the program.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/reminders.py" line="70" />
+            <location filename="../../crmdesk/ui/shell/reminders.py" line="99" />
             <source>Напоминания</source>
             <translation>Reminders</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/reminders.py" line="86" />
+            <location filename="../../crmdesk/ui/shell/reminders.py" line="115" />
             <source>Открыть</source>
             <translation>Open</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/reminders.py" line="93" />
+            <location filename="../../crmdesk/ui/shell/reminders.py" line="122" />
             <source>Выполнено</source>
             <translation>Done</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/reminders.py" line="124" />
+            <location filename="../../crmdesk/ui/shell/reminders.py" line="153" />
             <source>Напоминаний: {0}</source>
             <translation>Reminders: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/reminders.py" line="30" />
+            <location filename="../../crmdesk/ui/shell/reminders.py" line="32" />
             <source>Напоминание</source>
             <translation>Reminder</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="22" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="37" />
             <source>Главное</source>
             <translation>Home</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="47" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="62" />
             <source>Продажи</source>
             <translation>Sales</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="66" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="81" />
             <source>Деньги</source>
             <translation>Money</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="84" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="99" />
             <source>Отчёты</source>
             <translation>Reports</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="97" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="112" />
             <source>Справочники</source>
             <translation>Catalogs</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/rights.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="108" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="123" />
             <source>Администрирование</source>
             <translation>Administration</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="25" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="40" />
             <location filename="../../crmdesk/ui/shell/special.py" line="31" />
             <source>Начальная страница</source>
             <translation>Start page</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="27" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="42" />
             <source>Задача: создать</source>
             <translation>Task: create</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="36" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="100" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="51" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="115" />
             <source>Клиенты</source>
             <translation>Clients</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="37" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="52" />
             <source>Клиент: создать</source>
             <translation>Client: create</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="42" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="57" />
             <source>Загрузить клиентов из файла…</source>
             <translation>Import clients from file…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="52" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="67" />
             <source>Сделка: создать</source>
             <translation>Deal: create</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="53" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="68" />
             <source>Воронка продаж (отчёт)</source>
             <translation>Sales funnel (report)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="57" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="72" />
             <source>Заказы клиентов</source>
             <translation>Customer orders</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="58" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="73" />
             <source>Коммерческое предложение: создать</source>
             <translation>Commercial proposal: create</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="59" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="74" />
             <source>Заказ клиента: создать</source>
             <translation>Customer order: create</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="61" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="76" />
             <source>Договор: создать</source>
             <translation>Contract: create</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="69" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="84" />
             <source>Счета на оплату</source>
             <translation>Invoices</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="70" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="85" />
             <source>Поступления оплат</source>
             <translation>Payments</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="71" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="86" />
             <source>Счёт на оплату: создать</source>
             <translation>Invoice: create</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="72" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="87" />
             <source>Поступление оплаты: создать</source>
             <translation>Payment: create</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="73" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="88" />
             <source>Загрузить выписку из банка…</source>
             <translation>Import bank statement…</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="75" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="90" />
             <source>Загруженные платежи банка</source>
             <translation>Loaded bank payments</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="79" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="92" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="94" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="107" />
             <source>Прогноз поступлений</source>
             <translation>Cash receipts forecast</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
             <location filename="../../crmdesk/reports/gross_profit.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="87" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="102" />
             <source>Валовая прибыль</source>
             <translation>Gross profit</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="88" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="103" />
             <source>Воронка продаж</source>
             <translation>Sales funnel</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="89" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="104" />
             <source>Взвешенный прогноз продаж</source>
             <translation>Weighted sales forecast</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="90" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="105" />
             <source>План-факт продаж</source>
             <translation>Sales plan vs actual</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="101" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="116" />
             <source>Товары и услуги</source>
             <translation>Products and services</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="102" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="117" />
             <source>Группы клиентов</source>
             <translation>Client groups</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/shell/sections.py" line="103" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="118" />
             <source>Менеджеры</source>
             <translation>Managers</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="113" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="128" />
             <source>Оформление коммерческих предложений</source>
             <translation>Commercial proposal design</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="116" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="131" />
             <source>Роли и права</source>
             <translation>Roles and permissions</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/sections.py" line="118" />
+            <location filename="../../crmdesk/ui/shell/sections.py" line="133" />
             <location filename="../../crmdesk/ui/shell/special.py" line="138" />
             <location filename="../../crmdesk/ui/shell/special.py" line="157" />
             <source>Удаление помеченных объектов</source>
@@ -4244,6 +4746,16 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/services/lists.py" />
             <source>Последний контакт</source>
             <translation>Last contact</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>ИП</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <source>Частное лицо</source>
+            <translation>Individual</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
@@ -4399,6 +4911,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Loaded by</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/calllistener.py" line="155" />
             <location filename="../../crmdesk/services/lists.py" />
             <source>Направление</source>
             <translation>Direction</translation>
@@ -4457,11 +4970,6 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/services/lists.py" />
             <source>Стал клиентом</source>
             <translation>Became a client</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <source>Шаблон</source>
-            <translation>Template</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
@@ -4535,6 +5043,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
+            <location filename="../../crmdesk/services/housing.py" line="439" />
             <location filename="../../crmdesk/services/lists.py" />
             <source>Дома</source>
             <translation>Buildings</translation>
@@ -4599,11 +5108,6 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/services/lists.py" />
             <source>Период</source>
             <translation>Period</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/lists.py" />
-            <source>Счётчик</source>
-            <translation>Meter</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
@@ -4704,6 +5208,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/requestcatalog.py" line="47" />
             <source>Срок, часов</source>
             <translation>Deadline, hours</translation>
         </message>
@@ -4874,8 +5379,8 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
-            <source>Вид (организация / частное лицо)</source>
-            <translation>Type (organization / individual)</translation>
+            <source>Вид (организация / ИП / частное лицо)</source>
+            <translation type="unfinished" />
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
@@ -4934,6 +5439,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/reports/gross_profit.py" />
+            <location filename="../../crmdesk/services/requestwork.py" line="102" />
             <source>Заказ</source>
             <translation>Order</translation>
         </message>
@@ -5022,11 +5528,6 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/reports/forecast.py" />
             <source>Поступления по плану и с учётом задержек</source>
             <translation>Receipts: planned and allowing for delays</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/reports/__init__.py" />
-            <source>Товары</source>
-            <translation>Products</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
@@ -5183,36 +5684,2023 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <source>DejaVu Serif (с засечками)</source>
             <translation>DejaVu Serif (serif)</translation>
         </message>
+        <message>
+            <location filename="../../crmdesk/services/access.py" line="60" />
+            <source>В базе {0} нет данных crmdesk (схема не создана). Создайте её командой «crmdesk db upgrade» или загрузите данные («crmdesk load», «crmdesk restore --to»).</source>
+            <translation>The database {0} holds no crmdesk data (the schema is not created). Create it with “crmdesk db upgrade” or load data (“crmdesk load”, “crmdesk restore --to”).</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/access.py" line="40" />
+            <source>База данных {0} не существует. Проверьте путь (--db или CRMDESK_DB); новую базу создаёт «crmdesk db upgrade», «crmdesk demo» или «crmdesk load».</source>
+            <translation>The database {0} does not exist. Check the path (--db or CRMDESK_DB); “crmdesk db upgrade”, “crmdesk demo” or “crmdesk load” creates a new database.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/access.py" line="126" />
+            <location filename="../../crmdesk/services/context.py" line="61" />
+            <source>Пользователь «{0}» не найден или отключён.</source>
+            <translation>User “{0}” not found or disabled.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/access.py" line="146" />
+            <location filename="../../crmdesk/services/calllistener.py" line="108" />
+            <location filename="../../crmdesk/services/telephony_setup.py" line="82" />
+            <location filename="../../crmdesk/services/users.py" line="95" />
+            <source>Пользователь «{0}» не найден.</source>
+            <translation>User “{0}” not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/attachments.py" line="25" />
+            <source>Владелец файла</source>
+            <translation>File owner</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/attachments.py" line="25" />
+            <source>неизвестен вид «{0}»</source>
+            <translation>unknown kind “{0}”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/attachments.py" line="28" />
+            <source>Объект {0} с кодом {1} не найден.</source>
+            <translation>Object {0} with code {1} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/attachments.py" line="40" />
+            <location filename="../../crmdesk/services/contracts.py" line="156" />
+            <source>Имя файла</source>
+            <translation>File name</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/attachments.py" line="42" />
+            <location filename="../../crmdesk/services/contracts.py" line="158" />
+            <source>больше {0} МБ</source>
+            <translation>larger than {0} MB</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/backup.py" line="417" />
+            <source>Файл {0} не похож на резервную копию crmdesk.</source>
+            <translation>The file {0} does not look like a crmdesk backup.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/backup.py" line="454" />
+            <location filename="../../crmdesk/services/imports/sources.py" line="370" />
+            <location filename="../../crmdesk/services/pg_backup.py" line="66" />
+            <source>Файл {0} не найден.</source>
+            <translation>The file {0} was not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/backup.py" line="481" />
+            <source>Нельзя восстановить копию поверх неё самой.</source>
+            <translation>A backup cannot be restored over itself.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/backup.py" line="483" />
+            <source>Копия pg_dump восстанавливается только в PostgreSQL (--to postgresql://…).</source>
+            <translation>A pg_dump backup can be restored only into PostgreSQL (--to postgresql://…).</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/backup.py" line="239" />
+            <source>копия не прошла проверку целостности: {0}</source>
+            <translation>the backup failed the integrity check: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/backup.py" line="273" />
+            <source>копия pg_dump не читается: {0}</source>
+            <translation>the pg_dump backup cannot be read: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/backup.py" line="473" />
+            <source>Копия {0} не восстановлена ({1}); база, куда восстанавливали, не изменена.</source>
+            <translation>Backup {0} was not restored ({1}); the target database is unchanged.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/backup.py" line="432" />
+            <source>восстановленная база не прошла проверку целостности: {0}</source>
+            <translation>the restored database failed the integrity check: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/backup.py" line="438" />
+            <source>в восстановленной базе нет пользователей</source>
+            <translation>the restored database has no users</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/backup.py" line="464" />
+            <source>Копия {0} не восстановлена: {1} Рабочая база не изменена.</source>
+            <translation>Backup {0} was not restored: {1} The working database is unchanged.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/backup.py" line="540" />
+            <source>База {0} недоступна ({1}); создайте пустую базу (createdb) и повторите.</source>
+            <translation>Database {0} is unavailable ({1}); create an empty database (createdb) and retry.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/backup.py" line="548" />
+            <source>База {0} не пуста (есть таблицы): копия восстанавливается только в новую пустую базу — создайте её (createdb) и укажите в --to.</source>
+            <translation>Database {0} is not empty (it has tables): a backup is restored only into a new empty database — create one (createdb) and give it in --to.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/backup.py" line="555" />
+            <source>pg_restore не найден: установите клиент PostgreSQL.</source>
+            <translation>pg_restore not found: install the PostgreSQL client.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/bank.py" line="108" />
+            <source>нет строки {0} в выписке</source>
+            <translation>no line {0} in the statement</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/bank.py" line="227" />
+            <source>в сведениях об организации не заполнен: выписку не с чем сверить</source>
+            <translation>is not filled in the organization's details: there is nothing to check the statement against</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/bank_load.py" line="45" />
+            <source>Строка {0}: клиент с кодом {1} не найден или помечен на удаление.</source>
+            <translation>Line {0}: client with code {1} not found or marked for deletion.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/bank_load.py" line="71" />
+            <source>{0}: плательщик уже известен</source>
+            <translation>{0}: the payer is already known</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/bank_load.py" line="54" />
+            <source>Счёт</source>
+            <translation>Account</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/bank_load.py" line="54" />
+            <source>счёт {0} не открытый счёт клиента «{1}»</source>
+            <translation>account {0} is not an open account of client “{1}”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/bank_load.py" line="134" />
+            <source>Строка {0} ({1}, {2}, {3}): {4}</source>
+            <translation>Line {0} ({1}, {2}, {3}): {4}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/board.py" line="133" />
+            <source>нет этапа «{0}»; есть: {1}</source>
+            <translation>no stage “{0}”; there are: {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/calendar.py" line="82" />
+            <source>нет ни одного рабочего дня за год</source>
+            <translation>not a single working day in the year</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/calendar.py" line="145" />
+            <source>не дата</source>
+            <translation>not a date</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/calendar.py" line="147" />
+            <source>«{0}»: можно holiday, workday или normal</source>
+            <translation>“{0}”: holiday, workday or normal are allowed</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/calllistener.py" line="111" />
+            <source>не заполнено у пользователя {0}: crmdesk users extension {1} 101</source>
+            <translation>not filled for user {0}: crmdesk users extension {1} 101</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/calllistener.py" line="155" />
+            <source>«{0}» — допустимо in или out</source>
+            <translation>“{0}” — in or out are allowed</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/calllistener.py" line="157" />
+            <source>«{0}» — допустимо {1}</source>
+            <translation>“{0}” — allowed: {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/calllistener.py" line="161" />
+            <source>«{0}» — нужны цифры</source>
+            <translation>“{0}” — digits are needed</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/calllistener.py" line="163" />
+            <location filename="../../crmdesk/services/contracts.py" line="61" />
+            <location filename="../../crmdesk/services/documents.py" line="319" />
+            <location filename="../../crmdesk/services/interactions.py" line="39" />
+            <source>не может быть отрицательной</source>
+            <translation>cannot be negative</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/clients.py" line="135" />
+            <location filename="../../crmdesk/services/plans.py" line="41" />
+            <location filename="../../crmdesk/services/segments.py" line="66" />
+            <source>Поле «Менеджер»: пользователь «{0}» не найден.</source>
+            <translation>Field “Manager”: user “{0}” not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/clients.py" line="147" />
+            <source>неизвестный вид клиента «{0}»</source>
+            <translation>unknown client kind “{0}”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/clients.py" line="243" />
+            <location filename="../../crmdesk/services/interactions.py" line="95" />
+            <location filename="../../crmdesk/services/mail.py" line="201" />
+            <location filename="../../crmdesk/services/mailings.py" line="324" />
+            <location filename="../../crmdesk/services/templates.py" line="255" />
+            <source>Клиент с кодом {0} не найден.</source>
+            <translation>Client with code {0} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/clients.py" line="167" />
+            <source>не заполнено имя</source>
+            <translation>the name is empty</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/clients.py" line="86" />
+            <source>группа с кодом {0} не найдена</source>
+            <translation>group with code {0} not found</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/clients.py" line="95" />
+            <source>группы «{0}» нет в справочнике «Группы клиентов»; новую группу создаёт пользователь с правом на справочник</source>
+            <translation>group “{0}” is not in the “Client groups” catalog; a new group is created by a user with the right to the catalog</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/context.py" line="43" />
+            <source>В базе нет администратора: выполните «crmdesk db upgrade».</source>
+            <translation>The database has no administrator: run “crmdesk db upgrade”.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/contracts.py" line="37" />
+            <source>«{0}» — не дата ДД.ММ.ГГГГ</source>
+            <translation>“{0}” is not a date DD.MM.YYYY</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/contracts.py" line="56" />
+            <source>раньше начала действия</source>
+            <translation>earlier than the start of validity</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/contracts.py" line="68" />
+            <source>клиент не найден</source>
+            <translation>client not found</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/contracts.py" line="71" />
+            <source>не найдена среди сделок этого клиента</source>
+            <translation>not found among this client's deals</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/contracts.py" line="106" />
+            <source>Договор с кодом {0} не найден.</source>
+            <translation>Contract with code {0} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/contracts.py" line="121" />
+            <source>Договор № {0} не найден.</source>
+            <translation>Contract No. {0} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/contracts.py" line="123" />
+            <source>№ {0} есть у нескольких клиентов: укажите клиента</source>
+            <translation>No. {0} belongs to several clients: specify the client</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/contracts.py" line="167" />
+            <source>{0}: файл договора не приложен.</source>
+            <translation>{0}: the contract file is not attached.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/contracts.py" line="179" />
+            <source>{0} заключён с другим клиентом</source>
+            <translation>{0} is made with another client</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/deals.py" line="46" />
+            <source>В базе нет процесса продаж: выполните «crmdesk db upgrade».</source>
+            <translation>The database has no sales process: run “crmdesk db upgrade”.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/deals.py" line="71" />
+            <source>Сделка с кодом {0} не найдена.</source>
+            <translation>Deal with code {0} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/deals.py" line="138" />
+            <location filename="../../crmdesk/services/documents.py" line="256" />
+            <location filename="../../crmdesk/services/interactions.py" line="30" />
+            <location filename="../../crmdesk/services/sms.py" line="99" />
+            <location filename="../../crmdesk/services/tasks.py" line="36" />
+            <source>Поле «Клиент»: клиент с кодом {0} не найден.</source>
+            <translation>Field “Client”: client with code {0} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/deals.py" line="144" />
+            <source>Поле «Процесс»: процесс с кодом {0} не найден.</source>
+            <translation>Field “Process”: process with code {0} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/deals.py" line="177" />
+            <source>Сделку нельзя перевести с этапа «{0}» на этап «{1}»; допустимо: {2}.</source>
+            <translation>The deal cannot move from stage “{0}” to stage “{1}”; allowed: {2}.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/deals.py" line="212" />
+            <source>В процессе нет этапа «{0}».</source>
+            <translation>The process has no stage “{0}”.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/deals.py" line="229" />
+            <location filename="../../crmdesk/services/interactions.py" line="65" />
+            <source>сделка «{0}» — другого клиента ({1})</source>
+            <translation>deal “{0}” belongs to another client ({1})</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/deals.py" line="117" />
+            <location filename="../../crmdesk/services/requestcatalog.py" line="50" />
+            <location filename="../../crmdesk/services/requests.py" line="338" />
+            <source>пользователь с кодом {0} не найден</source>
+            <translation>user with code {0} not found</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/deals.py" line="149" />
+            <source>в процессе «{0}» нельзя начать сделку с этапа «{1}»</source>
+            <translation>in process “{0}” a deal cannot start at stage “{1}”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/deals.py" line="111" />
+            <source>целое число от 0 до 100</source>
+            <translation>a whole number from 0 to 100</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/documents.py" line="56" />
+            <location filename="../../crmdesk/services/mail.py" line="236" />
+            <source>Документ с кодом {0} не найден.</source>
+            <translation>Document with code {0} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/documents.py" line="67" />
+            <source>Документ № {0} не найден.</source>
+            <translation>Document No. {0} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/documents.py" line="89" />
+            <location filename="../../crmdesk/services/requestwork.py" line="48" />
+            <source>строка не заполнена</source>
+            <translation>the line is empty</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/documents.py" line="151" />
+            <source>не список строк</source>
+            <translation>not a list of lines</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/documents.py" line="163" />
+            <source>сумма документа больше допустимой ({0})</source>
+            <translation>the document amount is more than allowed ({0})</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/documents.py" line="205" />
+            <location filename="../../crmdesk/services/records.py" line="239" />
+            <location filename="../../crmdesk/services/setup.py" line="170" />
+            <source>неизвестный режим «{0}»</source>
+            <translation>unknown mode “{0}”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/documents.py" line="207" />
+            <source>безналичный (bank) или наличные (cash)</source>
+            <translation>bank transfer (bank) or cash (cash)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/documents.py" line="252" />
+            <location filename="../../crmdesk/services/lists.py" line="1181" />
+            <location filename="../../crmdesk/services/records.py" line="301" />
+            <location filename="../../crmdesk/services/records.py" line="438" />
+            <source>неизвестен «{0}»</source>
+            <translation>unknown “{0}”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/documents.py" line="305" />
+            <source>документ помечен на удаление и не может быть проведён</source>
+            <translation>the document is marked for deletion and cannot be posted</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/documents.py" line="307" />
+            <source>клиент «{0}» помечен на удаление</source>
+            <translation>client “{0}” is marked for deletion</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/documents.py" line="322" />
+            <source>Документ {0} не проведён:
+</source>
+            <translation>Document {0} is not posted:
+</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/documents.py" line="483" />
+            <source>«{0}» нельзя создать на основании «{1}»</source>
+            <translation>“{0}” cannot be created on the basis of “{1}”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/documents.py" line="99" />
+            <location filename="../../crmdesk/services/requestwork.py" line="57" />
+            <source>Номенклатура</source>
+            <translation>Product</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/documents.py" line="99" />
+            <source>не найдена: {0}</source>
+            <translation>not found: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/documents.py" line="128" />
+            <source>сумма строки больше допустимой ({0})</source>
+            <translation>the line amount is more than allowed ({0})</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/documents.py" line="310" />
+            <source>должна быть больше нуля</source>
+            <translation>must be greater than zero</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/documents.py" line="312" />
+            <source>в документе нет ни одной строки</source>
+            <translation>the document has no lines</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/documents.py" line="417" />
+            <source>Счёт {0} оплачен документами {1}: сначала отмените их проведение.</source>
+            <translation>Invoice {0} is paid by documents {1}: cancel their posting first.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/documents.py" line="316" />
+            <source>Количество</source>
+            <translation>Quantity</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/documents.py" line="316" />
+            <location filename="../../crmdesk/services/limits.py" line="116" />
+            <location filename="../../crmdesk/services/mail.py" line="112" />
+            <location filename="../../crmdesk/services/sms.py" line="40" />
+            <source>должно быть больше нуля</source>
+            <translation>must be greater than zero</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/errors.py" line="11" />
+            <source>Поле «{0}» не заполнено</source>
+            <translation>Field “{0}” is empty</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/errors.py" line="12" />
+            <source>Поле «{0}» заполнено неверно: {1}</source>
+            <translation>Field “{0}” is invalid: {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/errors.py" line="13" />
+            <source>Строка {0}: {1}</source>
+            <translation>Line {0}: {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/errors.py" line="42" />
+            <source>другой пользователь</source>
+            <translation>another user</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/errors.py" line="43" />
+            <source> в {0}</source>
+            <translation> at {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/errors.py" line="45" />
+            <source>{0} уже изменён пользователем {1}{2}. Перечитайте данные и внесите изменения снова.</source>
+            <translation>{0} has already been changed by user {1}{2}. Reread the data and make your changes again.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exchange.py" line="212" />
+            <source>Файл обмена обрывается в таблице «{0}»: файл не дописан или обрезан.</source>
+            <translation>The exchange file breaks off in table “{0}”: the file is incomplete or truncated.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exchange.py" line="257" />
+            <source>Это не файл обмена crmdesk (нет признака «crmdesk-exchange»).</source>
+            <translation>This is not a crmdesk exchange file (no “crmdesk-exchange” mark).</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exchange.py" line="263" />
+            <source>Файл обмена версии {0} записан более новой версией crmdesk; эта программа читает версию до {1}.</source>
+            <translation>Exchange file version {0} was written by a newer crmdesk; this program reads versions up to {1}.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exchange.py" line="268" />
+            <source>Схема «{0}» файла обмена неизвестна этой версии crmdesk: обновите программу.</source>
+            <translation>Schema “{0}” of the exchange file is unknown to this crmdesk version: update the program.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exchange.py" line="286" />
+            <source>Таблица «{0}»: неизвестные колонки {1}.</source>
+            <translation>Table “{0}”: unknown columns {1}.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exchange.py" line="218" />
+            <source>Файл обмена {0} обрывается: файл не дописан или обрезан.</source>
+            <translation>Exchange file {0} breaks off: the file is incomplete or truncated.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exchange.py" line="229" />
+            <source>Итоговые счётчики файла обмена {0} повреждены.</source>
+            <translation>The final counters of exchange file {0} are damaged.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exchange.py" line="239" />
+            <source>Файл обмена {0} повреждён: контрольная сумма не совпадает (файл изменён после выгрузки).</source>
+            <translation>Exchange file {0} is damaged: the checksum does not match (the file was changed after export).</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exchange.py" line="330" />
+            <source>Файл обмена {0} не читается: {1}</source>
+            <translation>Exchange file {0} cannot be read: {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exchange.py" line="350" />
+            <source>Загрузка прервана, база не изменена. {0}</source>
+            <translation>Loading interrupted, the database is unchanged. {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exchange.py" line="352" />
+            <location filename="../../crmdesk/services/imports/run.py" line="831" />
+            <source>Загрузка прервана, база не изменена: {0}</source>
+            <translation>Loading interrupted, the database is unchanged: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exchange.py" line="376" />
+            <source>Копирование прервано, база-получатель не изменена. {0}</source>
+            <translation>Copying interrupted, the target database is unchanged. {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exchange.py" line="379" />
+            <source>Копирование прервано, база-получатель не изменена: {0}</source>
+            <translation>Copying interrupted, the target database is unchanged: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exchange.py" line="160" />
+            <source>Файл {0} не является файлом обмена crmdesk.</source>
+            <translation>The file {0} is not a crmdesk exchange file.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exchange.py" line="223" />
+            <source>В файле обмена {0} нет итоговых счётчиков и контрольной суммы: файл не дописан или обрезан.</source>
+            <translation>Exchange file {0} has no final counters and checksum: the file is incomplete or truncated.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exchange.py" line="234" />
+            <source>Файл обмена {0} неполон или повреждён: в таблице «{1}» прочитано строк {2}, а записано {3}.</source>
+            <translation>Exchange file {0} is incomplete or damaged: {2} rows were read in table “{1}”, but {3} were written.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exchange.py" line="278" />
+            <source>База данных не пуста: загрузка и копирование выполняются только в пустую базу (создайте новую и повторите).</source>
+            <translation>The database is not empty: loading and copying go only into an empty database (create a new one and retry).</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exchange.py" line="295" />
+            <source>Таблица «{0}», строка {1}: значение колонки «{2}» вне пределов (limits: NUL, длина или число), его не примут обе базы.</source>
+            <translation>Table “{0}”, row {1}: the value of column “{2}” is out of limits (NUL, length or number); neither database would accept it.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exchange.py" line="156" />
+            <source>Файл {0} не является файлом обмена crmdesk или обрезан: {1}</source>
+            <translation>The file {0} is not a crmdesk exchange file or is truncated: {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exchange.py" line="171" />
+            <source>Файл обмена: таблица «{0}» записана неверно.</source>
+            <translation>Exchange file: table “{0}” is written incorrectly.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exchange.py" line="343" />
+            <source>Файл обмена: неизвестная таблица «{0}».</source>
+            <translation>Exchange file: unknown table “{0}”.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exports.py" line="102" />
+            <source>по расширению «{0}» не понять формат: нужен .xlsx, .csv или .vcf (или --format)</source>
+            <translation>the extension “{0}” does not tell the format: .xlsx, .csv or .vcf is needed (or --format)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exports.py" line="337" />
+            <source>Выгрузка отменена пользователем.</source>
+            <translation>Export cancelled by the user.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/exports.py" line="94" />
+            <source>неизвестный формат «{0}»; есть: {1}</source>
+            <translation>unknown format “{0}”; there are: {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="144" />
+            <source>строка длиннее {0} символов</source>
+            <translation>a string longer than {0} characters</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="154" />
+            <source>Значение не записано: {0}. Исправьте значение и сохраните снова; ничего не изменено.</source>
+            <translation>The value was not saved: {0}. Correct the value and save again; nothing was changed.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="175" />
+            <source>Данные противоречат правилам базы данных; ничего не изменено.</source>
+            <translation>The data contradict the rules of the database; nothing was changed.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="199" />
+            <source>Ошибка файла{0}: {1}.</source>
+            <translation>File error{0}: {1}.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="64" />
+            <source>Не удалось подключиться к базе{0}: на сервере нет базы данных «{1}». Проверьте имя базы в адресе (--db) или создайте её.</source>
+            <translation>Could not connect to the database{0}: the server has no database “{1}”. Check the database name in the address (--db) or create it.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="71" />
+            <source>Не удалось подключиться к базе{0}: сервер не принял пользователя{1} или пароль. Проверьте имя пользователя в адресе (--db) и пароль базы данных.</source>
+            <translation>Could not connect to the database{0}: the server did not accept the user{1} or the password. Check the user name in the address (--db) and the database password.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="76" />
+            <source>Не удалось подключиться к базе{0}: имя сервера не найдено. Проверьте адрес сервера в --db (опечатка?) и сеть.</source>
+            <translation>Could not connect to the database{0}: the server name was not found. Check the server address in --db (a typo?) and the network.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="81" />
+            <source>Не удалось подключиться к базе{0}: сервер не отвечает. Проверьте, что сервер PostgreSQL запущен, адрес и порт в --db верны и сеть доступна.</source>
+            <translation>Could not connect to the database{0}: the server does not answer. Check that the PostgreSQL server is running, the address and port in --db are right and the network is available.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="86" />
+            <source>Сервер базы данных{0} не ответил вовремя. Проверьте сеть и нагрузку сервера и повторите.</source>
+            <translation>The database server{0} did not answer in time. Check the network and the server load and retry.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="91" />
+            <source>Соединение с сервером базы данных{0} прервано. Повторите действие; если не помогает — проверьте, что сервер работает.</source>
+            <translation>The connection to the database server{0} was broken. Repeat the action; if that does not help, check that the server is running.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="96" />
+            <source>База данных{0} занята другим пользователем или программой. Повторите через минуту; изменения не записаны.</source>
+            <translation>The database{0} is busy with another user or program. Retry in a minute; the changes were not saved.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="101" />
+            <source>Нет места на диске{0}: изменения не записаны. Освободите место на диске и повторите.</source>
+            <translation>No space left on the disk{0}: the changes were not saved. Free some disk space and retry.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="106" />
+            <source>Не удалось открыть файл базы данных{0}. Проверьте, что папка существует и у вас есть права на чтение и запись.</source>
+            <translation>Could not open the database file{0}. Check that the folder exists and you have the rights to read and write.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="111" />
+            <source>База данных{0} открыта только для чтения: нет прав на запись в файл или папку. Проверьте права доступа.</source>
+            <translation>The database{0} is open read-only: no right to write to the file or folder. Check the access rights.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="116" />
+            <source>Файл{0} не является базой данных crmdesk или повреждён. Проверьте путь (--db) или восстановите базу из резервной копии (crmdesk restore).</source>
+            <translation>The file{0} is not a crmdesk database or is damaged. Check the path (--db) or restore the database from a backup (crmdesk restore).</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="123" />
+            <source>В базе данных{0} нет нужных таблиц: схема не создана или устарела. Выполните «crmdesk db upgrade».</source>
+            <translation>The database{0} lacks the needed tables: the schema is not created or is outdated. Run “crmdesk db upgrade”.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="128" />
+            <source>Пользователю базы данных{0} не хватает прав на сервере. Попросите администратора PostgreSQL дать права на базу или укажите в --db другого пользователя.</source>
+            <translation>The database user{0} lacks rights on the server. Ask the PostgreSQL administrator to grant rights on the database or give another user in --db.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="134" />
+            <source>Ошибка чтения или записи диска{0}: изменения не записаны. Проверьте диск и свободное место.</source>
+            <translation>Disk read or write error{0}: the changes were not saved. Check the disk and the free space.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="146" />
+            <source>число или дата вне допустимого диапазона</source>
+            <translation>a number or date out of the allowed range</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="163" />
+            <source>Такая запись уже есть: повторяется значение, которое должно быть единственным (номер, логин, код). Измените его и сохраните снова; ничего не изменено.</source>
+            <translation>Such a record already exists: a value that must be unique (number, login, code) repeats. Change it and save again; nothing was changed.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="168" />
+            <source>Запись ссылается на объект, которого уже нет (или на неё ссылаются другие). Перечитайте данные и повторите; ничего не изменено.</source>
+            <translation>The record refers to an object that no longer exists (or others refer to it). Reread the data and retry; nothing was changed.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="174" />
+            <source>Поле{0} не заполнено. Заполните его и сохраните снова.</source>
+            <translation>Field{0} is empty. Fill it in and save again.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="184" />
+            <source>Нет места на диске{0}: файл не записан. Освободите место и повторите.</source>
+            <translation>No space left on the disk{0}: the file was not written. Free some space and retry.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="188" />
+            <source>Нет прав на файл или папку{0}. Выберите другое место или попросите администратора дать права на запись.</source>
+            <translation>No rights to the file or folder{0}. Choose another place or ask the administrator for write rights.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="192" />
+            <source>Файл или папка не найдены{0}. Проверьте путь.</source>
+            <translation>File or folder not found{0}. Check the path.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="194" />
+            <source>Неверный путь{0}: ожидался файл, а не папка (или наоборот).</source>
+            <translation>Wrong path{0}: a file was expected, not a folder (or the other way round).</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="197" />
+            <source>Нет соединения с сервером{0}: {1}. Проверьте сеть и адрес.</source>
+            <translation>No connection to the server{0}: {1}. Check the network and the address.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="232" />
+            <source>Объект уже изменён другим пользователем, пока вы его редактировали. Перечитайте данные и внесите изменения снова.</source>
+            <translation>The object was changed by another user while you were editing it. Reread the data and make your changes again.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="256" />
+            <source>Адрес базы данных (--db) указан неверно. Пример: путь к файлу SQLite (C:\crm\base.sqlite) или postgresql://пользователь@сервер:5432/база.</source>
+            <translation>The database address (--db) is wrong. Example: the path to an SQLite file (C:\crm\base.sqlite) or postgresql://user@server:5432/database.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="279" />
+            <source>Число слишком велико или заполнено неверно (не число). Исправьте его и повторите; ничего не изменено.</source>
+            <translation>The number is too large or invalid (not a number). Correct it and retry; nothing was changed.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="292" />
+            <source>Недостаточно памяти для этого действия. Закройте лишние окна и программы и повторите; ничего не изменено.</source>
+            <translation>Not enough memory for this action. Close unneeded windows and programs and retry; nothing was changed.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="148" />
+            <source>значение не того вида (например, буквы вместо числа)</source>
+            <translation>a value of the wrong kind (for example, letters instead of a number)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="249" />
+            <source>Ошибка базы данных{0}: {1}. Повторите действие; если ошибка повторяется — сообщите администратору.</source>
+            <translation>Database error{0}: {1}. Repeat the action; if the error repeats, tell the administrator.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="285" />
+            <source>Значение не является числом. Исправьте его и повторите.</source>
+            <translation>The value is not a number. Correct it and retry.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="288" />
+            <source>Дата заполнена неверно (такого дня нет). Укажите дату в виде ДД.ММ.ГГГГ.</source>
+            <translation>The date is invalid (no such day). Give the date as DD.MM.YYYY.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="150" />
+            <source>значение не является числом</source>
+            <translation>the value is not a number</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/faults.py" line="152" />
+            <source>значение не подходит полю базы данных</source>
+            <translation>the value does not suit the database field</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="57" />
+            <source>Модуль ЖКХ выключен. Включите его: Администрирование → Настройки → «Модуль ЖКХ» (или «crmdesk housing on»).</source>
+            <translation>The housing module is off. Turn it on: Administration → Settings → “Housing module” (or “crmdesk housing on”).</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="63" />
+            <source>Недостаточно прав: пользователь {0} не может менять дома, помещения и счётчики.</source>
+            <translation>Insufficient rights: user {0} cannot change buildings, premises and meters.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="70" />
+            <source>Недостаточно прав: пользователь {0} не может вносить показания.</source>
+            <translation>Insufficient rights: user {0} cannot enter readings.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="82" />
+            <source>дом «{0}» уже есть</source>
+            <translation>building “{0}” already exists</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="94" />
+            <source>дом с кодом {0} не найден</source>
+            <translation>building with code {0} not found</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="97" />
+            <location filename="../../crmdesk/services/housing.py" line="102" />
+            <source>Номер помещения</source>
+            <translation>Premises number</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="99" />
+            <source>Вид помещения</source>
+            <translation>Premises kind</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="99" />
+            <source>квартира (flat) или нежилое (nonresidential)</source>
+            <translation>flat (flat) or non-residential (nonresidential)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="102" />
+            <source>помещение {0} в этом доме уже есть</source>
+            <translation>premises {0} already exist in this building</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="116" />
+            <location filename="../../crmdesk/services/housing.py" line="142" />
+            <source>помещение с кодом {0} не найдено</source>
+            <translation>premises with code {0} not found</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="119" />
+            <location filename="../../crmdesk/services/housing.py" line="121" />
+            <source>Житель</source>
+            <translation>Resident</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="119" />
+            <source>клиент с кодом {0} не найден</source>
+            <translation>client with code {0} not found</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="121" />
+            <source>«{0}» — не частное лицо</source>
+            <translation>“{0}” is not a private person</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="123" />
+            <source>собственник (owner) или наниматель (tenant)</source>
+            <translation>owner (owner) or tenant (tenant)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="129" />
+            <source>Доля, %</source>
+            <translation>Share, %</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="129" />
+            <source>сумма долей собственников {0} % больше 100 %</source>
+            <translation>the owners' shares add up to {0} %, more than 100 %</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="144" />
+            <location filename="../../crmdesk/services/readings_io.py" line="141" />
+            <source>Вид счётчика</source>
+            <translation>Meter kind</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="144" />
+            <location filename="../../crmdesk/services/mailings.py" line="52" />
+            <location filename="../../crmdesk/services/processes.py" line="274" />
+            <location filename="../../crmdesk/services/processes.py" line="276" />
+            <location filename="../../crmdesk/services/requests.py" line="171" />
+            <location filename="../../crmdesk/services/requests.py" line="304" />
+            <location filename="../../crmdesk/services/sms.py" line="31" />
+            <location filename="../../crmdesk/services/templates.py" line="132" />
+            <source>«{0}»: можно {1}</source>
+            <translation>“{0}”: allowed: {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="149" />
+            <source>счётчик {0} уже есть</source>
+            <translation>meter {0} already exists</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="165" />
+            <source>Объект с кодом {0} не найден.</source>
+            <translation>Object with code {0} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="195" />
+            <source>Помещение с кодом {0} не найдено.</source>
+            <translation>Premises with code {0} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="336" />
+            <source>счётчик с кодом {0} не найден</source>
+            <translation>meter with code {0} not found</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="342" />
+            <source>{0} ещё не наступила</source>
+            <translation>{0} has not come yet</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="346" />
+            <source>заполнено неверно: </source>
+            <translation>is invalid: </translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="406" />
+            <source>не заполнено ни одно показание</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="429" />
+            <source>Недостаточно прав: уведомления об отключениях даёт диспетчер.</source>
+            <translation>Insufficient rights: outage notices are given by the dispatcher.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="436" />
+            <source>не позже начала</source>
+            <translation>not later than the start</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="439" />
+            <source>не заполнено или дом не найден</source>
+            <translation>empty or the building was not found</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="468" />
+            <source>Отключение с кодом {0} не найдено.</source>
+            <translation>Outage with code {0} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="294" />
+            <source>{0} меньше предыдущего ({1} за {2}), счётчик {3}</source>
+            <translation>{0} is less than the previous one ({1} for {2}), meter {3}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/housing.py" line="299" />
+            <source>{0} больше следующего ({1} за {2}), счётчик {3}</source>
+            <translation>{0} is more than the next one ({1} for {2}), meter {3}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" line="308" />
+            <source>неизвестное поле «{0}»; допустимо: {1}</source>
+            <translation>unknown field “{0}”; allowed: {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" line="327" />
+            <source>в файле нет колонки «{0}»; колонки: {1}</source>
+            <translation>the file has no column “{0}”; columns: {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" line="346" />
+            <source>ожидается объект {"колонка": "поле"}</source>
+            <translation>an object {"column": "field"} is expected</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" line="338" />
+            <source>ни JSON, ни файл: «{0}»</source>
+            <translation>neither JSON nor a file: “{0}”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/columns.py" line="344" />
+            <source>неверный JSON: {0}</source>
+            <translation>invalid JSON: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/rows.py" line="332" />
+            <source>адрес длиннее {0} знаков</source>
+            <translation>address longer than {0} characters</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/run.py" line="774" />
+            <source>Не найдено ни одной колонки с наименованием, телефоном или e-mail (лист «{0}», строка заголовка {1}; колонки: {2}). Укажите колонки вручную (--mapping).</source>
+            <translation>No column with a name, phone or e-mail was found (sheet “{0}”, header row {1}; columns: {2}). Give the columns by hand (--mapping).</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/run.py" line="799" />
+            <source>В файле {0} нет данных (лист «{1}» пуст).</source>
+            <translation>The file {0} has no data (sheet “{1}” is empty).</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/run.py" line="673" />
+            <source>Загрузка прервана, база не изменена: клиентов, с которыми объединяются строки, в это время изменил другой пользователь. Повторите загрузку.</source>
+            <translation>Loading interrupted, the database is unchanged: the clients the rows merge with were changed by another user meanwhile. Repeat the loading.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/sources.py" line="245" />
+            <source>Файл {0} не похож на таблицу CSV: в начале файла {1}% непечатаемых символов — это двоичный файл или текст в неизвестной кодировке. Сохраните таблицу как CSV (UTF-8 или Windows-1251) или XLSX.</source>
+            <translation>The file {0} does not look like a CSV table: {1}% of the characters at its start are unprintable — it is a binary file or text in an unknown encoding. Save the table as CSV (UTF-8 or Windows-1251) or XLSX.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/sources.py" line="379" />
+            <source>Файл {0} в старом формате Excel (.xls): сохраните его как .xlsx или .csv.</source>
+            <translation>The file {0} is in the old Excel format (.xls): save it as .xlsx or .csv.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/sources.py" line="382" />
+            <source>Файл {0} не похож ни на таблицу, ни на vCard.</source>
+            <translation>The file {0} looks neither like a table nor like a vCard.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/sources.py" line="105" />
+            <source>В файле {0} нет листа «{1}»; листы: {2}.</source>
+            <translation>The file {0} has no sheet “{1}”; sheets: {2}.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/sources.py" line="261" />
+            <source>Файл {0}, строка файла {1}: длиннее {2} млн символов — это не таблица CSV.</source>
+            <translation>File {0}, file line {1}: longer than {2} million characters — this is not a CSV table.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/sources.py" line="75" />
+            <source>В файле {0} (лист «{1}») строка {2} пуста или её нет: заголовок не может быть в ней.</source>
+            <translation>In the file {0} (sheet “{1}”) row {2} is empty or missing: the header cannot be in it.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/sources.py" line="135" />
+            <location filename="../../crmdesk/services/imports/sources.py" line="158" />
+            <location filename="../../crmdesk/services/imports/sources.py" line="170" />
+            <location filename="../../crmdesk/services/imports/sources.py" line="179" />
+            <source>Файл {0} не загружен: {1}.</source>
+            <translation>The file {0} was not loaded: {1}.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/sources.py" line="137" />
+            <source>Файл {0} не читается как книга Excel: {1}</source>
+            <translation>The file {0} cannot be read as an Excel workbook: {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/sources.py" line="161" />
+            <source>Файл {0}, лист «{1}»: книга Excel повреждена после строки {2} ({3})</source>
+            <translation>File {0}, sheet “{1}”: the Excel workbook is damaged after row {2} ({3})</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/sources.py" line="294" />
+            <source>Файл {0}, запись 1: {1}</source>
+            <translation>File {0}, record 1: {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/sources.py" line="319" />
+            <source>Файл {0}, запись {1} (строка файла {2}): {3}</source>
+            <translation>File {0}, record {1} (file line {2}): {3}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/sources.py" line="312" />
+            <source>Файл {0}, запись {1} (строка файла {2}): в ней {3} полей, а загружаются таблицы не шире {4} колонок.</source>
+            <translation>File {0}, record {1} (file line {2}): it has {3} fields, but tables no wider than {4} columns are loaded.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/xlsx.py" line="100" />
+            <source>ссылка на ячейку «{0}»</source>
+            <translation>reference to cell “{0}”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/xlsx.py" line="537" />
+            <source>число «{0}…»</source>
+            <translation>number “{0}…”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/xlsx.py" line="274" />
+            <source>в книге нет листов</source>
+            <translation>the workbook has no sheets</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/xlsx.py" line="277" />
+            <source>нет данных листа «{0}»</source>
+            <translation>no data of sheet “{0}”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/xlsx.py" line="304" />
+            <source>общая строка внутри общей строки</source>
+            <translation>a shared string inside a shared string</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/imports/xlsx.py" line="405" />
+            <source>строка внутри строки {0}</source>
+            <translation>a string inside string {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/interactions.py" line="34" />
+            <source>неизвестен «{0}»; допустимо: {1}</source>
+            <translation>unknown “{0}”; allowed: {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/interactions.py" line="77" />
+            <location filename="../../crmdesk/services/sms.py" line="109" />
+            <source>Поле «Контактное лицо»: контакт с кодом {0} не найден.</source>
+            <translation>Field “Contact person”: contact with code {0} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/interactions.py" line="80" />
+            <source>«{0}» — контакт другого клиента ({1})</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/interactions.py" line="89" />
+            <source>Поле «{0}»: пользователь с кодом {1} не найден.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/leads.py" line="79" />
+            <source>Потенциальный клиент с кодом {0} не найден.</source>
+            <translation>Lead with code {0} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/leads.py" line="112" />
+            <source>потенциальный клиент «{0}» уже {1}</source>
+            <translation>lead “{0}” is already {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/limits.py" line="114" />
+            <source>число больше допустимого ({0})</source>
+            <translation>the number is more than allowed ({0})</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/limits.py" line="119" />
+            <source>не может быть {0}</source>
+            <translation>cannot be {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/limits.py" line="152" />
+            <source>ставка {0} % не из списка ({1} %)</source>
+            <translation>rate {0} % is not in the list ({1} %)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/limits.py" line="167" />
+            <source>содержит недопустимый символ (NUL)</source>
+            <translation>contains a forbidden character (NUL)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/limits.py" line="170" />
+            <source>длина {0} знаков больше допустимой ({1})</source>
+            <translation>length of {0} characters is more than allowed ({1})</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/limits.py" line="187" />
+            <location filename="../../crmdesk/services/limits.py" line="189" />
+            <location filename="../../crmdesk/services/readings_io.py" line="117" />
+            <location filename="../../crmdesk/services/records.py" line="188" />
+            <source>«{0}» — не дата</source>
+            <translation>“{0}” is not a date</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/limits.py" line="191" />
+            <source>год должен быть от {0} до {1}</source>
+            <translation>the year must be from {0} to {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/limits.py" line="124" />
+            <source>не более {0} знаков после запятой («{1}»)</source>
+            <translation>no more than {0} decimal places (“{1}”)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/limits.py" line="233" />
+            <source>ожидается текст, а не «{0}»</source>
+            <translation>text is expected, not “{0}”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/limits.py" line="239" />
+            <location filename="../../crmdesk/services/requestcatalog.py" line="27" />
+            <source>«{0}» — не целое число</source>
+            <translation>“{0}” is not a whole number</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/limits.py" line="241" />
+            <source>число больше допустимого</source>
+            <translation>the number is more than allowed</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" line="255" />
+            <source>«{0}» — не дата (ожидается дд.мм.гггг)</source>
+            <translation>“{0}” is not a date (dd.mm.yyyy expected)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" line="153" />
+            <source>в списке «{0}» нет колонки «{1}»</source>
+            <translation>list “{0}” has no column “{1}”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" line="285" />
+            <source>Условие</source>
+            <translation>Condition</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" line="285" />
+            <source>неизвестно «{0}»</source>
+            <translation>unknown “{0}”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" line="297" />
+            <source>значение для отбора не заполнено</source>
+            <translation>the filter value is empty</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" line="220" />
+            <location filename="../../crmdesk/services/segments.py" line="45" />
+            <source>Отбор</source>
+            <translation>Filter</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" line="220" />
+            <source>в списке «{0}» нет отбора «{1}»</source>
+            <translation>list “{0}” has no filter “{1}”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" line="244" />
+            <source>значение «{0}» не подходит: {1}</source>
+            <translation>value “{0}” does not fit: {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" line="265" />
+            <source>«{0}» — не число дней</source>
+            <translation>“{0}” is not a number of days</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" line="1181" />
+            <source>Список</source>
+            <translation>List</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/mail.py" line="70" />
+            <source>«{0}»: адрес должен начинаться с {1}</source>
+            <translation>“{0}”: the address must start with {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/mail.py" line="72" />
+            <source>«{0}»: не указан сервер</source>
+            <translation>“{0}”: no server given</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/mail.py" line="105" />
+            <source>От кого</source>
+            <translation>From</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/mail.py" line="112" />
+            <source>Писем в минуту</source>
+            <translation>Messages per minute</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/mail.py" line="114" />
+            <source>Ответственный за лиды</source>
+            <translation>Responsible for leads</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/mail.py" line="114" />
+            <source>можно fixed или turns</source>
+            <translation>fixed or turns are allowed</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/mail.py" line="162" />
+            <source>Почта не настроена: задайте учётную запись в «Администрирование → Почта» или командой «crmdesk mail account».</source>
+            <translation>Mail is not set up: give the account in “Administration → Mail” or with “crmdesk mail account”.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/mail.py" line="181" />
+            <source>у учётной записи «{0}» не задан сервер IMAP</source>
+            <translation>account “{0}” has no IMAP server</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/mail.py" line="190" />
+            <source>Учётная запись почты с кодом {0} не найдена.</source>
+            <translation>Mail account with code {0} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/mail.py" line="239" />
+            <source>«{0}» не имеет печатной формы для отправки</source>
+            <translation>“{0}” has no print form to send</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/mail.py" line="241" />
+            <source>Формат</source>
+            <translation>Format</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/mail.py" line="241" />
+            <source>«{0}» печатается только в </source>
+            <translation>“{0}” is printed only in </translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/mail.py" line="253" />
+            <location filename="../../crmdesk/services/mail.py" line="279" />
+            <source>Кому</source>
+            <translation>To</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/mail.py" line="345" />
+            <source>Документ № {0} ({1}) не найден.</source>
+            <translation>Document No. {0} ({1}) not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/mail.py" line="110" />
+            <source>Поле «Пользователь»: пользователь «{0}» не найден.</source>
+            <translation>Field “User”: user “{0}” not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/mail.py" line="119" />
+            <source>Поле «Менеджер лидов»: пользователь «{0}» не найден.</source>
+            <translation>Field “Lead manager”: user “{0}” not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/mail.py" line="253" />
+            <source>у клиента «{0}» нет адреса e-mail; укажите адрес</source>
+            <translation>client “{0}” has no e-mail address; give the address</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/mail.py" line="262" />
+            <source>Нет шаблона письма для «{0}»: укажите шаблон.</source>
+            <translation>No mail template for “{0}”: choose a template.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/mailings.py" line="54" />
+            <source>«{0}» — шаблон для {1}, а рассылка — {2}</source>
+            <translation>“{0}” is a template for {1}, but the mailing is {2}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/mailings.py" line="149" />
+            <location filename="../../crmdesk/services/mailings.py" line="280" />
+            <source>Рассылка с кодом {0} не найдена.</source>
+            <translation>Mailing with code {0} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/mailings.py" line="330" />
+            <source>Поле «Контактное лицо»: у клиента «{0}» нет контакта с кодом {1}.</source>
+            <translation>Field “Contact person”: client “{0}” has no contact with code {1}.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/merge.py" line="123" />
+            <source>Выберите два разных клиента: клиент не объединяется сам с собой.</source>
+            <translation>Choose two different clients: a client is not merged with itself.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/merge.py" line="202" />
+            <source>Поля {0} не переносятся при объединении.</source>
+            <translation>Fields {0} are not carried over when merging.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/merge.py" line="129" />
+            <source>Клиент «{0}» помечен на удаление: снимите пометку или выберите другого клиента.</source>
+            <translation>Client “{0}” is marked for deletion: clear the mark or choose another client.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/pg_backup.py" line="63" />
+            <source>Проверка восстановлением — для базы PostgreSQL; копии SQLite проверяются integrity_check при создании.</source>
+            <translation>Checking by restoring is for a PostgreSQL database; SQLite backups are checked by integrity_check when made.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/pg_backup.py" line="68" />
+            <source>{0}: это не копия pg_dump (формат custom).</source>
+            <translation>{0}: this is not a pg_dump backup (custom format).</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/pg_backup.py" line="79" />
+            <source>Копия {0} НЕ восстанавливается: {1}</source>
+            <translation>Backup {0} CANNOT be restored: {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/phones.py" line="56" />
+            <location filename="../../crmdesk/services/phones.py" line="58" />
+            <source>номер невозможен: «{0}»</source>
+            <translation>impossible number: “{0}”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/plans.py" line="31" />
+            <source>Месяц</source>
+            <translation>Month</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/plans.py" line="31" />
+            <source>«{0}» — нужен месяц вида 12.2026</source>
+            <translation>“{0}” — a month like 12.2026 is needed</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/plans.py" line="52" />
+            <source>План</source>
+            <translation>Plan</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/plans.py" line="52" />
+            <source>не может быть отрицательным</source>
+            <translation>cannot be negative</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/processes.py" line="134" />
+            <source>Процесс с кодом {0} не найден.</source>
+            <translation>Process with code {0} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/processes.py" line="184" />
+            <source>«{0}»: нужен цвет вида #A0C4FF</source>
+            <translation>“{0}”: a colour like #A0C4FF is needed</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/processes.py" line="269" />
+            <source>Правило с кодом {0} не найдено.</source>
+            <translation>Rule with code {0} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/processes.py" line="225" />
+            <source>«{0}» уже есть в этом процессе</source>
+            <translation>“{0}” already exists in this process</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/processes.py" line="229" />
+            <source>от 0 до 100</source>
+            <translation>from 0 to 100</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/processes.py" line="244" />
+            <source>Этап «{0}» нельзя удалить: на нём есть сделки.</source>
+            <translation>Stage “{0}” cannot be deleted: it has deals.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/processes.py" line="259" />
+            <source>нет этапа «{0}»</source>
+            <translation>no stage “{0}”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/processes.py" line="294" />
+            <source>«{0}» — шаблон для {1}, а правило отправляет {2}</source>
+            <translation>“{0}” is a template for {1}, but the rule sends {2}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/readings_io.py" line="99" />
+            <source>В файле нет колонок: </source>
+            <translation>The file lacks the columns: </translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/readings_io.py" line="101" />
+            <source>. Первая строка — заголовок: «Заводской номер», «Показание», «Дата».</source>
+            <translation>. The first row is the header: “Serial number”, “Reading”, “Date”.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/readings_io.py" line="147" />
+            <source>счётчик «{0}» не найден (или их несколько: укажите вид)</source>
+            <translation>meter “{0}” not found (or there are several: give the kind)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/readings_io.py" line="152" />
+            <source>показание этого счётчика за месяц уже есть выше в файле</source>
+            <translation>this meter's reading for the month is already given above in the file</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/readings_io.py" line="141" />
+            <source>«{0}» — нет такого вида</source>
+            <translation>“{0}” — no such kind</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/records.py" line="159" />
+            <source>группа «{0}» уже есть</source>
+            <translation>group “{0}” already exists</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/records.py" line="177" />
+            <source>контактное лицо нельзя перенести к другому клиенту</source>
+            <translation>a contact person cannot be moved to another client</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/records.py" line="204" />
+            <source>не выбрана</source>
+            <translation>not chosen</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/records.py" line="209" />
+            <source>нельзя отключить самого себя</source>
+            <translation>you cannot disable yourself</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/records.py" line="217" />
+            <location filename="../../crmdesk/services/records.py" line="219" />
+            <source>Права</source>
+            <translation>Rights</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/records.py" line="217" />
+            <source>неизвестные права: {0}</source>
+            <translation>unknown rights: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/records.py" line="219" />
+            <source>у роли «Администратор» нельзя отнять администрирование</source>
+            <translation>the “Administrator” role cannot lose administration</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/records.py" line="250" />
+            <source>Недостаточно прав: это чужая задача.</source>
+            <translation>Insufficient rights: this is someone else's task.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/records.py" line="257" />
+            <source>поручать задачи другим может руководитель</source>
+            <translation>only a head may assign tasks to others</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/records.py" line="259" />
+            <location filename="../../crmdesk/services/tasks.py" line="39" />
+            <source>1 — высокая, 2 — обычная, 3 — низкая</source>
+            <translation>1 — high, 2 — normal, 3 — low</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/records.py" line="445" />
+            <source>{0} с кодом {1} не найден(а).</source>
+            <translation>{0} with code {1} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/records.py" line="448" />
+            <source>Недостаточно прав: карточки пользователей открывает администратор.</source>
+            <translation>Insufficient rights: user cards are opened by the administrator.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/records.py" line="511" />
+            <source>«{0}» не помечается на удаление</source>
+            <translation>“{0}” is not marked for deletion</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/records.py" line="513" />
+            <source>нельзя пометить на удаление самого себя</source>
+            <translation>you cannot mark yourself for deletion</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/records.py" line="199" />
+            <source>«{0}» уже занято</source>
+            <translation>“{0}” is already taken</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/records.py" line="267" />
+            <source>не найден</source>
+            <translation>not found</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/records.py" line="438" />
+            <source>Вид объекта</source>
+            <translation>Object kind</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requestcatalog.py" line="17" />
+            <source>Недостаточно прав: пользователь {0} не может менять справочники заявок.</source>
+            <translation>Insufficient rights: user {0} cannot change the request catalogues.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requestcatalog.py" line="30" />
+            <source>от 0 до {0}</source>
+            <translation>from 0 to {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requestcatalog.py" line="47" />
+            <source>укажите срок в рабочих днях или в часах, не оба</source>
+            <translation>give the term in working days or in hours, not both</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requestcatalog.py" line="52" />
+            <location filename="../../crmdesk/services/requestcatalog.py" line="78" />
+            <location filename="../../crmdesk/services/requests.py" line="340" />
+            <source>Подрядчик</source>
+            <translation>Contractor</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requestcatalog.py" line="52" />
+            <location filename="../../crmdesk/services/requestcatalog.py" line="78" />
+            <location filename="../../crmdesk/services/requests.py" line="340" />
+            <source>подрядчик с кодом {0} не найден</source>
+            <translation>contractor with code {0} not found</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requestcatalog.py" line="55" />
+            <source>категория «{0}» уже есть</source>
+            <translation>category “{0}” already exists</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requestcatalog.py" line="59" />
+            <source>категория с кодом {0} не найдена</source>
+            <translation>category with code {0} not found</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requestcatalog.py" line="117" />
+            <source>от 1 до 365</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requests.py" line="89" />
+            <source>Заявка с кодом {0} не найдена (или недоступна вам).</source>
+            <translation>Request with code {0} not found (or not available to you).</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requests.py" line="101" />
+            <source>Заявка № {0} не найдена (или недоступна вам).</source>
+            <translation>Request No. {0} not found (or not available to you).</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requests.py" line="131" />
+            <source>нет категории «{0}»; есть: {1}</source>
+            <translation>no category “{0}”; there are: {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requests.py" line="149" />
+            <source>не найдено значение с кодом «{0}»</source>
+            <translation>no value with code “{0}” found</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requests.py" line="162" />
+            <source>Недостаточно прав: пользователь {0} не может регистрировать заявки.</source>
+            <translation>Insufficient rights: user {0} cannot register requests.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requests.py" line="188" />
+            <source>не заполнено: выберите клиента или укажите имя и телефон</source>
+            <translation>empty: choose a client or give a name and phone</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requests.py" line="194" />
+            <location filename="../../crmdesk/services/requests.py" line="385" />
+            <source>1 — высокий, 2 — обычный, 3 — низкий</source>
+            <translation>1 — high, 2 — normal, 3 — low</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requests.py" line="245" />
+            <location filename="../../crmdesk/services/telephony.py" line="249" />
+            <source>Звонок с кодом {0} не найден.</source>
+            <translation>Call with code {0} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requests.py" line="262" />
+            <source>Входящее письмо с кодом {0} не найдено.</source>
+            <translation>Incoming message with code {0} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requests.py" line="307" />
+            <source>из «{0}» нельзя перейти в «{1}»; можно: {2}</source>
+            <translation>cannot go from “{0}” to “{1}”; allowed: {2}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requests.py" line="315" />
+            <source>не заполнено: назначьте исполнителя</source>
+            <translation>empty: assign an executor</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requests.py" line="317" />
+            <source>не заполнено: укажите причину («{0}»)</source>
+            <translation>empty: give the reason (“{0}”)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requests.py" line="331" />
+            <source>Недостаточно прав: назначает исполнителя диспетчер.</source>
+            <translation>Insufficient rights: the dispatcher assigns the executor.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requests.py" line="334" />
+            <source>заявка уже «{0}»</source>
+            <translation>the request is already “{0}”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requests.py" line="380" />
+            <source>Недостаточно прав: заявку № {0} меняет диспетчер.</source>
+            <translation>Insufficient rights: request No. {0} is changed by the dispatcher.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requests.py" line="387" />
+            <source>можно {0}</source>
+            <translation>allowed: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requests.py" line="312" />
+            <source>Недостаточно прав: менять статус заявки № {0} на «{1}» может диспетчер.</source>
+            <translation>Insufficient rights: only the dispatcher may change the status of request No. {0} to “{1}”.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requestwork.py" line="48" />
+            <location filename="../../crmdesk/services/requestwork.py" line="60" />
+            <location filename="../../crmdesk/services/requestwork.py" line="100" />
+            <source>Работы и материалы</source>
+            <translation>Work and materials</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requestwork.py" line="80" />
+            <source>Подтверждение заявителя</source>
+            <translation>Requester's confirmation</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requestwork.py" line="81" />
+            <source>заявка «{0}», а не «Выполнена»</source>
+            <translation>the request is “{0}”, not “Done”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requestwork.py" line="96" />
+            <source>заявка бесплатная: заказ не нужен</source>
+            <translation>the request is free: no order is needed</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requestwork.py" line="98" />
+            <source>не заполнено: заказ создаётся на клиента</source>
+            <translation>empty: the order is made out to the client</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requestwork.py" line="102" />
+            <source>по заявке уже создан заказ (код {0})</source>
+            <translation>an order has already been created for the request (code {0})</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requestwork.py" line="125" />
+            <source>Недостаточно прав: сроки заявок проверяет диспетчер (пользователь {0} — не диспетчер).</source>
+            <translation>Insufficient rights: request terms are checked by the dispatcher (user {0} is not a dispatcher).</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requestwork.py" line="162" />
+            <source>Недостаточно прав: файлы к заявке № {0} прикладывают её исполнитель и диспетчер.</source>
+            <translation>Insufficient rights: files are attached to request No. {0} by its executor and the dispatcher.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requestwork.py" line="57" />
+            <source>не найдена: «{0}»</source>
+            <translation>not found: “{0}”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/rights.py" line="52" />
+            <source>Недостаточно прав: у пользователя {0} нет права «{1}».</source>
+            <translation>Insufficient rights: user {0} has no right “{1}”.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/rights.py" line="79" />
+            <source>Недостаточно прав: клиент закреплён за другим менеджером. Обратитесь к руководителю, если он нужен вам в работе.</source>
+            <translation>Insufficient rights: the client is assigned to another manager. Ask the head if you need it in your work.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/rights.py" line="88" />
+            <source>Недостаточно прав для изменения клиента{0}: он закреплён за другим менеджером.</source>
+            <translation>Insufficient rights to change the client{0}: it is assigned to another manager.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/segments.py" line="45" />
+            <source>неизвестные условия: {0}</source>
+            <translation>unknown conditions: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/segments.py" line="59" />
+            <source>Поле «Группа»: группа «{0}» не найдена.</source>
+            <translation>Field “Group”: group “{0}” not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/sessions.py" line="141" />
+            <source>Сеанс {0} не найден.</source>
+            <translation>Session {0} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/sessions.py" line="143" />
+            <source>Сеанс {0} уже завершён.</source>
+            <translation>Session {0} has already ended.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/sessions.py" line="88" />
+            <location filename="../../crmdesk/services/sessions.py" line="158" />
+            <source>сеанс удалён</source>
+            <translation>the session was deleted</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/sms.py" line="31" />
+            <source>Провайдер</source>
+            <translation>Provider</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/sms.py" line="34" />
+            <source>Адрес сервиса</source>
+            <translation>Service address</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/sms.py" line="34" />
+            <source>«{0}»: нужен адрес http:// или https://</source>
+            <translation>“{0}”: an http:// or https:// address is needed</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/sms.py" line="36" />
+            <location filename="../../crmdesk/services/users.py" line="148" />
+            <location filename="../../crmdesk/services/users.py" line="150" />
+            <source>Логин</source>
+            <translation>Login</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/sms.py" line="36" />
+            <source>для SMSC.ru не заполнено</source>
+            <translation>is empty for SMSC.ru</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/sms.py" line="38" />
+            <source>не длиннее 11 латинских букв и цифр</source>
+            <translation>no longer than 11 Latin letters and digits</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/sms.py" line="40" />
+            <source>Сообщений в минуту</source>
+            <translation>Messages per minute</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/sms.py" line="59" />
+            <source>SMS не настроены: выберите провайдера в «Администрирование → SMS» или командой «crmdesk sms provider».</source>
+            <translation>SMS are not set up: choose a provider in “Administration → SMS” or with “crmdesk sms provider”.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/tasks.py" line="131" />
+            <source>неизвестный срок «{0}»: {1}</source>
+            <translation>unknown term “{0}”: {1}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/tasks.py" line="32" />
+            <source>Поле «Исполнитель»: пользователь с кодом {0} не найден.</source>
+            <translation>Field “Executor”: user with code {0} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/tasks.py" line="65" />
+            <source>Задача с кодом {0} не найдена.</source>
+            <translation>Task with code {0} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/tasks.py" line="140" />
+            <source>Отложить напоминание может исполнитель задачи.</source>
+            <translation>Only the task's executor may postpone its reminder.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/telephony.py" line="263" />
+            <source>номер не принадлежит ни одному клиенту: создайте клиента или лида</source>
+            <translation>the number belongs to no client: create a client or a lead</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/telephony.py" line="389" />
+            <source>Звонок ещё не записан: повторите через секунду.</source>
+            <translation>The call is not recorded yet: retry in a second.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/telephony_setup.py" line="69" />
+            <source>Телефония не настроена: выполните «crmdesk telephony setup --host … --port 5038 --ami-user …» или укажите АТС в настройках.</source>
+            <translation>Telephony is not set up: run “crmdesk telephony setup --host … --port 5038 --ami-user …” or give the PBX in the settings.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/telephony_setup.py" line="43" />
+            <source>Порт</source>
+            <translation>Port</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/telephony_setup.py" line="43" />
+            <source>«{0}» — нужно число от 1 до 65535</source>
+            <translation>“{0}” — a number from 1 to 65535 is needed</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/telephony_setup.py" line="86" />
+            <source>«{0}» — нужны только цифры, до 8</source>
+            <translation>“{0}” — digits only, up to 8</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/telephony_setup.py" line="90" />
+            <source>{0} уже у пользователя {1} ({2})</source>
+            <translation>{0} is already used by user {1} ({2})</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/templates.py" line="114" />
+            <source>Шаблон «{0}» не найден.</source>
+            <translation>Template “{0}” not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/templates.py" line="139" />
+            <source>Шаблон с кодом {0} не найден.</source>
+            <translation>Template with code {0} not found.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/templates.py" line="121" />
+            <source>неизвестное поле {{{0}}}; доступны: </source>
+            <translation>unknown field {{{0}}}; available: </translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/templates.py" line="154" />
+            <source>неизвестное поле {{{0}}}</source>
+            <translation>unknown field {{{0}}}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/users.py" line="110" />
+            <location filename="../../crmdesk/services/users.py" line="120" />
+            <location filename="../../crmdesk/services/users.py" line="122" />
+            <source>Неверное имя пользователя или пароль.</source>
+            <translation>Wrong user name or password.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/users.py" line="150" />
+            <source>пользователь «{0}» уже существует</source>
+            <translation>user “{0}” already exists</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/users.py" line="153" />
+            <source>нет роли «{0}»</source>
+            <translation>no role “{0}”</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/users.py" line="116" />
+            <source>У пользователя «{0}» нет пароля, а вход без пароля запрещён настройкой базы. Администратор задаёт пароль: «crmdesk users password {1}» или в форме пользователя.</source>
+            <translation>User “{0}” has no password, and signing in without a password is forbidden by the database setting. The administrator sets the password: “crmdesk users password {1}” or in the user form.</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/validation.py" line="46" />
+            <source>должен содержать 10 или 12 цифр</source>
+            <translation>must contain 10 or 12 digits</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/validation.py" line="54" />
+            <location filename="../../crmdesk/services/validation.py" line="77" />
+            <location filename="../../crmdesk/services/validation.py" line="90" />
+            <source>неверное контрольное число</source>
+            <translation>wrong check digit</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/validation.py" line="64" />
+            <source>должен содержать 9 знаков (4 цифры, 2 цифры или буквы, 3 цифры)</source>
+            <translation>must contain 9 characters (4 digits, 2 digits or letters, 3 digits)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/validation.py" line="74" />
+            <source>должен содержать 13 цифр (ОГРН) или 15 (ОГРНИП)</source>
+            <translation>must contain 13 digits (OGRN) or 15 (OGRNIP)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/validation.py" line="88" />
+            <source>должен содержать 15 цифр</source>
+            <translation>must contain 15 digits</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/validation.py" line="140" />
+            <source>должен содержать 9 цифр и начинаться с 04</source>
+            <translation>must contain 9 digits and start with 04</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/validation.py" line="154" />
+            <source>должен содержать 20 цифр</source>
+            <translation>must contain 20 digits</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/validation.py" line="165" />
+            <location filename="../../crmdesk/services/validation.py" line="176" />
+            <source>неверный контрольный ключ для БИК {0}</source>
+            <translation>wrong check key for BIK {0}</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/validation.py" line="112" />
+            <source>{0} должен содержать {1} цифр</source>
+            <translation>{0} must contain {1} digits</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/validation.py" line="117" />
+            <location filename="../../crmdesk/services/validation.py" line="123" />
+            <source>{0} не заполняется</source>
+            <translation>{0} is not filled in</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/validation.py" line="129" />
+            <source>должен содержать 13 цифр</source>
+            <translation>must contain 13 digits</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/validation.py" line="187" />
+            <source>неверный адрес электронной почты «{0}»</source>
+            <translation>invalid e-mail address “{0}”</translation>
+        </message>
+        <message>
+            <source>через запятую: Новые, Оптовые</source>
+            <translation type="obsolete">comma-separated: New, Wholesale</translation>
+        </message>
+        <message>
+            <source>Вид (организация / частное лицо)</source>
+            <translation type="obsolete">Type (organization / individual)</translation>
+        </message>
+        <message>
+            <source>Подбор товаров: Enter добавляет, Esc завершает</source>
+            <translation type="obsolete">Pick products: Enter adds, Esc finishes</translation>
+        </message>
     </context>
     <context>
         <name>LoginDialog</name>
         <message>
-            <location filename="../../crmdesk/ui/shell/login.py" line="71" />
+            <location filename="../../crmdesk/ui/shell/login.py" line="72" />
             <source>Вход в crmdesk</source>
             <translation>Sign in to crmdesk</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/login.py" line="101" />
+            <location filename="../../crmdesk/ui/shell/login.py" line="102" />
             <source>Войти</source>
             <translation>Sign in</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/login.py" line="102" />
+            <location filename="../../crmdesk/ui/shell/login.py" line="103" />
             <source>Отмена</source>
             <translation>Cancel</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/login.py" line="108" />
+            <location filename="../../crmdesk/ui/shell/login.py" line="109" />
             <source>База данных:</source>
             <translation>Database:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/login.py" line="109" />
+            <location filename="../../crmdesk/ui/shell/login.py" line="110" />
             <source>Пользователь:</source>
             <translation>User:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/login.py" line="110" />
+            <location filename="../../crmdesk/ui/shell/login.py" line="111" />
             <source>Пароль:</source>
             <translation>Password:</translation>
         </message>
@@ -5220,7 +7708,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
     <context>
         <name>MainWindow</name>
         <message>
-            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="324" />
+            <location filename="../../crmdesk/ui/shell/mainwindow.py" line="337" />
             <source>Вид</source>
             <translation>View</translation>
         </message>

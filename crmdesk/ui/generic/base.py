@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from crmdesk.services.errors import CrmError, InvalidData
-from crmdesk.ui.i18n import tr
+from crmdesk.ui.i18n import tr, tr_error
 
 log = logging.getLogger("crmdesk.ui")
 
@@ -19,7 +19,7 @@ def error_text(exc: BaseException) -> str:
     from crmdesk.services import errors
 
     if isinstance(exc, CrmError):
-        return str(exc)
+        return tr_error(exc)  # in the interface's language, values kept
     friendly = getattr(errors, "friendly", None)  # known library and system failures
     if friendly is not None:
         try:
@@ -28,7 +28,7 @@ def error_text(exc: BaseException) -> str:
             log.exception("friendly() failed")
             known = None
         if known is not None:
-            return str(known)
+            return tr_error(known)
     return tr("Непредвиденная ошибка: {0}. Подробности записаны в журнал программы.").format(
         type(exc).__name__
     )

@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
 from crmdesk.services import rights
 from crmdesk.services.errors import ConflictError, CrmError, ValidationError
 from crmdesk.services.lists import ListState
-from crmdesk.ui.generic.base import FormBase, error_list, show_error
+from crmdesk.ui.generic.base import FormBase, error_list, error_text, show_error
 from crmdesk.ui.generic.commandbar import CommandBar
 from crmdesk.ui.generic.fields import Editor, Field, make_editor
 from crmdesk.ui.generic.registry import entity
-from crmdesk.ui.i18n import tr
+from crmdesk.ui.i18n import tr, tr_message
 from crmdesk.ui.icons import icon
 from crmdesk.ui.shell import office
 
@@ -69,6 +69,7 @@ class ObjectForm(FormBase):
     lists_changed: tuple[str, ...] = ()
     first_field: str | None = None  # where the cursor stands when the form opens
     write_permission: str | None = None  # the right to change it; None: the entity's own
+    BANNER_STYLE = "background: #fff3c4; color: #5d4300; padding: 4px;"  # why read-only
 
     def __init__(self, shell, obj_id: int | None = None, initial: dict | None = None, parent=None):
         super().__init__(shell, parent)
@@ -77,6 +78,8 @@ class ObjectForm(FormBase):
         self.modified = False
         self.title = ""
         self.editors: dict[str, Editor] = {}
+        self.labels: dict[str, QLabel] = {}  # a field's label and its cell: show_field()
+        self.cells: dict[str, QWidget] = {}
         self.errors: dict[str, QLabel] = {}
         self._error_keys: dict[str, str] = {}
         self.form_key = f"{self.entity_name}:{obj_id}" if obj_id else ""
@@ -97,7 +100,7 @@ class ObjectForm(FormBase):
         layout.addWidget(self.bar)
         self.read_only_reason: str | None = None  # why the form cannot write (a lock…)
         self.banner = QLabel(self)
-        self.banner.setStyleSheet("background: #fff3c4; color: #5d4300; padding: 4px;")
+        self.banner.setStyleSheet(self.BANNER_STYLE)
         self.banner.setWordWrap(True)
         self.banner.hide()
         layout.addWidget(self.banner)
@@ -172,6 +175,7 @@ class ObjectForm(FormBase):
                 span = 1 if len(keys) > 1 else 3
                 self.grid.addWidget(cell, r, c * 2 + 1, 1, span)
                 self.editors[key] = editor
+                self.labels[key], self.cells[key] = label, cell
                 for name in (f.title, *f.errors_as):
                     self.errors[name] = error
                     self._error_keys[name] = key
@@ -191,6 +195,15 @@ class ObjectForm(FormBase):
                     edit.setMaximumHeight(16777215)  # QWIDGETSIZE_MAX: grows with the form
         if not tall:
             self.grid.setRowStretch(len(self.rows), 1)
+
+    def show_field(self, key: str, visible: bool, title: str | None = None) -> None:
+        """Show or hide a field with its label (the fields that fit a client's kind), and
+        give it another title if asked («ОГРНИП» for an ИП)."""
+        self.labels[key].setVisible(visible)
+        self.cells[key].setVisible(visible)
+        if title is not None:
+            f = self.editors[key].field
+            self.labels[key].setText(tr(title) + (" *" if f.required else "") + ":")
 
     def extend_layout(self, layout: QVBoxLayout) -> None:
         """Document forms put their table part here."""
@@ -342,7 +355,7 @@ class ObjectForm(FormBase):
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             tr("Данные изменены другим пользователем"),
-            str(exc),
+            error_text(exc),
             parent=self,
         )
         reread = box.addButton(tr("Перечитать"), QMessageBox.ButtonRole.AcceptRole)
@@ -361,11 +374,11 @@ class ObjectForm(FormBase):
     def _show_errors(self, exc: CrmError) -> None:
         lines, first = [], None
         for err in error_list(exc):
-            lines.append(str(err))
+            lines.append(error_text(err))  # in the interface's language
             if isinstance(err, ValidationError):
                 label = self.errors.get(err.field)
                 if label is not None:
-                    label.setText(err.message if err.row is None else str(err))
+                    label.setText(tr_message(err.message) if err.row is None else lines[-1])
                     label.show()
                     editor = self.editors[self._key_of(err.field)]
                     editor.setStyleSheet("QLineEdit, QPlainTextEdit { border: 1px solid #c62828; }")
@@ -383,7 +396,7 @@ class ObjectForm(FormBase):
         return label.text() if label is not None and not label.isHidden() else None
 
     def _on_changed(self, name: str) -> None:
-        pass
+        office.form_changed(self, name)  # saved elsewhere: reread, or say so if edited here
 
     def no_right(self) -> str | None:
         """Why this user may only look: the form's catalogue right (``write_permission``, by
@@ -399,6 +412,7 @@ class ObjectForm(FormBase):
         session was ended); None makes the form editable again. The data stays on screen."""
         reason = reason or self.no_right()  # a missing right outlives a lock released
         self.read_only_reason = reason
+        self.banner.setStyleSheet(self.BANNER_STYLE)
         self.banner.setText(reason or "")
         self.banner.setVisible(bool(reason))
         for editor in self.editors.values():

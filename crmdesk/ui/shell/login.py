@@ -18,6 +18,7 @@ from crmdesk.db import describe, session_factory
 from crmdesk.models import User
 from crmdesk.services.errors import AccessDenied
 from crmdesk.services.users import authenticate
+from crmdesk.ui.i18n import tr_error
 from crmdesk.ui.icons import icon
 
 # ---- Qt-free queries (candidates for services/users.py) --------------------------------
@@ -136,7 +137,7 @@ class LoginDialog(QDialog):
         except AccessDenied as exc:
             self.password_edit.clear()
             self.password_edit.setFocus()
-            self.message.setText(str(exc))
+            self.message.setText(tr_error(exc))
             self.message.show()
             return
         super().accept()

@@ -17,7 +17,7 @@ from crmdesk.services.lists import Filter, ListState
 from crmdesk.ui.generic.base import FormBase, show_error
 from crmdesk.ui.generic.listform import ListForm
 from crmdesk.ui.generic.registry import entity, open_entity, special
-from crmdesk.ui.i18n import tr
+from crmdesk.ui.i18n import tr, tr_error
 from crmdesk.ui.icons import icon
 
 
@@ -65,7 +65,7 @@ class StartPage(FormBase):
             with self.app.uow() as ctx:
                 runs = check_rules_daily(ctx)
         except CrmError as exc:
-            self.shell.message(str(exc))
+            self.shell.message(tr_error(exc))
             return
         if runs:
             self.app.changed("deals", "tasks")

@@ -1,0 +1,139 @@
+"""Wording: the rules layer's messages in the interface's language, role names instead of
+codes, one term for e-mail, phones of users and of the organization formatted."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QToolButton
+from sqlalchemy import func, select
+
+from crmdesk.models import Client
+from crmdesk.services import errors
+from crmdesk.services.context import unit_of_work
+from crmdesk.services.errors import AccessDenied, InvalidData, ValidationError
+from crmdesk.ui.generic.objectform import ObjectForm
+from crmdesk.ui.i18n import install_translator, tr, tr_error, tr_message
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def _language(language):
+    from PySide6.QtCore import QLocale
+
+    from crmdesk.app import make_qt_app
+
+    app = make_qt_app()
+    names = ("_crmdesk_translator", "_crmdesk_qt_translator")
+    before = {name: getattr(app, name, None) for name in names}
+    locale = QLocale()
+    try:
+        yield install_translator(app, language)
+    finally:
+        QLocale.setDefault(locale)
+        for name in names:
+            translator = getattr(app, name, None)
+            if translator is not None and translator is not before[name]:
+                app.removeTranslator(translator)
+                setattr(app, name, before[name])
+
+
+@pytest.fixture
+def english(qapp):
+    with _language("en") as chosen:
+        assert chosen == "en"
+        yield
+    assert tr("Главное") == "Главное"
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location("translations", ROOT / "tools/translations.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("translations", module)
+    spec.loader.exec_module(sys.modules["translations"])
+    return sys.modules["translations"]
+
+
+# --- the rules layer's messages --------------------------------------------------------------
+
+
+def test_service_messages_are_extracted_as_patterns_and_listed_for_the_ui():
+    tool = _tool()
+    texts = {t for _c, t, _f, _l in tool.service_texts()}
+    assert errors.FIELD_EMPTY in texts and errors.FIELD_WRONG in texts  # errors.py itself
+    assert "Недостаточно прав: у пользователя {0} нет права «{1}»." in texts  # rights refusal
+    assert "в документе нет ни одной строки" in texts  # a posting refusal
+    assert "Поле «Клиент»: клиент с кодом {0} не найден." in texts  # an f-string as pattern
+    from crmdesk.ui.message_patterns import PATTERNS
+
+    assert set(PATTERNS) == {t for t in texts if tool.PLACEHOLDER.search(t)}, "run update"
+
+
+def test_russian_interface_keeps_the_messages_as_they_are(qapp):
+    err = ValidationError("Наименование", "не заполнено")
+    assert tr_error(err) == str(err) == "Поле «Наименование» не заполнено"
+    text = "Недостаточно прав: у пользователя ivanov нет права «Справочники»."
+    assert tr_message(text) == text
+
+
+def test_english_messages_keep_their_values_and_translate_field_titles(english):
+    assert tr_error(ValidationError("Наименование", "не заполнено")) == 'Field “Name” is empty'
+    wrong = ValidationError("ИНН", "неверное контрольное число", row=3)
+    assert tr_error(wrong) == "Line 3: Field “INN (Tax ID)” is invalid: wrong check digit"
+    both = InvalidData([ValidationError("Клиент", "не заполнено"), wrong])
+    assert tr_error(both).splitlines() == [
+        "Field “Client” is empty",
+        "Line 3: Field “INN (Tax ID)” is invalid: wrong check digit",
+    ]
+    # an f-string of the rules layer: translated by its pattern, the values kept
+    refusal = AccessDenied("Недостаточно прав: у пользователя ivanov нет права «Справочники».")
+    assert tr_error(refusal) == "Insufficient rights: user ivanov has no right “Catalogs”."
+    assert tr_message("Поле «Клиент»: клиент с кодом 4711 не найден.") == (
+        "Field “Client”: client with code 4711 not found."
+    )
+    # a value that is no known text (a client's name) stays as it is
+    assert tr_message("клиент «ООО «Ромашка»» помечен на удаление") == (
+        "client “ООО «Ромашка»” is marked for deletion"
+    )
+    unknown = "Сообщение, которого нет в переводе"
+    assert tr_message(unknown) == unknown
+
+
+def test_saving_a_client_without_a_name_says_so_in_english(english, make_shell, demo_engine,
+                                                           qtbot):
+    shell = make_shell(demo_engine)
+    with unit_of_work(demo_engine) as ctx:
+        before = ctx.session.scalar(select(func.count(Client.id)))
+    clients = shell.open_list("clients")
+    button = next(
+        b for b in clients.bar.findChildren(QToolButton)
+        if b.defaultAction() is clients.create_action and b.isVisible()
+    )
+    assert button.text() == "Create"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: isinstance(shell.mdi.activeSubWindow().widget(), ObjectForm))
+    card = shell.mdi.activeSubWindow().widget()
+    assert isinstance(card, ObjectForm) and card.entity_name == "client"
+    assert not card.write()
+    assert card.messages.isVisible()
+    assert 'Field “Name” is empty' in card.messages.text()
+    assert not any("а" <= ch.lower() <= "я" for ch in card.messages.text())
+    assert card.field_error("Наименование") == "is empty"  # under the field, in English too
+    card.grab().save("/tmp/d2/client-no-name-en.png")
+    with unit_of_work(demo_engine) as ctx:  # nothing half-written
+        assert ctx.session.scalar(select(func.count(Client.id))) == before
+
+
+def test_a_refusal_in_a_message_box_is_english(english, qapp, monkeypatch):
+    from crmdesk.ui.generic import base
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, title, text: shown.append(text))
+    base.show_error(None, AccessDenied("Недостаточно прав: это чужая задача."))
+    assert shown == ["Insufficient rights: this is someone else's task."]
