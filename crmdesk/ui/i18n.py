@@ -105,9 +105,16 @@ def tr_message(text: str, _depth: int = 0) -> str:
             key[1:]: tr_message(value, _depth + 1) for key, value in found.groupdict().items()
         }
         return _PLACEHOLDER.sub(lambda m, v=values: v.get(m.group(1), ""), template)
-    if "\n" in text:
-        return "\n".join(tr_message(line, _depth + 1) for line in text.split("\n"))
+    if "\n" in text:  # several messages, or a heading «…:\n» and the reasons under it
+        return "\n".join(_line(line, _depth + 1) for line in text.split("\n"))
     return text
+
+
+def _line(line: str, depth: int) -> str:
+    done = tr_message(line, depth)
+    if done == line and line.endswith(":"):
+        done = tr_message(line + "\n", depth).rstrip("\n")
+    return done
 
 
 def tr_error(exc: BaseException) -> str:

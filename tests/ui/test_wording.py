@@ -101,6 +101,10 @@ def test_english_messages_keep_their_values_and_translate_field_titles(english):
     assert tr_message("клиент «ООО «Ромашка»» помечен на удаление") == (
         "client “ООО «Ромашка»” is marked for deletion"
     )
+    posting = "Документ Счёт № 12 не проведён:\n" + str(ValidationError("Цена", "не заполнено", 2))
+    assert tr_message(posting) == (
+        "Document Счёт № 12 is not posted:\nLine 2: Field “Price” is empty"
+    )
     unknown = "Сообщение, которого нет в переводе"
     assert tr_message(unknown) == unknown
 
