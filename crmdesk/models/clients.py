@@ -27,7 +27,8 @@ class ClientGroup(IdMixin, Markable, Base):
 class Client(IdMixin, Versioned, Markable, Base):
     __tablename__ = "clients"
 
-    kind: Mapped[str] = mapped_column(String(10), default="company")  # company | person
+    # company | ip (индивидуальный предприниматель: INN of 12, ОГРНИП in ogrn, no KPP) | person
+    kind: Mapped[str] = mapped_column(String(10), default="company")
     name: Mapped[str] = mapped_column(String(300))
     full_name: Mapped[str | None] = mapped_column(String(500))
     inn: Mapped[str | None] = mapped_column(String(12), index=True)

@@ -110,10 +110,12 @@ def org_party(org: Organization) -> Party:
 def client_party(client: Client) -> Party:
     addresses = sorted(client.addresses, key=lambda a: (a.kind != "legal", a.id or 0))
     phone = client.phones[0] if client.phones else None
+    from crmdesk.services.clients import print_name
+
     return Party(
-        client.full_name or client.name,
+        print_name(client),  # an ИП: «ИП Иванов Иван Иванович»
         client.inn,
-        client.kpp,
+        client.kpp if client.kind not in ("ip", "person") else None,  # an ИП has no KPP
         addresses[0].text if addresses else None,
         format_phone(phone.e164, phone.ext) if phone else None,
     )

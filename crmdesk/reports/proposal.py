@@ -69,7 +69,9 @@ def proposal_data(ctx: Context, doc_id: int, design: ProposalDesign | None = Non
     org = organization(ctx.session)
     design = design or get_design(ctx.session)
     until = doc.due_date or local_date(doc.date) + timedelta(days=design.validity_days)
-    addressee = [doc.client.full_name or doc.client.name]
+    from crmdesk.services.clients import print_name
+
+    addressee = [print_name(doc.client)]  # an ИП: «ИП Иванов Иван Иванович»
     if doc.contact is not None:
         who = doc.contact.name
         addressee.append(f"{doc.contact.position}: {who}" if doc.contact.position else who)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import select
@@ -31,10 +32,18 @@ from crmdesk.services.validation import (
     validate_bik,
     validate_corr_account,
     validate_email,
-    validate_inn,
-    validate_kpp,
-    validate_ogrn,
+    validate_requisites,
 )
+
+# the kinds of client, as 1C has them: a company, an individual entrepreneur, a person
+KINDS = {"company": "Организация", "ip": "Индивидуальный предприниматель", "person": "Частное лицо"}
+KIND_SHORT = {"company": "Организация", "ip": "ИП", "person": "Частное лицо"}
+_IP_PREFIX = re.compile(r"^\s*(ИП|индивидуальный\s+предприниматель)\b\.?\s*", re.IGNORECASE)
+
+# the client's status and source are chosen from these lists, not typed (a value already
+# stored that is not here, from old data or an import, stays as it is)
+STATUSES = ("Потенциальный", "Активный", "Постоянный", "Неактивный")
+SOURCES = ("Сайт", "Звонок", "Рекомендация", "Выставка", "Реклама", "Почта", "Другое")
 
 SCALARS = ("kind", "name", "full_name", "source", "status", "preferences", "interests", "comment")
 
@@ -61,21 +70,60 @@ def _emails(col: Collector, items, field: str = "E-mail") -> list[str]:
     return out
 
 
-def _groups(ctx: Context, names) -> list[ClientGroup]:
-    """Groups by name, whatever the case (SQLite's lower() ignores Cyrillic); new ones made."""
-    known = {normalize(g.name): g for g in ctx.session.scalars(select(ClientGroup))}
+def _groups(ctx: Context, col: Collector, items) -> list[ClientGroup]:
+    """Groups by id or by name, whatever the case (SQLite's lower() ignores Cyrillic).
+
+    A name not in the catalogue becomes a new group only for a user with the right to the
+    catalogue (an import, the command line); anyone else is refused, naming the group."""
+    rows = list(ctx.session.scalars(select(ClientGroup)))
+    known = {normalize(g.name): g for g in rows}
+    by_id = {g.id: g for g in rows}
     groups = []
-    for name in names or []:
-        name = " ".join(name.split())
-        if not name:
-            continue
-        group = known.get(normalize(name))
-        if group is None:
-            group = known[normalize(name)] = ClientGroup(name=name)
-            ctx.session.add(group)
+    for item in items or []:
+        if isinstance(item, int):
+            group = by_id.get(item)
+            if group is None:
+                col.add("Группы", f"группа с кодом {item} не найдена")
+                continue
+        else:
+            name = " ".join(str(item).split())
+            if not name:
+                continue
+            group = known.get(normalize(name))
+            if group is None:
+                if not ctx.can(rights.CATALOG):
+                    col.add("Группы", f"группы «{name}» нет в справочнике «Группы клиентов»; "
+                                      "новую группу создаёт пользователь с правом на справочник")
+                    continue
+                group = known[normalize(name)] = ClientGroup(name=name)
+                ctx.session.add(group)
         if group not in groups:
             groups.append(group)
     return groups
+
+
+def kind_of(name: str | None, inn: str | None, given: str | None = None) -> str:
+    """company | ip | person, as an import or a bank statement guesses it: a stated kind,
+    then a 12-digit INN with «ИП …» in the name is an ИП."""
+    if given in KINDS:
+        return given
+    digits = re.sub(r"\D", "", inn or "")
+    if _IP_PREFIX.match(name or "") and len(digits) in (0, 12):
+        return "ip"
+    return "person" if len(digits) == 12 else "company"
+
+
+def ip_name(name: str) -> str:
+    """«ИП Иванов Иван Иванович» whatever was typed: «Иванов И.И.», «ип Иванов…»,
+    «Индивидуальный предприниматель Иванов…»."""
+    return "ИП " + _IP_PREFIX.sub("", name or "").strip()
+
+
+def print_name(client: Client) -> str:
+    """How print forms name the client: an ИП as «ИП Фамилия Имя Отчество»."""
+    if client.kind == "ip":
+        return ip_name(client.full_name or client.name)
+    return client.full_name or client.name
 
 
 def _owner(ctx: Context, owner) -> User | None:
@@ -94,9 +142,14 @@ def _apply(ctx: Context, client: Client, data: dict) -> None:
     region = phone_region(ctx.session)
     if "name" in data and not (data["name"] or "").strip():
         col.add("Наименование", "не заполнено")
-    inn = col.check(validate_inn, data.get("inn")) if "inn" in data else client.inn
-    kpp = col.check(validate_kpp, data.get("kpp")) if "kpp" in data else client.kpp
-    ogrn = col.check(validate_ogrn, data.get("ogrn")) if "ogrn" in data else client.ogrn
+    kind = data.get("kind") or client.kind or "company"
+    if kind not in KINDS:
+        col.add("Вид", f"неизвестный вид клиента «{kind}»")
+        kind = "company"
+    inn, kpp, ogrn = client.inn, client.kpp, client.ogrn
+    if any(k in data for k in ("kind", "inn", "kpp", "ogrn")):
+        inn, kpp, ogrn = validate_requisites(
+            kind, data.get("inn", inn), data.get("kpp", kpp), data.get("ogrn", ogrn), col.check)
     phones = _phones(col, data.get("phones"), region) if "phones" in data else None
     emails = _emails(col, data.get("emails")) if "emails" in data else None
     banks = []
@@ -131,6 +184,7 @@ def _apply(ctx: Context, client: Client, data: dict) -> None:
         ]
         contacts.append(person)
     owner = _owner(ctx, data["owner"]) if "owner" in data else client.owner
+    groups = _groups(ctx, col, data["groups"]) if "groups" in data else None
     col.raise_if_any()
     if inn != client.inn or kpp != client.kpp:  # one firm, one client (a branch: its KPP)
         check_inn(ctx, inn, kpp, client.id)
@@ -138,6 +192,8 @@ def _apply(ctx: Context, client: Client, data: dict) -> None:
     if "owner" in data and owner is not client.owner and client.id is not None:
         if not ctx.can(rights.ASSIGN):
             rights.require(ctx.user, rights.ASSIGN)
+    if "kind" in data:
+        data = {**data, "kind": kind}
     for key in SCALARS:
         if key in data:
             value = data[key]
@@ -163,8 +219,8 @@ def _apply(ctx: Context, client: Client, data: dict) -> None:
         client.bank_accounts = banks
     if "contacts" in data:
         client.contacts = contacts
-    if "groups" in data:
-        client.groups = _groups(ctx, data["groups"])
+    if groups is not None:
+        client.groups = groups
 
 
 def create_client(ctx: Context, data: dict) -> Client:

@@ -30,7 +30,7 @@ FORMATS = {
 }
 CHUNK = 500
 MULTI = " ::: "
-KIND_TITLES = {"company": "Организация", "person": "Частное лицо"}
+KIND_TITLES = {"company": "Организация", "ip": "ИП", "person": "Частное лицо"}
 ADDRESS_COLUMNS = {"actual": "Адрес", "legal": "Юридический адрес", "delivery": "Адрес доставки"}
 TABLE_COLUMNS = [
     "Код",

@@ -39,7 +39,7 @@ FIELDS = {
     "preferences": "Предпочтения",
     "comment": "Комментарий",
 }
-KINDS = {"company": "Организация", "person": "Частное лицо"}
+KINDS = {"company": "Организация", "ip": "ИП", "person": "Частное лицо"}
 # what the comparison counts (the merge moves all of them)
 RELATED = {
     "contacts": "Контактные лица",

@@ -78,6 +78,60 @@ def validate_ogrn(value, field: str = "ОГРН") -> str | None:
     return ogrn
 
 
+def validate_ogrnip(value, field: str = "ОГРНИП") -> str | None:
+    """An individual entrepreneur's ОГРНИП: 15 digits, the last one the remainder of the
+    first 14 by 13 (its last digit)."""
+    ogrnip = _clean(value)
+    if not ogrnip:
+        return None
+    if not _digits(ogrnip) or len(ogrnip) != 15:
+        raise ValidationError(field, "должен содержать 15 цифр")
+    if int(ogrnip[:14]) % 13 % 10 != int(ogrnip[-1]):
+        raise ValidationError(field, "неверное контрольное число")
+    return ogrnip
+
+
+# what each kind of client may carry: INN length, KPP, ОГРН (13) or ОГРНИП (15)
+KIND_REQUISITES = {
+    "company": {"inn": 10, "kpp": True, "ogrn": 13, "who": "у организации"},
+    "ip": {"inn": 12, "kpp": False, "ogrn": 15, "who": "у индивидуального предпринимателя"},
+    "person": {"inn": 12, "kpp": False, "ogrn": None, "who": "у частного лица"},
+}
+
+
+def validate_requisites(kind: str, inn, kpp, ogrn, check) -> tuple:
+    """INN, KPP and ОГРН/ОГРНИП as the kind of client wants them, each error under its own
+    field through ``check`` (a Collector's check: the value, or None after noting the error).
+    """
+    rules = KIND_REQUISITES.get(kind, KIND_REQUISITES["company"])
+    who = rules["who"]
+
+    def inn_for_kind(value):
+        inn_ = validate_inn(value)
+        if inn_ and len(inn_) != rules["inn"]:
+            raise ValidationError("ИНН", f"{who} должен содержать {rules['inn']} цифр")
+        return inn_
+
+    def kpp_for_kind(value):
+        if not rules["kpp"] and _clean(value):
+            raise ValidationError("КПП", f"{who} не заполняется")
+        return validate_kpp(value) if rules["kpp"] else None
+
+    def ogrn_for_kind(value):
+        if rules["ogrn"] is None:
+            if _clean(value):
+                raise ValidationError("ОГРН", f"{who} не заполняется")
+            return None
+        if rules["ogrn"] == 15:
+            return validate_ogrnip(value)
+        ogrn_ = _clean(value)
+        if ogrn_ and len(ogrn_) != 13:
+            raise ValidationError("ОГРН", "должен содержать 13 цифр")
+        return validate_ogrn(value)
+
+    return check(inn_for_kind, inn), check(kpp_for_kind, kpp), check(ogrn_for_kind, ogrn)
+
+
 def validate_bik(value, field: str = "БИК") -> str | None:
     bik = _clean(value)
     if not bik:

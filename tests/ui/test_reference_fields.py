@@ -140,3 +140,105 @@ def test_pick_groups_filter_the_catalogue(shell, demo_engine):
     dialog.groups.setCurrentRow(0)
     assert dialog.catalogue.model.rowCount() >= len(shown)
     dialog.reject()
+
+
+def _group_ids(engine, *names):
+    from crmdesk.models import ClientGroup
+
+    with Session(engine) as s:
+        return [s.scalar(select(ClientGroup.id).where(ClientGroup.name == n)) for n in names]
+
+
+def test_create_an_ip_client_through_the_main_window(shell, demo_engine, qtbot, type_text,
+                                                     tmp_path):
+    from crmdesk.models import Client
+
+    shell.choose_section("crm")
+    clients = shell.open_list("clients")
+    create = next(a for a in clients.bar.actions() if a.text() == "Создать")
+    create.trigger()
+    card = shell.mdi.activeSubWindow().widget()
+    assert card.entity_name == "client"
+    kind = card.editors["kind"]
+    assert [kind.edit.itemText(i) for i in range(kind.edit.count())] == [
+        "Организация", "Индивидуальный предприниматель", "Частное лицо"]
+    assert card.labels["kpp"].isVisibleTo(card) and card.labels["ogrn"].text() == "ОГРН:"
+    kind.edit.setCurrentIndex(1)  # ИП: ОГРНИП instead of ОГРН, no КПП
+    assert not card.labels["kpp"].isVisibleTo(card)
+    assert not card.editors["kpp"].isVisibleTo(card)
+    assert card.labels["ogrn"].text() == "ОГРНИП:"
+    card.editors["name"].edit.setFocus()
+    type_text(card.editors["name"].edit, "ИП Ёлкин Пётр Сергеевич")
+    # a 10-digit INN and a 13-digit ОГРН: refused, each message under its field
+    card.editors["inn"].edit.setText("7707083893")
+    card.editors["ogrn"].edit.setText("1027700132195")
+    assert not card.write()
+    assert "12 цифр" in card.field_error("ИНН")
+    assert "15 цифр" in card.field_error("ОГРНИП")
+    card.editors["inn"].edit.setText("500100732259")
+    card.editors["ogrn"].edit.setText("304500116000157")
+    card.resize(1366, 768)
+    card.grab().save(str(tmp_path / "ip.png"))
+    assert card.write(), card.messages.text()
+    with Session(demo_engine) as s:
+        c = s.get(Client, card.obj_id)
+        assert (c.kind, c.name, c.inn, c.kpp, c.ogrn) == (
+            "ip", "ИП Ёлкин Пётр Сергеевич", "500100732259", None, "304500116000157")
+    # the list shows the kind
+    clients.refresh()
+    kinds = {clients.model.row(r).values[clients.spec.columns.index(clients.spec.column("kind"))]
+             for r in range(clients.model.rowCount())}
+    assert kinds
+
+
+def test_groups_status_and_source_are_chosen_from_lists(make_shell, demo_engine, qtbot,
+                                                          type_text):
+    from crmdesk.models import Client, ClientGroup
+    from crmdesk.ui.generic.fields import RefsEditor
+
+    manager = make_shell(demo_engine, "ivanov")
+    card = open_entity(manager, "client")
+    groups = card.editors["groups"]
+    assert isinstance(groups, RefsEditor)
+    for key in ("status", "source"):  # enumerations, not free text
+        assert card.editors[key].edit.__class__.__name__ == "QComboBox"
+    card.editors["name"].edit.setText("ООО «Тополь»")
+    # a known group typed in another case is taken; an unknown one is refused, not created
+    groups.edit.setFocus()
+    type_text(groups.edit, "оптовые, Мои любимые")
+    groups.edit.editingFinished.emit()
+    assert groups.refused == ["Мои любимые"]
+    assert groups.get() == _group_ids(demo_engine, "Оптовые")
+    assert groups.edit.text() == "Оптовые"
+    # the choice list (F4) has no «Создать» for a manager without the right to the catalogue
+    QTimer.singleShot(0, lambda: _check_choice(groups, create_expected=False, pick="Новые"))
+    groups.choose()
+    assert groups.get() == _group_ids(demo_engine, "Оптовые", "Новые")
+    status = card.editors["status"]
+    status.edit.setCurrentIndex(status.edit.findData("Постоянный"))
+    source = card.editors["source"]
+    source.edit.setCurrentIndex(source.edit.findData("Рекомендация"))
+    assert card.write(), card.messages.text()
+    with Session(demo_engine) as s:
+        c = s.get(Client, card.obj_id)
+        assert sorted(g.name for g in c.groups) == ["Новые", "Оптовые"]
+        assert (c.status, c.source) == ("Постоянный", "Рекомендация")
+        assert s.scalar(select(ClientGroup).where(ClientGroup.name == "Мои любимые")) is None
+    # the administrator's choice list offers «Создать»
+    admin = make_shell(demo_engine)
+    card = open_entity(admin, "client")
+    QTimer.singleShot(0, lambda: _check_choice(card.editors["groups"], create_expected=True))
+    card.editors["groups"].choose()
+
+
+def _check_choice(editor, create_expected: bool, pick: str | None = None):
+    dialog = editor.dialog
+    texts = [a.text() for a in dialog.form.bar.actions()]
+    seen = ("Создать" in texts) == create_expected
+    if pick is None or not seen:
+        dialog.reject()
+        assert seen, texts
+        return
+    model = dialog.form.model
+    row = next(r for r in range(model.rowCount()) if model.row(r).values[0] == pick)
+    dialog.form._choose_row(row)

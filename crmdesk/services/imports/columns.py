@@ -36,7 +36,7 @@ FIELDS: dict[str, Field] = {
         Field("first_name", "Имя"),
         Field("middle_name", "Отчество"),
         Field("company", "Организация"),
-        Field("kind", "Вид (организация / частное лицо)"),
+        Field("kind", "Вид (организация / ИП / частное лицо)"),
         Field("contact", "Контактное лицо", multi=True),
         Field("position", "Должность"),
         Field("phone", "Телефон", multi=True),

@@ -23,6 +23,7 @@ _LEGAL = re.compile(
     r"(?=[\s«\"'.,]|$)",
     re.IGNORECASE,
 )
+_IP = re.compile(r"^\s*(ИП|индивидуальный предприниматель)(?=[\s«\"'.,]|$)", re.IGNORECASE)
 _PERSON = re.compile(r"^[А-ЯЁA-Z][а-яёa-z\-]+(?: [А-ЯЁA-Z][а-яёa-z\-]+){1,2}$")
 _MULTI = re.compile(r"\s*:::\s*")
 _GROUP_SPLIT = re.compile(r"\s*(?::::|[;,\n])\s*")
@@ -106,13 +107,20 @@ def parse_date(value) -> date | None:
 
 
 def guess_kind(name: str, inn: str | None, given: str | None = None) -> str:
-    """company | person: a stated kind, a legal form, the INN length, the look of a FIO."""
+    """company | ip | person: a stated kind, a legal form, the INN length, the look of a FIO.
+
+    An ИП: stated as «ИП», «ип», «Индивидуальный предприниматель», or a name beginning with
+    «ИП» and an INN of 12 digits (or none)."""
     if given:
         g = given.casefold()
+        if re.search(r"(?<![а-яё])ип(?![а-яё])|предприним|entrepreneur|sole", g):
+            return "ip"
         if any(w in g for w in ("физ", "частн", "person", "individual")):
             return "person"
         if any(w in g for w in ("юр", "орг", "компан", "company", "ип")):
             return "company"
+    if _IP.match(name or "") and (not inn or len(inn) == 12):
+        return "ip"
     if _LEGAL.match(name or ""):
         return "company"
     if inn and len(inn) == 10:

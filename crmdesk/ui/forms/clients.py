@@ -9,7 +9,15 @@ from crmdesk.ui.generic.base import Command, Entity
 from crmdesk.ui.generic.fields import Field, ref_value
 from crmdesk.ui.generic.objectform import FormCommand, ObjectForm, Tab
 
-KINDS = {"company": "Организация", "person": "Частное лицо"}
+KINDS = clients.KINDS  # Организация, Индивидуальный предприниматель, Частное лицо
+STATUSES = {"": "", **{s: s for s in clients.STATUSES}}
+SOURCES = {"": "", **{s: s for s in clients.SOURCES}}
+# the fields each kind has: no KPP for an ИП or a person, ОГРНИП for an ИП, no ОГРН for a person
+KIND_FIELDS = {
+    "company": {"kpp": True, "ogrn": "ОГРН"},
+    "ip": {"kpp": False, "ogrn": "ОГРНИП"},
+    "person": {"kpp": False, "ogrn": None},
+}
 # consent to advertising mailings (issue 12), on the client card and the contact person form
 CONSENT_FIELDS = [
     Field("consent_email", "Согласие на рассылку e-mail", "bool"),
@@ -49,7 +57,7 @@ class ClientForm(ObjectForm):
         Field("full_name", "Полное наименование"),
         Field("inn", "ИНН"),
         Field("kpp", "КПП"),
-        Field("ogrn", "ОГРН"),
+        Field("ogrn", "ОГРН", errors_as=("ОГРНИП",)),
         Field(
             "phones",
             "Телефоны",
@@ -58,10 +66,10 @@ class ClientForm(ObjectForm):
             hint="по одному в строке, в любом виде: 8 912 345-67-89 доб. 12",
         ),
         Field("emails", "Эл. почта", "lines", errors_as=("E-mail",), hint="по одному в строке"),
-        Field("groups", "Группы", hint="через запятую: Новые, Оптовые"),
+        Field("groups", "Группы", "refs", ref="group"),
         Field("owner", "Менеджер", "ref", ref="user"),
-        Field("status", "Статус"),
-        Field("source", "Источник"),
+        Field("status", "Статус", "choice", choices=STATUSES),
+        Field("source", "Источник", "choice", choices=SOURCES),
         Field("address", "Адрес"),
         Field("bank_name", "Банк"),
         Field("bik", "БИК"),
@@ -106,6 +114,16 @@ class ClientForm(ObjectForm):
     def defaults(self, ctx) -> dict:
         return {"kind": "company", "owner": ref_value(ctx.user, "full_name")}
 
+    def build_fields(self) -> None:
+        super().build_fields()
+        self.editors["kind"].edited.connect(self.fit_kind)
+
+    def fit_kind(self) -> None:
+        """The card shows the fields that fit the kind: an ИП has ОГРНИП and no KPP, a person
+        neither KPP nor ОГРН."""
+        fit = KIND_FIELDS.get(self.editors["kind"].get(), KIND_FIELDS["company"])
+        self.show_field("kpp", fit["kpp"])
+        self.show_field("ogrn", fit["ogrn"] is not None, fit["ogrn"] or "ОГРН")
     # --- duplicates: asked before a write that changes the INN, KPP or phones ---
     DUPLICATE_KEYS = ("inn", "kpp", "phones")
 
@@ -115,6 +133,7 @@ class ClientForm(ObjectForm):
 
     def after_load(self, values: dict) -> None:
         super().after_load(values)
+        self.fit_kind()
         self._loaded_keys = self._duplicate_keys() if self.obj_id is not None else None
 
     def write(self) -> bool:
@@ -153,7 +172,7 @@ class ClientForm(ObjectForm):
             "ogrn": c.ogrn,
             "phones": [format_phone(p.e164, p.ext) for p in c.phones],
             "emails": [e.email for e in c.emails],
-            "groups": ", ".join(g.name for g in c.groups),
+            "groups": [(g.id, g.name) for g in c.groups],
             "owner": ref_value(c.owner, "full_name"),
             "status": c.status,
             "source": c.source,
@@ -188,7 +207,11 @@ class ClientForm(ObjectForm):
                 "comment",
             )
         }
-        data["groups"] = [g.strip() for g in (v["groups"] or "").split(",") if g.strip()]
+        data["groups"] = list(v["groups"] or [])
+        fit = KIND_FIELDS.get(v["kind"], KIND_FIELDS["company"])
+        for key in ("kpp", "ogrn"):  # a hidden field is not the kind's: it is emptied
+            if not fit[key]:
+                data[key] = None
         data["addresses"] = [v["address"]] if v["address"] else []
         if v["owner"] is not None:
             data["owner"] = v["owner"]
@@ -299,7 +322,7 @@ def _copy_client(ctx, obj_id):
         "name": c.name + " (копия)",
         "kind": c.kind,
         "full_name": c.full_name,
-        "groups": ", ".join(g.name for g in c.groups),
+        "groups": [(g.id, g.name) for g in c.groups],
         "status": c.status,
         "source": c.source,
         "owner": ref_value(c.owner, "full_name"),

@@ -36,7 +36,8 @@ EMPTY_DATE = QDate(1900, 1, 1)
 class Field:
     key: str
     title: str
-    kind: str = "text"  # text multiline int money percent date datetime bool choice ref lines
+    # text multiline int money percent date datetime bool choice ref refs lines link
+    kind: str = "text"
     choices: dict | None = None  # choice: stored value → shown text
     ref: str | None = None  # ref: the entity name whose list chooses the value
     required: bool = False
@@ -274,7 +275,11 @@ class ChoiceEditor(Editor):
 
     def set(self, value) -> None:
         with QSignalBlocker(self.edit):
-            self.edit.setCurrentIndex(max(0, self.edit.findData(value)))
+            found = self.edit.findData(value)
+            if found < 0 and value not in (None, ""):  # a stored value the list lacks stays
+                self.edit.addItem(str(value), value)
+                found = self.edit.count() - 1
+            self.edit.setCurrentIndex(max(0, found))
 
 
 class RefEditor(Editor):
@@ -399,6 +404,140 @@ class RefEditor(Editor):
         self.edit.setText(self.text)
 
 
+def _same(text: str) -> str:
+    return " ".join(text.split()).casefold().replace("ё", "е")
+
+
+class _LastPartCompleter(QCompleter):
+    """Completes the part after the last comma: «Оптовые, V» → «Оптовые, VIP»."""
+
+    def splitPath(self, path: str) -> list[str]:  # noqa: N802
+        return [path.rsplit(",", 1)[-1].strip()]
+
+    def pathFromIndex(self, index) -> str:  # noqa: N802
+        head = self.widget().text().rsplit(",", 1)
+        chosen = super().pathFromIndex(index)
+        return f"{head[0]}, {chosen}" if len(head) > 1 else chosen
+
+
+class RefsEditor(Editor):
+    """Several references (a client's groups): chosen from the catalogue, never created by
+    typing. Names are typed with commas and completed from the catalogue, «…» (F4) adds one
+    from the choice list (whose «Создать» only a user with the right sees), Shift+F4 clears.
+    A typed name the catalogue does not have is refused with a message, not added."""
+
+    LIMIT = 500
+
+    def __init__(self, field, shell=None, parent=None):
+        super().__init__(field, shell, parent)
+        self.value: list[tuple[int, str]] = []
+        self.refused: list[str] = []
+        self.edit = QLineEdit(self)
+        self.edit.setPlaceholderText(tr("выберите из списка (F4) или начните вводить"))
+        self.button = QToolButton(self)
+        self.button.setText("…")
+        self.button.setToolTip(tr("Выбрать из списка (F4)"))
+        self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.button.clicked.connect(self.choose)
+        self._names: dict[str, tuple[int, str]] | None = None
+        self._model = QStringListModel(self)
+        self.completer = _LastPartCompleter(self._model, self)
+        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.edit.setCompleter(self.completer)
+        self.completer.activated[str].connect(self._completed)
+        self.edit.textEdited.connect(self._typed)
+        self.edit.editingFinished.connect(self._finished)
+        self.edit.setReadOnly(field.readonly)
+        self.button.setEnabled(not field.readonly)
+        QShortcut(QKeySequence(Qt.Key.Key_F4), self.edit, self.choose,
+                  context=Qt.ShortcutContext.WidgetShortcut)
+        QShortcut(QKeySequence("Shift+F4"), self.edit, self.clear,
+                  context=Qt.ShortcutContext.WidgetShortcut)
+        self.layout_.addWidget(self.edit, 1)
+        self.layout_.addWidget(self.button)
+        self.setFocusProxy(self.edit)
+
+    def catalogue(self) -> dict[str, tuple[int, str]]:
+        """The catalogue's entries (not marked for deletion) by their compared name."""
+        if self._names is None:
+            self._names = {}
+            if self.shell is not None:
+                spec = lists.spec(entity(self.field.ref).list_name)
+                state = ListState(show_marked=False)
+                with self.shell.app.uow(read_only=True) as ctx:
+                    rows = lists.fetch(ctx, spec, state, 0, self.LIMIT, self.LIMIT)
+                for r in rows:
+                    text = spec.display(r.values) if spec.display else str(r.id)
+                    self._names[_same(text)] = (r.id, text)
+            self._model.setStringList([text for _id, text in self._names.values()])
+        return self._names
+
+    def _typed(self, text: str) -> None:
+        if self._names is None:
+            self.catalogue()
+            if text.rsplit(",", 1)[-1].strip():
+                self.completer.setCompletionPrefix(self.completer.splitPath(text)[0])
+                self.completer.complete()
+
+    def _completed(self, text: str) -> None:
+        self.edit.setText(text)
+        self._finished()
+
+    def _finished(self) -> None:
+        names = self.catalogue()
+        chosen, refused = [], []
+        for part in self.edit.text().split(","):
+            if not part.strip():
+                continue
+            found = names.get(_same(part))
+            if found is None:
+                refused.append(part.strip())
+            elif found not in chosen:
+                chosen.append(found)
+        self.refused = refused
+        if refused and self.shell is not None:
+            title = tr(lists.spec(entity(self.field.ref).list_name).title)
+            self.shell.message(
+                tr("«{0}» нет в справочнике «{1}»: выберите из списка (F4)").format(
+                    ", ".join(refused), title))
+        self._take(chosen)
+
+    def _take(self, chosen: list[tuple[int, str]]) -> None:
+        changed = [i for i, _t in chosen] != [i for i, _t in self.value]
+        self.value = list(chosen)
+        self.edit.setText(", ".join(text for _i, text in self.value))
+        if changed:
+            self.edited.emit()
+
+    def choose(self) -> None:
+        from crmdesk.ui.generic.listform import ChoiceDialog
+
+        if self.field.readonly or self.shell is None:
+            return
+        self.dialog = ChoiceDialog(self.shell, entity(self.field.ref), "", self)
+        try:
+            if self.dialog.exec() and self.dialog.result_id is not None:
+                self._names = None  # a new entry may have been created there
+                item = (self.dialog.result_id, self.dialog.result_text)
+                if item[0] not in [i for i, _t in self.value]:
+                    self._take([*self.value, item])
+        finally:
+            self.dialog = None
+
+    def clear(self) -> None:
+        if not self.field.readonly:
+            self._take([])
+
+    def get(self):
+        return [i for i, _t in self.value]
+
+    def set(self, value) -> None:
+        """``value``: [(id, text), …] or None."""
+        self.value = [tuple(v) for v in value or []]
+        self.edit.setText(", ".join(text for _i, text in self.value))
+
+
 class LinkEditor(Editor):
     """A reference shown as a link that opens its object (a document's «Основание»): never
     clipped read-only text. The value is (entity name, id, text) or None."""
@@ -462,6 +601,8 @@ def _make_editor(field: Field, shell=None, parent=None) -> Editor:
         return ChoiceEditor(field, shell, parent)
     if kind == "ref":
         return RefEditor(field, shell, parent)
+    if kind == "refs":
+        return RefsEditor(field, shell, parent)
     if kind == "link":
         return LinkEditor(field, shell, parent)
     return TextEditor(field, shell, parent, password=kind == "password")
