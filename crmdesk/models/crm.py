@@ -49,6 +49,7 @@ class Task(IdMixin, Versioned, Markable, Base):
     description: Mapped[str | None] = mapped_column(Text)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
     deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact_persons.id"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     executor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -59,6 +60,7 @@ class Task(IdMixin, Versioned, Markable, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     client: Mapped[Client | None] = relationship()
+    contact: Mapped[ContactPerson | None] = relationship()
     executor: Mapped[User | None] = relationship(foreign_keys=[executor_id])
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
 

@@ -58,7 +58,7 @@ CONTRACTS = ListSpec(
     default_descending=True,
     marked=Contract.deletion_mark,
     alert=_ending_soon,
-    fixed={"client_id": Contract.client_id},
+    fixed={"client_id": Contract.client_id, "deal_id": Contract.deal_id},
     form="contract",
     display=lambda values: f"№ {values[0]} от {values[1]:%d.%m.%Y}" if values[1] else values[0],
 )

@@ -174,7 +174,8 @@ def recompute_totals(doc: Document) -> None:
     doc.cost_total = sum((ln.cost_amount for ln in doc.lines), ZERO)
 
 
-HEADER = ("comment", "due_date", "payment_method", "contact_id", "deal_id", "vat_mode")
+HEADER = ("comment", "due_date", "payment_method", "contact_id", "deal_id", "vat_mode",
+          "manager_id")
 
 
 def _apply(ctx: Context, doc: Document, data: dict) -> None:
@@ -190,6 +191,7 @@ def _apply(ctx: Context, doc: Document, data: dict) -> None:
     for key in HEADER:
         if key in data:
             setattr(doc, key, data[key])
+    _check_links(ctx, doc, data, col)
     if "due_date" in data:
         label = {"proposal": "Действительно до", "order": "Дата оплаты"}.get(
             doc.doc_type, "Оплатить до"
@@ -210,6 +212,22 @@ def _apply(ctx: Context, doc: Document, data: dict) -> None:
     if "lines" in data and doc.doc_type != "payment":
         _lines(ctx, doc, data["lines"] or [], col)
     col.raise_if_any()
+
+
+def _check_links(ctx: Context, doc: Document, data: dict, col: Collector) -> None:
+    """«Сделка» and «Контактное лицо» of the document's client, «Ответственный» a user."""
+    from crmdesk.services.interactions import check_contact, check_deal, check_user
+
+    client_id = doc.client.id if doc.client is not None else doc.client_id
+    if data.get("deal_id"):
+        col.check(check_deal, ctx, client_id, data["deal_id"])
+    if data.get("contact_id"):
+        col.check(check_contact, ctx, client_id, data["contact_id"])
+    if "manager_id" in data:
+        if data["manager_id"] is None:
+            doc.manager_id = ctx.user.id  # a document always has its responsible
+        else:
+            col.check(check_user, ctx, data["manager_id"])
 
 
 def warnings(doc: Document) -> list[str]:
@@ -472,6 +490,7 @@ def based_on_values(ctx: Context, basis_id: int, doc_type: str) -> dict:
         "vat_mode": basis.vat_mode,
         "contact_id": basis.contact_id,
         "deal_id": basis.deal_id,
+        "manager_id": basis.manager_id,
     }
     if doc_type == "payment":
         due = (

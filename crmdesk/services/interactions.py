@@ -66,6 +66,29 @@ def check_deal(ctx: Context, client_id: int | None, deal_id: int | None) -> None
         )
 
 
+def check_contact(ctx: Context, client_id: int | None, contact_id: int | None) -> None:
+    """«Контактное лицо» of a document, an interaction or a task is one of its client's."""
+    if contact_id is None:
+        return
+    from crmdesk.models import ContactPerson
+
+    person = ctx.session.get(ContactPerson, contact_id)
+    if person is None:
+        raise NotFound(f"Поле «Контактное лицо»: контакт с кодом {contact_id} не найден.")
+    if client_id is not None and person.client_id != client_id:
+        raise ValidationError(
+            "Контактное лицо", f"«{person.name}» — контакт другого клиента ({person.client.name})"
+        )
+
+
+def check_user(ctx: Context, user_id: int | None, field: str = "Ответственный") -> None:
+    if user_id is not None:
+        from crmdesk.models import User
+
+        if ctx.session.get(User, user_id) is None:
+            raise NotFound(f"Поле «{field}»: пользователь с кодом {user_id} не найден.")
+
+
 def client_history(ctx: Context, client_id: int, limit: int = 200) -> list[Interaction]:
     client = ctx.session.get(Client, client_id)
     if client is None:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    case,
     exists,
     false,
     func,
@@ -528,7 +529,7 @@ def row_index(ctx: Context, spec: ListSpec, state: ListState, row_id: int) -> in
 def format_value(col: Col, value) -> str:
     """A value as the lists show it: dd.mm.yyyy, 12 345,67, +7 (912) 345-67-89."""
     from crmdesk.services.money import format_money
-    from crmdesk.services.phones import format_phone
+    from crmdesk.services.phones import show_phone
 
     if value is None:
         return ""
@@ -543,7 +544,7 @@ def format_value(col: Col, value) -> str:
     if col.kind == "percent":
         return f"{value.normalize():f}".replace(".", ",") + " %"
     if col.kind == "phone":
-        return format_phone(value)
+        return show_phone(value)
     if col.kind == "enum" and col.choices:
         return str(col.choices.get(value, value))
     return str(value)
@@ -616,7 +617,7 @@ CLIENTS = ListSpec(
         ),
         Col(
             "email",
-            "E-mail",
+            "Эл. почта",
             _first(ClientEmail.email, ClientEmail.client_id, Client.id, ClientEmail.id),
             width=180,
             sortable=False,
@@ -731,8 +732,8 @@ USERS = ListSpec(
         Col("login", "Имя входа", User.login, width=120),
         Col("role", "Роль", Role.name, width=200),
         Col("position", "Должность", User.position, width=160),
-        Col("phone", "Телефон", User.phone, width=130),
-        Col("email", "E-mail", User.email, width=170),
+        Col("phone", "Телефон", User.phone, kind="phone", width=150),
+        Col("email", "Эл. почта", User.email, width=170),
         Col("active", "Активен", User.active, kind="bool", width=70),
     ],
     query=lambda ctx: select(User.id).join(Role),
@@ -1017,8 +1018,11 @@ DEALS = ListSpec(
     default_sort="created_at",
     default_descending=True,
     fixed={"client_id": Deal.client_id, "stage_id": Deal.stage_id,
-           "manager_id": Deal.manager_id},
+           "manager_id": Deal.manager_id,
+           # «open»: 1 — the deals a document, a task or an interaction may still join
+           "open": case((or_(Stage.is_final.is_(True), Stage.is_refusal.is_(True)), 0), else_=1)},
     form="deal",
+    display=lambda values: values[1],  # the deal's title
 )
 
 AuditUser = aliased(User)

@@ -32,7 +32,7 @@ from crmdesk.services import limits, rights
 from crmdesk.services.context import Context
 from crmdesk.services.errors import Collector, NotFound, ValidationError
 from crmdesk.services.locking import check_version, flushing
-from crmdesk.services.phones import format_phone, normalize_phone
+from crmdesk.services.phones import format_phone, normalize_phone, stored_phone
 from crmdesk.services.settings import phone_region
 from crmdesk.services.users import hash_password
 from crmdesk.services.validation import (
@@ -200,6 +200,7 @@ def _check_user(ctx, obj, data, col):
         data["login"] = login
     if data.get("email"):
         data["email"] = col.check(validate_email, data["email"])
+    _phone(col, ctx, data)
     if "role_id" in data and ctx.session.get(Role, data["role_id"] or 0) is None:
         col.add("Роль", "не выбрана")
     if data.get("password"):
@@ -240,7 +241,16 @@ def _check_org(ctx, obj, data, col):
     _rate(col, data)
     if data.get("email"):
         data["email"] = col.check(validate_email, data["email"])
+    _phone(col, ctx, data)
     return data
+
+
+def _phone(col, ctx, data) -> None:
+    """A user's or the organization's one phone: kept canonical (E.164, « доб. » extension)
+    so that every list, card and print form shows it like a client's."""
+    if data.get("phone"):
+        phone = col.check(normalize_phone, data["phone"], region=phone_region(ctx.session))
+        data["phone"] = stored_phone(phone) if phone else data["phone"]
 
 
 def _task_write(ctx: Context, task) -> None:
@@ -271,7 +281,18 @@ def _check_task(ctx, obj, data, col):
         from crmdesk.services.interactions import check_deal
 
         col.check(check_deal, ctx, data.get("client_id", obj.client_id), data["deal_id"])
+    _check_links(ctx, obj, data, col)
     return data
+
+
+def _check_links(ctx, obj, data, col) -> None:
+    """«Контактное лицо» of the record's client, «Ответственный» a user (pipeline links)."""
+    from crmdesk.services.interactions import check_contact, check_user
+
+    if data.get("contact_id"):
+        col.check(check_contact, ctx, data.get("client_id", obj.client_id), data["contact_id"])
+    if data.get("user_id"):
+        col.check(check_user, ctx, data["user_id"])
 
 
 def _interaction_write(ctx: Context, obj) -> None:
@@ -290,6 +311,13 @@ def _check_interaction(ctx, obj, data, col):
         col.add("Вид", f"неизвестен «{limits.text(str(kind), 'Вид')[:40]}»")
     if not data.get("client_id", obj.client_id):
         col.add("Клиент", "не заполнено")
+    if data.get("deal_id"):  # an interaction of a deal is about the deal's client
+        from crmdesk.services.interactions import check_deal
+
+        col.check(check_deal, ctx, data.get("client_id", obj.client_id), data["deal_id"])
+    _check_links(ctx, obj, data, col)
+    if "user_id" in data and data["user_id"] is None:
+        data.pop("user_id")  # an interaction always has who did it
     return data
 
 
@@ -374,6 +402,7 @@ KINDS: dict[str, Kind] = {
             "status",
             "done_at",
             "deal_id",
+            "contact_id",
         ),
         _task_write,
         _check_task,
@@ -391,6 +420,7 @@ KINDS: dict[str, Kind] = {
             "gist",
             "next_step",
             "deal_id",
+            "user_id",
         ),
         _interaction_write,
         _check_interaction,

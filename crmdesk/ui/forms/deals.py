@@ -13,13 +13,15 @@ from PySide6.QtWidgets import (
 )
 
 from crmdesk.models import Deal
-from crmdesk.services import deals, pipeline, processes
+from crmdesk.services import clients, deals, pipeline, processes
 from crmdesk.ui.forms import opener, register
 from crmdesk.ui.generic.base import Command, Entity
 from crmdesk.ui.generic.fields import Field, ref_value
 from crmdesk.ui.generic.objectform import FormCommand, ObjectForm, Tab
 from crmdesk.ui.generic.registry import open_entity
 from crmdesk.ui.i18n import tr
+
+SOURCES = {"": "", **{s: s for s in clients.SOURCES}}  # the clients' sources, one list
 
 
 class DealForm(ObjectForm):
@@ -41,6 +43,7 @@ class DealForm(ObjectForm):
         Tab("Заказы", "order", "deal_id"),
         Tab("Счета", "invoice", "deal_id"),
         Tab("Оплаты", "payment", "deal_id"),
+        Tab("Договоры", "contract", "deal_id"),
         Tab("Задачи", "task", "deal_id"),
         Tab("Взаимодействия", "interaction", "deal_id"),
     ]
@@ -70,7 +73,7 @@ class DealForm(ObjectForm):
                   errors_as=("Вероятность, %",)),
             Field("expected_close", "Закрытие (ожид.)", "date",
                   errors_as=("Ожидаемая дата закрытия",)),
-            Field("source", "Источник"),
+            Field("source", "Источник", "choice", choices=SOURCES),  # from the list
             Field("contract_end", "Окончание договора", "date"),
             Field("refusal_reason", "Причина отказа", readonly=True),
         ]
@@ -87,9 +90,16 @@ class DealForm(ObjectForm):
         self.editors["process"].setEnabled(self.obj_id is None)
 
     def related_defaults(self, entity_name):
-        """What is made from the deal is about the deal's client (and the deal itself)."""
+        """What is made from the deal is about the deal's client (and the deal itself); its
+        «Ответственный» is the deal's manager."""
         client = self.editors["client"].get()
-        return {"client_id": client, "deal_id": self.obj_id} if client else {}
+        if not client:
+            return {}
+        out = {"client_id": client, "deal_id": self.obj_id}
+        manager = self.editors["manager"].get()
+        if manager:
+            out["executor_id" if entity_name == "task" else "manager_id"] = manager
+        return out
 
     def _new(self, name):
         open_entity(self.shell, name, None, self.related_defaults(name))
@@ -160,6 +170,39 @@ class DealForm(ObjectForm):
         self.reload()
 
 
+def links_follow_client(form) -> None:
+    """«Сделка» offers the chosen client's open deals and «Контактное лицо» its contact
+    persons; another client's value goes when the client changes, and a deal chosen before
+    the client brings its client (hooked once per form)."""
+
+    def narrow(clear: bool = True) -> None:
+        client = form.editors["client"].get()
+        for key, fixed in (("deal", {"open": 1}), ("contact", {})):
+            editor = form.editors.get(key)
+            if editor is None:
+                continue
+            was = editor.fixed.get("client_id")
+            if clear and editor.get() is not None and was is not None and was != client:
+                editor.clear()
+            editor.fixed = {**fixed, "client_id": client} if client else dict(fixed)
+
+    def deal_chosen() -> None:
+        deal_id, client = form.editors["deal"].get(), form.editors["client"].get()
+        if deal_id is None or client is not None:
+            return
+        with form.app.uow(read_only=True) as ctx:
+            deal = deals.get_deal(ctx, deal_id)
+            value = ref_value(deal.client)
+        form.editors["client"].set_ref(*value)
+
+    narrow(clear=False)
+    if not getattr(form, "_links_hooked", False):
+        form._links_hooked = True
+        form.editors["client"].edited.connect(narrow)
+        if "deal" in form.editors:
+            form.editors["deal"].edited.connect(deal_chosen)
+
+
 def ask_reason(parent, process_id: int) -> str | None:
     """«Причина отказа» from the process's catalogue (or typed): None when cancelled."""
     with parent.app.uow(read_only=True) as ctx:
@@ -167,7 +210,7 @@ def ask_reason(parent, process_id: int) -> str | None:
     dialog = QDialog(parent)
     dialog.setWindowTitle(tr("Отказ"))
     combo = QComboBox(dialog)
-    combo.setEditable(True)
+    combo.setEditable(not reasons)  # chosen from the process's catalogue when it has one
     combo.addItems(reasons)
     combo.setCurrentIndex(-1 if not reasons else 0)
     buttons = QDialogButtonBox(

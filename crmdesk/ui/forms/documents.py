@@ -8,6 +8,7 @@ from crmdesk.models.documents import DOC_TYPES
 from crmdesk.services import documents, rights
 from crmdesk.services.errors import ValidationError
 from crmdesk.ui.forms import opener, register
+from crmdesk.ui.forms.deals import links_follow_client
 from crmdesk.ui.generic.base import Command, Entity
 from crmdesk.ui.generic.documentform import DocumentForm
 from crmdesk.ui.generic.fields import Field, ref_value
@@ -19,8 +20,14 @@ LISTS = ("proposals", "orders", "invoices", "payments", "clients", "deals")
 
 
 CONTRACT = Field("contract", "Договор", "ref", ref="contract")  # only the client's contracts
-WITH_CONTRACT = [["number", "date"], ["client", "due_date"], ["contract", "vat_mode"],
-                 ["basis"], ["comment"]]
+# the pipeline's links: the client's open deal, its contact person, the responsible user
+LINKS = [
+    Field("deal", "Сделка", "ref", ref="deal"),
+    Field("contact", "Контактное лицо", "ref", ref="contact"),
+    Field("manager", "Ответственный", "ref", ref="user"),
+]
+WITH_CONTRACT = [["number", "date"], ["client", "due_date"], ["deal", "contact"],
+                 ["contract", "vat_mode"], ["manager", "basis"], ["comment"]]
 
 
 def _header(due_title: str, contract: bool = False) -> list[Field]:
@@ -30,10 +37,17 @@ def _header(due_title: str, contract: bool = False) -> list[Field]:
         Field("client", "Клиент", "ref", ref="client", required=True),
         Field("due_date", due_title, "date", errors_as=("Срок",)),
         *([CONTRACT] if contract else []),
+        *LINKS,
         Field("vat_mode", "НДС", "choice", choices=VAT_MODES),
         Field("basis", "Основание", "link", readonly=True),  # opens the base document
         Field("comment", "Комментарий", "multiline"),
     ]
+
+
+def _deal_ref(ctx, deal_id):
+    from crmdesk.models import Deal
+
+    return ref_value(ctx.session.get(Deal, deal_id), "title") if deal_id else None
 
 
 def _contract_ref(contract):
@@ -46,13 +60,15 @@ class SalesDocumentForm(DocumentForm):
     history_type = "document"
     lists_changed = LISTS
     first_field = "client"
-    rows = [["number", "date"], ["client", "due_date"], ["vat_mode", "basis"], ["comment"]]
+    rows = [["number", "date"], ["client", "due_date"], ["deal", "contact"],
+            ["vat_mode", "manager"], ["basis"], ["comment"]]
 
     def defaults(self, ctx) -> dict:
         from crmdesk.services.documents import _org
 
         now = datetime.now().astimezone()
         return {
+            "manager": ref_value(ctx.user, "full_name"),
             "vat_mode": _org(ctx).vat_mode,
             "date": now,
             "due_date": documents.default_due_date(ctx.session, self.doc_type, now),
@@ -68,7 +84,7 @@ class SalesDocumentForm(DocumentForm):
         self.basis_id = values.get("basis_id") if self.obj_id is None else None
         if self.basis_id and "contract" in self.editors and self.editors["contract"].get() is None:
             self._basis_contract()
-        self._extra = {k: values[k] for k in ("contact_id", "deal_id") if values.get(k)}
+        links_follow_client(self)
         self._due_rule = self.obj_id is None and "due_date" in self.editors
         if self._due_rule and not getattr(self, "_date_hooked", False):
             self._date_hooked = True
@@ -120,6 +136,9 @@ class SalesDocumentForm(DocumentForm):
             "total": d.total,
             "payment_method": d.payment_method,
             "contract": _contract_ref(d.contract),
+            "deal": _deal_ref(ctx, d.deal_id),
+            "contact": ref_value(d.contact),
+            "manager": ref_value(d.manager, "full_name"),
             "lines": [documents.line_values(ln) for ln in d.lines],
         }
         self.posted = d.posted
@@ -139,8 +158,9 @@ class SalesDocumentForm(DocumentForm):
             for k in v
             if k in ("date", "due_date", "vat_mode", "comment", "lines", "total", "payment_method")
         }
+        data.update(deal_id=v.get("deal"), contact_id=v.get("contact"),
+                    manager_id=v.get("manager"))
         if obj_id is None:  # the first write of a new one: it gets its number now
-            data.update(getattr(self, "_extra", {}))
             basis_id = getattr(self, "basis_id", None)
             doc_id = documents.create_document(
                 ctx, self.doc_type, client_id, data, basis_id=basis_id
@@ -196,14 +216,16 @@ class PaymentForm(SalesDocumentForm):
         Field("total", "Сумма", "money", required=True),
         Field("payment_method", "Способ оплаты", "choice", choices=METHODS),
         CONTRACT,
+        *LINKS,
         Field("basis", "Основание", "link", readonly=True),  # opens the base document
         Field("comment", "Комментарий", "multiline"),
     ]
-    rows = [["number", "date"], ["client", "total"], ["payment_method", "contract"],
-            ["basis"], ["comment"]]
+    rows = [["number", "date"], ["client", "total"], ["deal", "contact"],
+            ["payment_method", "contract"], ["manager", "basis"], ["comment"]]
 
     def defaults(self, ctx) -> dict:
-        return {"payment_method": "bank", "date": datetime.now().astimezone()}
+        return {"payment_method": "bank", "date": datetime.now().astimezone(),
+                "manager": ref_value(ctx.user, "full_name")}
 
 
 
@@ -240,6 +262,8 @@ def _copy(ctx, obj_id, form_cls) -> dict:
         "comment": d.comment,
         "total": d.total,
         "payment_method": d.payment_method,
+        "deal": _deal_ref(ctx, d.deal_id),
+        "contact": ref_value(d.contact),
         # a copy is a new sale: its cost price is taken afresh from the products
         "lines": [documents.line_values(ln, with_cost=False) for ln in d.lines],
     }

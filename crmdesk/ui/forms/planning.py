@@ -26,6 +26,7 @@ class TaskForm(ObjectForm):
         Field("executor", "Исполнитель", "ref", ref="user", errors_as=("Исполнитель",)),
         Field("client", "Клиент", "ref", ref="client"),
         Field("deal", "Сделка", "ref", ref="deal"),
+        Field("contact", "Контактное лицо", "ref", ref="contact"),
         Field("deadline", "Срок", "datetime"),
         Field("remind_at", "Напомнить", "datetime"),
         Field("priority", "Важность", "choice", choices=PRIORITIES),
@@ -35,7 +36,7 @@ class TaskForm(ObjectForm):
     rows = [
         ["title"],
         ["executor", "client"],
-        ["deal"],
+        ["deal", "contact"],
         ["deadline", "remind_at"],
         ["priority", "status"],
         ["description"],
@@ -53,6 +54,7 @@ class TaskForm(ObjectForm):
         values["executor"] = ref_value(t.executor, "full_name")
         values["client"] = ref_value(t.client)
         values["deal"] = ref_value(ctx.session.get(Deal, t.deal_id), "title") if t.deal_id else None
+        values["contact"] = ref_value(t.contact)
         title = t.title + (tr(" (просрочена)") if t.is_overdue() else "")
         return values, t.version, title
 
@@ -63,6 +65,7 @@ class TaskForm(ObjectForm):
         data["executor_id"] = v["executor"] or ctx.user.id
         data["client_id"] = v["client"]
         data["deal_id"] = v["deal"]
+        data["contact_id"] = v["contact"]
         return records.save(ctx, "task", obj_id, data, version).id
 
     def after_load(self, values):
@@ -76,16 +79,10 @@ class TaskForm(ObjectForm):
 
 
 def deals_of_client(form) -> None:
-    """The «Сделка» choice offers the chosen client's deals (hooked once per form)."""
+    """«Сделка» offers the chosen client's open deals, «Контактное лицо» its persons."""
+    from crmdesk.ui.forms.deals import links_follow_client
 
-    def narrow():
-        client = form.editors["client"].get()
-        form.editors["deal"].fixed = {"client_id": client} if client else {}
-
-    narrow()
-    if not getattr(form, "_deals_hooked", False):
-        form._deals_hooked = True
-        form.editors["client"].edited.connect(narrow)
+    links_follow_client(form)
 
 
 class InteractionForm(ObjectForm):
@@ -98,6 +95,8 @@ class InteractionForm(ObjectForm):
         Field("client", "Клиент", "ref", ref="client", required=True),
         Field("duration_min", "Длительность, мин", "int", errors_as=("Длительность",)),
         Field("deal", "Сделка", "ref", ref="deal"),
+        Field("contact", "Контактное лицо", "ref", ref="contact"),
+        Field("manager", "Ответственный", "ref", ref="user"),
         Field("gist", "Суть", "multiline", required=True),
         Field("next_step", "Договорились", "multiline"),
     ]
@@ -106,18 +105,22 @@ class InteractionForm(ObjectForm):
         ["next_step"],
         ["kind", "occurred_at"],
         ["client", "duration_min"],
-        ["deal"],
+        ["deal", "contact"],
+        ["manager"],
     ]
     first_field = "gist"  # Ctrl+K in the client card, type the gist, Ctrl+Enter
 
     def defaults(self, ctx):
-        return {"kind": "call_out", "occurred_at": datetime.now().astimezone()}
+        return {"kind": "call_out", "occurred_at": datetime.now().astimezone(),
+                "manager": ref_value(ctx.user, "full_name")}
 
     def load(self, ctx, obj_id):
         i = records.get(ctx, "interaction", obj_id)
         values = records.values(i, ("kind", "occurred_at", "duration_min", "gist", "next_step"))
         values["client"] = ref_value(i.client)
         values["deal"] = ref_value(ctx.session.get(Deal, i.deal_id), "title") if i.deal_id else None
+        values["contact"] = ref_value(i.contact)
+        values["manager"] = ref_value(i.user, "full_name")
         return values, None, f"{tr(INTERACTION_KINDS.get(i.kind, i.kind))}: {i.client.name}"
 
     def after_load(self, values):
@@ -127,6 +130,8 @@ class InteractionForm(ObjectForm):
         data = {k: v[k] for k in ("kind", "occurred_at", "duration_min", "gist", "next_step")}
         data["client_id"] = v["client"]
         data["deal_id"] = v["deal"]
+        data["contact_id"] = v["contact"]
+        data["user_id"] = v["manager"]
         data["duration_min"] = data["duration_min"] or None
         interactions.check_deal(ctx, v["client"], v["deal"])
         return records.save(ctx, "interaction", obj_id, data).id
