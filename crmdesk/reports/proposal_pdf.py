@@ -99,7 +99,7 @@ def _manager(p: Proposal, st) -> list:
     if m.position:
         lines.append(text(m.position))
     contact = ", ".join(x for x in (f"тел.: {m.phone}" if m.phone else "",
-                                    f"e-mail: {m.email}" if m.email else "") if x)
+                                    f"эл. почта: {m.email}" if m.email else "") if x)
     if contact:
         lines.append(text(contact))
     sign = Table([["", f"/{initials(m.name)}/"]], colWidths=[40 * mm, 55 * mm], hAlign="LEFT")

@@ -61,7 +61,7 @@ def _phones(col: Collector, items, region: str, field: str = "Телефон") -
     return out
 
 
-def _emails(col: Collector, items, field: str = "E-mail") -> list[str]:
+def _emails(col: Collector, items, field: str = "Эл. почта") -> list[str]:
     out = []
     for item in items or []:
         email = col.check(validate_email, item, field=field)
@@ -180,7 +180,7 @@ def _apply(ctx: Context, client: Client, data: dict) -> None:
             for e, x, lbl in _phones(col, c.get("phones"), region, f"Телефон ({c['name']})")
         ]
         person.emails = [
-            ContactEmail(email=e) for e in _emails(col, c.get("emails"), f"E-mail ({c['name']})")
+            ContactEmail(email=e) for e in _emails(col, c.get("emails"), f"Эл. почта ({c['name']})")
         ]
         contacts.append(person)
     owner = _owner(ctx, data["owner"]) if "owner" in data else client.owner

@@ -38,7 +38,7 @@ LEADS = ListSpec(
     columns=[
         Col("created_at", "Дата", Lead.created_at, kind="datetime", width=120),
         Col("name", "Наименование", Lead.name, width=220),
-        Col("email", "E-mail", Lead.email, width=200),
+        Col("email", "Эл. почта", Lead.email, width=200),
         Col("phone", "Телефон", Lead.phone, kind="phone", width=140),
         Col("status", "Состояние", Lead.status, kind="enum", width=110, choices=LEAD_STATUSES),
         Col("manager", "Ответственный", LeadManager.full_name, width=170),

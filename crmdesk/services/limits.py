@@ -54,7 +54,7 @@ LABELS = {
     "text": "Адрес",
     "position": "Должность",
     "login": "Имя входа",
-    "email": "E-mail",
+    "email": "Эл. почта",
     "search_name": "Наименование",
 }
 DERIVED = {"search_text"}  # computed from checked fields; not the user's to shorten

@@ -44,7 +44,7 @@ KINDS = {"company": "Организация", "ip": "ИП", "person": "Част�
 RELATED = {
     "contacts": "Контактные лица",
     "phones": "Телефоны",
-    "emails": "E-mail",
+    "emails": "Эл. почта",
     "groups": "Группы",
     "addresses": "Адреса",
     "documents": "Документы",

@@ -94,3 +94,30 @@ def phone_search_variants(e164: str) -> list[str]:
     if e164.startswith("+7"):
         return [digits, "8" + digits[1:]]
     return [digits]
+
+
+_E164 = re.compile(r"^\+\d{8,15}$")
+
+
+def show_phone(value, region: str = "RU") -> str:
+    """A phone stored as text (a user's, the organization's, an applicant's: E.164, or as
+    it was typed before numbers were kept canonical) shown like a client's:
+    '+7 (495) 123-45-63 доб. 12'. Text that is no phone stays as it is; empty stays empty."""
+    if value is None:
+        return ""
+    text = str(value).strip()
+    if _E164.match(text):
+        return format_phone(text)
+    try:
+        phone = normalize_phone(text, region)
+    except ValidationError:
+        return text
+    return phone.display if phone else ""
+
+
+def stored_phone(phone: Phone | None) -> str | None:
+    """The one-text form of a phone kept in a single column: E.164, the extension after
+    « доб. » (show_phone reads it back)."""
+    if phone is None:
+        return None
+    return f"{phone.e164} доб. {phone.ext}" if phone.ext else phone.e164

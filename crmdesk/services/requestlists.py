@@ -163,7 +163,7 @@ CONTRACTORS = ListSpec(
     columns=[
         Col("name", "Наименование", Contractor.name, width=240),
         Col("phone", "Телефон", Contractor.phone, kind="phone", width=140),
-        Col("email", "E-mail", Contractor.email, width=160),
+        Col("email", "Эл. почта", Contractor.email, width=160),
         Col("inn", "ИНН", Contractor.inn, width=110),
     ],
     query=lambda ctx: select(Contractor.id),

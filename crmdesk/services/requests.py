@@ -182,7 +182,7 @@ def create_request(ctx: Context, data: dict) -> ServiceRequest:
                          phone_region(ctx.session), "Телефон заявителя")
     name = errors.check(limits.text, (data.get("applicant_name") or "").strip() or None,
                         "Заявитель", 300)
-    email = errors.check(validate_email, data.get("applicant_email"), "E-mail заявителя")
+    email = errors.check(validate_email, data.get("applicant_email"), "Эл. почта заявителя")
     if client is None and contact is None and not name and phone is None \
             and not errors.errors:
         errors.add("Заявитель", "не заполнено: выберите клиента или укажите имя и телефон")
@@ -388,7 +388,7 @@ def update_request(ctx: Context, request_id: int, data: dict,
     phone = errors.check(normalize_phone, data.get("applicant_phone", req.applicant_phone),
                          phone_region(ctx.session), "Телефон заявителя")
     email = errors.check(validate_email, data.get("applicant_email", req.applicant_email),
-                         "E-mail заявителя")
+                         "Эл. почта заявителя")
     category = req.category
     if "category" in data:
         category = (errors.check(find_category, ctx, data["category"])

@@ -132,9 +132,10 @@ def fts_phrase(fragment: str) -> str:
     return '"' + fragment.replace('"', '""') + '"'
 
 
-def _fragment(session: Session, fragment: str) -> object:
-    """SQL condition: the client's search text contains ``fragment`` (3+ characters)."""
-    if session.get_bind().dialect.name == "sqlite":
+def _fragment(session: Session, fragment: str, like: bool = False) -> object:
+    """SQL condition: the client's search text contains ``fragment`` (3+ characters).
+    ``like``: a test of each row (for a walk along an index), not the trigram index."""
+    if session.get_bind().dialect.name == "sqlite" and not like:
         # A quoted phrase of trigrams is exactly "contains the fragment", answered from the
         # FTS5 index alone. (``LIKE … ESCAPE`` is not handed to FTS5: it scanned every row.)
         # unique: a search of several words has a subquery per word, each with its own value
@@ -162,17 +163,23 @@ def digits_of(q: str) -> str:
     return re.sub(r"\D", "", q)
 
 
-def search_condition(session: Session, query: str):
-    """The SQL condition for a quick-search string, or None when it is empty."""
+def prefix_only(q: str) -> bool:
+    """Whether a normalized query searches only the names' beginnings (a range of an index)."""
+    return not is_phoneish(q) and (len(q) < 3 or not query_words(q))
+
+
+def search_condition(session: Session, query: str, like: bool = False):
+    """The SQL condition for a quick-search string, or None when it is empty. ``like``: the
+    same condition as a test of each row, for a walk along the name index."""
     q = normalize_query(query)
     if not q:
         return None
     if is_phoneish(q):
-        return _fragment(session, digits_of(q))
+        return _fragment(session, digits_of(q), like)
     words = query_words(q)
     if len(q) < 3 or not words:
         return _prefix(session, q)
-    conds = [_fragment(session, w) for w in words if len(w) >= 3]
+    conds = [_fragment(session, w, like) for w in words if len(w) >= 3]
     short = [w for w in words if len(w) < 3]
     if short:
         conds.append(
@@ -337,7 +344,7 @@ def _draw(session: Session) -> Sample:
 
 def sample(session: Session) -> Sample:
     """The sample of this base's clients (drawn now if there is none or it is old)."""
-    key = session.get_bind().url.render_as_string(hide_password=True)
+    key = session.get_bind().engine.url.render_as_string(hide_password=True)
     with _samples_lock:
         got = _samples.get(key)
     if got is None or time.monotonic() - got.taken > SAMPLE_TTL:
@@ -423,8 +430,10 @@ def first_key(session: Session, query: str) -> str:
     q = normalize_query(query)
     if not q or is_phoneish(q):
         return ""
+    if prefix_only(q):
+        return q
     grams = set().union(*[trigrams(w) for w in query_words(q) if len(w) >= 3])
-    if not grams or len(q) < 3:
+    if not grams:
         return ""
     known = session.execute(
         text("SELECT first_name FROM search_first_keys WHERE trigram IN :g").bindparams(

@@ -132,7 +132,7 @@ ORG_LABELS = {
     "ogrn": "ОГРН",
     "address": "Адрес",
     "phone": "Телефон",
-    "email": "E-mail",
+    "email": "Эл. почта",
     "bank_name": "Банк",
     "bank_city": "Город банка",
     "bik": "БИК",

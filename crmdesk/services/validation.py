@@ -177,7 +177,7 @@ def validate_corr_account(account, bik, field: str = "Корр. счёт") -> st
     return acc
 
 
-def validate_email(value, field: str = "E-mail") -> str | None:
+def validate_email(value, field: str = "Эл. почта") -> str | None:
     text = (value or "").strip() if not isinstance(value, (int, float)) else str(value)
     if not text:
         return None

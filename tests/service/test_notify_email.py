@@ -85,6 +85,6 @@ def test_bad_applicant_email_names_the_field(uow, service):
 
     from crmdesk.services.errors import ValidationError
 
-    with uow("disp") as ctx, pytest.raises(ValidationError, match="E-mail заявителя"):
+    with uow("disp") as ctx, pytest.raises(ValidationError, match="Эл. почта заявителя"):
         rq.create_request(ctx, {"description": "Нет света", "applicant_name": "Ким",
                                 "applicant_email": "не адрес"})

@@ -43,7 +43,7 @@ def test_bad_inn_phone_and_email_are_all_reported_and_nothing_is_stored(uow):
         )
     text = str(err.value)
     assert "Поле «ИНН» заполнено неверно: неверное контрольное число" in text
-    assert "Поле «Телефон»" in text and "Поле «E-mail»" in text
+    assert "Поле «Телефон»" in text and "Поле «Эл. почта»" in text
     with uow() as ctx:
         assert ctx.session.scalar(select(Client).where(Client.name == "Плохой")) is None
 

@@ -13,7 +13,7 @@ def test_requisites_are_checked_field_by_field():
         {"name": "", "inn": "7707083894", "bik": "044525225", "email": "нет@", "phone": "12"}
     )
     fields = {e.field for e in errors}
-    assert {"Наименование", "ИНН", "E-mail", "Телефон"} <= fields
+    assert {"Наименование", "ИНН", "Эл. почта", "Телефон"} <= fields
     data, errors = check_organization(
         {"name": " ООО «Юг» ", "inn": "7707083893", "phone": "8 (861) 200-10-20"}
     )

@@ -377,8 +377,8 @@ def test_email_is_normalized(typed, stored):
 def test_wrong_email_is_refused_quoting_what_was_typed(email):
     with pytest.raises(ValidationError) as err:
         validate_email(email)
-    assert str(err.value) == message("E-mail", f"неверный адрес электронной почты «{email}»")
-    assert err.value.field == "E-mail"
+    assert str(err.value) == message("Эл. почта", f"неверный адрес электронной почты «{email}»")
+    assert err.value.field == "Эл. почта"
 
 
 def test_email_message_names_the_field_it_was_asked_for():
@@ -405,12 +405,12 @@ def test_several_wrong_fields_are_reported_together_each_by_name():
     col.check(validate_email, "нет@")
     with pytest.raises(InvalidData) as err:
         col.raise_if_any()
-    assert [e.field for e in err.value.errors] == ["ИНН", "КПП", "Расчётный счёт", "E-mail"]
+    assert [e.field for e in err.value.errors] == ["ИНН", "КПП", "Расчётный счёт", "Эл. почта"]
     assert str(err.value).splitlines() == [
         message("ИНН", "неверное контрольное число"),
         message("КПП", "должен содержать 9 знаков (4 цифры, 2 цифры или буквы, 3 цифры)"),
         message("Расчётный счёт", "неверный контрольный ключ для БИК 044030653"),
-        message("E-mail", "неверный адрес электронной почты «нет@»"),
+        message("Эл. почта", "неверный адрес электронной почты «нет@»"),
     ]
 
 

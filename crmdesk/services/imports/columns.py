@@ -40,7 +40,7 @@ FIELDS: dict[str, Field] = {
         Field("contact", "Контактное лицо", multi=True),
         Field("position", "Должность"),
         Field("phone", "Телефон", multi=True),
-        Field("email", "E-mail", multi=True),
+        Field("email", "Эл. почта", multi=True),
         Field("inn", "ИНН"),
         Field("kpp", "КПП"),
         Field("ogrn", "ОГРН"),

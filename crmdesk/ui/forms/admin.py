@@ -42,7 +42,7 @@ class UserForm(ObjectForm):
         Field("role", "Роль", "ref", ref="role", required=True),
         Field("position", "Должность"),
         Field("phone", "Телефон"),
-        Field("email", "E-mail"),
+        Field("email", "Эл. почта"),
         Field("active", "Активен", "bool"),
         Field("password", "Новый пароль", "password", hint="пусто — не менять"),
     ]
@@ -112,7 +112,7 @@ class OrganizationForm(ObjectForm):
         Field("ogrn", "ОГРН"),
         Field("address", "Адрес"),
         Field("phone", "Телефон"),
-        Field("email", "E-mail"),
+        Field("email", "Эл. почта"),
         Field("bank_name", "Банк"),
         Field("bank_city", "Город банка"),
         Field("bik", "БИК"),

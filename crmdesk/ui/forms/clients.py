@@ -65,7 +65,7 @@ class ClientForm(ObjectForm):
             errors_as=("Телефон",),
             hint="по одному в строке, в любом виде: 8 912 345-67-89 доб. 12",
         ),
-        Field("emails", "Эл. почта", "lines", errors_as=("E-mail",), hint="по одному в строке"),
+        Field("emails", "Эл. почта", "lines", hint="по одному в строке"),
         Field("groups", "Группы", "refs", ref="group"),
         Field("owner", "Менеджер", "ref", ref="user"),
         Field("status", "Статус", "choice", choices=STATUSES),
@@ -254,7 +254,7 @@ class ContactForm(ObjectForm):
         Field("position", "Должность"),
         Field("birthday", "День рождения", "date"),
         Field("phones", "Телефоны", "lines", errors_as=("Телефон",)),
-        Field("emails", "Эл. почта", "lines", errors_as=("E-mail",)),
+        Field("emails", "Эл. почта", "lines"),
         Field("comment", "Комментарий", "multiline"),
         *CONSENT_FIELDS,
     ]

@@ -32,7 +32,7 @@ class LeadForm(ObjectForm):
     lists_changed = ("leads",)
     fields = [
         Field("name", "Наименование", required=True),
-        Field("email", "E-mail"),
+        Field("email", "Эл. почта"),
         Field("phone", "Телефон"),
         Field("status", "Состояние", readonly=True),
         Field("manager", "Ответственный", readonly=True),

@@ -68,7 +68,7 @@ class RequestForm(ObjectForm):
         Field("client", "Клиент", "ref", ref="client", errors_as=("Заявитель",)),
         Field("applicant_name", "Заявитель (ФИО)", errors_as=("Заявитель",)),
         Field("applicant_phone", "Телефон заявителя", errors_as=("Телефон заявителя",)),
-        Field("applicant_email", "E-mail заявителя", errors_as=("E-mail заявителя",)),
+        Field("applicant_email", "Эл. почта заявителя", errors_as=("Эл. почта заявителя",)),
         Field("address", "Объект (адрес)"),
         Field("premises", "Помещение (ЖКХ)", "ref", ref="premises"),
         Field("category", "Категория", "ref", ref="request_category"),
@@ -250,7 +250,7 @@ class ContractorForm(ObjectForm):
     title_new = "Подрядчик (создание)"
     lists_changed = ("contractors",)
     fields = [Field("name", "Наименование", required=True), Field("inn", "ИНН"),
-              Field("phone", "Телефон"), Field("email", "E-mail")]
+              Field("phone", "Телефон"), Field("email", "Эл. почта")]
     rows = [["name"], ["inn"], ["phone", "email"]]
 
     def load(self, ctx, obj_id):

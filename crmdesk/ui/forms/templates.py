@@ -95,7 +95,7 @@ class ConsentDialog(QDialog):
         self.app, self.client_id = shell.app, client_id
         self.setWindowTitle(tr("Согласие на рекламные рассылки"))
         grid = QGridLayout()
-        grid.addWidget(QLabel(tr("E-mail")), 0, 1)
+        grid.addWidget(QLabel(tr("Эл. почта")), 0, 1)
         grid.addWidget(QLabel(tr("SMS")), 0, 2)
         grid.addWidget(QLabel(tr("Отказ")), 0, 3)
         self.boxes: list[tuple[int | None, QCheckBox, QCheckBox, QCheckBox]] = []

@@ -279,7 +279,7 @@ class PreviewPage(QWizardPage):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.table = _table(
-            [tr("Строка"), tr("Итог"), tr("Клиент"), tr("Телефоны"), tr("E-mail"), tr("ИНН"),
+            [tr("Строка"), tr("Итог"), tr("Клиент"), tr("Телефоны"), tr("Эл. почта"), tr("ИНН"),
              tr("Замечания")]
         )
         lay = QVBoxLayout(self)
