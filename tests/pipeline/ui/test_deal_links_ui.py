@@ -92,8 +92,7 @@ def test_a_proposal_from_the_deal_and_an_order_with_another_deal_chosen_by_hand(
     assert invoice.editors["deal"].get() == second
     assert invoice.editors["client"].get() == cid
 
-    for deal_id, tab, title in ((first, "Коммерческие предложения", proposal),
-                                (second, "Заказы", order)):
+    for deal_id, tab in ((first, "Коммерческие предложения"), (second, "Заказы")):
         entity("deal").open(shell, deal_id, None)
         card = _active(shell)
         titles = [card.tab_widget.tabText(i) for i in range(card.tab_widget.count())]
