@@ -171,6 +171,7 @@ class CalendarForm(FormBase):
                     font.setBold(True)
                     cell.setFont(font)
                 self.table.setItem(r, c, cell)
+        self.table.resizeRowsToContents()
         self.calendar.setDateTextFormat(QDate(), QTextCharFormat())  # forget the old marks
         red, green = QTextCharFormat(), QTextCharFormat()
         red.setForeground(QBrush(HOLIDAY))
