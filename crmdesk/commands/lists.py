@@ -7,7 +7,8 @@ from crmdesk.cli import ListSource, add_list, emit, table
 
 def register(sub, common) -> None:
     add_list("clients", _list_clients, CLIENT_KEYS)
-    add_list("users", _list_users, ["id", "login", "full_name", "role", "position", "active"])
+    add_list("users", _list_users,
+             ["id", "login", "full_name", "role", "position", "phone", "active"])
     for name in ("orders", "invoices", "payments", "proposals"):
         add_list(name, _documents(name[:-1]), DOC_KEYS)
     add_list(
@@ -52,6 +53,7 @@ def _list_users(args, ctx) -> list[dict]:
     from sqlalchemy import select
 
     from crmdesk.models import User
+    from crmdesk.services.phones import show_phone
 
     rows = ctx.session.scalars(select(User).order_by(User.login).limit(args.limit))
     return [
@@ -59,8 +61,11 @@ def _list_users(args, ctx) -> list[dict]:
             "id": u.id,
             "login": u.login,
             "full_name": u.full_name,
-            "role": u.role.code,
+            # the role by its name, as the UI shows it; --json keeps the code for scripts
+            "role": u.role.code if getattr(args, "json", False) else u.role.name,
+            "role_name": u.role.name,
             "position": u.position,
+            "phone": show_phone(u.phone) if not getattr(args, "json", False) else u.phone,
             "active": u.active,
         }
         for u in rows

@@ -11,7 +11,19 @@ def register(sub, common) -> None:
     p.add_argument("outdir")
     p.add_argument("--clients", type=int, default=200, help="клиентов в демо-базе")
     p.add_argument("--language", choices=["ru", "en"], default=None)
+    p.add_argument("--size", default="1400x860", type=_size,
+                   help="размер главного окна, например 1366x768 или 1920x1080")
     p.set_defaults(handler=screenshots, needs_db=False)
+
+
+def _size(text: str) -> tuple[int, int]:
+    import argparse
+
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"«{text}»: нужен размер вида 1366x768") from None
+    return width, height
 
 
 def screenshots(args, _engine) -> int:
@@ -35,6 +47,7 @@ def screenshots(args, _engine) -> int:
         finally:
             engine.dispose()
 
-    paths = render(args.outdir, url=args.db, clients=args.clients, language=args.language)
+    paths = render(args.outdir, url=args.db, clients=args.clients, language=args.language,
+                   size=args.size)
     emit(args, [str(p) for p in paths], lambda: "\n".join(str(p) for p in paths))
     return 0

@@ -18,7 +18,7 @@ from crmdesk.services import documents
 from crmdesk.services.context import Context
 from crmdesk.services.errors import NotFound, ValidationError
 from crmdesk.services.money import ZERO, format_money
-from crmdesk.services.phones import format_phone
+from crmdesk.services.phones import format_phone, show_phone
 
 
 @dataclass
@@ -100,7 +100,7 @@ def organization(session) -> Organization:
 def phone_text(value: str | None) -> str | None:
     if not value:
         return None
-    return format_phone(value) if value.startswith("+") else value
+    return show_phone(value)  # any stored form, shown like a client's phone
 
 
 def org_party(org: Organization) -> Party:

@@ -22,7 +22,6 @@ from crmdesk.reports.printform import (
 from crmdesk.reports.words import amount_in_words, date_in_words, local_date, short_date
 from crmdesk.services.context import Context
 from crmdesk.services.money import ZERO
-from crmdesk.services.phones import format_phone
 
 
 @dataclass
@@ -98,7 +97,7 @@ def proposal_data(ctx: Context, doc_id: int, design: ProposalDesign | None = Non
         manager = Manager(
             m.full_name,
             m.position,
-            format_phone(m.phone) if m.phone and m.phone.startswith("+") else m.phone,
+            phone_text(m.phone),
             m.email,
         )
     footer = design.footer or " · ".join(p for p in (org.name, contacts) if p)
@@ -163,9 +162,7 @@ def sample_proposal(ctx: Context, design: ProposalDesign) -> Proposal:
         total_words=amount_in_words(total),
         design=design,
         logo=(design.logo or org.logo) if design.show_logo else None,
-        manager=Manager(user.full_name, user.position,
-                        format_phone(user.phone) if user.phone and user.phone.startswith("+")
-                        else user.phone, user.email),
+        manager=Manager(user.full_name, user.position, phone_text(user.phone), user.email),
         footer=design.footer or " · ".join(p for p in (org.name, contacts) if p),
         terms=[t for t in (design.terms or "").split("\n") if t.strip()],
     )

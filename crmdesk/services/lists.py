@@ -839,7 +839,7 @@ ROLES = ListSpec(
     model=Role,
     columns=[
         Col("name", "Наименование", Role.name, width=240),
-        Col("code", "Код", Role.code, width=100),
+        Col("code", "Код", Role.code, width=100, hidden=True),  # names, not codes, shown
     ],
     query=lambda ctx: select(Role.id),
     search=text_search(Role.name, Role.code),

@@ -242,3 +242,49 @@ def _check_choice(editor, create_expected: bool, pick: str | None = None):
     model = dialog.form.model
     row = next(r for r in range(model.rowCount()) if model.row(r).values[0] == pick)
     dialog.form._choose_row(row)
+
+
+def test_vat_rates_sources_and_the_phone_region_are_chosen_from_lists(shell, demo_engine):
+    from PySide6.QtWidgets import QComboBox
+
+    from crmdesk.models import Product, Setting
+    from crmdesk.ui.generic.documentform import LINE_COLUMNS
+    from crmdesk.ui.generic.productcell import VatDelegate
+
+    (a_id, _n, _p, _u, a_vat, _k), = _products(demo_engine, 1)
+    order = open_entity(shell, "order")
+    order.add_product(a_id)
+    view = order.lines_view
+    column = 1 + [k for k, _t, _w in LINE_COLUMNS].index("vat_rate")
+    assert isinstance(view.itemDelegateForColumn(column), VatDelegate)
+    index = order.lines_model.index(0, column)
+    view.setCurrentIndex(index)
+    view.edit(index)
+    combo = view.indexWidget(index)
+    assert isinstance(combo, QComboBox) and not combo.isEditable()
+    assert combo.currentData() == a_vat  # the line's rate is the one shown
+    texts = [combo.itemText(i) for i in range(combo.count())]
+    assert "22 %" in texts and "10 %" in texts and "0 %" in texts
+    combo.setCurrentIndex(texts.index("10 %"))
+    combo.activated.emit(combo.currentIndex())
+    view.commitData(combo)
+    assert order.lines_model.lines[0]["vat_rate"] == Decimal(10)
+    # the product card's rate, the deal's source, the settings' phone region: lists too
+    product = open_entity(shell, "product", a_id)
+    rate = product.editors["vat_rate"]
+    assert rate.edit.currentData() == a_vat and not rate.edit.isEditable()
+    rate.edit.setCurrentIndex([rate.edit.itemText(i) for i in range(rate.edit.count())]
+                              .index("10 %"))
+    assert product.write(), product.messages.text()
+    with Session(demo_engine) as s:
+        assert s.get(Product, a_id).vat_rate == Decimal(10)
+    deal = open_entity(shell, "deal")
+    assert isinstance(deal.editors["source"].edit, QComboBox)
+    assert deal.editors["source"].edit.findText("Рекомендация") >= 0
+    settings = open_entity(shell, "settings", 1)
+    region = settings.editors["phone_region"]
+    assert region.get() == "RU" and not region.edit.isEditable()
+    region.edit.setCurrentIndex(region.edit.findData("KZ"))
+    assert settings.write(), settings.messages.text()
+    with Session(demo_engine) as s:
+        assert s.get(Setting, "phone_region").value == "KZ"

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from crmdesk.models import Organization
 from crmdesk.services import attachments, records, rights
+from crmdesk.services.phones import show_phone
 from crmdesk.services.settings import get_setting, set_setting
 from crmdesk.services.users import ALLOW_EMPTY, empty_passwords_allowed
 from crmdesk.ui.forms import opener, register
@@ -60,6 +61,7 @@ class UserForm(ObjectForm):
     def load(self, ctx, obj_id):
         u = records.get(ctx, "user", obj_id)
         values = records.values(u, USER_FIELDS)
+        values["phone"] = show_phone(u.phone)  # like a client's: +7 (495) 123-45-67
         values["role"] = (u.role.id, u.role.name)
         return values, None, u.full_name
 
@@ -159,6 +161,7 @@ class OrganizationForm(ObjectForm):
         o = records.get(ctx, "organization", obj_id)
         self.images = {key: getattr(o, key) for key in ORG_IMAGES}
         values = records.values(o, ORG_FIELDS)
+        values["phone"] = show_phone(o.phone)
         values["images"] = self._images_text()
         return values, o.version, tr("Организация: {0}").format(o.name)
 
@@ -227,6 +230,16 @@ def system_language() -> str:
     return language if language in LANGUAGES else "ru"
 
 
+# the phone region is chosen, not typed (another stored region stays shown as it is)
+PHONE_REGIONS = {
+    "RU": "RU — Россия", "BY": "BY — Беларусь", "KZ": "KZ — Казахстан",
+    "UZ": "UZ — Узбекистан", "KG": "KG — Киргизия", "TJ": "TJ — Таджикистан",
+    "AM": "AM — Армения", "AZ": "AZ — Азербайджан", "GE": "GE — Грузия",
+    "MD": "MD — Молдова", "TM": "TM — Туркмения", "UA": "UA — Украина",
+    "DE": "DE — Германия", "TR": "TR — Турция", "CN": "CN — Китай",
+}
+
+
 class SettingsForm(ObjectForm):
     """Settings shared by every user of the database (the language is per computer)."""
 
@@ -238,7 +251,7 @@ class SettingsForm(ObjectForm):
             "allow_empty_passwords", "Разрешить вход без пароля", "bool",
             hint="пользователи без пароля входят с пустым паролем (офис на одного, демо-база)",
         ),
-        Field("phone_region", "Регион телефонов по умолчанию", hint="RU, KZ, BY…"),
+        Field("phone_region", "Регион телефонов по умолчанию", "choice", choices=PHONE_REGIONS),
         Field("invoice_due_days", "Срок оплаты счёта, дней", "int"),
         Field("backup_dir", "Папка резервных копий", hint="пусто: рядом с файлом базы"),
         Field("backup_auto", "Копировать автоматически раз в день", "bool"),

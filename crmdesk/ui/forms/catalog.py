@@ -24,7 +24,7 @@ class ProductForm(ObjectForm):
         Field("unit", "Ед. изм."),
         Field("price", "Цена", "money"),
         Field("cost_price", "Себестоимость", "money"),
-        Field("vat_rate", "Ставка НДС", "percent"),
+        Field("vat_rate", "Ставка НДС", "choice"),  # from the allowed rates: __init__
         Field("description", "Описание", "multiline"),
     ]
     rows = [
@@ -34,6 +34,16 @@ class ProductForm(ObjectForm):
         ["price", "cost_price"],
         ["description"],
     ]
+
+    def __init__(self, shell, obj_id=None, initial=None, parent=None):
+        from dataclasses import replace
+
+        from crmdesk.ui.generic.productcell import rate_text, vat_rates
+
+        rates = {rate: rate_text(rate) for rate in vat_rates(shell.app)}
+        self.fields = [replace(f, choices=rates) if f.key == "vat_rate" else f
+                       for f in type(self).fields]
+        super().__init__(shell, obj_id, initial, parent)
 
     def defaults(self, ctx):
         from crmdesk.services.documents import _org

@@ -24,7 +24,7 @@ from crmdesk.services.money import format_money, line_amounts
 from crmdesk.ui.generic.base import show_error
 from crmdesk.ui.generic.commandbar import pin
 from crmdesk.ui.generic.objectform import ObjectForm
-from crmdesk.ui.generic.productcell import ProductDelegate
+from crmdesk.ui.generic.productcell import ProductDelegate, VatDelegate
 from crmdesk.ui.generic.registry import open_entity, print_forms
 from crmdesk.ui.i18n import tr
 from crmdesk.ui.icons import icon
@@ -270,6 +270,8 @@ class DocumentForm(ObjectForm):
         self.lines_view = LinesView(self)
         self.lines_view.setModel(self.lines_model)
         self.lines_view.setItemDelegateForColumn(1, ProductDelegate(self))
+        vat_column = 1 + [k for k, _t, _w in LINE_COLUMNS].index("vat_rate")
+        self.lines_view.setItemDelegateForColumn(vat_column, VatDelegate(self))  # from a list
         # «Товары» takes the spare width: every column, «НДС» the last, stays in view
         self.lines_view.horizontalHeader().setSectionResizeMode(
             1, QHeaderView.ResizeMode.Stretch

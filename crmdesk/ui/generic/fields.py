@@ -260,6 +260,15 @@ class BoolEditor(Editor):
             self.edit.setChecked(bool(value))
 
 
+def find_data(combo: QComboBox, value) -> int:
+    """The index of ``value`` among a combo box's data by Python equality (Qt's findData
+    compares Python objects by identity: Decimal("22.00") is not found as Decimal("22"))."""
+    for i in range(combo.count()):
+        if combo.itemData(i) == value:
+            return i
+    return -1
+
+
 class ChoiceEditor(Editor):
     def __init__(self, field, shell=None, parent=None):
         super().__init__(field, shell, parent)
@@ -275,7 +284,7 @@ class ChoiceEditor(Editor):
 
     def set(self, value) -> None:
         with QSignalBlocker(self.edit):
-            found = self.edit.findData(value)
+            found = find_data(self.edit, value)
             if found < 0 and value not in (None, ""):  # a stored value the list lacks stays
                 self.edit.addItem(str(value), value)
                 found = self.edit.count() - 1

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
+    QStyle,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -505,11 +506,15 @@ class ListForm(FormBase):
         header = self.view.horizontalHeader()
         metrics = self.view.fontMetrics()
         rows = min(self.model.rowCount(), 40)  # within the first page: nothing more is read
+        icon_width = self.view.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize) + 8
         for i, col in enumerate(self.spec.columns):
             if col.hidden:
                 continue
             texts = (self.model.index(r, i).data() for r in range(rows))
             content = max((metrics.horizontalAdvance(str(t)) for t in texts if t), default=0)
+            if any(self.model.index(r, i).data(Qt.ItemDataRole.DecorationRole) is not None
+                   for r in range(rows)):  # the posted tick or the deletion cross beside it
+                content += icon_width
             wanted = max(header.sectionSizeHint(i), content + 12) + 8
             self.view.setColumnWidth(i, min(max(col.width, wanted), max(limit, col.width)))
 

@@ -1,13 +1,15 @@
-"""The table part's «Товары» cell: a reference to the product catalogue, not free text."""
+"""The table part's «Товары» cell: a reference to the product catalogue, not free text; its
+«НДС, %» cell: a rate chosen from the allowed ones."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent
-from PySide6.QtWidgets import QStyledItemDelegate
+from PySide6.QtWidgets import QComboBox, QStyledItemDelegate
 
-from crmdesk.ui.generic.fields import Field, RefEditor
+from crmdesk.ui.generic.fields import Field, RefEditor, find_data
 
 if TYPE_CHECKING:
     from crmdesk.ui.generic.documentform import DocumentForm
@@ -54,3 +56,41 @@ class ProductDelegate(QStyledItemDelegate):
         if event.type() == QEvent.Type.FocusOut and getattr(editor, "choosing", False):
             return False  # the choice list took the focus: the cell stays in editing
         return super().eventFilter(editor, event)
+
+
+def vat_rates(app) -> list[Decimal]:
+    """The rates a line or a product may carry: the «vat_rates» setting, else the law's."""
+    from crmdesk.services.documents import _allowed_rates
+
+    with app.uow(read_only=True) as ctx:
+        return list(_allowed_rates(ctx))
+
+
+def rate_text(rate: Decimal) -> str:
+    return f"{Decimal(rate).normalize():f}".replace(".", ",") + " %"
+
+
+class VatDelegate(QStyledItemDelegate):
+    """The «НДС, %» cell: a rate chosen from the list of allowed rates, never typed."""
+
+    def __init__(self, form: DocumentForm):
+        super().__init__(form.lines_view)
+        self.form = form
+
+    def createEditor(self, parent, option, index):  # noqa: N802
+        combo = QComboBox(parent)
+        for rate in vat_rates(self.form.app):
+            combo.addItem(rate_text(rate), rate)
+        combo.activated.connect(lambda _i, c=combo: self.commitData.emit(c))
+        return combo
+
+    def setEditorData(self, editor, index):  # noqa: N802
+        rate = self.form.lines_model.lines[index.row()].get("vat_rate")
+        found = find_data(editor, Decimal(rate)) if rate is not None else -1
+        if found < 0 and rate is not None:  # an old line's rate no longer allowed stays
+            editor.addItem(rate_text(rate), Decimal(rate))
+            found = editor.count() - 1
+        editor.setCurrentIndex(max(found, 0))
+
+    def setModelData(self, editor, model, index):  # noqa: N802
+        model.setData(index, editor.currentData())

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -20,7 +21,7 @@ from crmdesk.services.errors import CrmError
 from crmdesk.services.money import format_money
 from crmdesk.services.phones import format_phone
 from crmdesk.ui.generic.registry import open_entity
-from crmdesk.ui.i18n import tr
+from crmdesk.ui.i18n import tr, tr_error
 
 
 def client_card_html(ctx, client_id: int) -> str:
@@ -177,6 +178,17 @@ class PhonePanel(QWidget):
         layout.addWidget(self.hint)
         layout.addWidget(self.result)
         layout.addWidget(self.request_button)
+        self._show_found(False)
+
+    def _show_found(self, found: bool) -> None:
+        """The found list only while there is something in it: with nothing found the panel
+        is as short as its field and buttons, and the docks above take the height (no empty
+        white box under «Телефон»)."""
+        self.result.setVisible(found)
+        self.hint.setVisible(bool(self.hint.text()))
+        fixed = QSizePolicy.Policy.Preferred if found else QSizePolicy.Policy.Maximum
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, fixed)
+        self.setMaximumHeight(16777215 if found else self.layout().sizeHint().height())
 
     def lookup(self) -> list[int]:
         from crmdesk.services import search
@@ -187,13 +199,15 @@ class PhonePanel(QWidget):
         text = self.number.text().strip()
         if sum(ch.isdigit() for ch in text) < 5:
             self.hint.setText("")
+            self._show_found(False)
             return []
         try:
             with self.shell.app.uow(read_only=True) as ctx:
                 found = search.by_phone(ctx.session, ctx.user, text, phone_region(ctx.session))
                 rows = [(c.id, c.name, p.name if p else None, e) for c, p, e in found]
         except CrmError as exc:
-            self.hint.setText(str(exc))
+            self.hint.setText(tr_error(exc))
+            self._show_found(False)
             return []
         for cid, name, contact, e164 in rows:
             item = QListWidgetItem(name + (f" — {contact}" if contact else ""))
@@ -204,6 +218,7 @@ class PhonePanel(QWidget):
         self.hint.setText(
             tr("Найдено: {0}").format(len(rows)) if rows else tr("Клиент с этим номером не найден")
         )
+        self._show_found(bool(rows))
         if rows:
             self.shell.client_selected(rows[0][0])
         return [r[0] for r in rows]
