@@ -81,7 +81,7 @@ REPORTS = {
 PRINT_FORMS = {
     "invoice": ("Счёт на оплату", ("pdf", "xlsx")),
     "order": ("Заказ клиента", ("pdf", "xlsx")),
-    "proposal": ("Коммерческое предложение", ("pdf",)),
+    "proposal": ("Коммерческое предложение", ("pdf", "xlsx")),
     "act": ("Акт выполненных работ (оказанных услуг)", ("pdf", "xlsx")),
     "waybill": ("Расходная накладная (ТОРГ-12)", ("pdf", "xlsx")),
     "upd": ("Универсальный передаточный документ (УПД)", ("pdf", "xlsx")),
@@ -257,6 +257,10 @@ def print_document(ctx: Context, form: str, doc_id: int, fmt: str = "pdf",
         from crmdesk.reports.upd import upd_pdf, upd_xlsx
 
         return (upd_pdf if fmt == "pdf" else upd_xlsx)(ctx, doc_id)
+    if fmt == "xlsx":
+        from crmdesk.reports.proposal_xlsx import proposal_xlsx
+
+        return proposal_xlsx(ctx, doc_id)
     from crmdesk.reports.proposal import proposal_pdf
 
     return proposal_pdf(ctx, doc_id, design)

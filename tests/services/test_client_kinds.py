@@ -145,3 +145,38 @@ def test_migration_0015_turns_persons_named_ip_with_12_digit_inn_into_ip(tmp_pat
     assert kinds == {"ИП Смирнов Олег": "ip", "Смирнов Олег": "person",
                      "ИП «Берёза»": "company", "Индивидуальный предприниматель Ли": "ip"}
     engine.dispose()
+
+
+def test_import_knows_the_ip_by_its_kind_column_or_its_name_and_inn(engine, tmp_path):
+    from crmdesk.services.context import unit_of_work
+    from crmdesk.services.imports import import_clients
+
+    rows = [["Наименование", "Вид", "ИНН", "Телефон"],
+            ["Петров Пётр Петрович", "ИП", INN12, "+7 912 000-00-01"],
+            ["Сидоров Сидор", "ип", "", "+7 912 000-00-02"],
+            ["Кузнецов Кузьма", "Индивидуальный предприниматель", "", "+7 912 000-00-03"],
+            ["ИП Орлова Ольга", "", "526317984689", "+7 912 000-00-04"],
+            ["Орлов Олег Олегович", "", "", "+7 912 000-00-05"],
+            ["ООО «Ромашка»", "Организация", INN10, "+7 912 000-00-06"]]
+    path = tmp_path / "kinds.csv"
+    path.write_text("\n".join(";".join(r) for r in rows) + "\n", encoding="utf-8")
+    report = import_clients(engine, path)
+    assert report.created == 6, report.items
+    with unit_of_work(engine) as ctx:
+        kinds = dict(ctx.session.execute(select(Client.name, Client.kind)).all())
+    assert {n: kinds[n] for n, *_r in rows[1:]} == {
+        "Петров Пётр Петрович": "ip", "Сидоров Сидор": "ip", "Кузнецов Кузьма": "ip",
+        "ИП Орлова Ольга": "ip", "Орлов Олег Олегович": "person", "ООО «Ромашка»": "company"}
+
+
+def test_print_forms_name_the_ip_with_its_inn_and_no_kpp(uow):
+    from crmdesk.reports.printform import client_party
+
+    with uow("ivanov") as ctx:
+        ip = create_client(ctx, {"kind": "ip", "name": "Иванов Иван Иванович",
+                                 "full_name": "Индивидуальный предприниматель Иванов Иван "
+                                              "Иванович", "inn": INN12, "ogrn": OGRNIP})
+        assert client_party(ip).text() == f"ИП Иванов Иван Иванович, ИНН {INN12}"
+        company = create_client(ctx, {"name": "ООО «Ромашка»", "inn": INN10,
+                                      "kpp": "770701001"})
+        assert client_party(company).text() == f"ООО «Ромашка», ИНН {INN10}, КПП 770701001"
