@@ -13,7 +13,7 @@ def _slug(text: str) -> str:
 
 
 def render(outdir: str | Path, url: str | None = None, clients: int = 200,
-           language: str | None = None) -> list[Path]:
+           language: str | None = None, size: tuple[int, int] = (1400, 860)) -> list[Path]:
     """Every section, list, object form, document, report and dialog as PNG; returns paths."""
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -48,7 +48,7 @@ def render(outdir: str | Path, url: str | None = None, clients: int = 200,
     if empty:
         generate(engine, clients=clients, seed=1)
     window = MainWindow(AppSession(engine), restore=False)
-    window.resize(1400, 860)
+    window.resize(*size)
     window.show()
     shots: list[Path] = []
 
@@ -146,11 +146,11 @@ def render(outdir: str | Path, url: str | None = None, clients: int = 200,
     except ImportError:
         pass
     window.close()
-    _manager_shots(engine, shot, qt)
+    _manager_shots(engine, shot, qt, size)
     return shots
 
 
-def _manager_shots(engine, shot, qt) -> None:
+def _manager_shots(engine, shot, qt, size=(1400, 860)) -> None:
     """What a manager sees: no «Администрирование», a product card read-only with why."""
     from sqlalchemy import select
 
@@ -165,7 +165,7 @@ def _manager_shots(engine, shot, qt) -> None:
     if login is None or product_id is None:
         return
     window = MainWindow(AppSession(engine, login), restore=False)
-    window.resize(1400, 860)
+    window.resize(*size)
     window.show()
     window.choose_section("catalogs")
     open_entity(window, "product", product_id)
