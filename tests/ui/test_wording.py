@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QToolButton
+from PySide6.QtWidgets import QLabel, QMessageBox, QToolButton
 from sqlalchemy import func, select
 
 from crmdesk.models import Client
@@ -141,3 +141,53 @@ def test_a_refusal_in_a_message_box_is_english(english, qapp, monkeypatch):
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, title, text: shown.append(text))
     base.show_error(None, AccessDenied("Недостаточно прав: это чужая задача."))
     assert shown == ["Insufficient rights: this is someone else's task."]
+
+
+# --- roles by name, one term for e-mail, phones formatted --------------------------------------
+
+
+def _column(form, title):
+    model = form.view.model()
+    titles = [model.headerData(i, Qt.Orientation.Horizontal) for i in range(model.columnCount())]
+    return titles.index(title)
+
+
+def test_users_and_roles_show_names_formatted_phones_and_one_email_term(
+    make_shell, demo_engine, qtbot
+):
+    from crmdesk.models import Organization, Role, User
+    from crmdesk.services import records
+
+    with unit_of_work(demo_engine) as ctx:  # as typed, before numbers were kept canonical
+        admin = ctx.session.scalar(select(User).where(User.login == "admin"))
+        admin.phone = "+74951234563"
+        ctx.session.get(Organization, 1).phone = "8 495 765-43-21"
+        codes = set(ctx.session.scalars(select(Role.code)))
+    shell = make_shell(demo_engine)
+    users = shell.open_list("users")
+    row = users.model.find_row(admin.id)
+    assert users.view.model().index(row, _column(users, "Телефон")).data() == "+7 (495) 123-45-63"
+    assert users.view.model().index(row, _column(users, "Роль")).data() == "Администратор"
+    assert "Эл. почта" in [users.view.model().headerData(i, Qt.Orientation.Horizontal)
+                           for i in range(users.view.model().columnCount())]
+    roles = shell.open_list("roles")
+    shown = {roles.view.model().index(r, c).data()
+             for r in range(roles.view.model().rowCount())
+             for c in range(roles.view.model().columnCount()) if not roles.view.isColumnHidden(c)}
+    assert "Администратор" in shown and not shown & codes  # names, not admin/manager/…
+    from crmdesk.ui.generic.registry import open_entity
+
+    open_entity(shell, "user", admin.id)
+    card = shell.mdi.activeSubWindow().widget()
+    assert card.values()["phone"] == "+7 (495) 123-45-63"
+    assert "Эл. почта" in [label.text().rstrip(":* ") for label in card.findChildren(QLabel)]
+    card.editors["phone"].edit.setText("8 (912) 345-67-89 доб. 12")
+    assert card.write(), card.messages.text()
+    with unit_of_work(demo_engine) as ctx:
+        assert ctx.session.get(User, admin.id).phone == "+79123456789 доб. 12"
+        org = records.values(ctx.session.get(Organization, 1), ("phone",))
+    open_entity(shell, "organization", 1)
+    org_card = shell.mdi.activeSubWindow().widget()
+    assert org["phone"] == "8 495 765-43-21"
+    assert org_card.values()["phone"] == "+7 (495) 765-43-21"
+    org_card.grab().save("/tmp/d2/organization-card.png")
