@@ -150,8 +150,9 @@ def refresh_first_keys(engine, progress=None) -> int:
             conn.exec_driver_sql("DELETE FROM search_first_keys")
         first: dict[str, str] = {}
         left = set(grams)
-        rows = conn.execution_options(yield_per=5000).exec_driver_sql(
-            "SELECT search_name, search_text FROM clients ORDER BY search_name"
+        rows = conn.execute(
+            sa.text("SELECT search_name, search_text FROM clients ORDER BY search_name"),
+            execution_options={"yield_per": 5000},
         )
         done = 0
         for name, body in rows:

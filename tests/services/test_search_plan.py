@@ -106,7 +106,7 @@ def test_a_walk_starts_at_the_first_name_a_match_may_have(uow, base, monkeypatch
             select(Client.id).where(Client.search_name.like("ооо%")).order_by(Client.id.desc())
         )
         update_client(ctx, old, {"name": "Аааа рома"})
-    assert pages(uow, "рома")[:2] == sorted([new, old], key=lambda i: i != old)
+    assert pages(uow, "рома")[:2] == [new, old]  # «аааа ооо ромашкин», «аааа рома»
     assert pages(uow, "рома") == expected(uow, "рома")
 
 
