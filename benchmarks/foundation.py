@@ -130,6 +130,58 @@ def report(label: str, figures: tuple[float, float, float], examples: list[str])
     say(f"{label}: median {med:.2f} ms, p95 {p95:.2f} ms, {found:.1f} found on average ({sample})")
 
 
+OLD_WORST = ["ооо ром", "ромашка", "ип", "ао", "иванов", "9123"]
+COUNT_CAP = 5_000  # as the list model (crmdesk/ui/generic/listmodel.py)
+
+
+def keystrokes(engine, user, people, companies, repeat: int) -> None:
+    """The client list's quick search, a keystroke at a time, as the list model does it:
+    the count capped at COUNT_CAP, then the first page (100 rows) in name order. Each text is
+    typed ``repeat`` times after one uncounted pass; wall and CPU time of this process."""
+    from crmdesk.services import lists
+    from crmdesk.services.context import unit_of_work
+
+    words = [nm.split()[0] for nm in people[:3]] + [
+        nm.split("«")[-1].rstrip("»")[:6] for nm in companies[:3] if "«" in nm
+    ]
+    texts = OLD_WORST + [w.lower() for w in words]
+    every, cpu_all = [], []
+    for typed in texts:
+        walls, cpus, shown = [], [], {}
+        for n in range(repeat + 1):
+            for i in range(1, len(typed) + 1):
+                state = lists.ListState(search=typed[:i])
+                # as the list model: a read-only unit of work per keystroke
+                t, c = time.perf_counter(), time.process_time()
+                with unit_of_work(engine, user.login, read_only=True) as ctx:
+                    total = lists.count(ctx, lists.CLIENTS, state, cap=COUNT_CAP)
+                    exact = total <= COUNT_CAP
+                    lists.fetch(ctx, lists.CLIENTS, state, 0, 100, total, exact)
+                wall, used = (time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000
+                if n:
+                    walls.append(wall)
+                    cpus.append(used)
+                    shown.setdefault(typed[:i], []).append(wall)
+                    shown[typed[:i]].append(total)
+        every += walls
+        cpu_all += cpus
+        cells = ", ".join(
+            f"«{k}» {statistics.median(v[0::2]):.0f}"
+            + (f"/{v[1]:,}" if v[1] <= COUNT_CAP else f"/>{COUNT_CAP:,}")
+            for k, v in shown.items()
+        )
+        say(
+            f"  list keystroke, typing «{typed}»: first {walls[0]:.1f}, median "
+            f"{statistics.median(walls):.1f}, max {max(walls):.1f} ms (CPU median "
+            f"{statistics.median(cpus):.1f} ms); per text ms/rows: {cells}"
+        )
+    say(
+        f"  list keystroke, all texts: median {statistics.median(every):.1f} ms, max "
+        f"{max(every):.1f} ms, {sum(t >= 150 for t in every)} of {len(every)} at 150 ms or more"
+        f" (CPU median {statistics.median(cpu_all):.1f} ms)"
+    )
+
+
 def database_size(engine) -> str:
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
@@ -183,6 +235,7 @@ def main() -> None:
         metavar="N",
         help="then N probes of search quality (benchmarks/search_quality.py)",
     )
+    ap.add_argument("--repeat", type=int, default=3, help="times each text is typed")
     ap.add_argument(
         "--vocabulary",
         choices=("wide", "demo"),
@@ -210,6 +263,13 @@ def main() -> None:
         generate(engine, args.clients)
     with factory() as s:
         say(f"clients: {s.scalar(select(func.count(Client.id))):,}, size {database_size(engine)}")
+        listed = s.execute(text("SELECT count(*) FROM search_first_keys")).scalar()
+    if not listed:  # a new base (or one from before migration 0016): the walks' bounds
+        from crmdesk.services.search_upkeep import refresh_first_keys
+
+        t = time.perf_counter()
+        listed = refresh_first_keys(engine)
+        say(f"first names of {listed} frequent trigrams: {time.perf_counter() - t:.1f} s")
 
     rnd = random.Random(args.seed)
     with factory() as s:
@@ -274,6 +334,10 @@ def main() -> None:
         frags = [p[-7:-3] for p in phones][:n]
         report("  search, phone fragment (4 digits)", measure(factory, find(manager), frags), frags)
         report("  caller ID, full number", measure(factory, by_phone(manager), national), national)
+    keystrokes(engine, admin, people, companies, args.repeat)
+    if manager is not None:
+        say(f"as manager «{manager.login}»:")
+        keystrokes(engine, manager, people, companies, max(1, args.repeat // 2))
     if args.quality:
         from search_quality import make_probes, run
 
