@@ -64,6 +64,8 @@ class RuleRun(IdMixin, Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     result: Mapped[str] = mapped_column(String(10))  # done | refused | skipped
     message: Mapped[str | None] = mapped_column(Text)
+    # an e-mail/SMS rule's queued message (sent once the rule's unit of work commits)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), index=True)
 
 
 class SalesPlan(IdMixin, Base):

@@ -93,7 +93,9 @@ def _act(ctx: Context, rule: EventRule, deal: Deal, values: dict) -> tuple[str, 
         return "done", f"Задача «{title}» менеджеру до {due.astimezone():%d.%m.%Y}."
     from crmdesk.services import rule_messages
 
-    return rule_messages.send(ctx, rule, deal, values)
+    result, message, outbox_id = rule_messages.queue(ctx, rule, deal, values)
+    values["_outbox_id"] = outbox_id  # the run points at its queued message
+    return result, message
 
 
 # --- document events ----------------------------------------------------------------------
@@ -161,8 +163,11 @@ def _last_activity(ctx: Context, deal_ids: list[int]) -> dict[int, datetime]:
 
 def check_rules(ctx: Context, today: date | None = None, batch: int = 500) -> list[RunResult]:
     """Run the date rules for every deal they concern; what each did is returned."""
+    from crmdesk.services.rule_messages import send_after_commit
+
     today = _today(today)
     out: list[RunResult] = []
+    send_after_commit(ctx.session)  # and what a stopped program left in the queue
     rules = list(ctx.session.scalars(select(EventRule).where(
         EventRule.event.in_(DATE_EVENTS), EventRule.active.is_(True))))
     open_stage = and_(Stage.is_final.is_(False), Stage.is_refusal.is_(False))
@@ -205,9 +210,10 @@ def _fire_one(ctx: Context, rule: EventRule, deal: Deal, occasion: str,
             RuleRun.rule_id == rule.id, RuleRun.deal_id == deal.id,
             RuleRun.occasion == occasion)) is not None:
         return []
-    result, message = _act(ctx, rule, deal, values or {})
+    values = dict(values or {})
+    result, message = _act(ctx, rule, deal, values)
     ctx.session.add(RuleRun(rule_id=rule.id, deal_id=deal.id, occasion=occasion,
-                            result=result, message=message))
+                            result=result, message=message, outbox_id=values.get("_outbox_id")))
     ctx.session.flush()
     return [RunResult(rule.name, deal.id, result, message)]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from crmdesk.models import Interaction, RuleRun
+from crmdesk.models import Deal, Interaction, RuleRun, Stage
 from crmdesk.models.comms import Letter, OutboxMessage
 from crmdesk.services import deals, pipeline, processes, sms, templates
 from crmdesk.services.clients import create_client
@@ -104,10 +104,49 @@ def test_a_refused_recipient_is_recorded_with_the_servers_reason(uow, relay):  #
     cid, deal_id = _client(uow, emails=["office@vodokanal.example"])
     with uow("ivanov") as ctx:
         doc(ctx, "invoice", cid, deal_id, "100")
+        assert _run(ctx, deal_id, rule_id).message.endswith(": в очереди.")
+    with uow("ivanov") as ctx:  # the letter left after the posting committed
         run = _run(ctx, deal_id, rule_id)
-        assert run.result == "skipped" and "не отправлено" in run.message
+        assert run.result == "skipped"
+        assert run.message.startswith("Письмо на office@vodokanal.example не отправлено:")
+        row = ctx.session.get(OutboxMessage, run.outbox_id)
+        assert row.status == "failed" and row.reason
         assert ctx.session.scalar(select(Interaction).where(
             Interaction.kind == "mail_out")) is None
+        assert ctx.session.scalar(select(Deal.stage_id).where(Deal.id == deal_id)) == \
+            ctx.session.scalar(select(Stage.id).where(Stage.code == "invoicing",
+                                                      Stage.process_id == 1))
+
+
+def test_a_posting_rolled_back_sends_nothing_and_a_left_pending_row_goes_later(
+        uow, relay, team, monkeypatch):  # noqa: F811
+    with uow() as ctx:
+        rule_id = _rule(ctx, "email", "Счёт отправлен")
+    cid, deal_id = _client(uow, emails=["office@vodokanal.example"])
+    try:
+        with uow("ivanov") as ctx:
+            doc(ctx, "invoice", cid, deal_id, "100")
+            raise RuntimeError("the desktop fell")
+    except RuntimeError:
+        pass
+    assert relay.items == []
+    with uow("ivanov") as ctx:
+        assert _run(ctx, deal_id, rule_id) is None
+    # a row queued by a program that stopped before sending: the next check sends it
+    from crmdesk.services import rule_messages
+
+    monkeypatch.setattr(rule_messages, "send_queued", lambda engine: [])
+    with uow("ivanov") as ctx:
+        doc(ctx, "invoice", cid, deal_id, "100")
+    monkeypatch.undo()
+    assert relay.items == []
+    with uow() as ctx:
+        pipeline.check_rules(ctx)
+    (_, rcpts, _), = relay.items
+    assert rcpts == ["office@vodokanal.example"]
+    with uow("ivanov") as ctx:
+        assert _run(ctx, deal_id, rule_id).message.startswith("Письмо «Счёт на оплату")
+    assert rule_messages.send_queued(team) == []  # nothing pending is sent twice
 
 
 @pytest.fixture
@@ -151,8 +190,11 @@ def test_sms_without_a_phone_or_with_a_refusing_provider(uow, provider):
         other = create_client(ctx, {"name": "ИП Сомов", "phones": ["+79160001122"]}).id
         deal = deals.create_deal(ctx, other, "Котёл")
         doc(ctx, "invoice", other, deal.id, "100")
-        run = _run(ctx, deal.id, rule_id)
+        deal_id = deal.id
+    with uow("ivanov") as ctx:
+        run = _run(ctx, deal_id, rule_id)
         assert run.result == "skipped" and "средств" in run.message
+        assert ctx.session.get(OutboxMessage, run.outbox_id).status == "failed"
         assert ctx.session.scalar(select(Interaction).where(
             Interaction.kind == "sms_out")) is None
 

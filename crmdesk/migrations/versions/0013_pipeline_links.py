@@ -1,4 +1,4 @@
-"""the pipeline's links: a task's contact person (documents and interactions have theirs)
+"""the pipeline's links: a task's contact person; a rule run's queued e-mail/SMS
 
 Revision ID: 0013
 Revises: 0012
@@ -6,7 +6,8 @@ Create Date: 2026-12-01
 
 ``tasks.contact_id``: «Контактное лицо» of a task, beside its «Сделка» and «Исполнитель»
 (documents carry contact_id/manager_id/deal_id and interactions contact_id/user_id/deal_id
-since 0001/0010).
+since 0001/0010). ``rule_runs.outbox_id``: the message an e-mail/SMS rule queued, sent
+once the rule's unit of work has committed.
 """
 
 import sqlalchemy as sa
@@ -18,20 +19,29 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade() -> None:
+def _add_reference(table: str, column: str, target: str) -> None:
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":  # SQLite adds a referencing column only this way
-        if "contact_id" not in {c["name"] for c in sa.inspect(bind).get_columns("tasks")}:
-            op.execute("ALTER TABLE tasks ADD COLUMN contact_id INTEGER "
-                       "REFERENCES contact_persons (id)")
+        if column not in {c["name"] for c in sa.inspect(bind).get_columns(table)}:
+            op.execute(f"ALTER TABLE {table} ADD COLUMN {column} INTEGER "
+                       f"REFERENCES {target} (id)")
     else:
-        op.add_column("tasks", sa.Column("contact_id", sa.Integer(), nullable=True))
-        op.create_foreign_key(op.f("fk_tasks_contact_id_contact_persons"), "tasks",
-                              "contact_persons", ["contact_id"], ["id"])
+        op.add_column(table, sa.Column(column, sa.Integer(), nullable=True))
+        op.create_foreign_key(op.f(f"fk_{table}_{column}_{target}"), table, target, [column],
+                              ["id"])
+
+
+def upgrade() -> None:
+    _add_reference("tasks", "contact_id", "contact_persons")
+    _add_reference("rule_runs", "outbox_id", "outbox")
+    op.create_index(op.f("ix_rule_runs_outbox_id"), "rule_runs", ["outbox_id"])
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "sqlite":  # SQLite keeps the column (see 0010)
-        op.drop_constraint(op.f("fk_tasks_contact_id_contact_persons"), "tasks",
-                           type_="foreignkey")
-        op.drop_column("tasks", "contact_id")
+    op.drop_index(op.f("ix_rule_runs_outbox_id"), "rule_runs")
+    if op.get_bind().dialect.name != "sqlite":  # SQLite keeps the columns (see 0010)
+        for table, column, target in (("tasks", "contact_id", "contact_persons"),
+                                      ("rule_runs", "outbox_id", "outbox")):
+            op.drop_constraint(op.f(f"fk_{table}_{column}_{target}"), table,
+                               type_="foreignkey")
+            op.drop_column(table, column)
