@@ -188,6 +188,7 @@ def forecast(
         k = next(i for i, (a, b) in enumerate(slots) if a <= day < b)
         return rows[k]
 
+    late_expected = ZERO  # of «С учётом задержек»: what is overdue even so (first period)
     items = [("invoices", *r) for r in _open_invoices(ctx, as_of, manager)]
     items += [("orders", *r) for r in _unbilled_orders(ctx, as_of, manager)]
     for kind, client_id, planned, amount in items:
@@ -197,8 +198,10 @@ def forecast(
         plan_row["planned"] += amount
         if planned < as_of:
             plan_row["overdue"] += amount
-        expected = max(planned + timedelta(days=delays.get(client_id, 0)), as_of)
-        slot(expected)["expected"] += amount
+        shifted = planned + timedelta(days=delays.get(client_id, 0))
+        slot(max(shifted, as_of))["expected"] += amount
+        if shifted < as_of:  # still overdue after the client's usual delay
+            late_expected += amount
     if any(later[c.key] for c in COLUMNS if c.total):
         rows.append(later)
     total = sum_rows(rows, COLUMNS, "period", "Итого")
@@ -221,13 +224,31 @@ def forecast(
         total=total,
         params={"as_of": as_of, "date_from": date_from, "date_to": date_to, "period": period,
                 "manager": manager.login if manager else None},
-        charts=[Chart("Поступления по плану и с учётом задержек", "bar",
-                      [r["period"] for r in rows],
-                      [Series("По плану", [r["planned"] for r in rows]),
-                       Series("С учётом задержек", [r["expected"] for r in rows])])],
+        charts=_charts(rows, late_expected),
         notes=notes,
         generated_at=datetime.now().astimezone(),
     )
+
+
+def _charts(rows: list[dict], late_expected) -> list[Chart]:
+    """The overdue total apart, on a scale of its own, then the periods without it: the
+    first period holds everything overdue, which would flatten every other bar."""
+    overdue = sum((r["overdue"] for r in rows), ZERO)
+    planned = [r["planned"] for r in rows]
+    expected = [r["expected"] for r in rows]
+    if rows:
+        planned[0] -= overdue
+        expected[0] -= late_expected
+    periods_chart = Chart("Поступления по плану и с учётом задержек", "bar",
+                          [r["period"] for r in rows],
+                          [Series("По плану", planned), Series("С учётом задержек", expected)])
+    if not overdue and not late_expected:
+        return [periods_chart]
+    return [
+        Chart("Просрочено", "bar", ["Просрочено"],
+              [Series("По плану", [overdue]), Series("С учётом задержек", [late_expected])]),
+        periods_chart,
+    ]
 
 
 __all__ = ["PERIODS", "client_delays", "forecast"]

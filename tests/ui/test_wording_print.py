@@ -59,3 +59,32 @@ def test_proposal_preview_saves_an_xlsx_with_the_lines_as_numbers(make_shell, de
     assert "тел.: +7 (495) 123-45-63" in " ".join(texts)  # the manager's phone formatted
     assert "+7 (495) 765-43-21" in " ".join(texts)  # the organization's
     assert ws.page_setup.paperSize in (9, "9") and ws.print_title_rows
+
+
+def test_forecast_shows_the_overdue_total_apart_from_the_periods(make_shell, demo_engine,
+                                                                 qtbot):
+    from PySide6.QtCharts import QBarSeries
+
+    shell = make_shell(demo_engine)
+    shell.resize(1366, 768)
+    shell.choose_section("money")
+    form = shell.open_special("report", "forecast")
+    result = form.generate()
+    overdue = result.total["overdue"]
+    assert overdue > 0  # the demo has overdue invoices
+    apart, periods = result.charts
+    assert apart.categories == ["Просрочено"] and apart.series[0].values == [overdue]
+    # the first period's bar holds what falls due in it, not the overdue total
+    first = result.rows[0]
+    assert periods.series[0].values[0] == first["planned"] - overdue
+    assert sum(periods.series[0].values) + overdue == result.total["planned"] - sum(
+        r["planned"] for r in result.rows if r["period"].startswith("Позже"))
+    qtbot.wait(50)
+    left, right = form.charts
+    assert left.isVisible() and right.isVisible()
+    assert left.chart().title().startswith("Просрочено:")
+    assert left.width() < right.width() / 2  # a narrow column beside the periods
+    scale = [s for s in right.chart().series() if isinstance(s, QBarSeries)][0]
+    tallest = max(bars.at(i) for bars in scale.barSets() for i in range(bars.count()))
+    assert tallest < float(overdue) or tallest == max(float(v) for v in periods.series[0].values)
+    form.grab().save("/tmp/d2/forecast-1366.png")

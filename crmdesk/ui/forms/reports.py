@@ -244,10 +244,15 @@ class ReportForm(FormBase):
 
     def _chart(self, result) -> None:
         self.chart_panel.setVisible(bool(result.charts))
+        row = self.chart_panel.layout()
         for n, view in enumerate(self.charts):
             spec = result.charts[n] if n < len(result.charts) else None
             view.setVisible(spec is not None)
             view.setChart(self._draw(spec))
+            # a single figure set apart (the forecast's overdue total, on a scale of its
+            # own) takes a narrow column beside the chart of the periods
+            alone = spec is not None and len(spec.categories) == 1 and len(result.charts) > 1
+            row.setStretch(n, 2 if alone else 5)
             # bars along names need a line each, or the axis drops every other name
             lines = len(spec.categories) if spec is not None and spec.kind != "pie" else 0
             view.setMinimumHeight(max(260, 120 + 18 * lines))
@@ -260,6 +265,10 @@ class ReportForm(FormBase):
         if spec is None:
             return chart
         chart.setTitle(tr(spec.title))
+        if len(spec.categories) == 1 and spec.series and spec.kind != "pie":  # one figure
+            figure = group_number(float(spec.series[0].values[0] or 0), 2)
+            chart.setTitle(f"{tr(spec.title)}:<br><b>{figure}</b>")
+            chart.legend().hide()  # the chart beside it names the series
         # «23.11.2026 – 29.11.2026» would be cut to «23.…» under a bar: a period shows
         # its start; bucket names are translated
         labels = [c.split(" – ")[0][:5] if " – " in c else tr(c) for c in spec.categories]
@@ -283,7 +292,7 @@ class ReportForm(FormBase):
         # vertical ones
         # (a rotated label under the first bar falls off the chart: names of more than a few
         # letters go along horizontal bars, where each has a line of its own)
-        horizontal = any(len(label) > 8 for label in labels)
+        horizontal = len(labels) > 1 and any(len(label) > 8 for label in labels)
         series = QHorizontalBarSeries() if horizontal else QBarSeries()
         for s in spec.series:
             bars = QBarSet(tr(s.name))
