@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMessageBox, QToolButton
+from PySide6.QtWidgets import QLabel, QMessageBox, QStyle, QToolButton
 from sqlalchemy import func, select
 
 from crmdesk.models import Client
@@ -191,3 +191,37 @@ def test_users_and_roles_show_names_formatted_phones_and_one_email_term(
     assert org["phone"] == "8 495 765-43-21"
     assert org_card.values()["phone"] == "+7 (495) 765-43-21"
     org_card.grab().save("/tmp/d2/organization-card.png")
+
+
+# --- the start page at 1366×768 --------------------------------------------------------------
+
+
+def test_start_page_at_1366_dates_whole_and_no_empty_box_under_the_phone(
+    make_shell, demo_engine, qtbot
+):
+    shell = make_shell(demo_engine)
+    shell.resize(1366, 768)
+    qtbot.wait(50)
+    panel = shell.phone
+    assert panel.result.isHidden()  # nothing looked up: no empty white list
+    assert panel.height() <= panel.layout().sizeHint().height() + 4
+    today = shell.today
+    assert today.height() > panel.height()  # the docks above take the height
+    with unit_of_work(demo_engine) as ctx:
+        from crmdesk.models import ClientPhone
+
+        number = ctx.session.scalar(select(ClientPhone.e164).order_by(ClientPhone.id))
+    panel.number.setText(number)
+    assert panel.lookup()
+    assert panel.result.isVisible() and panel.result.count() >= 1
+    invoices = shell.open_list("invoices")
+    qtbot.wait(50)
+    view, metrics = invoices.view, invoices.view.fontMetrics()
+    column = _column(invoices, "Дата")
+    text = view.model().index(0, column).data()
+    icon = view.model().index(0, column).data(Qt.ItemDataRole.DecorationRole)
+    assert icon is not None  # the posted tick beside the date
+    small = view.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
+    needed = metrics.horizontalAdvance(text) + small
+    assert view.columnWidth(column) >= needed + 8, (text, view.columnWidth(column))
+    shell.grab().save("/tmp/d2/start-1366.png")

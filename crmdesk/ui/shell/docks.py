@@ -7,11 +7,11 @@ from html import escape
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QLabel,
+    QLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSizePolicy,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -178,6 +178,8 @@ class PhonePanel(QWidget):
         layout.addWidget(self.hint)
         layout.addWidget(self.result)
         layout.addWidget(self.request_button)
+        # the panel is never taller than its visible rows allow (buttons others add included)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMaximumSize)
         self._show_found(False)
 
     def _show_found(self, found: bool) -> None:
@@ -186,9 +188,6 @@ class PhonePanel(QWidget):
         white box under «Телефон»)."""
         self.result.setVisible(found)
         self.hint.setVisible(bool(self.hint.text()))
-        fixed = QSizePolicy.Policy.Preferred if found else QSizePolicy.Policy.Maximum
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, fixed)
-        self.setMaximumHeight(16777215 if found else self.layout().sizeHint().height())
 
     def lookup(self) -> list[int]:
         from crmdesk.services import search
