@@ -277,8 +277,9 @@ class DocumentForm(ObjectForm):
             1, QHeaderView.ResizeMode.Stretch
         )
         self.lines_view.setColumnWidth(0, 36)
-        for i, (_k, _t, width) in enumerate(LINE_COLUMNS, 1):
-            self.lines_view.setColumnWidth(i, width)
+        header = self.lines_view.horizontalHeader()
+        for i, (_k, _t, width) in enumerate(LINE_COLUMNS, 1):  # never narrower than the title
+            self.lines_view.setColumnWidth(i, max(width, header.sectionSizeHint(i)))
         for name, text, key, slot in (
             ("add", tr("Добавить"), Qt.Key.Key_Insert, self.add_line),
             ("product", tr("Подбор"), "Ctrl+P", self.pick_products),
