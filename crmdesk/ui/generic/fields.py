@@ -246,10 +246,19 @@ class BoolEditor(Editor):
     def __init__(self, field, shell=None, parent=None):
         super().__init__(field, shell, parent)
         self.edit = QCheckBox(self)
+        note = None
         if field.hint:  # a check box's hint: a short explanation beside it
-            self.edit.setText(tr(field.hint))
+            text = tr(field.hint)
+            if len(text) <= 48:
+                self.edit.setText(text)
+            else:  # a long one wraps beside the box instead of widening the whole form
+                note = QLabel(text, self)
+                note.setWordWrap(True)
+                note.mousePressEvent = lambda _event: self.edit.toggle()
         self.edit.toggled.connect(lambda _v: self.edited.emit())
         self.layout_.addWidget(self.edit)
+        if note is not None:
+            self.layout_.addWidget(note, 1)
         self.setFocusProxy(self.edit)
 
     def get(self):
