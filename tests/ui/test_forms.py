@@ -180,13 +180,13 @@ def test_unsaved_changes_are_asked_about(shell, answer_yes):
     with unit_of_work(shell.app.engine) as ctx:
         client_id = ctx.session.scalar(select(Client.id).order_by(Client.id))
     form = entity("client").open(shell, client_id, None)
-    form.editors["status"].edit.setText("VIP")
-    form.editors["status"].edit.textEdited.emit("VIP")
+    status = form.editors["status"].edit  # chosen from the list (issue 11), not typed
+    status.setCurrentIndex(status.findData("Постоянный"))
     assert form.modified and form.windowTitle().endswith("*")
     form.close_form()
     assert answer_yes == ["Данные были изменены. Сохранить изменения?"]
     with unit_of_work(shell.app.engine) as ctx:
-        assert ctx.session.get(Client, client_id).status == "VIP"
+        assert ctx.session.get(Client, client_id).status == "Постоянный"
 
 
 def test_conflict_dialog_when_someone_else_saved_first(shell, qtbot):

@@ -282,6 +282,11 @@ class ChoiceEditor(Editor):
     def __init__(self, field, shell=None, parent=None):
         super().__init__(field, shell, parent)
         self.edit = QComboBox(self)
+        # the longest item («Индивидуальный предприниматель») does not widen the form: the
+        # combo takes the width its row gives it, the list drops down as wide as it needs
+        self.edit.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.edit.setMinimumContentsLength(8)
         for value, text in (field.choices or {}).items():
             self.edit.addItem(tr(text), value)
         self.edit.currentIndexChanged.connect(lambda _i: self.edited.emit())
