@@ -68,6 +68,8 @@ def request_act_form(ctx: Context, request_id: int) -> PrintForm:
                ("Основание:", f"Заявка № {req.number} от {short_date(req.registered_at)}")]
     if req.address:
         parties.append(("Объект:", req.address))
+    person = (req.client.name if req.client is not None and req.client.kind == "person"
+              else None if req.client is not None else req.applicant_name)
     executor = req.executor.full_name if req.executor else (
         req.contractor.name if req.contractor else "")
     return PrintForm(
@@ -82,7 +84,7 @@ def request_act_form(ctx: Context, request_id: int) -> PrintForm:
         terms=[ACCEPTANCE] + ([f"Работы выполнил: {executor}."] if executor else []),
         signatures=[
             Signature("Исполнитель", initials(org.director), org.director_signature),
-            Signature("Заказчик", ""),
+            Signature("Заказчик", initials(person) if person else ""),
         ],
         stamp=org.stamp,
         logo=org.logo,
