@@ -30,9 +30,10 @@ from crmdesk.ui.i18n import tr
 from crmdesk.ui.icons import icon
 
 STAGE_COLUMNS = ["Этап", "Код", "Цвет", "Вероятность, %", "Финальный", "Отказ"]
-RULE_COLUMNS = ["Правило", "Событие", "Дней", "Действие", "Этап", "Задача", "Шаблон",
+# «Этап», «Шаблон», «Задача»: what the action needs (a move, a letter/SMS, a task)
+RULE_COLUMNS = ["Правило", "Событие", "Дней", "Действие", "Этап", "Шаблон", "Задача",
                 "Активно"]
-ACTIVE = RULE_COLUMNS.index("Активно")
+TEMPLATE, TASK, ACTIVE = (RULE_COLUMNS.index(c) for c in ("Шаблон", "Задача", "Активно"))
 
 
 def _check(checked: bool) -> QTableWidgetItem:
@@ -79,11 +80,9 @@ class ProcessesForm(FormBase):
         self.reasons.setPlaceholderText(tr("Одна причина в строке"))
         self.rules = QTableWidget(0, len(RULE_COLUMNS), self)
         self.rules.setHorizontalHeaderLabels([tr(c) for c in RULE_COLUMNS])
-        self.rules.setColumnWidth(0, 260)
-        self.rules.setColumnWidth(1, 220)
-        self.rules.setColumnWidth(3, 200)
-        self.rules.setColumnWidth(5, 220)
-        self.rules.setColumnWidth(6, 240)
+        for column, width in ((0, 240), (1, 210), (2, 50), (3, 200), (4, 130),
+                              (TEMPLATE, 220), (TASK, 220)):
+            self.rules.setColumnWidth(column, width)
         tabs = QTabWidget(self)
         tabs.addTab(self._with_buttons(self.stages, self._stage_buttons()), tr("Этапы"))
         tabs.addTab(self.edges, tr("Переходы"))
@@ -294,13 +293,13 @@ class ProcessesForm(FormBase):
             stage.addItem(s["name"], s["code"])
         stage.setCurrentIndex(max(stage.findData(r.get("stage")), 0))
         self.rules.setCellWidget(row, 4, stage)
-        self.rules.setItem(row, 5, QTableWidgetItem(r.get("task_title") or ""))
+        self.rules.setItem(row, TASK, QTableWidgetItem(r.get("task_title") or ""))
         template = QComboBox(self.rules)  # the letter or SMS an «отправить» rule sends
         template.addItem("", None)
         for tpl_id, title in self._templates():
             template.addItem(title, tpl_id)
         template.setCurrentIndex(max(template.findData(r.get("template_id")), 0))
-        self.rules.setCellWidget(row, 6, template)
+        self.rules.setCellWidget(row, TEMPLATE, template)
         self.rules.setItem(row, ACTIVE, _check(r.get("active", True)))
 
     def _templates(self) -> list[tuple[int, str]]:
@@ -341,7 +340,7 @@ class ProcessesForm(FormBase):
         for row in range(self.rules.rowCount()):
             first = self.rules.item(row, 0)
             _, task_days = first.data(Qt.ItemDataRole.UserRole + 1) or (None, None)
-            template_id = self.rules.cellWidget(row, 6).currentData()
+            template_id = self.rules.cellWidget(row, TEMPLATE).currentData()
             days = _text(self.rules, row, 2)
             try:
                 days = int(days) if days else None
@@ -354,7 +353,7 @@ class ProcessesForm(FormBase):
                 "event": self.rules.cellWidget(row, 1).currentData(), "days": days,
                 "action": self.rules.cellWidget(row, 3).currentData(),
                 "stage_id": by_code.get(self.rules.cellWidget(row, 4).currentData()),
-                "task_title": _text(self.rules, row, 5), "task_days": task_days,
+                "task_title": _text(self.rules, row, TASK), "task_days": task_days,
                 "template_id": template_id, "active": _checked(self.rules.item(row, ACTIVE)),
             }, first.data(Qt.ItemDataRole.UserRole))
             kept.add(rule.id)
