@@ -92,7 +92,7 @@ def categories(ctx: Context) -> list[RequestCategory]:
 SERVICE_SETTINGS = {  # key → title (the form's and the messages' field names)
     "housing_enabled": "Модуль ЖКХ",
     "requests_notify_sms": "Уведомлять заявителя по SMS",
-    "requests_notify_email": "Уведомлять заявителя по e-mail",
+    "requests_notify_email": "Уведомлять заявителя по эл. почте",
     "meter_verify_days": "Напоминать о поверке счётчиков за, дней",
 }
 
