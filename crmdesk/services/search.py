@@ -17,7 +17,7 @@ import re
 import threading
 import time
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import (
     Select,
@@ -306,6 +306,7 @@ class Sample:
     names: list[str]
     texts: list[str]
     taken: float
+    estimates: dict = field(default_factory=dict)  # the last searches' estimates
 
     @property
     def scale(self) -> float:
@@ -414,8 +415,15 @@ def estimate(session: Session, query: str) -> Estimate | None:
     if test is None:
         return None
     s = sample(session)
-    hits = [test(n, t) for n, t in zip(s.names, s.texts, strict=True)]
-    return Estimate(sum(hits) * s.scale, s.rows, s.names, hits)
+    q = normalize_query(query)
+    got = s.estimates.get(q)  # a keystroke asks for its count and again for its page
+    if got is None:
+        hits = [test(n, t) for n, t in zip(s.names, s.texts, strict=True)]
+        got = Estimate(sum(hits) * s.scale, s.rows, s.names, hits)
+        if len(s.estimates) > 64:
+            s.estimates.clear()
+        s.estimates[q] = got
+    return got
 
 
 def trigrams(word: str) -> set[str]:
