@@ -155,8 +155,8 @@ class _Extractor(ast.NodeVisitor):
         context = DECLARED_CONTEXT.get(self.rel, DEFAULT_CONTEXT)
         for node in ast.walk(tree):
             text = _literal(node)
-            if text and id(node) not in self.used and CYRILLIC.search(text):
-                yield context, text, node.lineno
+            if text and id(node) not in self.used and CYRILLIC.search(text) and len(text) > 1:
+                yield context, text, node.lineno  # (a single letter is code: «ё» → «е»)
 
 
 def source_texts() -> list[tuple[str, str, str, int]]:
@@ -212,6 +212,16 @@ def qt_free_texts() -> list[tuple[str, str, str, int]]:
         for options in getattr(info, "choices", {}).values():
             add(reports, options.values())
     add(reports, getattr(reports, "PARAM_TITLES", {}).values())
+    # choices the forms offer from the rules layer: client kinds, statuses, sources, the
+    # calendar's day kinds, the service's settings; and the «who» a requisite's message names
+    from crmdesk.services import calendar, clients, requestcatalog, validation
+
+    add(clients, getattr(clients, "KINDS", {}).values())
+    add(clients, getattr(clients, "STATUSES", ()))
+    add(clients, getattr(clients, "SOURCES", ()))
+    add(calendar, getattr(calendar, "KINDS", {}).values())
+    add(requestcatalog, getattr(requestcatalog, "SERVICE_SETTINGS", {}).values())
+    add(validation, [k.get("who") for k in getattr(validation, "KIND_REQUISITES", {}).values()])
     add(reports, [title for title, *_rest in getattr(reports, "PRINT_FORMS", {}).values()])
     for name in ("FIELDS", "DESIGNS", "FONTS"):  # the proposal design form's labels, choices
         add(design, getattr(design, name, {}).values())

@@ -4,166 +4,242 @@
     <context>
         <name>crmdesk</name>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="163" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="166" />
             <source>Организация: {0}</source>
             <translation>Organization: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="167" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="170" />
             <source>нет (счета печатаются без них)</source>
             <translation>none (invoices print without them)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="176" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="179" />
             <location filename="../../crmdesk/ui/forms/design.py" line="107" />
             <source>Картинки (*.png *.jpg *.jpeg)</source>
             <translation>Images (*.png *.jpg *.jpeg)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="234" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="273" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="247" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="286" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="127" />
             <source>Настройки</source>
             <translation>Settings</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="303" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="354" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="316" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="367" />
             <source>Добавить файл</source>
             <translation>Add file</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/design.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="25" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="26" />
             <location filename="../../crmdesk/ui/forms/design.py" line="107" />
             <source>Логотип</source>
             <translation>Logo</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="26" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="27" />
             <source>Печать организации</source>
             <translation>Company stamp</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="27" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="28" />
             <source>Подпись руководителя</source>
             <translation>Director's signature</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="28" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="29" />
             <source>Подпись главного бухгалтера</source>
             <translation>Chief accountant's signature</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/money.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="31" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="32" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="17" />
             <source>НДС в сумме</source>
             <translation>VAT included</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/money.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="31" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="32" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="17" />
             <source>НДС сверху</source>
             <translation>VAT on top</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/money.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="31" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="32" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="17" />
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="327" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="330" />
             <source>Без НДС</source>
             <translation>No VAT</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="36" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="37" />
             <source>Пользователь (создание)</source>
             <translation>User (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="78" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="80" />
             <source>Роль (создание)</source>
             <translation>Role (new)</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/clients.py" />
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="104" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="106" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="126" />
             <source>Организация</source>
             <translation>Organization</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="203" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="241" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="283" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="235" />
+            <source>RU — Россия</source>
+            <translation>RU — Russia</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="235" />
+            <source>BY — Беларусь</source>
+            <translation>BY — Belarus</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="235" />
+            <source>KZ — Казахстан</source>
+            <translation>KZ — Kazakhstan</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="236" />
+            <source>UZ — Узбекистан</source>
+            <translation>UZ — Uzbekistan</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="236" />
+            <source>KG — Киргизия</source>
+            <translation>KG — Kyrgyzstan</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="236" />
+            <source>TJ — Таджикистан</source>
+            <translation>TJ — Tajikistan</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="237" />
+            <source>AM — Армения</source>
+            <translation>AM — Armenia</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="237" />
+            <source>AZ — Азербайджан</source>
+            <translation>AZ — Azerbaijan</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="237" />
+            <source>GE — Грузия</source>
+            <translation>GE — Georgia</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="238" />
+            <source>MD — Молдова</source>
+            <translation>MD — Moldova</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="238" />
+            <source>TM — Туркмения</source>
+            <translation>TM — Turkmenistan</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="238" />
+            <source>UA — Украина</source>
+            <translation>UA — Ukraine</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="239" />
+            <source>DE — Германия</source>
+            <translation>DE — Germany</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="239" />
+            <source>TR — Турция</source>
+            <translation>TR — Turkey</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="239" />
+            <source>CN — Китай</source>
+            <translation>CN — China</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/admin.py" line="206" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="254" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="296" />
             <source>Регион телефонов по умолчанию</source>
             <translation>Default phone region</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="204" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="242" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="207" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="255" />
             <source>Срок оплаты счёта, дней</source>
             <translation>Invoice payment term, days</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="205" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="243" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="208" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="256" />
             <source>Папка резервных копий</source>
             <translation>Backup folder</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="206" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="244" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="209" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="257" />
             <source>Копировать автоматически раз в день</source>
             <translation>Back up automatically once a day</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="207" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="245" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="210" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="258" />
             <source>Хранить ежедневных копий</source>
             <translation>Daily backups to keep</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="208" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="246" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="211" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="259" />
             <source>Хранить еженедельных копий</source>
             <translation>Weekly backups to keep</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="209" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="212" />
             <source>Язык интерфейса</source>
             <translation>Interface language</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="40" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="252" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="41" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="254" />
             <source>ФИО</source>
             <translation>Full name</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/services/records.py" line="199" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="41" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="42" />
             <source>Имя входа</source>
             <translation>Login</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/housing.py" line="123" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/services/records.py" line="204" />
+            <location filename="../../crmdesk/services/records.py" line="205" />
             <location filename="../../crmdesk/services/users.py" line="153" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="42" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="43" />
             <source>Роль</source>
             <translation>Role</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="43" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="254" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="44" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="256" />
             <source>Должность</source>
             <translation>Position</translation>
         </message>
@@ -171,10 +247,10 @@
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/services/sms.py" line="74" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="44" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="114" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="65" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="256" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="45" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="116" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="67" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="258" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="36" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="253" />
             <location filename="../../crmdesk/ui/shell/mainwindow.py" line="346" />
@@ -182,14 +258,28 @@
             <translation>Phone</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/services/records.py" line="209" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="46" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="117" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="70" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="259" />
+            <location filename="../../crmdesk/ui/forms/leads.py" line="35" />
+            <location filename="../../crmdesk/ui/forms/requests.py" line="253" />
+            <location filename="../../crmdesk/ui/forms/templates.py" line="98" />
+            <location filename="../../crmdesk/ui/forms/transfer.py" line="282" />
+            <source>Эл. почта</source>
+            <translation>E-mail</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
+            <location filename="../../crmdesk/services/records.py" line="210" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="47" />
             <source>Активен</source>
             <translation>Active</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="47" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="48" />
             <source>Новый пароль</source>
             <translation>New password</translation>
         </message>
@@ -204,11 +294,11 @@
             <location filename="../../crmdesk/services/requestcatalog.py" line="55" />
             <location filename="../../crmdesk/services/requestcatalog.py" line="74" />
             <location filename="../../crmdesk/services/templates.py" line="129" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="81" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="108" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="83" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="110" />
             <location filename="../../crmdesk/ui/forms/catalog.py" line="21" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="55" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="283" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="57" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="285" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="34" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="68" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="223" />
@@ -220,8 +310,8 @@
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="109" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="57" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="111" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="59" />
             <source>Полное наименование</source>
             <translation>Full name</translation>
         </message>
@@ -230,9 +320,9 @@
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/services/validation.py" line="112" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="110" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="112" />
             <location filename="../../crmdesk/ui/forms/bank.py" line="40" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="58" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="60" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="252" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="282" />
             <source>ИНН</source>
@@ -242,8 +332,8 @@
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/services/validation.py" line="117" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="111" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="59" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="113" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="61" />
             <source>КПП</source>
             <translation>KPP</translation>
         </message>
@@ -251,10 +341,10 @@
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/validation.py" line="123" />
             <location filename="../../crmdesk/services/validation.py" line="129" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="112" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="114" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="17" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="60" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="126" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="62" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="128" />
             <source>ОГРН</source>
             <translation>OGRN</translation>
         </message>
@@ -263,133 +353,133 @@
             <location filename="../../crmdesk/services/housing.py" line="82" />
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="113" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="73" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="115" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="75" />
             <location filename="../../crmdesk/ui/forms/housing.py" line="43" />
             <location filename="../../crmdesk/ui/forms/mailings.py" line="117" />
             <source>Адрес</source>
             <translation>Address</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="116" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="74" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="118" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="76" />
             <source>Банк</source>
             <translation>Bank</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="117" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="119" />
             <source>Город банка</source>
             <translation>Bank city</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="118" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="75" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="120" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="77" />
             <source>БИК</source>
             <translation>BIC</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="119" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="77" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="121" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="79" />
             <source>Корр. счёт</source>
             <translation>Correspondent account</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/bank.py" line="227" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="120" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="76" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="122" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="78" />
             <source>Расчётный счёт</source>
             <translation>Bank account</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="121" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="123" />
             <source>Руководитель</source>
             <translation>Director</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="122" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="124" />
             <source>Главный бухгалтер</source>
             <translation>Chief accountant</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/documents.py" line="205" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/services/records.py" line="239" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="123" />
+            <location filename="../../crmdesk/services/records.py" line="240" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="125" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="41" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="40" />
             <source>НДС</source>
             <translation>VAT</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="124" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="126" />
             <location filename="../../crmdesk/ui/forms/catalog.py" line="27" />
             <source>Ставка НДС</source>
             <translation>VAT rate</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="125" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="127" />
             <source>Условия оплаты</source>
             <translation>Payment terms</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="126" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="128" />
             <source>Картинки на счетах</source>
             <translation>Pictures on invoices</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="143" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="145" />
             <source>Логотип…</source>
             <translation>Logo…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="144" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="146" />
             <source>Печать…</source>
             <translation>Stamp…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="145" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="147" />
             <source>Подпись руководителя…</source>
             <translation>Director's signature…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="147" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="149" />
             <source>Подпись главного бухгалтера…</source>
             <translation>Chief accountant's signature…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="149" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="151" />
             <source>Убрать картинки</source>
             <translation>Remove pictures</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="238" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="251" />
             <source>Разрешить вход без пароля</source>
             <translation>Allow signing in without a password</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="247" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="260" />
             <source>Язык интерфейса (со следующего запуска)</source>
             <translation>Interface language (from the next start)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="47" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="48" />
             <location filename="../../crmdesk/ui/forms/mail.py" line="181" />
             <location filename="../../crmdesk/ui/forms/mail.py" line="192" />
             <source>пусто — не менять</source>
             <translation>empty — keep the current one</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="239" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="252" />
             <source>пользователи без пароля входят с пустым паролем (офис на одного, демо-база)</source>
             <translation>users without a password sign in with an empty one (a one-person office, the demo database)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="243" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="256" />
             <source>пусто: рядом с файлом базы</source>
             <translation>empty: next to the database file</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="291" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="304" />
             <source>должно быть не меньше 1</source>
             <translation>must be at least 1</translation>
         </message>
@@ -495,7 +585,7 @@
             <location filename="../../crmdesk/services/documents.py" line="310" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/bank.py" line="40" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="69" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="71" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="216" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="39" />
             <location filename="../../crmdesk/ui/generic/picker.py" line="31" />
@@ -526,17 +616,17 @@
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/services/records.py" line="66" />
             <location filename="../../crmdesk/services/records.py" line="177" />
-            <location filename="../../crmdesk/services/records.py" line="267" />
-            <location filename="../../crmdesk/services/records.py" line="303" />
+            <location filename="../../crmdesk/services/records.py" line="277" />
+            <location filename="../../crmdesk/services/records.py" line="313" />
             <location filename="../../crmdesk/services/requestwork.py" line="98" />
             <location filename="../../crmdesk/services/setup.py" />
             <location filename="../../crmdesk/services/telephony.py" line="263" />
             <location filename="../../crmdesk/ui/forms/bank.py" line="41" />
             <location filename="../../crmdesk/ui/forms/bank.py" line="85" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="55" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="253" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="57" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="255" />
             <location filename="../../crmdesk/ui/forms/contracts.py" line="33" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="65" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="67" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="37" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="155" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="172" />
@@ -553,8 +643,8 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/bank.py" line="41" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="103" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="42" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="105" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="44" />
             <source>Счета</source>
             <translation>Invoices</translation>
         </message>
@@ -785,8 +875,8 @@
             <translation>Product or service (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/catalog.py" line="54" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="322" />
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="64" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="324" />
             <source> (копия)</source>
             <translation> (copy)</translation>
         </message>
@@ -800,10 +890,10 @@
             <location filename="../../crmdesk/services/clients.py" line="147" />
             <location filename="../../crmdesk/services/interactions.py" line="34" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/services/records.py" line="301" />
-            <location filename="../../crmdesk/services/records.py" line="431" />
+            <location filename="../../crmdesk/services/records.py" line="311" />
+            <location filename="../../crmdesk/services/records.py" line="441" />
             <location filename="../../crmdesk/ui/forms/catalog.py" line="23" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="56" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="58" />
             <location filename="../../crmdesk/ui/forms/housing.py" line="66" />
             <location filename="../../crmdesk/ui/forms/housing.py" line="101" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="93" />
@@ -844,31 +934,31 @@
             <translation>Description</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/catalog.py" line="41" />
+            <location filename="../../crmdesk/ui/forms/catalog.py" line="51" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="165" />
             <source>шт</source>
             <translation>pcs</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="50" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="52" />
             <source>Клиент (создание)</source>
             <translation>Client (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="248" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="250" />
             <source>Контактное лицо (создание)</source>
             <translation>Contact person (new)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="281" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="283" />
             <source>Группа клиентов (создание)</source>
             <translation>Client group (new)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/clients.py" line="18" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="60" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="62" />
             <source>ОГРНИП</source>
-            <translation type="unfinished" />
+            <translation>OGRNIP</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
@@ -898,23 +988,17 @@
             <translation>consents are withdrawn, the date is kept</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="63" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="256" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="65" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="258" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="282" />
             <source>Телефоны</source>
             <translation>Phones</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="68" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="257" />
-            <source>Эл. почта</source>
-            <translation>E-mail</translation>
-        </message>
-        <message>
             <location filename="../../crmdesk/services/clients.py" line="86" />
             <location filename="../../crmdesk/services/clients.py" line="95" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="69" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="71" />
             <source>Группы</source>
             <translation>Groups</translation>
         </message>
@@ -924,9 +1008,9 @@
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/services/rights.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="70" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="72" />
             <location filename="../../crmdesk/ui/forms/contracts.py" line="39" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="68" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="70" />
             <location filename="../../crmdesk/ui/forms/reports.py" line="108" />
             <location filename="../../crmdesk/ui/shell/calls.py" line="58" />
             <source>Менеджер</source>
@@ -937,7 +1021,7 @@
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/services/requests.py" line="304" />
             <location filename="../../crmdesk/services/requests.py" line="307" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="71" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="73" />
             <location filename="../../crmdesk/ui/forms/requests.py" line="66" />
             <source>Статус</source>
             <translation>Status</translation>
@@ -945,18 +1029,18 @@
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="72" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="74" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="74" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="76" />
             <source>Источник</source>
             <translation>Source</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="78" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="80" />
             <source>Интересующие товары</source>
             <translation>Products of interest</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="79" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="81" />
             <source>Предпочтения</source>
             <translation>Preferences</translation>
         </message>
@@ -964,8 +1048,8 @@
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/services/requests.py" line="317" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="80" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="258" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="82" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="260" />
             <location filename="../../crmdesk/ui/forms/contracts.py" line="41" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="43" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="221" />
@@ -975,15 +1059,15 @@
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="98" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="100" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="53" />
             <source>Контактные лица</source>
             <translation>Contact persons</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="99" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="46" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="101" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="48" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="43" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="54" />
             <source>Взаимодействия</source>
@@ -991,34 +1075,34 @@
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="100" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="102" />
             <location filename="../../crmdesk/ui/shell/calls.py" line="68" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="66" />
             <source>Сделки</source>
             <translation>Deals</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="101" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="103" />
             <source>Предложения</source>
             <translation>Proposals</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="102" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="41" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="104" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="43" />
             <source>Заказы</source>
             <translation>Orders</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="104" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="43" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="106" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="45" />
             <source>Оплаты</source>
             <translation>Payments</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="105" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="44" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="107" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="46" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="75" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="92" />
             <source>Договоры</source>
@@ -1026,15 +1110,15 @@
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="106" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="45" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="108" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="47" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="41" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="56" />
             <source>Задачи</source>
             <translation>Tasks</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="109" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="111" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="55" />
             <source>Записать звонок</source>
             <translation>Record a call</translation>
@@ -1042,10 +1126,11 @@
         <message>
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/services/tasks.py" line="27" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="110" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="51" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="112" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="53" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="25" />
-            <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="34" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="36" />
             <location filename="../../crmdesk/ui/shell/reminders.py" line="32" />
             <source>Задача</source>
             <translation>Task</translation>
@@ -1053,40 +1138,40 @@
         <message>
             <location filename="../../crmdesk/models/documents.py" />
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="111" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="52" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="113" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="54" />
             <source>Коммерческое предложение</source>
             <translation>Commercial proposal</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/services/records.py" line="188" />
-            <location filename="../../crmdesk/ui/forms/clients.py" line="255" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="257" />
             <source>День рождения</source>
             <translation>Birthday</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="66" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="68" />
             <source>по одному в строке, в любом виде: 8 912 345-67-89 доб. 12</source>
             <translation>one per line, in any form: 8 912 345-67-89 ext. 12</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="68" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="70" />
             <source>по одному в строке</source>
             <translation>one per line</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="342" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="344" />
             <source>Загрузить из файла…</source>
             <translation>Import from file…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="343" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="345" />
             <source>Выгрузить клиентов…</source>
             <translation>Export clients…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/clients.py" line="344" />
+            <location filename="../../crmdesk/ui/forms/clients.py" line="346" />
             <source>Объединить…</source>
             <translation>Merge…</translation>
         </message>
@@ -1121,7 +1206,7 @@
             <location filename="../../crmdesk/services/interactions.py" line="65" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/contracts.py" line="34" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="64" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="66" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="25" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="28" />
             <location filename="../../crmdesk/ui/forms/planning.py" line="97" />
@@ -1168,66 +1253,66 @@
             <translation>PDF, Word, scans (*.pdf *.doc *.docx *.jpg *.png *.tif);;All files (*)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="126" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="128" />
             <source>Правил на это событие нет</source>
             <translation>No rules for this event</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/setup.py" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="209" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="211" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="32" />
             <location filename="../../crmdesk/ui/forms/templates.py" line="100" />
             <source>Отказ</source>
             <translation>Refusal</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="219" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="221" />
             <location filename="../../crmdesk/ui/forms/leads.py" line="103" />
             <source>Причина отказа:</source>
             <translation>Reason for refusal:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="241" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="243" />
             <source>С этого этапа переходов нет</source>
             <translation>There are no transitions from this stage</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="244" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="246" />
             <source>Перевести на этап</source>
             <translation>Move to stage</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="244" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="246" />
             <source>Этап:</source>
             <translation>Stage:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="27" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="29" />
             <source>Сделка (создание)</source>
             <translation>Deal (new)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="40" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="42" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="71" />
             <source>Коммерческие предложения</source>
             <translation>Commercial proposals</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="49" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="267" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="51" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="269" />
             <source>Перевести на этап…</source>
             <translation>Move to stage…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="50" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="52" />
             <source>Записать взаимодействие</source>
             <translation>Record an interaction</translation>
         </message>
         <message>
             <location filename="../../crmdesk/models/documents.py" />
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="53" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="55" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="189" />
             <source>Заказ клиента</source>
             <translation>Customer order</translation>
@@ -1235,19 +1320,19 @@
         <message>
             <location filename="../../crmdesk/models/documents.py" />
             <location filename="../../crmdesk/reports/__init__.py" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="54" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="56" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="189" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="197" />
             <source>Счёт на оплату</source>
             <translation>Invoice</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="55" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="57" />
             <source>Документы получены</source>
             <translation>Documents received</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="66" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="68" />
             <source>Процесс</source>
             <translation>Process</translation>
         </message>
@@ -1256,28 +1341,28 @@
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/services/processes.py" line="222" />
             <location filename="../../crmdesk/services/processes.py" line="285" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="67" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="69" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="32" />
-            <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="34" />
             <source>Этап</source>
             <translation>Stage</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/processes.py" line="229" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="70" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="71" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="72" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="73" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="32" />
             <source>Вероятность, %</source>
             <translation>Probability, %</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="72" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="74" />
             <source>Закрытие (ожид.)</source>
             <translation>Closing (expected)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="75" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="77" />
             <source>Окончание договора</source>
             <translation>Contract end</translation>
         </message>
@@ -1285,22 +1370,22 @@
             <location filename="../../crmdesk/services/deals.py" line="216" />
             <location filename="../../crmdesk/services/leads.py" line="155" />
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/deals.py" line="76" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="78" />
             <source>Причина отказа</source>
             <translation>Reason for refusal</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="69" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="71" />
             <source>пусто — по документам сделки</source>
             <translation>empty — from the deal's documents</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="70" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="72" />
             <source>пусто — по этапу</source>
             <translation>empty — by the stage</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/deals.py" line="73" />
+            <location filename="../../crmdesk/ui/forms/deals.py" line="75" />
             <source>Ожидаемая дата закрытия</source>
             <translation>Expected close date</translation>
         </message>
@@ -1505,8 +1590,8 @@
             <location filename="../../crmdesk/services/readings_io.py" line="144" />
             <location filename="../../crmdesk/services/records.py" line="66" />
             <location filename="../../crmdesk/services/records.py" line="74" />
-            <location filename="../../crmdesk/services/records.py" line="303" />
-            <location filename="../../crmdesk/services/records.py" line="431" />
+            <location filename="../../crmdesk/services/records.py" line="313" />
+            <location filename="../../crmdesk/services/records.py" line="441" />
             <location filename="../../crmdesk/services/requestcatalog.py" line="43" />
             <location filename="../../crmdesk/services/requestcatalog.py" line="74" />
             <location filename="../../crmdesk/services/requests.py" line="168" />
@@ -1650,13 +1735,13 @@
             <location filename="../../crmdesk/ui/forms/housing.py" line="296" />
             <location filename="../../crmdesk/ui/forms/monitor.py" line="80" />
             <source>нет</source>
-            <translation>no</translation>
+            <translation>none</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/housing.py" line="309" />
             <location filename="../../crmdesk/ui/forms/merge.py" line="75" />
             <location filename="../../crmdesk/ui/forms/plans.py" line="45" />
-            <location filename="../../crmdesk/ui/forms/processes.py" line="98" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="97" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="205" />
             <location filename="../../crmdesk/ui/generic/objectform.py" line="32" />
             <location filename="../../crmdesk/ui/generic/objectform.py" line="131" />
@@ -1675,7 +1760,7 @@
         <message>
             <location filename="../../crmdesk/ui/forms/housing.py" line="341" />
             <source>Показания записаны</source>
-            <translation type="unfinished" />
+            <translation>Readings saved</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/housing.py" line="41" />
@@ -1728,7 +1813,7 @@
         <message>
             <location filename="../../crmdesk/ui/forms/housing.py" line="282" />
             <source>Предыдущее</source>
-            <translation type="unfinished" />
+            <translation>Previous</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/housing.py" line="43" />
@@ -2445,7 +2530,7 @@
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/services/records.py" line="257" />
+            <location filename="../../crmdesk/services/records.py" line="267" />
             <location filename="../../crmdesk/services/requestcatalog.py" line="50" />
             <location filename="../../crmdesk/services/requests.py" line="315" />
             <location filename="../../crmdesk/services/requests.py" line="334" />
@@ -2465,7 +2550,7 @@
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/services/records.py" line="259" />
+            <location filename="../../crmdesk/services/records.py" line="269" />
             <location filename="../../crmdesk/services/requests.py" line="194" />
             <location filename="../../crmdesk/services/requests.py" line="385" />
             <location filename="../../crmdesk/services/tasks.py" line="39" />
@@ -2555,70 +2640,70 @@
             <translation>Open in viewer</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="59" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="60" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="69" />
             <source>Процессы и правила</source>
             <translation>Processes and rules</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="65" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="66" />
             <source>Добавить процесс</source>
             <translation>Add a process</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="71" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="72" />
             <source>Основной (новые сделки)</source>
             <translation>Main (new deals)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="79" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="80" />
             <source>Одна причина в строке</source>
             <translation>One reason per line</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="88" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="87" />
             <source>Этапы</source>
             <translation>Stages</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/processes.py" line="259" />
-            <location filename="../../crmdesk/ui/forms/processes.py" line="89" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="88" />
             <source>Переходы</source>
             <translation>Transitions</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="90" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="89" />
             <source>Причины отказа</source>
             <translation>Refusal reasons</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="91" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="90" />
             <source>Правила</source>
             <translation>Rules</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="102" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="101" />
             <source>Наименование:</source>
             <translation>Name:</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="138" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="137" />
             <source>Добавить правило</source>
             <translation>Add a rule</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="127" />
-            <location filename="../../crmdesk/ui/forms/processes.py" line="140" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="126" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="139" />
             <source>Удалить</source>
             <translation>Delete</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="335" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="334" />
             <source>Записано: процесс «{0}»</source>
             <translation>Written: process «{0}»</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="368" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="367" />
             <source>Новый процесс</source>
             <translation>New process</translation>
         </message>
@@ -2641,26 +2726,26 @@
             <translation>Final</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="34" />
             <source>Правило</source>
             <translation>Rule</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/processes.py" line="274" />
-            <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="34" />
             <source>Событие</source>
             <translation>Event</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/processes.py" line="279" />
-            <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
-            <location filename="../../crmdesk/ui/forms/processes.py" line="351" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="34" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="350" />
             <source>Дней</source>
             <translation>Days</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/processes.py" line="276" />
-            <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="34" />
             <source>Действие</source>
             <translation>Action</translation>
         </message>
@@ -2670,47 +2755,48 @@
             <location filename="../../crmdesk/services/processes.py" line="292" />
             <location filename="../../crmdesk/services/processes.py" line="294" />
             <location filename="../../crmdesk/services/templates.py" line="154" />
-            <location filename="../../crmdesk/ui/forms/processes.py" line="33" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="34" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="36" />
             <source>Шаблон</source>
             <translation>Template</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="34" />
             <location filename="../../crmdesk/ui/forms/processes.py" line="35" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="36" />
             <source>Активно</source>
             <translation>Active</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="127" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="126" />
             <source>Добавить этап</source>
             <translation>Add a stage</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="128" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="127" />
             <source>Выше</source>
             <translation>Up</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="129" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="128" />
             <source>Ниже</source>
             <translation>Down</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/services/setup.py" />
-            <location filename="../../crmdesk/ui/forms/processes.py" line="369" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="368" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="47" />
             <source>Новый</source>
             <translation>New</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/processes.py" line="369" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="368" />
             <source>В работе</source>
             <translation>In progress</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/processes.py" line="369" />
+            <location filename="../../crmdesk/ui/forms/processes.py" line="368" />
             <source>Завершён</source>
             <translation>Finished</translation>
         </message>
@@ -2758,12 +2844,12 @@
             <translation>Total</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="329" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="338" />
             <source>Сохранить отчёт</source>
             <translation>Save report</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/reports.py" line="338" />
+            <location filename="../../crmdesk/ui/forms/reports.py" line="347" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="432" />
             <source>Отчёт сохранён: {0}</source>
             <translation>Report saved: {0}</translation>
@@ -2843,8 +2929,8 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/requests.py" line="71" />
-            <source>E-mail заявителя</source>
-            <translation type="unfinished" />
+            <source>Эл. почта заявителя</source>
+            <translation>Applicant's e-mail</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/requests.py" line="72" />
@@ -2911,12 +2997,12 @@
         <message>
             <location filename="../../crmdesk/ui/forms/requests.py" line="101" />
             <source>Печать: Акт выполненных работ</source>
-            <translation type="unfinished" />
+            <translation>Print: Certificate of completion</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/requests.py" line="205" />
             <source>Акт выполненных работ</source>
-            <translation type="unfinished" />
+            <translation>Certificate of completion</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/requests.py" line="224" />
@@ -3010,133 +3096,134 @@
         <message>
             <location filename="../../crmdesk/ui/forms/service_admin.py" line="43" />
             <location filename="../../crmdesk/ui/forms/service_admin.py" line="64" />
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="231" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="233" />
             <source>Настройки обслуживания</source>
-            <translation type="unfinished" />
+            <translation>Service settings</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/calendar.py" line="82" />
             <location filename="../../crmdesk/ui/forms/service_admin.py" line="81" />
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="233" />
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="236" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="235" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="238" />
             <source>Производственный календарь</source>
-            <translation>Business calendar</translation>
+            <translation>Production calendar</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/service_admin.py" line="85" />
             <source>Год: </source>
-            <translation type="unfinished" />
+            <translation>Year: </translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/service_admin.py" line="95" />
             <source>День</source>
-            <translation type="unfinished" />
+            <translation>Day</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/calendar.py" line="147" />
             <location filename="../../crmdesk/ui/forms/service_admin.py" line="95" />
             <source>Вид дня</source>
-            <translation>Day kind</translation>
+            <translation>Kind of day</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/service_admin.py" line="107" />
             <source>Сделать выходным…</source>
-            <translation type="unfinished" />
+            <translation>Make a day off…</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/service_admin.py" line="108" />
             <source>Сделать рабочим</source>
-            <translation type="unfinished" />
+            <translation>Make a working day</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/calendar.py" />
             <location filename="../../crmdesk/ui/forms/service_admin.py" line="109" />
             <source>По дню недели</source>
-            <translation type="unfinished" />
+            <translation>By the day of the week</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/service_admin.py" line="116" />
             <source>Календарь меняет администратор</source>
-            <translation type="unfinished" />
+            <translation>The administrator changes the calendar</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/service_admin.py" line="156" />
             <source>Рабочих дней: {0}, выходных и праздничных: {1}</source>
-            <translation type="unfinished" />
+            <translation>Working days: {0}, days off and holidays: {1}</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/service_admin.py" line="169" />
             <source>Изменено администратором</source>
-            <translation type="unfinished" />
+            <translation>Changed by the administrator</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="199" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="200" />
             <source>рабочий день</source>
-            <translation type="unfinished" />
+            <translation>working day</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="199" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="200" />
             <source>выходной</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="208" />
-            <source>Выходной день</source>
-            <translation type="unfinished" />
+            <translation>day off</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/service_admin.py" line="209" />
+            <source>Выходной день</source>
+            <translation>Day off</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="210" />
             <source>Наименование (праздник, перенос):</source>
-            <translation type="unfinished" />
+            <translation>Name (holiday, transfer):</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/service_admin.py" line="34" />
             <source>пн</source>
-            <translation type="unfinished" />
+            <translation>Mon</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/service_admin.py" line="34" />
             <source>вт</source>
-            <translation type="unfinished" />
+            <translation>Tue</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/service_admin.py" line="34" />
             <source>ср</source>
-            <translation type="unfinished" />
+            <translation>Wed</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/service_admin.py" line="34" />
             <source>чт</source>
-            <translation type="unfinished" />
+            <translation>Thu</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/service_admin.py" line="34" />
             <source>пт</source>
-            <translation type="unfinished" />
+            <translation>Fri</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/service_admin.py" line="34" />
             <source>сб</source>
-            <translation type="unfinished" />
+            <translation>Sat</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/service_admin.py" line="34" />
             <source>вс</source>
-            <translation type="unfinished" />
+            <translation>Sun</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/service_admin.py" line="48" />
             <source>дома, помещения, жители, счётчики и показания, отключения</source>
-            <translation type="unfinished" />
+            <translation>houses, premises, residents, meters and readings, outages</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/service_admin.py" line="50" />
             <source>при регистрации и выполнении заявки, если известен телефон</source>
-            <translation type="unfinished" />
+            <translation>on registration and completion of a request, when the phone is known</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/service_admin.py" line="53" />
             <source>если известен адрес; заявку из письма — письмом</source>
-            <translation type="unfinished" />
+            <translation>when the address is known; a request from a letter is answered by letter</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/templates.py" line="86" />
@@ -3147,14 +3234,6 @@
             <location filename="../../crmdesk/ui/forms/templates.py" line="96" />
             <source>Согласие на рекламные рассылки</source>
             <translation>Consent to advertising mailings</translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/services/imports/columns.py" />
-            <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/forms/templates.py" line="98" />
-            <location filename="../../crmdesk/ui/forms/transfer.py" line="282" />
-            <source>E-mail</source>
-            <translation>E-mail</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
@@ -3579,42 +3658,42 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Subordination structure</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="281" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="284" />
             <source>Добавить</source>
             <translation>Add</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="282" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="285" />
             <source>Подбор</source>
             <translation>Pick</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="283" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="286" />
             <source>Удалить строку</source>
             <translation>Delete row</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="328" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="331" />
             <source>в т.ч. НДС: {0}</source>
             <translation>incl. VAT: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="329" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="332" />
             <source>НДС сверху: {0}</source>
             <translation>VAT on top: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="331" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="334" />
             <source>Всего: {0}</source>
             <translation>Total: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="445" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="448" />
             <source>Проведён: {0}</source>
             <translation>Posted: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/documentform.py" line="504" />
+            <location filename="../../crmdesk/ui/generic/documentform.py" line="507" />
             <source>(нет печатных форм)</source>
             <translation>(no print forms)</translation>
         </message>
@@ -3625,7 +3704,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/services/documents.py" line="312" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="33" />
             <location filename="../../crmdesk/ui/generic/picker.py" line="31" />
-            <location filename="../../crmdesk/ui/generic/productcell.py" line="15" />
+            <location filename="../../crmdesk/ui/generic/productcell.py" line="17" />
             <source>Товары (работы, услуги)</source>
             <translation>Goods and services</translation>
         </message>
@@ -3653,177 +3732,167 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>VAT, %</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/fields.py" line="297" />
+            <location filename="../../crmdesk/ui/generic/fields.py" line="320" />
             <source>введите часть наименования</source>
             <translation>type part of the name</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/fields.py" line="300" />
-            <location filename="../../crmdesk/ui/generic/fields.py" line="439" />
+            <location filename="../../crmdesk/ui/generic/fields.py" line="323" />
+            <location filename="../../crmdesk/ui/generic/fields.py" line="462" />
             <source>Выбрать из списка (F4)</source>
             <translation>Choose from the list (F4)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/fields.py" line="436" />
+            <location filename="../../crmdesk/ui/generic/fields.py" line="459" />
             <source>выберите из списка (F4) или начните вводить</source>
-            <translation type="unfinished" />
+            <translation>choose from the list (F4) or start typing</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/fields.py" line="502" />
+            <location filename="../../crmdesk/ui/generic/fields.py" line="525" />
             <source>«{0}» нет в справочнике «{1}»: выберите из списка (F4)</source>
-            <translation type="unfinished" />
+            <translation>«{0}» is not in the catalogue «{1}»: choose from the list (F4)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/fields.py" line="577" />
+            <location filename="../../crmdesk/ui/generic/fields.py" line="600" />
             <source>Открыть: {0}</source>
             <translation>Open: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/fields.py" line="408" />
-            <source>ё</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/generic/fields.py" line="408" />
-            <source>е</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
             <location filename="../../crmdesk/ui/generic/kanban.py" line="149" />
             <source>Ещё…</source>
-            <translation type="unfinished" />
+            <translation>More…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="83" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="84" />
             <source>Отбор: </source>
             <translation>Filter: </translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="86" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="87" />
             <source>Добавить условие</source>
             <translation>Add condition</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="110" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="111" />
             <source>Убрать условие</source>
             <translation>Remove condition</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="164" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="165" />
             <source>Поиск (Ctrl+F)</source>
             <translation>Search (Ctrl+F)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="218" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="219" />
             <source>Выбрать</source>
             <translation>Select</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="220" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="221" />
             <source>Создать</source>
             <translation>Create</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="223" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="224" />
             <source>Скопировать</source>
             <translation>Copy</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="224" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="225" />
             <source>Изменить</source>
             <translation>Edit</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="227" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="228" />
             <source>Пометить на удаление</source>
             <translation>Mark for deletion</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="236" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="237" />
             <location filename="../../crmdesk/ui/shell/office.py" line="336" />
             <source>Обновить</source>
             <translation>Refresh</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="237" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="238" />
             <source>Найти</source>
             <translation>Find</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="238" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="239" />
             <source>Отменить поиск</source>
             <translation>Cancel search</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="240" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="241" />
             <source>Отбор…</source>
             <translation>Filter…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="241" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="242" />
             <source>Настроить колонки…</source>
             <translation>Customize columns…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="244" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="245" />
             <source>Показывать помеченные на удаление</source>
             <translation>Show items marked for deletion</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="252" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="253" />
             <source>Вывести список в XLSX…</source>
             <translation>Export list to XLSX…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="335" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="336" />
             <source>Снять пометку удаления с «{0}»?</source>
             <translation>Clear the deletion mark of “{0}”?</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="335" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="336" />
             <source>Пометить «{0}» на удаление?</source>
             <translation>Mark “{0}” for deletion?</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/documents.py" line="305" />
-            <location filename="../../crmdesk/services/records.py" line="511" />
-            <location filename="../../crmdesk/services/records.py" line="513" />
-            <location filename="../../crmdesk/ui/generic/listform.py" line="337" />
+            <location filename="../../crmdesk/services/records.py" line="521" />
+            <location filename="../../crmdesk/services/records.py" line="523" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="338" />
             <source>Пометка удаления</source>
             <translation>Deletion mark</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="427" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="428" />
             <source>Вывести список</source>
             <translation>Export list</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="437" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="438" />
             <source>Список сохранён: {0}</source>
             <translation>List saved: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="458" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="459" />
             <source>более {0}</source>
             <translation>over {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="461" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="462" />
             <source>поиск: «{0}»</source>
             <translation>search: “{0}”</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="463" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="464" />
             <source>отбор: {0} усл.</source>
             <translation>filter: {0} cond.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="465" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="466" />
             <source>Записей: {0}</source>
             <translation>Records: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/listform.py" line="526" />
+            <location filename="../../crmdesk/ui/generic/listform.py" line="531" />
             <source>Выбор: </source>
             <translation>Select: </translation>
         </message>
@@ -3890,44 +3959,44 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/ui/generic/picker.py" line="60" />
             <source>Подбор товаров</source>
-            <translation type="unfinished" />
+            <translation>Product selection</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/generic/picker.py" line="94" />
             <location filename="../../crmdesk/ui/generic/picker.py" line="95" />
             <source>Перенести в документ</source>
-            <translation type="unfinished" />
+            <translation>Transfer to document</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/generic/picker.py" line="109" />
             <source>Подобранные товары (кол-во и цену можно изменить):</source>
-            <translation type="unfinished" />
+            <translation>Selected products (quantity and price can be changed):</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/generic/picker.py" line="192" />
             <source>Поле «{0}» заполнено неверно: «{1}»</source>
-            <translation type="unfinished" />
+            <translation>Field «{0}» is filled in incorrectly: «{1}»</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/generic/picker.py" line="208" />
             <source>Подобрано позиций: {0}, на сумму {1}</source>
-            <translation type="unfinished" />
+            <translation>Items selected: {0}, total {1}</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/generic/picker.py" line="30" />
             <source>Все товары и услуги</source>
-            <translation type="unfinished" />
+            <translation>All goods and services</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
             <location filename="../../crmdesk/ui/generic/picker.py" line="30" />
             <source>Товары</source>
-            <translation>Products</translation>
+            <translation>Goods</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/generic/picker.py" line="30" />
             <source>Услуги</source>
-            <translation type="unfinished" />
+            <translation>Services</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/mail.py" line="239" />
@@ -4005,26 +4074,26 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/reports/receivables.py" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/shell/calls.py" line="61" />
-            <location filename="../../crmdesk/ui/shell/docks.py" line="48" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="49" />
             <source>Долг</source>
             <translation>Debt</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/receivables.py" />
             <location filename="../../crmdesk/ui/shell/calls.py" line="66" />
-            <location filename="../../crmdesk/ui/shell/docks.py" line="50" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="51" />
             <source>Аванс</source>
             <translation>Advance</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/calls.py" line="73" />
-            <location filename="../../crmdesk/ui/shell/docks.py" line="53" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="54" />
             <source>Последние контакты</source>
             <translation>Recent contacts</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/calls.py" line="79" />
-            <location filename="../../crmdesk/ui/shell/docks.py" line="61" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="62" />
             <source>Открытые задачи</source>
             <translation>Open tasks</translation>
         </message>
@@ -4055,7 +4124,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/calls.py" line="116" />
-            <location filename="../../crmdesk/ui/shell/docks.py" line="77" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="78" />
             <source>Открыть карточку</source>
             <translation>Open card</translation>
         </message>
@@ -4165,59 +4234,59 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>PBX: events via the database</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="36" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="37" />
             <source>ИНН {0}</source>
             <translation>INN {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="37" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="38" />
             <source> / КПП {0}</source>
             <translation> / KPP {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="44" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="45" />
             <source>Менеджер: {0}</source>
             <translation>Manager: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="46" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="47" />
             <source>Группы: {0}</source>
             <translation>Groups: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="84" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="85" />
             <source>Выберите клиента в списке</source>
             <translation>Select a client in a list</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
-            <location filename="../../crmdesk/ui/shell/docks.py" line="145" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="146" />
             <location filename="../../crmdesk/ui/shell/reminders.py" line="151" />
             <source>Просрочена</source>
             <translation>Overdue</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="159" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="160" />
             <source>Номер звонящего</source>
             <translation>Caller's number</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="164" />
-            <source>Заявка</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
             <location filename="../../crmdesk/ui/shell/docks.py" line="165" />
-            <source>Зарегистрировать заявку от звонящего</source>
-            <translation type="unfinished" />
+            <source>Заявка</source>
+            <translation>Request</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="205" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="166" />
+            <source>Зарегистрировать заявку от звонящего</source>
+            <translation>Register a request from the caller</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/shell/docks.py" line="218" />
             <source>Найдено: {0}</source>
             <translation>Found: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/docks.py" line="205" />
+            <location filename="../../crmdesk/ui/shell/docks.py" line="218" />
             <source>Клиент с этим номером не найден</source>
             <translation>No client with this number</translation>
         </message>
@@ -4382,22 +4451,22 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/ui/shell/office.py" line="196" />
             <source>Объект больше не редактируется пользователем {0}: теперь его можно изменять.</source>
-            <translation type="unfinished" />
+            <translation>User {0} is no longer editing the object: you can change it now.</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/office.py" line="277" />
             <source>Объект изменён другим пользователем: {0} в {1}.</source>
-            <translation type="unfinished" />
+            <translation>The object was changed by another user: {0} at {1}.</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/office.py" line="280" />
             <source>Объект изменён в другой форме в {0}.</source>
-            <translation type="unfinished" />
+            <translation>The object was changed in another form at {0}.</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/office.py" line="282" />
             <source>Ваши изменения не записаны и не перечитаны; записать их поверх не получится — при записи будет предложено перечитать объект.</source>
-            <translation type="unfinished" />
+            <translation>Your changes are neither saved nor reread; they cannot be saved over the other ones — saving will offer to reread the object.</translation>
         </message>
         <message>
             <location filename="../../crmdesk/ui/shell/office.py" line="324" />
@@ -4750,9 +4819,10 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/services/lists.py" />
             <source>ИП</source>
-            <translation type="unfinished" />
+            <translation>Sole trader</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/clients.py" />
             <location filename="../../crmdesk/services/lists.py" />
             <source>Частное лицо</source>
             <translation>Individual</translation>
@@ -4973,6 +5043,11 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/services/lists.py" />
+            <source>E-mail</source>
+            <translation>E-mail</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/lists.py" />
             <source>Черновик</source>
             <translation>Draft</translation>
         </message>
@@ -5115,6 +5190,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Reading date</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/clients.py" />
             <location filename="../../crmdesk/services/lists.py" />
             <source>Звонок</source>
             <translation>Call</translation>
@@ -5192,6 +5268,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Walk-in</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/services/clients.py" />
             <location filename="../../crmdesk/services/lists.py" />
             <source>Сайт</source>
             <translation>Website</translation>
@@ -5380,7 +5457,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <source>Вид (организация / ИП / частное лицо)</source>
-            <translation type="unfinished" />
+            <translation>Kind (company / sole trader / private person)</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
@@ -5530,6 +5607,11 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Receipts: planned and allowing for delays</translation>
         </message>
         <message>
+            <location filename="../../crmdesk/reports/forecast.py" />
+            <source>Просрочено</source>
+            <translation>Overdue</translation>
+        </message>
+        <message>
             <location filename="../../crmdesk/reports/__init__.py" />
             <source>Месяцы</source>
             <translation>Months</translation>
@@ -5603,6 +5685,101 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <location filename="../../crmdesk/reports/__init__.py" />
             <source>Показывать клиентов без долга</source>
             <translation>Show clients without debt</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/clients.py" />
+            <source>Индивидуальный предприниматель</source>
+            <translation>Individual entrepreneur</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/clients.py" />
+            <source>Потенциальный</source>
+            <translation>Prospective</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/clients.py" />
+            <source>Активный</source>
+            <translation>Active</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/clients.py" />
+            <source>Постоянный</source>
+            <translation>Regular</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/clients.py" />
+            <source>Неактивный</source>
+            <translation>Inactive</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/clients.py" />
+            <source>Рекомендация</source>
+            <translation>Referral</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/clients.py" />
+            <source>Выставка</source>
+            <translation>Exhibition</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/clients.py" />
+            <source>Реклама</source>
+            <translation>Advertising</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/clients.py" />
+            <source>Почта</source>
+            <translation>Mail</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/clients.py" />
+            <source>Другое</source>
+            <translation>Other</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/calendar.py" />
+            <source>Выходной (праздник)</source>
+            <translation>Day off (holiday)</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/calendar.py" />
+            <source>Рабочий день</source>
+            <translation>Working day</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requestcatalog.py" />
+            <source>Модуль ЖКХ</source>
+            <translation>Housing module</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requestcatalog.py" />
+            <source>Уведомлять заявителя по SMS</source>
+            <translation>Notify the applicant by SMS</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requestcatalog.py" />
+            <source>Уведомлять заявителя по эл. почте</source>
+            <translation>Notify the applicant by e-mail</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/requestcatalog.py" />
+            <source>Напоминать о поверке счётчиков за, дней</source>
+            <translation>Remind of meter verification ahead, days</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/validation.py" />
+            <source>у организации</source>
+            <translation>for an organization</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/validation.py" />
+            <source>у индивидуального предпринимателя</source>
+            <translation>for a sole trader</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/services/validation.py" />
+            <source>у частного лица</source>
+            <translation>for a private person</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/__init__.py" />
@@ -5838,7 +6015,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Line {0} ({1}, {2}, {3}): {4}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/board.py" line="133" />
+            <location filename="../../crmdesk/services/board.py" line="144" />
             <source>нет этапа «{0}»; есть: {1}</source>
             <translation>no stage “{0}”; there are: {1}</translation>
         </message>
@@ -5895,7 +6072,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/services/clients.py" line="147" />
             <source>неизвестный вид клиента «{0}»</source>
-            <translation>unknown client kind “{0}”</translation>
+            <translation>unknown client kind «{0}»</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/clients.py" line="243" />
@@ -5919,7 +6096,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/services/clients.py" line="95" />
             <source>группы «{0}» нет в справочнике «Группы клиентов»; новую группу создаёт пользователь с правом на справочник</source>
-            <translation>group “{0}” is not in the “Client groups” catalog; a new group is created by a user with the right to the catalog</translation>
+            <translation>group «{0}» is not in the «Client groups» catalogue; a new group is created by a user with the right to the catalogue</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/context.py" line="43" />
@@ -6057,7 +6234,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/services/documents.py" line="205" />
-            <location filename="../../crmdesk/services/records.py" line="239" />
+            <location filename="../../crmdesk/services/records.py" line="240" />
             <location filename="../../crmdesk/services/setup.py" line="170" />
             <source>неизвестный режим «{0}»</source>
             <translation>unknown mode “{0}”</translation>
@@ -6070,8 +6247,8 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/services/documents.py" line="252" />
             <location filename="../../crmdesk/services/lists.py" line="1181" />
-            <location filename="../../crmdesk/services/records.py" line="301" />
-            <location filename="../../crmdesk/services/records.py" line="438" />
+            <location filename="../../crmdesk/services/records.py" line="311" />
+            <location filename="../../crmdesk/services/records.py" line="448" />
             <source>неизвестен «{0}»</source>
             <translation>unknown “{0}”</translation>
         </message>
@@ -6611,7 +6788,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/services/housing.py" line="406" />
             <source>не заполнено ни одно показание</source>
-            <translation type="unfinished" />
+            <translation>no reading is filled in</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/housing.py" line="429" />
@@ -6795,12 +6972,12 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/services/interactions.py" line="80" />
             <source>«{0}» — контакт другого клиента ({1})</source>
-            <translation type="unfinished" />
+            <translation>“{0}” is a contact of another client ({1})</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/interactions.py" line="89" />
             <source>Поле «{0}»: пользователь с кодом {1} не найден.</source>
-            <translation type="unfinished" />
+            <translation>Field “{0}”: user with code {1} not found.</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/leads.py" line="79" />
@@ -7161,64 +7338,64 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>a contact person cannot be moved to another client</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/records.py" line="204" />
+            <location filename="../../crmdesk/services/records.py" line="205" />
             <source>не выбрана</source>
             <translation>not chosen</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/records.py" line="209" />
+            <location filename="../../crmdesk/services/records.py" line="210" />
             <source>нельзя отключить самого себя</source>
             <translation>you cannot disable yourself</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/records.py" line="217" />
-            <location filename="../../crmdesk/services/records.py" line="219" />
+            <location filename="../../crmdesk/services/records.py" line="218" />
+            <location filename="../../crmdesk/services/records.py" line="220" />
             <source>Права</source>
             <translation>Rights</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/records.py" line="217" />
+            <location filename="../../crmdesk/services/records.py" line="218" />
             <source>неизвестные права: {0}</source>
             <translation>unknown rights: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/records.py" line="219" />
+            <location filename="../../crmdesk/services/records.py" line="220" />
             <source>у роли «Администратор» нельзя отнять администрирование</source>
             <translation>the “Administrator” role cannot lose administration</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/records.py" line="250" />
+            <location filename="../../crmdesk/services/records.py" line="260" />
             <source>Недостаточно прав: это чужая задача.</source>
             <translation>Insufficient rights: this is someone else's task.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/records.py" line="257" />
+            <location filename="../../crmdesk/services/records.py" line="267" />
             <source>поручать задачи другим может руководитель</source>
             <translation>only a head may assign tasks to others</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/records.py" line="259" />
+            <location filename="../../crmdesk/services/records.py" line="269" />
             <location filename="../../crmdesk/services/tasks.py" line="39" />
             <source>1 — высокая, 2 — обычная, 3 — низкая</source>
             <translation>1 — high, 2 — normal, 3 — low</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/records.py" line="445" />
+            <location filename="../../crmdesk/services/records.py" line="455" />
             <source>{0} с кодом {1} не найден(а).</source>
             <translation>{0} with code {1} not found.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/records.py" line="448" />
+            <location filename="../../crmdesk/services/records.py" line="458" />
             <source>Недостаточно прав: карточки пользователей открывает администратор.</source>
             <translation>Insufficient rights: user cards are opened by the administrator.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/records.py" line="511" />
+            <location filename="../../crmdesk/services/records.py" line="521" />
             <source>«{0}» не помечается на удаление</source>
             <translation>“{0}” is not marked for deletion</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/records.py" line="513" />
+            <location filename="../../crmdesk/services/records.py" line="523" />
             <source>нельзя пометить на удаление самого себя</source>
             <translation>you cannot mark yourself for deletion</translation>
         </message>
@@ -7228,12 +7405,12 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>“{0}” is already taken</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/records.py" line="267" />
+            <location filename="../../crmdesk/services/records.py" line="277" />
             <source>не найден</source>
             <translation>not found</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/records.py" line="438" />
+            <location filename="../../crmdesk/services/records.py" line="448" />
             <source>Вид объекта</source>
             <translation>Object kind</translation>
         </message>
@@ -7279,7 +7456,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/services/requestcatalog.py" line="117" />
             <source>от 1 до 365</source>
-            <translation type="unfinished" />
+            <translation>from 1 to 365</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/requests.py" line="89" />
@@ -7620,7 +7797,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/services/validation.py" line="88" />
             <source>должен содержать 15 цифр</source>
-            <translation>must contain 15 digits</translation>
+            <translation>must have 15 digits</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/validation.py" line="140" />
@@ -7652,24 +7829,12 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/services/validation.py" line="129" />
             <source>должен содержать 13 цифр</source>
-            <translation>must contain 13 digits</translation>
+            <translation>must have 13 digits</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/validation.py" line="187" />
             <source>неверный адрес электронной почты «{0}»</source>
             <translation>invalid e-mail address “{0}”</translation>
-        </message>
-        <message>
-            <source>через запятую: Новые, Оптовые</source>
-            <translation type="obsolete">comma-separated: New, Wholesale</translation>
-        </message>
-        <message>
-            <source>Вид (организация / частное лицо)</source>
-            <translation type="obsolete">Type (organization / individual)</translation>
-        </message>
-        <message>
-            <source>Подбор товаров: Enter добавляет, Esc завершает</source>
-            <translation type="obsolete">Pick products: Enter adds, Esc finishes</translation>
         </message>
     </context>
     <context>
@@ -7992,7 +8157,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/services/setup.py" />
-            <source>E-mail</source>
+            <source>Эл. почта</source>
             <translation>E-mail</translation>
         </message>
         <message>
