@@ -539,7 +539,7 @@ def main(argv=None) -> int:
         done, skipped = add(args.files, args.language)
         for line in skipped:
             print(line, file=sys.stderr)
-        print(f"{ts_path(args.language).relative_to(ROOT)}: {done} translations set, "
+        print(f"{ts_path(args.language).name}: {done} translations set, "
               f"{len(skipped)} lines skipped")
         return 1 if skipped else 0
     if args.command == "compile":

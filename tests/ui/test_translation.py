@@ -199,3 +199,30 @@ def test_english_chosen_in_the_settings_is_what_the_next_start_reads(
 
 def test_the_translator_is_found_for_an_installed_app(english):
     assert QApplication.instance().translate("crmdesk", "Главное") == "Home"
+
+
+def test_add_sets_handed_in_translations_and_refuses_what_does_not_fit(tmp_path, monkeypatch,
+                                                                       capsys):
+    tool = _tool()
+    shipped = tool.ts_path("en").read_text(encoding="utf-8")
+    monkeypatch.setattr(tool, "TRANSLATIONS", tmp_path)
+    forgotten = "<source>Записать и закрыть</source>"
+    tool.ts_path("en").write_text(
+        shipped.replace(forgotten + "\n            <translation>Save and close</translation>",
+                        forgotten), encoding="utf-8")
+    tool.update("en")
+    assert tool.read_ts(tool.ts_path("en"))[("crmdesk", "Записать и закрыть")].kind == (
+        "unfinished")
+    handed = tmp_path / "tr_area.tsv"
+    handed.write_text(
+        "crmdesk\tЗаписать и закрыть\tSave & close\n"
+        "crmdesk\tПоле «{0}» не заполнено\tField “{0}” is empty: {1}\n"  # placeholders differ
+        "crmdesk\tТекст, которого нет\tNo such text\n"
+        "not a line\n", encoding="utf-8")
+    assert tool.main(["add", str(handed)]) == 1  # something was skipped: say so
+    out = capsys.readouterr()
+    assert "1 translations set, 3 lines skipped" in out.out
+    assert "placeholders differ" in out.err and "not in the source" in out.err
+    entries = tool.read_ts(tool.ts_path("en"))
+    assert entries[("crmdesk", "Записать и закрыть")] == tool.Entry("Save & close", None)
+    assert entries[("crmdesk", "Поле «{0}» не заполнено")].translation == "Field “{0}” is empty"
