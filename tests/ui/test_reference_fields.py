@@ -288,3 +288,28 @@ def test_vat_rates_sources_and_the_phone_region_are_chosen_from_lists(shell, dem
     assert settings.write(), settings.messages.text()
     with Session(demo_engine) as s:
         assert s.get(Setting, "phone_region").value == "KZ"
+
+
+def test_the_refusal_reason_is_chosen_from_the_process_catalogue(shell, demo_engine):
+    from PySide6.QtWidgets import QComboBox
+
+    from crmdesk.services import processes
+    from crmdesk.ui.forms.deals import ask_reason
+
+    with shell.app.uow(read_only=True) as ctx:
+        process_id = processes.processes(ctx)[0].id
+        reasons = processes.reasons(ctx, process_id)
+    assert reasons  # the demo process has its reasons
+    seen = {}
+
+    def answer():
+        dialog = shell.reason_dialog
+        combo = dialog.findChild(QComboBox)
+        seen["editable"] = combo.isEditable()
+        seen["items"] = [combo.itemText(i) for i in range(combo.count())]
+        combo.setCurrentIndex(len(reasons) - 1)
+        dialog.accept()
+
+    QTimer.singleShot(0, answer)
+    assert ask_reason(shell, process_id) == reasons[-1]
+    assert seen == {"editable": False, "items": reasons}
