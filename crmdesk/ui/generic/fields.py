@@ -573,6 +573,9 @@ class LinkEditor(Editor):
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
                                            | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
         self.label.linkActivated.connect(lambda _href: self.open())
+        # a long title («Коммерческое предложение КП-… от …») wraps instead of widening its
+        # column of the form and squeezing the fields beside it
+        self.label.setWordWrap(True)
         self.layout_.addWidget(self.label, 1)
 
     def open(self):
