@@ -69,11 +69,14 @@ def create_client_from_payer(ctx: Context, review: Review, no: int) -> Client:
     payer = line.doc.payer
     if line.status != "unknown":
         raise ValidationError("Плательщик", f"{line.title}: плательщик уже известен", no)
+    from crmdesk.services.clients import kind_of
+
+    kind = kind_of(payer.name, payer.inn)  # «ИП …» with a 12-digit INN: an ИП
     data = {
-        "kind": "person" if payer.inn and len(payer.inn) == 12 else "company",
+        "kind": kind,
         "name": payer.name or f"Плательщик ИНН {payer.inn}",
         "inn": payer.inn,
-        "kpp": payer.kpp,
+        "kpp": payer.kpp if kind == "company" else None,  # a person, an ИП: no KPP
         "source": "Банковская выписка",
     }
     bank = _bank_values(line)
