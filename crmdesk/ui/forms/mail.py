@@ -27,7 +27,7 @@ from crmdesk.ui.generic.base import Entity, error_text
 from crmdesk.ui.generic.fields import Field
 from crmdesk.ui.generic.objectform import FormCommand, ObjectForm
 from crmdesk.ui.generic.registry import register_special
-from crmdesk.ui.i18n import tr
+from crmdesk.ui.i18n import tr, tr_error
 from crmdesk.ui.shell.sections import Item, add_items
 
 
@@ -116,7 +116,7 @@ class SendMailDialog(QDialog):
                                                  self.format.currentData() or "pdf",
                                                  self.template.currentData())
         except CrmError as exc:
-            self.show_message(str(exc))
+            self.show_message(tr_error(exc))
             return
         self.subject.setText(self.draft.subject)
         self.body.setPlainText(self.draft.body)

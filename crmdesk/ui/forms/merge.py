@@ -31,7 +31,7 @@ from crmdesk.services.duplicates import Duplicate
 from crmdesk.services.errors import CrmError
 from crmdesk.ui.generic.base import FormBase, show_error
 from crmdesk.ui.generic.fields import Field, make_editor
-from crmdesk.ui.i18n import tr
+from crmdesk.ui.i18n import tr, tr_error
 from crmdesk.ui.icons import icon
 
 
@@ -165,7 +165,7 @@ class MergeForm(FormBase):
             with self.app.uow(read_only=True) as ctx:
                 rows = merge.compare(ctx, keep, other)
         except CrmError as exc:
-            self.note.setText(str(exc))
+            self.note.setText(tr_error(exc))
             return
         self.table.setRowCount(len(rows))
         for r, d in enumerate(rows):

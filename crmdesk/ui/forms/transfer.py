@@ -39,7 +39,7 @@ from crmdesk.services.errors import CrmError
 from crmdesk.services.imports import report as R
 from crmdesk.ui.forms import register_special
 from crmdesk.ui.generic.base import show_error
-from crmdesk.ui.i18n import tr
+from crmdesk.ui.i18n import tr, tr_error
 from crmdesk.ui.icons import icon
 
 FILE_FILTER = "Excel, CSV, vCard (*.xlsx *.xlsm *.csv *.txt *.vcf);;All files (*)"
@@ -146,7 +146,7 @@ class FilePage(QWizardPage):
             self.wiz.source = imports.open_source(path)
             self.wiz.path = path
         except (CrmError, OSError, ValueError) as exc:
-            self.error.setText(str(exc))
+            self.error.setText(tr_error(exc))
             return False
         self.error.clear()
         return True
@@ -299,7 +299,7 @@ class PreviewPage(QWizardPage):
                 limit=self.LIMIT,
             )
         except CrmError as exc:
-            self.summary.setText(str(exc))
+            self.summary.setText(tr_error(exc))
             self.outcomes = []
             _fill(self.table, [])
             return

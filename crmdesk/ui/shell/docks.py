@@ -104,7 +104,7 @@ class QuickCard(QWidget):
             with self.shell.app.uow(read_only=True) as ctx:
                 self.text.setHtml(client_card_html(ctx, client_id))
         except CrmError as exc:
-            self.text.setPlainText(str(exc))
+            self.text.setPlainText(tr_error(exc))
         self.open_button.setEnabled(True)
 
     def open_client(self) -> None:
