@@ -91,6 +91,7 @@ class Col:
     sortable: bool = True
     choices: dict | None = None  # enum: stored value → shown text
     hidden: bool = False  # not shown until the user adds it with the column chooser
+    translated: bool = False  # values are names the UI translates (the default roles')
     sort: Any = None  # the expression to order by, when not the shown one (an indexed key)
     indexed: bool = False  # an index gives the rows in this column's order (see ``fetch``)
     # the condition of a filter on this column, when it is not a test of the shown value
@@ -819,7 +820,7 @@ USERS = ListSpec(
     columns=[
         Col("full_name", "ФИО", User.full_name, width=220),
         Col("login", "Имя входа", User.login, width=120),
-        Col("role", "Роль", Role.name, width=200),
+        Col("role", "Роль", Role.name, width=200, translated=True),
         Col("position", "Должность", User.position, width=160),
         Col("phone", "Телефон", User.phone, kind="phone", width=150),
         Col("email", "Эл. почта", User.email, width=170),
@@ -838,7 +839,7 @@ ROLES = ListSpec(
     title="Роли",
     model=Role,
     columns=[
-        Col("name", "Наименование", Role.name, width=240),
+        Col("name", "Наименование", Role.name, width=240, translated=True),
         Col("code", "Код", Role.code, width=100, hidden=True),  # names, not codes, shown
     ],
     query=lambda ctx: select(Role.id),

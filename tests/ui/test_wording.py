@@ -225,3 +225,16 @@ def test_start_page_at_1366_dates_whole_and_no_empty_box_under_the_phone(
     needed = metrics.horizontalAdvance(text) + small
     assert view.columnWidth(column) >= needed + 8, (text, view.columnWidth(column))
     shell.grab().save("/tmp/d2/start-1366.png")
+
+
+def test_roles_are_named_in_english_under_the_english_interface(english, make_shell,
+                                                                demo_engine):
+    shell = make_shell(demo_engine)
+    users = shell.open_list("users")
+    column = _column(users, "Role")
+    shown = {users.view.model().index(r, column).data()
+             for r in range(users.view.model().rowCount())}
+    assert "Administrator" in shown and "Администратор" not in shown
+    roles = shell.open_list("roles")
+    names = {roles.view.model().index(r, 0).data() for r in range(roles.view.model().rowCount())}
+    assert {"Administrator", "Manager"} <= names

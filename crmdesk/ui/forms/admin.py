@@ -62,7 +62,7 @@ class UserForm(ObjectForm):
         u = records.get(ctx, "user", obj_id)
         values = records.values(u, USER_FIELDS)
         values["phone"] = show_phone(u.phone)  # like a client's: +7 (495) 123-45-67
-        values["role"] = (u.role.id, u.role.name)
+        values["role"] = (u.role.id, tr(u.role.name))  # a default role by its translated name
         return values, None, u.full_name
 
     def store(self, ctx, obj_id, v, version):

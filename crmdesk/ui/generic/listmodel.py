@@ -197,7 +197,7 @@ class PagedListModel(QAbstractTableModel):
         col = self.spec.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             text = lists.format_value(col, r.values[index.column()])
-            return tr(text) if col.kind in ("enum", "bool") else text
+            return tr(text) if col.kind in ("enum", "bool") or col.translated else text
         if role == ID_ROLE:
             return r.id
         if role == ROW_ROLE:
