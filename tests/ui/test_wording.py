@@ -238,3 +238,17 @@ def test_roles_are_named_in_english_under_the_english_interface(english, make_sh
     roles = shell.open_list("roles")
     names = {roles.view.model().index(r, 0).data() for r in range(roles.view.model().rowCount())}
     assert {"Administrator", "Manager"} <= names
+
+
+def test_posting_refusal_reads_english_under_the_english_interface(english, make_shell,
+                                                                   demo_engine):
+    from crmdesk.ui.generic.registry import open_entity
+
+    shell = make_shell(demo_engine)
+    shell.choose_section("money")
+    open_entity(shell, "invoice")
+    form = shell.mdi.activeSubWindow().widget()
+    assert not form.post()
+    text = form.messages.text()
+    assert "Field “Client” is empty" in text, text
+    assert not any("а" <= ch.lower() <= "я" for ch in text), text
