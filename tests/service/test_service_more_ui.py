@@ -200,7 +200,7 @@ def test_production_calendar_form(window, qtbot, monkeypatch, tmp_path):  # noqa
     form = shell.run_item(item)
     form.year.setValue(2026)
     assert form.summary.text() == "Рабочих дней: 247, выходных и праздничных: 118"
-    titles = [form.table.item(r, 3).text() for r in range(form.table.rowCount())]
+    titles = [form.table.item(r, 2).text() for r in range(form.table.rowCount())]
     assert "День народного единства" in titles
     shots(shell, qtbot, tmp_path, "calendar", form)
     form.choose(date(2026, 12, 30))

@@ -32,6 +32,7 @@ from crmdesk.ui.generic.objectform import ObjectForm
 from crmdesk.ui.i18n import tr
 
 WEEKDAYS = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
+SHORT_KINDS = {"holiday": "выходной", "workday": "рабочий", "normal": "по дню недели"}
 HOLIDAY = QColor("#c62828")
 WORKDAY = QColor("#2e7d32")
 
@@ -89,17 +90,17 @@ class CalendarForm(FormBase):
         self.calendar.setGridVisible(True)
         self.calendar.setVerticalHeaderFormat(
             QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
-        self.calendar.setMinimumSize(360, 260)
-        self.table = QTableWidget(0, 4, self)
-        self.table.setHorizontalHeaderLabels(
-            [tr("Дата"), tr("День"), tr("Вид дня"), tr("Наименование")])
+        self.calendar.setMinimumSize(330, 240)
+        self.table = QTableWidget(0, 3, self)
+        self.table.setHorizontalHeaderLabels([tr("Дата"), tr("Вид дня"), tr("Наименование")])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)  # one line a day; the whole name in the tooltip
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        for col in (0, 1, 2):
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for col in (0, 1):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._row_chosen)
         self.day_label = QLabel(self)
@@ -157,21 +158,21 @@ class CalendarForm(FormBase):
             days - len(off), len(off)))
         self.table.setRowCount(len(self.rows))
         for r, item in enumerate(self.rows):
-            cells = (f"{item['day']:%d.%m.%Y}", tr(WEEKDAYS[item["day"].weekday()]),
-                     tr(item["kind_title"]), item["name"] or "")
+            cells = (f"{item['day']:%d.%m.%Y}, {tr(WEEKDAYS[item['day'].weekday()])}",
+                     tr(SHORT_KINDS[item["kind"]]), item["name"] or "")
             for c, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
+                cell.setToolTip(text)
                 if item["kind"] == "holiday":
                     cell.setForeground(QBrush(HOLIDAY))
                 elif item["kind"] == "workday":
                     cell.setForeground(QBrush(WORKDAY))
                 if item["edited"]:
-                    cell.setToolTip(tr("Изменено администратором"))
+                    cell.setToolTip(f"{text} — {tr('Изменено администратором')}")
                     font = QFont()
                     font.setBold(True)
                     cell.setFont(font)
                 self.table.setItem(r, c, cell)
-        self.table.resizeRowsToContents()
         self.calendar.setDateTextFormat(QDate(), QTextCharFormat())  # forget the old marks
         red, green = QTextCharFormat(), QTextCharFormat()
         red.setForeground(QBrush(HOLIDAY))
