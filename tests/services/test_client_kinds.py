@@ -180,3 +180,25 @@ def test_print_forms_name_the_ip_with_its_inn_and_no_kpp(uow):
         company = create_client(ctx, {"name": "ООО «Ромашка»", "inn": INN10,
                                       "kpp": "770701001"})
         assert client_party(company).text() == f"ООО «Ромашка», ИНН {INN10}, КПП 770701001"
+
+
+def test_an_import_by_a_manager_makes_no_new_groups(uow, team, tmp_path):
+    from crmdesk.services.imports import import_clients
+
+    rows = [["Наименование", "Группа", "Телефон"],
+            ["ООО «Ясень»", "Оптовые", "+7 912 000-10-01"],
+            ["ООО «Вяз»", "Очень важные", "+7 912 000-10-02"]]
+    path = tmp_path / "groups.csv"
+    path.write_text("\n".join(";".join(r) for r in rows) + "\n", encoding="utf-8")
+    with uow("ivanov") as ctx:
+        before = set(ctx.session.scalars(select(ClientGroup.name)))
+    report = import_clients(team, path, user="ivanov")
+    assert report.created == 2
+    assert [(i.kind, i.field, i.value) for i in report.items] == [
+        ("note", "Группы", "Очень важные")]
+    with uow() as ctx:
+        assert set(ctx.session.scalars(select(ClientGroup.name))) == before
+        vyaz = ctx.session.scalar(select(Client).where(Client.name == "ООО «Вяз»"))
+        assert vyaz.groups == [] and "Очень важные" in (vyaz.comment or "")
+        yasen = ctx.session.scalar(select(Client).where(Client.name == "ООО «Ясень»"))
+        assert [g.name for g in yasen.groups] == ["Оптовые"]

@@ -54,8 +54,8 @@ FIELDS: dict[str, Field] = {
         Field("last_contact", "Последний контакт"),
         Field("birthday", "Дата рождения"),
         # consent to advertising mailings: да/yes/1/+ is consent, нет/no/0/- is none
-        Field("consent", "Согласие на рассылку (e-mail и SMS)"),
-        Field("consent_email", "Согласие на рассылку e-mail"),
+        Field("consent", "Согласие на рассылку (эл. почта и SMS)"),
+        Field("consent_email", "Согласие на рассылку по эл. почте"),
         Field("consent_sms", "Согласие на рассылку SMS"),
         Field("custom", "Поле по подписи (Custom Field … Value)", multi=True),
     )

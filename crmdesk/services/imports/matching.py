@@ -38,10 +38,11 @@ GROUP_SYNONYMS: dict[str, tuple[str, ...]] = {
 
 
 class Groups:
-    """Group name → id: an existing group by name or synonym, else a new group."""
+    """Group name → id: an existing group by name or synonym, else a new group — only for
+    a user with the right to the catalogue (``may_create``); for others None."""
 
-    def __init__(self, session: Session):
-        self.session = session
+    def __init__(self, session: Session, may_create: bool = True):
+        self.session, self.may_create = session, may_create
         self.ids: dict[str, int] = {}
         for gid, name in session.execute(select(ClientGroup.id, ClientGroup.name)):
             self.ids.setdefault(normalize(name), gid)
@@ -52,13 +53,15 @@ class Groups:
                 self.synonyms[normalize(word)] = target
         self.created: list[str] = []
 
-    def resolve(self, name: str) -> int:
+    def resolve(self, name: str) -> int | None:
         key = normalize(name)
         if key in self.ids:
             return self.ids[key]
         target = self.synonyms.get(key)
         if target is not None and normalize(target) in self.ids:
             gid = self.ids[normalize(target)]
+        elif not self.may_create:
+            return None
         else:
             title = target or " ".join(name.split())
             title = title[:1].upper() + title[1:] if title.islower() else title

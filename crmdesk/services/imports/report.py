@@ -31,6 +31,7 @@ OTHER_MANAGER = "duplicate of another manager's client"
 UNKNOWN_MANAGER = "unknown manager"
 NO_ASSIGN_RIGHT = "no right to assign clients"
 VALUE_DIFFERS = "stored value kept"
+UNKNOWN_GROUP = "group not in the catalogue, no right to create it"
 
 # rows listed at most: a file of a million rejected rows must not fill memory with its
 # report; the rest are counted (``omitted``), and the counts stay exact

@@ -217,7 +217,9 @@ class Importer:
     def __init__(self, ctx: Context, report: R.ImportReport, collect: bool = False):
         self.ctx, self.session, self.user = ctx, ctx.session, ctx.user
         self.report = report
-        self.groups = Groups(self.session)
+        # a group the catalogue lacks is made only for a user with the right to it
+        self.groups = Groups(self.session, may_create=ctx.can(rights.CATALOG))
+        self.unknown_groups: set[str] = set()
         self.managers = Managers(self.session)
         self.known: dict[str, int] = {}  # key → id of a client in the database (old or new)
         self.missing: set[str] = set()  # keys looked up and not stored
@@ -339,6 +341,22 @@ class Importer:
         item.client = r.name
         r.issues.append(item)
 
+    def _group(self, r: ClientRow, name: str) -> int | None:
+        """The group's id; None when the catalogue lacks it and the user may not add it
+        (said once per group; the name goes into the client's comment)."""
+        gid = self.groups.resolve(name)
+        lost = f"Группы: «{name}» (нет в справочнике)"
+        if gid is None and lost not in r.lost:
+            r.lost.append(lost)
+            if normalize(name) not in self.unknown_groups:
+                self.unknown_groups.add(normalize(name))
+                item = R.ReportRow(
+                    r.row, R.NOTE, "Группы", name, R.UNKNOWN_GROUP,
+                    f"Строка {r.row}: группы «{name}» нет в справочнике «Группы клиентов», а "
+                    "права создавать группы нет — название сохранено в комментарии", r.name)
+                self.report.add(item)
+        return gid
+
     def _owner(self, r: ClientRow) -> int:
         if not r.manager:
             return self.user.id
@@ -380,6 +398,8 @@ class Importer:
         values = []
         for item in new:
             r = item.row
+            for g in r.groups:  # a group that cannot be made goes into the comment below
+                self._group(r, g)
             look = SimpleNamespace(
                 name=r.name,
                 full_name=r.full_name,
@@ -425,8 +445,8 @@ class Importer:
             addresses += [{"client_id": cid, "kind": k, "text": t[:500]} for k, t in r.addresses]
             gids = []
             for g in r.groups:
-                gid = self.groups.resolve(g)
-                if gid not in gids:
+                gid = self._group(r, g)
+                if gid is not None and gid not in gids:
                     gids.append(gid)
             links += [{"client_id": cid, "group_id": gid} for gid in gids]
             for c in r.contacts:
@@ -569,8 +589,8 @@ class Importer:
                 stored.new_rows["emails"].append({"client_id": cid, "email": e, "label": lbl})
         gids = stored.groups.setdefault(cid, set())
         for g in r.groups:
-            gid = self.groups.resolve(g)
-            if gid not in gids:
+            gid = self._group(r, g)
+            if gid is not None and gid not in gids:
                 gids.add(gid)
                 stored.new_rows["links"].append({"client_id": cid, "group_id": gid})
         places = stored.places.setdefault(cid, set())

@@ -20,7 +20,7 @@ KIND_FIELDS = {
 }
 # consent to advertising mailings (issue 12), on the client card and the contact person form
 CONSENT_FIELDS = [
-    Field("consent_email", "Согласие на рассылку e-mail", "bool"),
+    Field("consent_email", "Согласие на рассылку по эл. почте", "bool"),
     Field("consent_sms", "Согласие на рассылку SMS", "bool"),
     Field("opt_out", "Отказ от рассылок", "bool", hint="согласия снимаются, дата запоминается"),
     Field("opt_out_at", "Дата отказа", readonly=True),
