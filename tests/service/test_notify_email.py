@@ -88,3 +88,17 @@ def test_bad_applicant_email_names_the_field(uow, service):
     with uow("disp") as ctx, pytest.raises(ValidationError, match="Эл. почта заявителя"):
         rq.create_request(ctx, {"description": "Нет света", "applicant_name": "Ким",
                                 "applicant_email": "не адрес"})
+
+
+def test_no_mail_box_is_logged_and_the_request_stays(uow, service):
+    _on(uow)
+    with uow("disp") as ctx:
+        rid = rq.create_request(ctx, {"description": "Нет света", "applicant_name": "Ким",
+                                      "applicant_email": "kim@example.ru"}).id
+    with uow("disp") as ctx:
+        comments = ctx.session.scalars(select(RequestStatusChange.comment).where(
+            RequestStatusChange.request_id == rid)).all()
+        outbox = ctx.session.scalars(select(OutboxMessage)).all()
+    assert any(c and c.startswith("Письмо заявителю не отправлено: Почта не настроена")
+               for c in comments)
+    assert [(m.status, m.address) for m in outbox] == [("failed", "kim@example.ru")]
