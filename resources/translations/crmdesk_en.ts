@@ -963,7 +963,7 @@
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
             <location filename="../../crmdesk/ui/forms/clients.py" line="23" />
-            <source>Согласие на рассылку e-mail</source>
+            <source>Согласие на рассылку по эл. почте</source>
             <translation>Consent to e-mail mailings</translation>
         </message>
         <message>
@@ -1432,7 +1432,7 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/design.py" line="38" />
-            <source>пусто: название, телефон и e-mail организации</source>
+            <source>пусто: название, телефон и эл. почта организации</source>
             <translation>empty: the organization's name, phone and e-mail</translation>
         </message>
         <message>
@@ -3446,7 +3446,7 @@
             <translation>What</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" line="153" />
+            <location filename="../../crmdesk/services/lists.py" line="154" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="409" />
             <source>Колонка</source>
             <translation>Column</translation>
@@ -3753,7 +3753,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>«{0}» is not in the catalogue «{1}»: choose from the list (F4)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/generic/fields.py" line="600" />
+            <location filename="../../crmdesk/ui/generic/fields.py" line="603" />
             <source>Открыть: {0}</source>
             <translation>Open: {0}</translation>
         </message>
@@ -5476,7 +5476,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/services/imports/columns.py" />
-            <source>Согласие на рассылку (e-mail и SMS)</source>
+            <source>Согласие на рассылку (эл. почта и SMS)</source>
             <translation>Consent to mailings (e-mail and SMS)</translation>
         </message>
         <message>
@@ -6010,7 +6010,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>account {0} is not an open account of client “{1}”</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/bank_load.py" line="134" />
+            <location filename="../../crmdesk/services/bank_load.py" line="137" />
             <source>Строка {0} ({1}, {2}, {3}): {4}</source>
             <translation>Line {0} ({1}, {2}, {3}): {4}</translation>
         </message>
@@ -6246,7 +6246,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/services/documents.py" line="252" />
-            <location filename="../../crmdesk/services/lists.py" line="1181" />
+            <location filename="../../crmdesk/services/lists.py" line="1182" />
             <location filename="../../crmdesk/services/records.py" line="311" />
             <location filename="../../crmdesk/services/records.py" line="448" />
             <source>неизвестен «{0}»</source>
@@ -6400,7 +6400,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/services/exchange.py" line="352" />
-            <location filename="../../crmdesk/services/imports/run.py" line="831" />
+            <location filename="../../crmdesk/services/imports/run.py" line="851" />
             <source>Загрузка прервана, база не изменена: {0}</source>
             <translation>Loading interrupted, the database is unchanged: {0}</translation>
         </message>
@@ -6851,17 +6851,17 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>address longer than {0} characters</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/imports/run.py" line="774" />
+            <location filename="../../crmdesk/services/imports/run.py" line="794" />
             <source>Не найдено ни одной колонки с наименованием, телефоном или e-mail (лист «{0}», строка заголовка {1}; колонки: {2}). Укажите колонки вручную (--mapping).</source>
             <translation>No column with a name, phone or e-mail was found (sheet “{0}”, header row {1}; columns: {2}). Give the columns by hand (--mapping).</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/imports/run.py" line="799" />
+            <location filename="../../crmdesk/services/imports/run.py" line="819" />
             <source>В файле {0} нет данных (лист «{1}» пуст).</source>
             <translation>The file {0} has no data (sheet “{1}” is empty).</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/imports/run.py" line="673" />
+            <location filename="../../crmdesk/services/imports/run.py" line="693" />
             <source>Загрузка прервана, база не изменена: клиентов, с которыми объединяются строки, в это время изменил другой пользователь. Повторите загрузку.</source>
             <translation>Loading interrupted, the database is unchanged: the clients the rows merge with were changed by another user meanwhile. Repeat the loading.</translation>
         </message>
@@ -7049,53 +7049,53 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>the number is more than allowed</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" line="255" />
+            <location filename="../../crmdesk/services/lists.py" line="256" />
             <source>«{0}» — не дата (ожидается дд.мм.гггг)</source>
             <translation>“{0}” is not a date (dd.mm.yyyy expected)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" line="153" />
+            <location filename="../../crmdesk/services/lists.py" line="154" />
             <source>в списке «{0}» нет колонки «{1}»</source>
             <translation>list “{0}” has no column “{1}”</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" line="285" />
+            <location filename="../../crmdesk/services/lists.py" line="286" />
             <source>Условие</source>
             <translation>Condition</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" line="285" />
+            <location filename="../../crmdesk/services/lists.py" line="286" />
             <source>неизвестно «{0}»</source>
             <translation>unknown “{0}”</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" line="297" />
+            <location filename="../../crmdesk/services/lists.py" line="298" />
             <source>значение для отбора не заполнено</source>
             <translation>the filter value is empty</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" line="220" />
+            <location filename="../../crmdesk/services/lists.py" line="221" />
             <location filename="../../crmdesk/services/segments.py" line="45" />
             <source>Отбор</source>
             <translation>Filter</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" line="220" />
+            <location filename="../../crmdesk/services/lists.py" line="221" />
             <source>в списке «{0}» нет отбора «{1}»</source>
             <translation>list “{0}” has no filter “{1}”</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" line="244" />
+            <location filename="../../crmdesk/services/lists.py" line="245" />
             <source>значение «{0}» не подходит: {1}</source>
             <translation>value “{0}” does not fit: {1}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" line="265" />
+            <location filename="../../crmdesk/services/lists.py" line="266" />
             <source>«{0}» — не число дней</source>
             <translation>“{0}” is not a number of days</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" line="1181" />
+            <location filename="../../crmdesk/services/lists.py" line="1182" />
             <source>Список</source>
             <translation>List</translation>
         </message>
@@ -7618,18 +7618,18 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Field “Group”: group “{0}” not found.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/sessions.py" line="141" />
+            <location filename="../../crmdesk/services/sessions.py" line="145" />
             <source>Сеанс {0} не найден.</source>
             <translation>Session {0} not found.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/sessions.py" line="143" />
+            <location filename="../../crmdesk/services/sessions.py" line="147" />
             <source>Сеанс {0} уже завершён.</source>
             <translation>Session {0} has already ended.</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/sessions.py" line="88" />
-            <location filename="../../crmdesk/services/sessions.py" line="158" />
+            <location filename="../../crmdesk/services/sessions.py" line="165" />
             <source>сеанс удалён</source>
             <translation>the session was deleted</translation>
         </message>

@@ -278,6 +278,9 @@ def test_vat_rates_sources_and_the_phone_region_are_chosen_from_lists(shell, dem
     assert product.write(), product.messages.text()
     with Session(demo_engine) as s:
         assert s.get(Product, a_id).vat_rate == Decimal(10)
+    org = open_entity(shell, "organization")
+    org_rate = org.editors["vat_rate"].edit
+    assert isinstance(org_rate, QComboBox) and org_rate.currentText() == "22 %"
     deal = open_entity(shell, "deal")
     assert isinstance(deal.editors["source"].edit, QComboBox)
     assert deal.editors["source"].edit.findText("Рекомендация") >= 0

@@ -123,7 +123,7 @@ class OrganizationForm(ObjectForm):
         Field("director", "Руководитель"),
         Field("chief_accountant", "Главный бухгалтер"),
         Field("vat_mode", "НДС", "choice", choices=VAT_MODES),
-        Field("vat_rate", "Ставка НДС", "percent"),
+        Field("vat_rate", "Ставка НДС", "choice"),  # the allowed rates: __init__
         Field("payment_terms", "Условия оплаты", "multiline"),
         Field("images", "Картинки на счетах", readonly=True),
     ]
@@ -152,6 +152,13 @@ class OrganizationForm(ObjectForm):
     ]
 
     def __init__(self, shell, obj_id=None, initial=None, parent=None):
+        from dataclasses import replace
+
+        from crmdesk.ui.generic.productcell import rate_text, vat_rates
+
+        rates = {rate: rate_text(rate) for rate in vat_rates(shell.app)}
+        self.fields = [replace(f, choices=rates) if f.key == "vat_rate" else f
+                       for f in type(self).fields]
         self.images: dict[str, bytes | None] = {}
         with shell.app.uow() as ctx:
             obj_id = obj_id or ctx.session.query(Organization.id).order_by(Organization.id).scalar()
