@@ -316,3 +316,30 @@ def test_the_refusal_reason_is_chosen_from_the_process_catalogue(shell, demo_eng
     QTimer.singleShot(0, answer)
     assert ask_reason(shell, process_id) == reasons[-1]
     assert seen == {"editable": False, "items": reasons}
+
+
+def test_pick_takes_a_changed_price_and_refuses_a_bad_quantity(shell, demo_engine):
+    from crmdesk.ui.generic.picker import PRICE, QTY
+
+    (a_id, _a, a_price, *_), = _products(demo_engine, 1)
+    form = open_entity(shell, "order")
+    seen = {}
+
+    def drive():
+        dialog = form.pick_dialog
+        row = dialog.pick(a_id, Decimal(2))
+        dialog.table.item(row, PRICE).setText("1 000,50")  # what the cell's editor commits
+        dialog.table.item(row, QTY).setText("ноль")  # not a number: refused, named
+        assert dialog.basket[0]["quantity"] == 2 and dialog.basket[0]["price"] == Decimal(
+            "1000.50")
+        assert dialog.table.item(row, QTY).text() == "2"
+        seen["message"] = shell.statusBar().currentMessage()
+        dialog.accept()
+
+    QTimer.singleShot(0, drive)
+    form.pick_products()
+    line = form.lines_model.lines[0]
+    assert (line["product_id"], line["quantity"], line["price"]) == (
+        a_id, Decimal(2), Decimal("1000.50"))
+    assert line["price"] != a_price
+    assert seen["message"] == "Поле «Кол-во» заполнено неверно: «ноль»"
