@@ -252,3 +252,15 @@ def test_posting_refusal_reads_english_under_the_english_interface(english, make
     text = form.messages.text()
     assert "Field “Client” is empty" in text, text
     assert not any("а" <= ch.lower() <= "я" for ch in text), text
+
+
+def test_show_phone_reads_any_stored_form_and_leaves_other_text_alone():
+    from crmdesk.services.phones import Phone, show_phone, stored_phone
+
+    assert show_phone("+74951234563") == "+7 (495) 123-45-63"
+    assert show_phone("8 (495) 123-45-63") == "+7 (495) 123-45-63"  # typed before
+    assert show_phone("+74951234563 доб. 12") == "+7 (495) 123-45-63 доб. 12"
+    assert show_phone(stored_phone(Phone("+74951234563", "12"))) == "+7 (495) 123-45-63 доб. 12"
+    assert show_phone("+4930123456") == "+49 30 123456"
+    assert show_phone("спросить у секретаря") == "спросить у секретаря"
+    assert show_phone(None) == "" and show_phone("") == ""
