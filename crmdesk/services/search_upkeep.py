@@ -125,7 +125,9 @@ def frequent_trigrams(texts: list[str]) -> list[str]:
 
     from crmdesk.services.search import trigrams
 
-    counts = Counter(g for t in texts for g in trigrams(t) if " " not in g)
+    # letters only: digits (phones, INN) and e-mails are spread evenly over the names, so a
+    # first name tells nothing of them, and they would crowd the words out of the list
+    counts = Counter(g for t in texts for g in trigrams(t) if g.isalpha())
     least = max(2, FREQUENT * len(texts))
     return [g for g, n in counts.most_common(MAX_TRIGRAMS) if n >= least]
 
