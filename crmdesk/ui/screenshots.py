@@ -74,6 +74,7 @@ def render(outdir: str | Path, url: str | None = None, clients: int = 200,
     window.open_special("start", "start")
     shot("main-window")
     seen_lists = set()
+    shot_names: set[str] = set()
     for code, _title, _icon, items in SECTIONS:
         window.choose_section(code)
         for item in items:
@@ -86,7 +87,12 @@ def render(outdir: str | Path, url: str | None = None, clients: int = 200,
             form = window.run_item(item)
             if item.kind == "report" and form is not None:
                 form.generate()
-            shot(f"{code}-{_slug(item.target)}")
+            # the same list behind two functions («Заявки», «Мои заявки»): named by each
+            name = f"{code}-{_slug(item.target)}"
+            if name in shot_names:
+                name = f"{code}-{_slug(tr(item.title))}"
+            shot_names.add(name)
+            shot(name)
             if isinstance(form, ListForm) and form.model.rowCount():
                 form.open_row(0)
                 shot(f"{code}-{_slug(item.target)}-card")
