@@ -91,6 +91,8 @@ def render(outdir: str | Path, url: str | None = None, clients: int = 200,
             name = f"{code}-{_slug(item.target)}"
             if name in shot_names:
                 name = f"{code}-{_slug(tr(item.title))}"
+            if name in shot_names:  # «Сделки» as the board and as the list
+                name = f"{name}-{item.kind}"
             shot_names.add(name)
             shot(name)
             if isinstance(form, ListForm) and form.model.rowCount():
