@@ -442,10 +442,19 @@ def _client_plan(
     q = searching.normalize_query(state.search)
     if not q or searching.prefix_only(q):
         return ...  # a range of the name index, in order: both planners take it
-    est = searching.estimate(ctx.session, state.search)
+    est = searching.estimate(ctx.session, state.search, _owner(ctx, spec, state))
     start = "" if descending else searching.first_key(ctx.session, state.search)
-    if est.walk(start, need, descending) * WALK_COST < est.matches * FIND_COST:
+    if est.walk(start, need, descending) * WALK_COST < est.to_find * FIND_COST:
         return start
+    return None
+
+
+def _owner(ctx: Context, spec: ListSpec, state: ListState) -> int | None:
+    """The manager whose clients alone the client list shows (rights or a fixed owner)."""
+    if "owner_id" in state.fixed:
+        return state.fixed["owner_id"]
+    if spec.query is _clients_query and not isinstance(rights.client_filter(ctx.user), True_):
+        return ctx.user.id
     return None
 
 

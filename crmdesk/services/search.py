@@ -306,6 +306,7 @@ class Sample:
     names: list[str]
     texts: list[str]
     taken: float
+    owners: list = field(default_factory=list)  # the sampled clients' managers
     estimates: dict = field(default_factory=dict)  # the last searches' estimates
 
     @property
@@ -321,10 +322,12 @@ _samples_lock = threading.Lock()
 def _draw(session: Session) -> Sample:
     low, high = session.execute(select(func.min(Client.id), func.max(Client.id))).one()
     if low is None:
-        return Sample(0, [], [], time.monotonic())
+        return Sample(0, [], [], time.monotonic(), [])
     span = high - low + 1
     if span <= SAMPLE_SIZE * 2:  # a small base: all of it
-        rows = session.execute(select(Client.search_name, Client.search_text)).all()
+        rows = session.execute(
+            select(Client.search_name, Client.search_text, Client.owner_id)
+        ).all()
         found = len(rows)
     else:
         rnd = random.Random()
@@ -332,14 +335,18 @@ def _draw(session: Session) -> Sample:
         rows = []
         for start in range(0, len(ids), 900):
             rows += session.execute(
-                select(Client.search_name, Client.search_text).where(
+                select(Client.search_name, Client.search_text, Client.owner_id).where(
                     Client.id.in_(ids[start : start + 900])
                 )
             ).all()
         found = round(span * len(rows) / len(ids))
     rows.sort(key=lambda r: r[0] or "")
     return Sample(
-        found, [r[0] or "" for r in rows], [r[1] or "" for r in rows], time.monotonic()
+        found,
+        [r[0] or "" for r in rows],
+        [r[1] or "" for r in rows],
+        time.monotonic(),
+        [r[2] for r in rows],
     )
 
 
@@ -385,6 +392,11 @@ class Estimate:
     rows: int
     names: list[str]
     hits: list[bool]
+    found: float | None = None  # what the trigram index finds (all matches, any manager)
+
+    @property
+    def to_find(self) -> float:
+        return self.matches if self.found is None else self.found
 
     @property
     def sampled_hits(self) -> int:
@@ -392,25 +404,31 @@ class Estimate:
 
     def walk(self, start: str, need: int, descending: bool = False) -> float:
         """Rows a walk along the name index reads from ``start`` (the far end when
-        descending) until ``need`` matches have come by."""
+        descending) until ``need`` matches have come by: the stretch before the first
+        sampled matches where none are (beyond what their spacing explains), then ``need``
+        rows at the density of the first few."""
         n = len(self.names)
         if not n:
             return 0.0
         scale = self.rows / n
         order = range(n - 1, -1, -1) if descending else range(bisect_left(self.names, start), n)
-        seen = passed = 0
-        for i in order:
-            passed += 1
+        at = []  # how many sampled rows had been read at each of the first matches
+        for passed, i in enumerate(order, 1):
             if self.hits[i]:
-                seen += 1
-                if seen * scale >= need:
-                    return passed * scale
-        # fewer sampled matches than the page: the walk reads on to the end of the list
-        return passed * scale + (need * n / max(self.sampled_hits, 0.5) if seen else 0)
+                at.append(passed)
+                if len(at) == 4:
+                    break
+        if len(at) < 2:  # the matches are too few to tell: up to the first, or to the end
+            return (at[0] if at else len(order)) * scale * max(1.0, need / scale)
+        spacing = (at[-1] - at[0]) / (len(at) - 1)  # sampled rows per match
+        gap = max(0.0, at[0] - spacing)
+        return gap * scale + need * spacing
 
-
-def estimate(session: Session, query: str) -> Estimate | None:
-    """The estimated matches of a quick search among all clients (None: no search)."""
+def estimate(session: Session, query: str, owner: int | None = None) -> Estimate | None:
+    """The estimated matches of a quick search among all clients (None: no search);
+    ``owner``: among this manager's clients (``names`` and ``hits`` then are theirs only,
+    as a walk along the index of (manager, name) meets them, ``found`` stays all matches,
+    what the trigram index finds before the manager is tested)."""
     test = matcher(query)
     if test is None:
         return None
@@ -423,7 +441,17 @@ def estimate(session: Session, query: str) -> Estimate | None:
         if len(s.estimates) > 64:
             s.estimates.clear()
         s.estimates[q] = got
-    return got
+    if owner is None:
+        return got
+    mine = [i for i, o in enumerate(s.owners) if o == owner]
+    hits = [got.hits[i] for i in mine]
+    return Estimate(
+        sum(hits) * s.scale,
+        round(len(mine) * s.scale),
+        [s.names[i] for i in mine],
+        hits,
+        found=got.matches,
+    )
 
 
 def trigrams(word: str) -> set[str]:

@@ -134,3 +134,13 @@ def test_a_capped_count_of_a_dense_search(uow, base, monkeypatch):
     with uow("ivanov") as ctx:
         mine = lists.count(ctx, lists.CLIENTS, lists.ListState(search="рома"))
         assert lists.count(ctx, lists.CLIENTS, lists.ListState(search="рома"), cap=500) == mine
+
+
+def test_a_managers_estimate_counts_the_managers_clients(uow, base):
+    with uow("ivanov") as ctx:
+        me = ctx.user.id
+        for text in ["ооо", "рома", "ова"]:
+            mine = lists.count(ctx, lists.CLIENTS, lists.ListState(search=text))
+            est = searching.estimate(ctx.session, text, owner=me)
+            assert est.matches == mine, text
+            assert est.to_find == searching.estimate(ctx.session, text).matches
