@@ -178,10 +178,15 @@ def integrity(path: Path, full: bool = True) -> str:
 
 
 def _sqlite_copy(src: sqlite3.Connection, path: Path) -> None:
-    """One-step online backup (a snapshot even while others write), as a single file."""
+    """One-step online backup (a snapshot even while others write), as a single file,
+    without the running office's sessions, locks and change counters."""
+    from crmdesk.services.exchange import clear_runtime
+
     dst = sqlite3.connect(path)
     try:
         src.backup(dst)
+        with dst:
+            clear_runtime(dst)
         dst.execute("PRAGMA journal_mode=DELETE")
     finally:
         dst.close()
@@ -246,10 +251,13 @@ def _pg_args(engine: Engine) -> tuple[list[str], dict]:
 
 
 def _backup_pg_dump(engine: Engine, path: Path, exe: str) -> str:
+    from crmdesk.services.exchange import RUNTIME_TABLES
+
     part = path.with_name(path.name + ".part")
     args, env = _pg_args(engine)
+    runtime = [f"--exclude-table-data={name}" for name in RUNTIME_TABLES]  # their schema only
     proc = subprocess.run(
-        [exe, "-Fc", "-f", str(part), *args, "-d", engine.url.database],
+        [exe, "-Fc", "-f", str(part), *args, *runtime, "-d", engine.url.database],
         env=env,
         capture_output=True,
         text=True,
@@ -564,6 +572,10 @@ def _restore_pg(file: Path, kind: str, url: str, progress) -> RestoreResult:
             )
             if proc.returncode != 0:
                 raise CrmError(f"pg_restore: {proc.stderr.strip()[-500:]}")
+            from crmdesk.services.exchange import clear_runtime
+
+            with engine.begin() as conn:  # a dump made before they were left out
+                clear_runtime(conn)
             method = "pg_restore"
         elif kind == "exchange":
             from crmdesk.services.exchange import load

@@ -26,12 +26,36 @@ from crmdesk.services.limits import TEXT_MAX
 
 FORMAT, FORMAT_VERSION = "crmdesk-exchange", 2
 BATCH = 5000
+# the running office's bookkeeping (services.sessions, office, changes): who is connected,
+# which object is open where, the change counters. True of one running base only — never
+# written to an exchange file or a backup, skipped when an older file has them, emptied in
+# a restored copy (a restore must not bring back sessions and locks of desktops long gone)
+RUNTIME_TABLES = ("office_sessions", "object_locks", "change_counters")
 
 
 def tables() -> list[Table]:
-    """Every table in an order that satisfies foreign keys (roles and users first)."""
+    """Every table that travels, in an order that satisfies foreign keys (roles and users
+    first); the runtime tables stay behind."""
     first = [Base.metadata.tables["roles"], Base.metadata.tables["users"]]
-    return first + [t for t in Base.metadata.sorted_tables if t not in first]
+    return first + [t for t in Base.metadata.sorted_tables
+                    if t not in first and t.name not in RUNTIME_TABLES]
+
+
+def clear_runtime(conn) -> None:
+    """Empty the runtime tables of a restored copy (``conn``: a DB-API or SQLAlchemy
+    connection in a transaction); a table an older schema lacks is skipped."""
+    from sqlalchemy import inspect, text
+
+    if hasattr(conn, "dialect"):
+        present = set(inspect(conn).get_table_names())
+        for name in RUNTIME_TABLES:  # locks first: they name sessions
+            if name in present:
+                conn.execute(text(f"DELETE FROM {name}"))
+        return
+    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    for name in RUNTIME_TABLES:
+        if name in present:
+            conn.execute(f"DELETE FROM {name}")
 
 
 def _encode(value):
@@ -311,6 +335,9 @@ def load(engine: Engine, path, progress=None) -> dict[str, int]:
     try:
         with engine.begin() as conn:
             for name, columns, rows in source.tables():
+                if name in RUNTIME_TABLES:  # an older file carries them: read, not loaded
+                    counts[name] = sum(1 for _row in rows)
+                    continue
                 table = Base.metadata.tables.get(name)
                 if table is None:
                     raise CrmError(f"Файл обмена: неизвестная таблица «{name}».")
