@@ -9,12 +9,19 @@ the UI thread — and translate tables to the lists to refresh with ``lists_for_
 
 Only ORM writes are seen; a bulk statement that bypasses the session should call
 ``announce(session, *tables)`` itself.
+
+A desktop's own writes are not news to it (it refreshes what it wrote at once): its units
+of work carry its ``OwnWrites.origin`` in ``session.info``; on PostgreSQL the payload
+starts with it (``origin;table,table``) and its own listener drops such notes; on SQLite
+each bump returns the counter's new value, remembered by ``OwnWrites`` once committed, and
+``CounterWatch`` reports a table only when a value it did not write is among the moves.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Callable, Iterable
 
 from sqlalchemy import Engine, event, select, text
@@ -25,11 +32,14 @@ from crmdesk.models import ChangeCounter
 CHANNEL = "crmdesk_changes"
 EVERYTHING = "*"  # a listener that lost its connection: anything may have changed meanwhile
 SILENT = {"change_counters"}
+ORIGIN = "change_origin"  # session.info: the desktop (OwnWrites.origin) a unit of work is of
+WRITTEN = "changes_written"  # session.info: {table: [counter values]} announced by it
 log = logging.getLogger(__name__)
 
 _BUMP = text(
     "INSERT INTO change_counters (table_name, counter) VALUES (:t, 1) "
-    "ON CONFLICT (table_name) DO UPDATE SET counter = change_counters.counter + 1"
+    "ON CONFLICT (table_name) DO UPDATE SET counter = change_counters.counter + 1 "
+    "RETURNING counter"
 )
 
 
@@ -48,12 +58,55 @@ def announce(session: Session, *tables: str) -> None:
     if not names:
         return
     conn = session.connection()
+    # what this transaction announced; a savepoint may still roll back: not remembered
+    written = (None if session.in_nested_transaction()
+               else session.info.setdefault(WRITTEN, {}))
     if conn.dialect.name == "postgresql":
-        payload = ",".join(names)[:7000]  # NOTIFY payloads stop at 8000 bytes
+        origin = session.info.get(ORIGIN)
+        payload = ((f"{origin};" if origin else "") + ",".join(names))[:7000]  # 8000 at most
         conn.execute(text("SELECT pg_notify(:c, :p)"), {"c": CHANNEL, "p": payload})
+        if written is not None:
+            for name in names:
+                written.setdefault(name, [])
     else:
         for name in names:
-            conn.execute(_BUMP, {"t": name})
+            value = conn.execute(_BUMP, {"t": name}).scalar()
+            if written is not None:
+                written.setdefault(name, []).append(value)
+
+
+def parse_payload(payload: str) -> tuple[str | None, set[str]]:
+    """A notification's (origin or None, tables)."""
+    origin, _, names = payload.rpartition(";")
+    return origin or None, {t for t in names.split(",") if t}
+
+
+class OwnWrites:
+    """What one desktop itself committed, so that its own notifications are not taken for a
+    colleague's (thread-safe: a worker thread may commit)."""
+
+    def __init__(self):
+        self.origin = uuid.uuid4().hex[:12]
+        self._lock = threading.Lock()
+        self._values: dict[str, set[int]] = {}
+
+    def committed(self, written: dict[str, list[int]]) -> None:
+        with self._lock:
+            for table, values in written.items():
+                self._values.setdefault(table, set()).update(v for v in values if v)
+
+    def foreign(self, table: str, before: int, now: int) -> bool:
+        """Whether the counter's move ``before`` → ``now`` holds a write not made here (the
+        values seen are forgotten)."""
+        with self._lock:
+            mine = self._values.get(table, set())
+            news = now < before or any(v not in mine for v in range(before + 1, now + 1))
+            left = {v for v in mine if v > now}
+            if left:
+                self._values[table] = left
+            else:
+                self._values.pop(table, None)
+        return news
 
 
 @event.listens_for(Session, "before_flush")
@@ -68,6 +121,11 @@ def _send(session: Session, _ctx) -> None:
     touched = session.info.pop("_changed_tables", None)
     if touched:
         announce(session, *touched)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(WRITTEN, None)  # rolled back: announced to nobody
 
 
 def lists_for_tables(tables: Iterable[str]) -> set[str]:
@@ -87,8 +145,9 @@ def lists_for_tables(tables: Iterable[str]) -> set[str]:
 class CounterWatch:
     """SQLite desktops: which tables' counters moved since the last look (one tiny read)."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, own: OwnWrites | None = None):
         self.engine = engine
+        self.own = own  # this desktop's writes: not reported
         self.seen: dict[str, int] | None = None
 
     def poll(self) -> set[str]:
@@ -101,7 +160,10 @@ class CounterWatch:
         before, self.seen = self.seen, now
         if before is None:
             return set()
-        return {t for t, n in now.items() if before.get(t) != n}
+        moved = {t for t, n in now.items() if before.get(t) != n}
+        if self.own is None:
+            return moved
+        return {t for t in moved if self.own.foreign(t, before.get(t, 0), now[t])}
 
 
 class PgListener(threading.Thread):
@@ -111,10 +173,11 @@ class PgListener(threading.Thread):
     ``{EVERYTHING}`` (notifications sent meanwhile are lost)."""
 
     def __init__(self, engine: Engine, callback: Callable[[set[str]], None],
-                 retry: float = 3.0):
+                 retry: float = 3.0, ignore: str | None = None):
         super().__init__(name="crmdesk-changes", daemon=True)
         self.url = engine.url
         self.callback = callback
+        self.ignore = ignore  # an origin (OwnWrites.origin) whose notes are not passed on
         self.retry = retry
         self._halt = threading.Event()
         self.listening = threading.Event()
@@ -147,7 +210,9 @@ class PgListener(threading.Thread):
                     while not self._halt.is_set():
                         batch: set[str] = set()
                         for note in conn.notifies(timeout=0.5):
-                            batch.update(t for t in note.payload.split(",") if t)
+                            origin, tables = parse_payload(note.payload)
+                            if origin is None or origin != self.ignore:
+                                batch.update(tables)
                             if len(batch) > 50:
                                 break
                         if batch:

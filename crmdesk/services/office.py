@@ -96,10 +96,16 @@ def take_lock(session: Session, kind: str, obj_id: int, session_id: int,
 
 
 def release_lock(session: Session, kind: str, obj_id: int, session_id: int) -> None:
-    session.execute(
+    """Free the object (a plain DELETE: announced here, so that a desktop showing it
+    read-only takes it over at once)."""
+    from crmdesk.services.changes import announce
+
+    freed = session.execute(
         delete(ObjectLock).where(ObjectLock.object_type == kind, ObjectLock.object_id == obj_id,
                                  ObjectLock.session_id == session_id)
-    )
+    ).rowcount
+    if freed:
+        announce(session, "object_locks")
 
 
 def lock_holder(session: Session, kind: str, obj_id: int,

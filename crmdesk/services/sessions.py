@@ -91,13 +91,17 @@ def heartbeat(engine: Engine, session_id: int) -> SessionEnded | None:
 
 def close_session(engine: Engine, session_id: int) -> None:
     """The desktop closes normally: its locks are freed, the session ends by itself."""
+    from crmdesk.services.changes import announce
+
     with Session(engine) as s, s.begin():
-        s.execute(delete(ObjectLock).where(ObjectLock.session_id == session_id))
+        freed = s.execute(delete(ObjectLock).where(ObjectLock.session_id == session_id)).rowcount
         s.execute(
             update(OfficeSession)
             .where(OfficeSession.id == session_id, OfficeSession.ended_at.is_(None))
             .values(ended_at=utcnow(), end_reason="выход из программы")
         )
+        # the others' «Активные пользователи» and read-only cards follow at once
+        announce(s, "office_sessions", *(["object_locks"] if freed else []))
 
 
 def is_alive(row: OfficeSession, now: datetime | None = None) -> bool:
@@ -143,7 +147,10 @@ def end_session(ctx, session_id: int, reason: str | None = None) -> None:
         raise CrmError(f"Сеанс {session_id} уже завершён.")
     row.ended_at, row.ended_by_id = utcnow(), ctx.user.id
     row.end_reason = (reason or "").strip()[:300] or None
-    ctx.session.execute(delete(ObjectLock).where(ObjectLock.session_id == session_id))
+    if ctx.session.execute(delete(ObjectLock).where(ObjectLock.session_id == session_id)).rowcount:
+        from crmdesk.services.changes import announce
+
+        announce(ctx.session, "object_locks")
 
 
 def _on_write(session: Session) -> None:

@@ -9,7 +9,10 @@ this session by the administrator (forms stay open read-only with their data, wr
 refused by the rules layer with the reason).
 
 ``form_opened`` / ``form_written`` / ``form_closed``: the generic object form takes the
-object's lock, shows «Объект редактируется пользователем …» read-only, frees it on close.
+object's lock, shows «Объект редактируется пользователем …» read-only, frees it on close;
+a read-only card takes the lock over (and says so) once the other user lets it go.
+``form_changed``: an open card rereads what another user (or another form) saved — unless
+it holds unsaved changes: then it says so, and the version check refuses the stale write.
 
 ``ActiveUsers`` — Администрирование → «Активные пользователи».
 """
@@ -61,6 +64,7 @@ class OfficeLink(QObject):
         self.shell, self.app = shell, shell.app
         self.engine = self.app.engine
         self.ended: SessionEnded | None = None
+        self.stopped = False
         self.session_id: int | None = None
         try:
             with self.app.uow() as ctx:
@@ -78,11 +82,12 @@ class OfficeLink(QObject):
         if not listen:
             return
         if self.engine.dialect.name == "postgresql":
-            self.listener = PgListener(self.engine, self.arrived.emit)
+            self.listener = PgListener(self.engine, self.arrived.emit,
+                                       ignore=self.app.own.origin)  # own writes: told
             self.listener.start()
             self.destroyed.connect(self.listener.stop)  # a window dropped without closing
         else:
-            self.watch = CounterWatch(self.engine)
+            self.watch = CounterWatch(self.engine, self.app.own)
             self.watch.poll()
             self.counter_timer = QTimer(self, interval=COUNTER_CHECK_MS)
             self.counter_timer.timeout.connect(self.poll)
@@ -99,14 +104,17 @@ class OfficeLink(QObject):
             self._changed(tables)
 
     def _changed(self, tables: set[str]) -> None:
+        if self.stopped:
+            return
         if "office_sessions" in tables or "*" in tables:
             self.check_alive()
         for name in sorted(lists_for_tables(tables)):
+            self.app.hub.told(name)  # a colleague's write covers an own one pending
             self.app.hub.changed.emit(name)
         self.tables_changed.emit(tables)
 
     def check_alive(self) -> None:
-        if self.ended is not None or self.session_id is None:
+        if self.ended is not None or self.session_id is None or self.stopped:
             return
         try:
             ended = heartbeat(self.engine, self.session_id)
@@ -124,6 +132,7 @@ class OfficeLink(QObject):
         QMessageBox.warning(self.shell, tr("Сеанс завершён"), str(ended))
 
     def stop(self) -> None:
+        self.stopped = True  # its own closing is announced too: not «Сеанс завершён»
         self.beat.stop()
         if getattr(self, "counter_timer", None) is not None:
             self.counter_timer.stop()
@@ -143,7 +152,7 @@ def _link(form) -> OfficeLink | None:
     return getattr(form.app, "office", None)
 
 
-def _kind(form) -> str | None:
+def _model(form):
     from crmdesk.services.lists import SPECS
     from crmdesk.ui.generic.registry import entity
 
@@ -151,7 +160,12 @@ def _kind(form) -> str | None:
         spec = SPECS.get(entity(form.entity_name).list_name)
     except Exception:  # a form without a registered entity has nothing to lock
         return None
-    return locks.lock_kind(spec.model) if spec is not None else None
+    return spec.model if spec is not None else None
+
+
+def _kind(form) -> str | None:
+    model = _model(form)
+    return locks.lock_kind(model) if model is not None else None
 
 
 def _take(form) -> None:
@@ -166,11 +180,38 @@ def _take(form) -> None:
     except CrmError as exc:
         show_error(form, exc)
         return
+    was_locked = bool(form.read_only_reason) and getattr(form, "_office_locked_by", None)
     form._office_lock = None if holder else (kind, form.obj_id)
+    form._office_locked_by = holder
     form.set_read_only(holder.message if holder else None)
+    if was_locked and holder is None and not form.read_only_reason:
+        _freed(form, was_locked)
     if holder and not getattr(form, "_office_watching", False):
         form._office_watching = True  # when the other user closes it, take it over
         link.tables_changed.connect(lambda tables, f=form: _retry(f, tables))
+
+
+FREED_STYLE = "background: #e3f4e1; color: #1b5e20; padding: 4px;"
+
+
+def _freed(form, holder) -> None:
+    """The other user let the object go: it is editable here now — said in the banner
+    (until the first edit) and the status bar."""
+    text = tr("Объект больше не редактируется пользователем {0}: теперь его можно "
+              "изменять.").format(locks.short_name(holder.user))
+    form.banner.setStyleSheet(FREED_STYLE)
+    form.banner.setText(text)
+    form.banner.show()
+    form.shell.message(text)
+    if not getattr(form, "_office_freed_hook", False):
+        form._office_freed_hook = True
+        for editor in form.editors.values():
+            editor.edited.connect(lambda f=form: _hide_freed(f))
+
+
+def _hide_freed(form) -> None:
+    if not form.read_only_reason and form.banner.styleSheet() == FREED_STYLE:
+        form.banner.hide()
 
 
 def _retry(form, tables: set[str]) -> None:
@@ -178,10 +219,75 @@ def _retry(form, tables: set[str]) -> None:
         return
     if _link(form) is None or _link(form).ended is not None:
         return
-    kind = _kind(form)
-    if tables & {kind, "object_locks", "*"}:
-        form.reload()  # what the other user saved
+    if tables & {_kind(form), "object_locks", "*"}:
+        _reread(form)  # what the other user saved (form_changed may have done it already)
         _take(form)
+
+
+def form_changed(form, list_name: str) -> None:
+    """The hub says ``list_name`` changed: a card of that list's table checks its object
+    (once for several lists of one table, e.g. every document journal)."""
+    from crmdesk.services.lists import SPECS
+
+    spec = SPECS.get(list_name)
+    if (form.obj_id is None or spec is None
+            or getattr(spec.model, "__tablename__", None) != _kind(form)):
+        return
+    timer = getattr(form, "_office_reread", None)
+    if timer is None:
+        timer = form._office_reread = QTimer(form, singleShot=True, interval=0)
+        timer.timeout.connect(lambda f=form: _reread(f))
+    timer.start()
+
+
+def _stored(form):
+    """(version, who saved it last, when) of the object as stored now; None: no version
+    kept (or the object is gone)."""
+    from sqlalchemy import select
+
+    from crmdesk.models import User
+
+    model = _model(form)
+    if model is None or not hasattr(model, "version") or form.obj_id is None:
+        return None
+    with form.app.uow(read_only=True) as ctx:
+        row = ctx.session.execute(
+            select(model.version, model.updated_by_id, model.updated_at)
+            .where(model.id == form.obj_id)
+        ).first()
+        if row is None:
+            return None
+        who = ctx.session.get(User, row[1]) if row[1] else None
+        return row[0], (who.id, who.full_name) if who else None, row[2]
+
+
+def _reread(form) -> None:
+    """Reread a card whose object was saved elsewhere; a card with unsaved changes keeps
+    them and says the object was changed (its write is then refused by the version check)."""
+    try:
+        stored = _stored(form)
+    except Exception as exc:  # the base is away for a moment: the next change tries again
+        log.warning("rereading a card: %s", exc)
+        return
+    if stored is None or form.version is None or stored[0] == form.version:
+        return
+    version, who, when = stored
+    if form.modified and not form.read_only_reason:
+        if getattr(form, "_office_warned", None) == version:
+            return
+        form._office_warned = version
+        at = f"{when.astimezone():%H:%M}" if when else ""
+        if who and who[0] != form.app.user_id:
+            text = tr("Объект изменён другим пользователем: {0} в {1}.").format(
+                locks.short_name(who[1]), at)
+        else:
+            text = tr("Объект изменён в другой форме в {0}.").format(at)
+        form.messages.setText(text + " " + tr(
+            "Ваши изменения не записаны и не перечитаны; записать их поверх не получится — "
+            "при записи будет предложено перечитать объект."))
+        form.messages.show()
+        return
+    form.reload()
 
 
 def form_opened(form) -> None:

@@ -33,3 +33,44 @@ def test_a_write_on_one_desktop_reaches_the_other_through_notify(engine, make_sh
     for desk in (mine, other):
         desk.close()
     assert not mine.office.listener.is_alive() or mine.office.listener._halt.is_set()
+
+
+@pytest.mark.parametrize("engine", ["pg"], indirect=True)
+def test_own_save_refreshes_once_and_cards_reread_on_postgres(engine, make_shell, qtbot):
+    from sqlalchemy import select
+
+    from crmdesk.models import Client
+    from crmdesk.services.clients import update_client
+    from tests.office.ui.test_live_cards import counted
+
+    with unit_of_work(engine) as ctx:
+        cid = create_client(ctx, {"name": "ООО «Один раз»", "kind": "company"}).id
+    mine, other = make_shell(engine), make_shell(engine)
+    for desk in (mine, other):
+        qtbot.waitUntil(lambda d=desk: d.office.listener.listening.is_set(), timeout=5000)
+    my_list, their_list = mine.open_list("clients"), other.open_list("clients")
+    mine_read, theirs_read = counted(my_list), counted(their_list)
+    card = entity("client").open(mine, cid, None)
+    watching = entity("client").open(other, cid, None)
+    assert watching.read_only_reason
+    card.editors["comment"].set("Записано у меня")
+    assert card.write()
+    qtbot.waitUntil(lambda: watching.editors["comment"].get() == "Записано у меня",
+                    timeout=3000)  # the read-only card rereads what was saved
+    qtbot.wait(1500)  # the own NOTIFY has come back by now, and was not taken for news
+    assert mine_read == [1] and theirs_read == [1]
+    card.close_form()
+    qtbot.waitUntil(lambda: watching.read_only_reason is None, timeout=3000)
+    assert "больше не редактируется" in watching.banner.text()
+    qtbot.keyClicks(watching.editors["comment"].edit, " draft")
+    with unit_of_work(engine) as ctx:  # a script writes meanwhile
+        update_client(ctx, cid, {"status": "VIP"})
+    qtbot.waitUntil(lambda: watching.messages.isVisible(), timeout=3000)
+    assert "Объект изменён" in watching.messages.text()
+    kept = watching.editors["comment"].get()  # the unsaved text stays on screen
+    assert "draft" in kept and "Записано у меня" in kept
+    with unit_of_work(engine) as ctx:
+        assert ctx.session.scalar(select(Client.status).where(Client.id == cid)) == "VIP"
+    watching.modified = False  # closing offscreen: no «Сохранить изменения?»
+    for desk in (mine, other):
+        desk.close()
