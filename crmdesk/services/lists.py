@@ -573,8 +573,9 @@ def fetch(
     page = page_ids(False)
     descending = (state.descending if state.sort_key else spec.default_descending) != reverse
     start = _client_plan(ctx, spec, state, skip + limit, descending)
-    if start is None:
-        page = _sorted_matches(ctx, spec, state, reverse, skip, limit)
+    if start is None:  # few matches: find them and sort them
+        if ctx.session.get_bind().dialect.name == "postgresql":  # (its planner would walk)
+            page = _sorted_matches(ctx, spec, state, reverse, skip, limit)
     elif start is not ...:
         page = (
             _walking(ctx, spec, state, start)
