@@ -116,8 +116,10 @@ def test_read_only_card_rereads_the_others_save_and_is_editable_once_freed(
     assert not watching.editors["name"].edit.isReadOnly()
     assert watching.banner.isVisible()
     assert "больше не редактируется пользователем Иванов И.И." in watching.banner.text()
-    watching.window().resize(1366, 768)
-    watching.grab().save("/tmp/office-card-freed.png")
+    for w, h in ((1366, 768), (1920, 1080)):
+        second.resize(w, h)
+        qtbot.wait(50)
+        second.grab().save(f"/tmp/office-card-freed-{w}.png")
     qtbot.keyClicks(watching.editors["name"].edit, " plus")  # the first edit hides it
     assert not watching.banner.isVisible()
     assert watching.write()
@@ -139,8 +141,10 @@ def test_card_with_unsaved_changes_is_not_overwritten(make_shell, demo_engine,
     assert "Объект изменён другим пользователем: Иванов И.И. в " in card.messages.text()
     assert card.editors["comment"].get() == "My draft"  # kept on screen
     assert card.editors["status"].get() != "VIP"  # not reread under the user's hands
-    card.window().resize(1366, 768)
-    card.grab().save("/tmp/office-card-changed.png")
+    for w, h in ((1366, 768), (1920, 1080)):
+        mine.resize(w, h)
+        qtbot.wait(50)
+        mine.grab().save(f"/tmp/office-card-changed-{w}.png")
     seen = []
 
     def keep_editing():
