@@ -29,6 +29,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    union,
 )
 from sqlalchemy.orm import Session, object_session
 
@@ -186,6 +187,34 @@ def search_condition(session: Session, query: str, like: bool = False):
             and_(*[Client.search_text.like(f"%{escape_like(w)}%", escape="\\") for w in short])
         )
     return or_(_prefix(session, q), and_(*conds))
+
+
+def candidates_condition(session: Session, query: str):
+    """SQLite: the search as «the id is among the candidates» (the names starting with the
+    query and the rows the FTS5 index finds for its words, one list), and the test of its
+    short words; None when no index can list the candidates (a prefix, short words only).
+    With it SQLite goes from the few candidates to their rows, not along another index of
+    the list (a manager's clients by name) testing each of them."""
+    q = normalize_query(query)
+    if not q or prefix_only(q):
+        return None
+    if is_phoneish(q):
+        match, short = fts_phrase(digits_of(q)), []
+    else:
+        words = query_words(q)
+        long = [w for w in words if len(w) >= 3]
+        short = [w for w in words if len(w) < 3]
+        if not long:
+            return None
+        match = " AND ".join(fts_phrase(w) for w in long)
+    found = select(literal_column("rowid")).select_from(text("clients_fts")).where(
+        text("clients_fts MATCH :m").bindparams(bindparam("m", match, unique=True))
+    )
+    ids = Client.id.in_(union(select(Client.id).where(_prefix(session, q)), found))
+    if not short:
+        return ids if not is_phoneish(q) else Client.id.in_(found)
+    likes = [Client.search_text.like(f"%{escape_like(w)}%", escape="\\") for w in short]
+    return and_(ids, or_(_prefix(session, q), and_(*likes)))
 
 
 def clients_query(session: Session, user: User, query: str = "", include_marked=True) -> Select:
