@@ -1,11 +1,12 @@
 """What changed, told to the other desktops.
 
-Every flush notes the tables it wrote. On PostgreSQL it sends ``NOTIFY crmdesk_changes``
-with their names (delivered to listeners only when the transaction commits, and dropped
-with it on a rollback); on SQLite it bumps a counter per table in ``change_counters``
-(same transaction), which desktops compare every second (``CounterWatch``). Desktops
-listen with ``PgListener`` — a thread of its own with its own connection, no polling in
-the UI thread — and translate tables to the lists to refresh with ``lists_for_tables``.
+Every flush notes the tables it wrote; the commit announces them once. On PostgreSQL it
+sends ``NOTIFY crmdesk_changes`` with their names (delivered to listeners only when the
+transaction commits, and dropped with it on a rollback); on SQLite it bumps a counter per
+table in ``change_counters`` (same transaction), which desktops compare every second
+(``CounterWatch``). Desktops listen with ``PgListener`` — a thread of its own with its
+own connection, no polling in the UI thread — and translate tables to the lists to
+refresh with ``lists_for_tables``.
 
 Only ORM writes are seen; a bulk statement that bypasses the session should call
 ``announce(session, *tables)`` itself.
@@ -34,6 +35,7 @@ EVERYTHING = "*"  # a listener that lost its connection: anything may have chang
 SILENT = {"change_counters"}
 ORIGIN = "change_origin"  # session.info: the desktop (OwnWrites.origin) a unit of work is of
 WRITTEN = "changes_written"  # session.info: {table: [counter values]} announced by it
+_PENDING = "changes_pending"  # session.info: tables flushed, announced when it commits
 log = logging.getLogger(__name__)
 
 _BUMP = text(
@@ -119,6 +121,17 @@ def _collect(session: Session, _ctx, _instances) -> None:
 @event.listens_for(Session, "after_flush_postexec")
 def _send(session: Session, _ctx) -> None:
     touched = session.info.pop("_changed_tables", None)
+    if touched:  # told once per transaction, at its commit: a posting flushes 3–6 times
+        session.info.setdefault(_PENDING, set()).update(touched)
+
+
+@event.listens_for(Session, "before_commit")
+def _send_on_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: the outer commit tells
+        return
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the commit's own flush comes after this hook: its tables too
+    touched = session.info.pop(_PENDING, None)
     if touched:
         announce(session, *touched)
 
@@ -126,6 +139,7 @@ def _send(session: Session, _ctx) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(WRITTEN, None)  # rolled back: announced to nobody
+    session.info.pop(_PENDING, None)
 
 
 def lists_for_tables(tables: Iterable[str]) -> set[str]:

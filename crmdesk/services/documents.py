@@ -29,23 +29,40 @@ from crmdesk.services.settings import get_setting
 BASIS = {"order": ("proposal",), "invoice": ("order", "proposal"), "payment": ("invoice", "order")}
 
 
+_CREATED = "documents_created_here"
+
+
+def _created_here(session) -> set[int]:
+    """Documents inserted by this very transaction: no one else sees them before it commits,
+    so they need no lock and no re-reading (an invoice created and posted at once)."""
+    entry = session.info.get(_CREATED)
+    return entry[1] if entry and entry[0] is session.get_transaction() else set()
+
+
+def _note_created(session, doc_id: int) -> None:
+    entry = session.info.get(_CREATED)
+    if not entry or entry[0] is not session.get_transaction():
+        entry = session.info[_CREATED] = (session.get_transaction(), set())
+    entry[1].add(doc_id)
+
+
 def lock_documents(ctx: Context, ids) -> list[Document]:
     """Lock these documents' rows (PostgreSQL: SELECT … FOR UPDATE, always in id order, so
     two postings never wait for each other crosswise) and re-read them: whoever reads a
     balance to write against it holds the lock until commit. SQLite's write transaction
     (BEGIN IMMEDIATE) already serializes writers."""
-    ids = sorted({i for i in ids if i is not None})
-    if not ids:
-        return []
-    return list(
-        ctx.session.scalars(
-            select(Document)
-            .where(Document.id.in_(ids))
-            .order_by(Document.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    )
+    wanted = {i for i in ids if i is not None}
+    mine = wanted & _created_here(ctx.session)
+    found = {d.id: d for d in ctx.session.scalars(
+        select(Document)
+        .where(Document.id.in_(sorted(wanted - mine)))
+        .order_by(Document.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )} if wanted - mine else {}
+    for i in mine:
+        found[i] = ctx.session.get(Document, i)  # in this session already: no query
+    return [found[i] for i in sorted(found) if found[i] is not None]
 
 
 def get_document(ctx: Context, doc_id: int, write: bool = False) -> Document:
@@ -69,7 +86,15 @@ def find_document(ctx: Context, number: str) -> Document:
 
 
 def _org(ctx: Context) -> Organization:
-    return ctx.session.scalar(select(Organization).order_by(Organization.id).limit(1))
+    """The organization (the first one); asked for twice per document, read once per unit
+    of work (then taken from the session's identity map)."""
+    known = ctx.session.info.get("organization_id")
+    org = ctx.session.get(Organization, known) if known is not None else None
+    if org is None:
+        org = ctx.session.scalar(select(Organization).order_by(Organization.id).limit(1))
+        if org is not None:
+            ctx.session.info["organization_id"] = org.id
+    return org
 
 
 def _allowed_rates(ctx: Context) -> tuple[Decimal, ...]:
@@ -277,6 +302,7 @@ def create_document(
     doc.number = next_number(ctx.session, doc_type, doc.year)
     ctx.session.add(doc)
     ctx.session.flush()
+    _note_created(ctx.session, doc.id)
     return doc
 
 

@@ -47,12 +47,24 @@ def test_own_counter_moves_are_not_reported_a_colleagues_are(uow, team):
 def test_a_rolled_back_write_is_not_remembered(uow, team):
     if team.dialect.name != "sqlite":
         pytest.skip("change counters: SQLite")
+    watch = CounterWatch(team)
+    watch.poll()
     with pytest.raises(RuntimeError), uow("ivanov") as ctx:
         create_client(ctx, {"name": "ООО «Откат»", "kind": "company"})
         ctx.session.flush()
-        assert ctx.session.info[WRITTEN]["clients"]
         raise RuntimeError
     assert WRITTEN not in ctx.session.info
+    assert watch.poll() == set()
+
+
+def test_a_transaction_is_announced_once_however_often_it_flushes(uow, team):
+    if team.dialect.name != "sqlite":
+        pytest.skip("change counters: SQLite")
+    with uow("ivanov") as ctx:
+        for i in range(3):
+            create_client(ctx, {"name": f"ООО «Три {i}»", "kind": "company"})
+            ctx.session.flush()
+    assert ctx.session.info[WRITTEN]["clients"] and len(ctx.session.info[WRITTEN]["clients"]) == 1
 
 
 def test_payload_names_its_origin():
