@@ -348,7 +348,8 @@ _samples: dict[str, Sample] = {}
 _samples_lock = threading.Lock()
 
 
-def _draw(session: Session) -> Sample:
+def draw_sample(session) -> Sample:
+    """A new sample of the clients (``session``: a Session or a Connection)."""
     low, high = session.execute(select(func.min(Client.id), func.max(Client.id))).one()
     if low is None:
         return Sample(0, [], [], time.monotonic(), [])
@@ -385,7 +386,7 @@ def sample(session: Session) -> Sample:
     with _samples_lock:
         got = _samples.get(key)
     if got is None or time.monotonic() - got.taken > SAMPLE_TTL:
-        got = _draw(session)
+        got = draw_sample(session)
         with _samples_lock:
             if len(_samples) > 8:  # tests open many bases: keep the newest few
                 _samples.clear()

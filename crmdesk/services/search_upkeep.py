@@ -133,25 +133,32 @@ def frequent_trigrams(texts: list[str]) -> list[str]:
 
 
 def refresh_first_keys(engine, progress=None) -> int:
-    """Recompute ``search_first_keys`` from the clients: a pass along the name index. Writes
-    to clients wait meanwhile (seconds at a million), so that no client written during the
-    pass is missed. Returns how many trigrams are listed."""
-    from sqlalchemy.orm import Session
+    """Recompute ``search_first_keys`` from the clients (``fill_first_keys`` in a transaction
+    of its own). Returns how many trigrams are listed."""
+    from crmdesk.services.search import forget_samples
 
-    from crmdesk.services.search import forget_samples, sample
-
-    with engine.connect() as conn:
-        forget_samples()
-        with Session(bind=conn) as session:
-            grams = frequent_trigrams(sample(session).texts)
-        conn.rollback()
+    forget_samples()
     with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("LOCK TABLE clients IN SHARE MODE")
-        else:  # take the write lock now: a pass of seconds must not see writes
-            conn.exec_driver_sql("DELETE FROM search_first_keys")
-        first: dict[str, str] = {}
-        left = set(grams)
+        listed = fill_first_keys(conn, progress)
+    forget_samples()
+    return listed
+
+
+def fill_first_keys(conn, progress=None) -> int:
+    """Recompute ``search_first_keys`` in the caller's transaction (migration 0016 fills it
+    so for a base it upgrades): the frequent trigrams of a sample, then a pass along the name
+    index. Writes to clients wait meanwhile (seconds at a million), so that no client
+    written during the pass is missed."""
+    from crmdesk.services.search import draw_sample
+
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("LOCK TABLE clients IN SHARE MODE")
+    else:  # take the write lock now: a pass of seconds must not see writes
+        conn.exec_driver_sql("DELETE FROM search_first_keys")
+    grams = frequent_trigrams(draw_sample(conn).texts)
+    first: dict[str, str] = {}
+    left = set(grams)
+    if left:
         rows = conn.execute(
             sa.text("SELECT search_name, search_text FROM clients ORDER BY search_name"),
             execution_options={"yield_per": 5000},
@@ -167,11 +174,10 @@ def refresh_first_keys(engine, progress=None) -> int:
             if not left:
                 break
         rows.close()
-        conn.exec_driver_sql("DELETE FROM search_first_keys")
-        if first:
-            conn.execute(
-                sa.text("INSERT INTO search_first_keys (trigram, first_name) VALUES (:t, :n)"),
-                [{"t": g, "n": n} for g, n in sorted(first.items())],
-            )
-    forget_samples()
+    conn.exec_driver_sql("DELETE FROM search_first_keys")
+    if first:
+        conn.execute(
+            sa.text("INSERT INTO search_first_keys (trigram, first_name) VALUES (:t, :n)"),
+            [{"t": g, "n": n} for g, n in sorted(first.items())],
+        )
     return len(first)

@@ -144,3 +144,19 @@ def test_a_managers_estimate_counts_the_managers_clients(uow, base):
             est = searching.estimate(ctx.session, text, owner=me)
             assert est.matches == mine, text
             assert est.to_find == searching.estimate(ctx.session, text).matches
+
+
+def test_the_upgrade_fills_the_bounds_of_a_base_with_clients(uow, base):
+    from alembic import command
+    from sqlalchemy import text
+
+    from crmdesk.db import alembic_config
+
+    command.downgrade(alembic_config(base), "0015")
+    command.upgrade(alembic_config(base), "head")
+    want = expected(uow, "ооо р")[0]
+    with uow() as ctx:
+        listed = ctx.session.scalar(text("SELECT count(*) FROM search_first_keys"))
+        assert listed > 0
+        first = ctx.session.scalar(select(Client.search_name).where(Client.id == want))
+        assert "" < searching.first_key(ctx.session, "ооо р") <= first

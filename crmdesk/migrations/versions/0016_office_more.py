@@ -64,6 +64,10 @@ def _first_keys(up: bool) -> None:
         steps = _FIRST_KEYS_DOWN if sqlite else _FIRST_KEYS_PG_DOWN
     for sql in steps:
         op.execute(sql)
+    if up:  # a base with clients gets its walks' bounds now (seconds at a million)
+        from crmdesk.services.search_upkeep import fill_first_keys
+
+        fill_first_keys(op.get_bind())
 
 
 def upgrade() -> None:
