@@ -25,6 +25,10 @@ from crmdesk.services.errors import NotFound, ValidationError
 @pytest.fixture
 def crowd(office):
     """Clients in groups, some with consent to advertising, one sharing an address."""
+    from crmdesk.models.clients import ClientGroup
+
+    with office.uow() as ctx:  # the catalogue's groups come from a user with the right
+        ctx.session.add_all([ClientGroup(name="Опт"), ClientGroup(name="Розница")])
     with office.uow("ivanov") as ctx:
         ids = {}
         for _n, (name, email, group, consent) in enumerate([
@@ -130,6 +134,10 @@ def test_rate_limit_spaces_the_letters():
 
 
 def test_killed_midway_and_restarted_nobody_gets_two(office, relay, team):
+    from crmdesk.models.clients import ClientGroup
+
+    with office.uow() as ctx:
+        ctx.session.add(ClientGroup(name="Все"))
     with office.uow("ivanov") as ctx:
         for n in range(30):
             create_client(ctx, {"name": f"Клиент {n:02d}", "emails": [f"c{n:02d}@example.ru"],

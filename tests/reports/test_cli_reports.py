@@ -128,8 +128,11 @@ def test_print_forms_from_the_command_line(sales, team, tmp_path, capsys):
     info = run_json(engine, capsys, "print", "proposal", prop_no, "-o", str(tmp_path / "p.pdf"))
     has(pages((tmp_path / "p.pdf").read_bytes())[0], "Аудит системы отопления",
         "Семь тысяч рублей 00 копеек")
+    # the proposal saves XLSX like the order and the invoice
+    run_json(engine, capsys, "print", "proposal", prop_no, "-o", str(tmp_path / "p.xlsx"))
+    ws = load_workbook(tmp_path / "p.xlsx").active
+    assert any("Аудит системы отопления" in str(c.value) for row in ws.iter_rows() for c in row)
     for args, words in [
-        (("print", "proposal", prop_no, "-o", str(tmp_path / "p.xlsx")), "только в PDF"),
         (("print", "invoice", "СЧ-1999-000001", "-o", str(tmp_path / "n.pdf")), "не найден"),
         (("print", "payment", "1", "-o", str(tmp_path / "n.pdf")), "нет печатной формы"),
         (("print", "invoice", inv_no), "укажите файл"),
@@ -138,4 +141,4 @@ def test_print_forms_from_the_command_line(sales, team, tmp_path, capsys):
     ]:
         code, out, err = run(engine, capsys, *args)
         assert code == 1 and words in err, (args, out, err)
-    assert not (tmp_path / "n.pdf").exists() and not (tmp_path / "p.xlsx").exists()
+    assert not (tmp_path / "n.pdf").exists()

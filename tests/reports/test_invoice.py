@@ -275,7 +275,7 @@ def test_rights_and_document_types_are_checked(org, invoice, uow):
     with org("ivanov") as ctx:
         with pytest.raises(ValidationError, match="не «Счёт на оплату»"):
             invoice_pdf(ctx, order_id)
-        with pytest.raises(ValidationError, match="только в PDF"):
+        with pytest.raises(ValidationError, match="не «Коммерческое предложение»"):
             print_document(ctx, "proposal", doc_id, "xlsx")
         assert print_document(ctx, "order", order_id, "xlsx").startswith(b"PK")
 

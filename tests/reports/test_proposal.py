@@ -173,7 +173,7 @@ def test_the_settings_form_api(org, proposal):
         assert reset_design(ctx) == ProposalDesign()
         assert get_design(ctx.session) == ProposalDesign()
     assert [f.form for f in print_forms("proposal")] == ["proposal"]
-    assert print_forms("proposal")[0].formats == ("pdf",)
+    assert print_forms("proposal")[0].formats == ("pdf", "xlsx")
 
 
 def test_logo_of_the_organization_or_none(org, proposal):
