@@ -398,6 +398,11 @@ def generate(
         from crmdesk.services.pipeline import demo_through_rules
 
         demo_through_rules(conn)  # the moves the shipped rules make, recorded as theirs
+    from crmdesk.services.search_upkeep import refresh_first_keys
+
+    # the quick search's walking bounds for the frequent trigrams of the names just written
+    # (triggers only lower bounds that exist; without them a dense text walks from «А»)
+    refresh_first_keys(engine)
     if engine.dialect.name == "postgresql" and counts:
         # statistics for the new rows now, not when autovacuum gets round to it (without
         # them a caller-ID lookup went parallel: 10 ms instead of 1); after a big load also
