@@ -118,7 +118,8 @@ def _line(ctx: Context, doc: Document, item: dict, no: int, org, rates) -> Docum
         stmt = select(Product).where(
             Product.id == ref if isinstance(ref, int) else Product.article == str(ref)
         )
-        product = ctx.session.scalar(stmt)
+        # no stored article holds NUL (limits refuse it), and PostgreSQL refuses it in a query
+        product = None if "\x00" in str(ref) else ctx.session.scalar(stmt)
         if product is None:
             shown = str(ref)[:40].replace("\x00", "")
             raise ValidationError("Номенклатура", f"не найдена: {shown}", no)
