@@ -60,11 +60,14 @@ def test_own_save_refreshes_my_list_once_and_the_colleagues_once(
     mine_read, theirs_read = counted(my_list), counted(their_list)
     cid = _client(demo_engine, 3)
     card = entity("client").open(mine, cid, None)
+    card_reads, real_reload = [], card.reload
+    card.reload = lambda *a, **k: (card_reads.append(1), real_reload(*a, **k))[1]
     card.editors["name"].set("ООО «Одно обновление»")
     assert card.write()
     qtbot.wait(SETTLE_MS)
     assert mine_read == [1]  # by the save itself; its counter moves are known as its own
     assert theirs_read == [1]  # by the change counter
+    assert card_reads == [1]  # the card read what it wrote once, and not again for the hub
     with unit_of_work(demo_engine) as ctx:
         assert ctx.session.get(Client, cid).name == "ООО «Одно обновление»"
     card.close_form()
