@@ -4,38 +4,38 @@
     <context>
         <name>crmdesk</name>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="166" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="173" />
             <source>Организация: {0}</source>
             <translation>Organization: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="170" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="177" />
             <source>нет (счета печатаются без них)</source>
             <translation>none (invoices print without them)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="179" />
-            <location filename="../../crmdesk/ui/forms/design.py" line="107" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="186" />
+            <location filename="../../crmdesk/ui/forms/design.py" line="108" />
             <source>Картинки (*.png *.jpg *.jpeg)</source>
             <translation>Images (*.png *.jpg *.jpeg)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="247" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="286" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="254" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="293" />
             <location filename="../../crmdesk/ui/shell/sections.py" line="127" />
             <source>Настройки</source>
             <translation>Settings</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="316" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="367" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="323" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="374" />
             <source>Добавить файл</source>
             <translation>Add file</translation>
         </message>
         <message>
             <location filename="../../crmdesk/reports/design.py" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="26" />
-            <location filename="../../crmdesk/ui/forms/design.py" line="107" />
+            <location filename="../../crmdesk/ui/forms/design.py" line="108" />
             <source>Логотип</source>
             <translation>Logo</translation>
         </message>
@@ -96,119 +96,119 @@
             <translation>Organization</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="235" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="242" />
             <source>RU — Россия</source>
             <translation>RU — Russia</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="235" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="242" />
             <source>BY — Беларусь</source>
             <translation>BY — Belarus</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="235" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="242" />
             <source>KZ — Казахстан</source>
             <translation>KZ — Kazakhstan</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="236" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="243" />
             <source>UZ — Узбекистан</source>
             <translation>UZ — Uzbekistan</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="236" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="243" />
             <source>KG — Киргизия</source>
             <translation>KG — Kyrgyzstan</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="236" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="243" />
             <source>TJ — Таджикистан</source>
             <translation>TJ — Tajikistan</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="237" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="244" />
             <source>AM — Армения</source>
             <translation>AM — Armenia</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="237" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="244" />
             <source>AZ — Азербайджан</source>
             <translation>AZ — Azerbaijan</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="237" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="244" />
             <source>GE — Грузия</source>
             <translation>GE — Georgia</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="238" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="245" />
             <source>MD — Молдова</source>
             <translation>MD — Moldova</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="238" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="245" />
             <source>TM — Туркмения</source>
             <translation>TM — Turkmenistan</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="238" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="245" />
             <source>UA — Украина</source>
             <translation>UA — Ukraine</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="239" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="246" />
             <source>DE — Германия</source>
             <translation>DE — Germany</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="239" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="246" />
             <source>TR — Турция</source>
             <translation>TR — Turkey</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="239" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="246" />
             <source>CN — Китай</source>
             <translation>CN — China</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="206" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="254" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="296" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="213" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="261" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="303" />
             <source>Регион телефонов по умолчанию</source>
             <translation>Default phone region</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="207" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="255" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="214" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="262" />
             <source>Срок оплаты счёта, дней</source>
             <translation>Invoice payment term, days</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="208" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="256" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="215" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="263" />
             <source>Папка резервных копий</source>
             <translation>Backup folder</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="209" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="257" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="216" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="264" />
             <source>Копировать автоматически раз в день</source>
             <translation>Back up automatically once a day</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="210" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="258" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="217" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="265" />
             <source>Хранить ежедневных копий</source>
             <translation>Daily backups to keep</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="211" />
-            <location filename="../../crmdesk/ui/forms/admin.py" line="259" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="218" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="266" />
             <source>Хранить еженедельных копий</source>
             <translation>Weekly backups to keep</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="212" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="219" />
             <source>Язык интерфейса</source>
             <translation>Interface language</translation>
         </message>
@@ -401,7 +401,7 @@
             <translation>Chief accountant</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="205" />
+            <location filename="../../crmdesk/services/documents.py" line="231" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/services/records.py" line="240" />
             <location filename="../../crmdesk/ui/forms/admin.py" line="125" />
@@ -452,12 +452,12 @@
             <translation>Remove pictures</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="251" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="258" />
             <source>Разрешить вход без пароля</source>
             <translation>Allow signing in without a password</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="260" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="267" />
             <source>Язык интерфейса (со следующего запуска)</source>
             <translation>Interface language (from the next start)</translation>
         </message>
@@ -469,17 +469,17 @@
             <translation>empty — keep the current one</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="252" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="259" />
             <source>пользователи без пароля входят с пустым паролем (офис на одного, демо-база)</source>
             <translation>users without a password sign in with an empty one (a one-person office, the demo database)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="256" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="263" />
             <source>пусто: рядом с файлом базы</source>
             <translation>empty: next to the database file</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/admin.py" line="304" />
+            <location filename="../../crmdesk/ui/forms/admin.py" line="311" />
             <source>должно быть не меньше 1</source>
             <translation>must be at least 1</translation>
         </message>
@@ -581,8 +581,8 @@
             <translation>Doc. no.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="163" />
-            <location filename="../../crmdesk/services/documents.py" line="310" />
+            <location filename="../../crmdesk/services/documents.py" line="189" />
+            <location filename="../../crmdesk/services/documents.py" line="337" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/bank.py" line="40" />
             <location filename="../../crmdesk/ui/forms/deals.py" line="71" />
@@ -612,7 +612,7 @@
             <location filename="../../crmdesk/services/bank_load.py" line="42" />
             <location filename="../../crmdesk/services/contracts.py" line="68" />
             <location filename="../../crmdesk/services/deals.py" line="137" />
-            <location filename="../../crmdesk/services/documents.py" line="307" />
+            <location filename="../../crmdesk/services/documents.py" line="334" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/services/records.py" line="66" />
             <location filename="../../crmdesk/services/records.py" line="177" />
@@ -906,8 +906,8 @@
             <translation>Unit</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="103" />
-            <location filename="../../crmdesk/services/documents.py" line="319" />
+            <location filename="../../crmdesk/services/documents.py" line="129" />
+            <location filename="../../crmdesk/services/documents.py" line="346" />
             <location filename="../../crmdesk/services/lists.py" />
             <location filename="../../crmdesk/ui/forms/catalog.py" line="25" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="36" />
@@ -1391,47 +1391,47 @@
         </message>
         <message>
             <location filename="../../crmdesk/ui/forms/design.py" line="27" />
-            <location filename="../../crmdesk/ui/forms/design.py" line="68" />
+            <location filename="../../crmdesk/ui/forms/design.py" line="69" />
             <source>Оформление коммерческого предложения</source>
             <translation>Commercial proposal design</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/design.py" line="72" />
+            <location filename="../../crmdesk/ui/forms/design.py" line="73" />
             <source>свой логотип, {0} КБ</source>
             <translation>own logo, {0} KB</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/design.py" line="73" />
+            <location filename="../../crmdesk/ui/forms/design.py" line="74" />
             <source>логотип организации (из её реквизитов)</source>
             <translation>the organization's logo (from its details)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/design.py" line="98" />
+            <location filename="../../crmdesk/ui/forms/design.py" line="99" />
             <source>Образец предложения</source>
             <translation>Sample proposal</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/design.py" line="50" />
+            <location filename="../../crmdesk/ui/forms/design.py" line="51" />
             <source>Предварительный просмотр</source>
             <translation>Preview</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/design.py" line="52" />
+            <location filename="../../crmdesk/ui/forms/design.py" line="53" />
             <source>Загрузить логотип…</source>
             <translation>Load logo…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/design.py" line="53" />
+            <location filename="../../crmdesk/ui/forms/design.py" line="54" />
             <source>Убрать логотип</source>
             <translation>Remove logo</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/design.py" line="54" />
+            <location filename="../../crmdesk/ui/forms/design.py" line="55" />
             <source>Вернуть исходное оформление</source>
             <translation>Restore the default design</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/design.py" line="38" />
+            <location filename="../../crmdesk/ui/forms/design.py" line="39" />
             <source>пусто: название, телефон и эл. почта организации</source>
             <translation>empty: the organization's name, phone and e-mail</translation>
         </message>
@@ -1527,7 +1527,7 @@
             <translation>Due date</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="482" />
+            <location filename="../../crmdesk/services/documents.py" line="509" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="42" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="220" />
             <source>Основание</source>
@@ -1540,13 +1540,13 @@
             <translation>Payment</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="207" />
+            <location filename="../../crmdesk/services/documents.py" line="233" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="217" />
             <source>Способ оплаты</source>
             <translation>Payment method</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="252" />
+            <location filename="../../crmdesk/services/documents.py" line="278" />
             <location filename="../../crmdesk/ui/forms/documents.py" line="127" />
             <source>Вид документа</source>
             <translation>Document type</translation>
@@ -1565,8 +1565,8 @@
             <location filename="../../crmdesk/services/deals.py" line="137" />
             <location filename="../../crmdesk/services/deals.py" line="141" />
             <location filename="../../crmdesk/services/deals.py" line="216" />
-            <location filename="../../crmdesk/services/documents.py" line="103" />
-            <location filename="../../crmdesk/services/documents.py" line="109" />
+            <location filename="../../crmdesk/services/documents.py" line="129" />
+            <location filename="../../crmdesk/services/documents.py" line="135" />
             <location filename="../../crmdesk/services/errors.py" line="10" />
             <location filename="../../crmdesk/services/housing.py" line="80" />
             <location filename="../../crmdesk/services/housing.py" line="97" />
@@ -3094,29 +3094,24 @@
             <translation>Contractors</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="43" />
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="64" />
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="233" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="44" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="65" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="234" />
             <source>Настройки обслуживания</source>
             <translation>Service settings</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/calendar.py" line="82" />
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="81" />
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="235" />
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="238" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="82" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="236" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="239" />
             <source>Производственный календарь</source>
             <translation>Production calendar</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="85" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="86" />
             <source>Год: </source>
             <translation>Year: </translation>
-        </message>
-        <message>
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="95" />
-            <source>День</source>
-            <translation>Day</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/calendar.py" line="147" />
@@ -3125,53 +3120,54 @@
             <translation>Kind of day</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="107" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="108" />
             <source>Сделать выходным…</source>
             <translation>Make a day off…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="108" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="109" />
             <source>Сделать рабочим</source>
             <translation>Make a working day</translation>
         </message>
         <message>
             <location filename="../../crmdesk/services/calendar.py" />
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="109" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="110" />
             <source>По дню недели</source>
             <translation>By the day of the week</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="116" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="117" />
             <source>Календарь меняет администратор</source>
             <translation>The administrator changes the calendar</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="156" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="157" />
             <source>Рабочих дней: {0}, выходных и праздничных: {1}</source>
             <translation>Working days: {0}, days off and holidays: {1}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="169" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="171" />
             <source>Изменено администратором</source>
             <translation>Changed by the administrator</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="200" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="201" />
             <source>рабочий день</source>
             <translation>working day</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="200" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="35" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="201" />
             <source>выходной</source>
             <translation>day off</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="209" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="210" />
             <source>Выходной день</source>
             <translation>Day off</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="210" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="211" />
             <source>Наименование (праздник, перенос):</source>
             <translation>Name (holiday, transfer):</translation>
         </message>
@@ -3211,17 +3207,27 @@
             <translation>Sun</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="48" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="35" />
+            <source>рабочий</source>
+            <translation>working</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="35" />
+            <source>по дню недели</source>
+            <translation>by the day of the week</translation>
+        </message>
+        <message>
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="49" />
             <source>дома, помещения, жители, счётчики и показания, отключения</source>
             <translation>houses, premises, residents, meters and readings, outages</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="50" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="51" />
             <source>при регистрации и выполнении заявки, если известен телефон</source>
             <translation>on registration and completion of a request, when the phone is known</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/forms/service_admin.py" line="53" />
+            <location filename="../../crmdesk/ui/forms/service_admin.py" line="54" />
             <source>если известен адрес; заявку из письма — письмом</source>
             <translation>when the address is known; a request from a letter is answered by letter</translation>
         </message>
@@ -3446,7 +3452,7 @@
             <translation>What</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" line="154" />
+            <location filename="../../crmdesk/services/lists.py" line="155" />
             <location filename="../../crmdesk/ui/forms/transfer.py" line="409" />
             <source>Колонка</source>
             <translation>Column</translation>
@@ -3698,10 +3704,10 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>(no print forms)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="89" />
-            <location filename="../../crmdesk/services/documents.py" line="109" />
-            <location filename="../../crmdesk/services/documents.py" line="151" />
-            <location filename="../../crmdesk/services/documents.py" line="312" />
+            <location filename="../../crmdesk/services/documents.py" line="114" />
+            <location filename="../../crmdesk/services/documents.py" line="135" />
+            <location filename="../../crmdesk/services/documents.py" line="177" />
+            <location filename="../../crmdesk/services/documents.py" line="339" />
             <location filename="../../crmdesk/ui/generic/documentform.py" line="33" />
             <location filename="../../crmdesk/ui/generic/picker.py" line="31" />
             <location filename="../../crmdesk/ui/generic/productcell.py" line="17" />
@@ -3809,7 +3815,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/ui/generic/listform.py" line="237" />
-            <location filename="../../crmdesk/ui/shell/office.py" line="336" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="340" />
             <source>Обновить</source>
             <translation>Refresh</translation>
         </message>
@@ -3854,7 +3860,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Mark “{0}” for deletion?</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="305" />
+            <location filename="../../crmdesk/services/documents.py" line="332" />
             <location filename="../../crmdesk/services/records.py" line="521" />
             <location filename="../../crmdesk/services/records.py" line="523" />
             <location filename="../../crmdesk/ui/generic/listform.py" line="338" />
@@ -4025,7 +4031,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Russian</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/screenshots.py" line="113" />
+            <location filename="../../crmdesk/ui/screenshots.py" line="121" />
             <location filename="../../crmdesk/ui/shell/menubar.py" line="59" />
             <source>О программе</source>
             <translation>About</translation>
@@ -4444,108 +4450,108 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>Delete marked objects…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="129" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="132" />
             <source>Сеанс завершён</source>
             <translation>Session ended</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="196" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="200" />
             <source>Объект больше не редактируется пользователем {0}: теперь его можно изменять.</source>
             <translation>User {0} is no longer editing the object: you can change it now.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="277" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="281" />
             <source>Объект изменён другим пользователем: {0} в {1}.</source>
             <translation>The object was changed by another user: {0} at {1}.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="280" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="284" />
             <source>Объект изменён в другой форме в {0}.</source>
             <translation>The object was changed in another form at {0}.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="282" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="286" />
             <source>Ваши изменения не записаны и не перечитаны; записать их поверх не получится — при записи будет предложено перечитать объект.</source>
             <translation>Your changes are neither saved nor reread; they cannot be saved over the other ones — saving will offer to reread the object.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="324" />
-            <location filename="../../crmdesk/ui/shell/office.py" line="418" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="328" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="422" />
             <source>Активные пользователи</source>
             <translation>Active users</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="334" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="338" />
             <source>Завершить сеанс…</source>
             <translation>End session…</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="366" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="370" />
             <source> (этот сеанс)</source>
             <translation> (this session)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="367" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="371" />
             <source> — нет связи</source>
             <translation> — not connected</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="376" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="380" />
             <source>Сеансов: {0}, на связи: {1}</source>
             <translation>Sessions: {0}, connected: {1}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="389" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="393" />
             <source>Завершить сеанс</source>
             <translation>End session</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="390" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="394" />
             <source>Завершить сеанс пользователя {0} ({1})? Несохранённые изменения в его формах не будут записаны.</source>
             <translation>End the session of user {0} ({1})? Unsaved changes in their forms will not be written.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="396" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="400" />
             <source>завершён администратором</source>
             <translation>ended by the administrator</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="400" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="404" />
             <source>Сеанс пользователя {0} завершён</source>
             <translation>The session of user {0} has ended</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="319" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="323" />
             <source>Сеанс</source>
             <translation>Session</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="319" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="323" />
             <source>Пользователь</source>
             <translation>User</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="319" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="323" />
             <source>Компьютер</source>
             <translation>Computer</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="319" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="323" />
             <source>Начало работы</source>
             <translation>Started</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="319" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="323" />
             <source>Активность</source>
             <translation>Activity</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="320" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="324" />
             <source>Блокировок</source>
             <translation>Locks</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/ui/shell/office.py" line="386" />
+            <location filename="../../crmdesk/ui/shell/office.py" line="390" />
             <source>Свой сеанс не завершают: закройте программу.</source>
             <translation>One's own session is not ended: close the program.</translation>
         </message>
@@ -6057,7 +6063,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         <message>
             <location filename="../../crmdesk/services/calllistener.py" line="163" />
             <location filename="../../crmdesk/services/contracts.py" line="61" />
-            <location filename="../../crmdesk/services/documents.py" line="319" />
+            <location filename="../../crmdesk/services/documents.py" line="346" />
             <location filename="../../crmdesk/services/interactions.py" line="39" />
             <source>не может быть отрицательной</source>
             <translation>cannot be negative</translation>
@@ -6160,7 +6166,7 @@ Work with the restored database? crmdesk will remember it and open it on the nex
         </message>
         <message>
             <location filename="../../crmdesk/services/deals.py" line="138" />
-            <location filename="../../crmdesk/services/documents.py" line="256" />
+            <location filename="../../crmdesk/services/documents.py" line="282" />
             <location filename="../../crmdesk/services/interactions.py" line="30" />
             <location filename="../../crmdesk/services/sms.py" line="99" />
             <location filename="../../crmdesk/services/tasks.py" line="36" />
@@ -6206,112 +6212,112 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>a whole number from 0 to 100</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="56" />
+            <location filename="../../crmdesk/services/documents.py" line="73" />
             <location filename="../../crmdesk/services/mail.py" line="236" />
             <source>Документ с кодом {0} не найден.</source>
             <translation>Document with code {0} not found.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="67" />
+            <location filename="../../crmdesk/services/documents.py" line="84" />
             <source>Документ № {0} не найден.</source>
             <translation>Document No. {0} not found.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="89" />
+            <location filename="../../crmdesk/services/documents.py" line="114" />
             <location filename="../../crmdesk/services/requestwork.py" line="48" />
             <source>строка не заполнена</source>
             <translation>the line is empty</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="151" />
+            <location filename="../../crmdesk/services/documents.py" line="177" />
             <source>не список строк</source>
             <translation>not a list of lines</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="163" />
+            <location filename="../../crmdesk/services/documents.py" line="189" />
             <source>сумма документа больше допустимой ({0})</source>
             <translation>the document amount is more than allowed ({0})</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="205" />
+            <location filename="../../crmdesk/services/documents.py" line="231" />
             <location filename="../../crmdesk/services/records.py" line="240" />
             <location filename="../../crmdesk/services/setup.py" line="170" />
             <source>неизвестный режим «{0}»</source>
             <translation>unknown mode “{0}”</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="207" />
+            <location filename="../../crmdesk/services/documents.py" line="233" />
             <source>безналичный (bank) или наличные (cash)</source>
             <translation>bank transfer (bank) or cash (cash)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="252" />
-            <location filename="../../crmdesk/services/lists.py" line="1182" />
+            <location filename="../../crmdesk/services/documents.py" line="278" />
+            <location filename="../../crmdesk/services/lists.py" line="1227" />
             <location filename="../../crmdesk/services/records.py" line="311" />
             <location filename="../../crmdesk/services/records.py" line="448" />
             <source>неизвестен «{0}»</source>
             <translation>unknown “{0}”</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="305" />
+            <location filename="../../crmdesk/services/documents.py" line="332" />
             <source>документ помечен на удаление и не может быть проведён</source>
             <translation>the document is marked for deletion and cannot be posted</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="307" />
+            <location filename="../../crmdesk/services/documents.py" line="334" />
             <source>клиент «{0}» помечен на удаление</source>
             <translation>client “{0}” is marked for deletion</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="322" />
+            <location filename="../../crmdesk/services/documents.py" line="349" />
             <source>Документ {0} не проведён:
 </source>
             <translation>Document {0} is not posted:
 </translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="483" />
+            <location filename="../../crmdesk/services/documents.py" line="510" />
             <source>«{0}» нельзя создать на основании «{1}»</source>
             <translation>“{0}” cannot be created on the basis of “{1}”</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="99" />
+            <location filename="../../crmdesk/services/documents.py" line="125" />
             <location filename="../../crmdesk/services/requestwork.py" line="57" />
             <source>Номенклатура</source>
             <translation>Product</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="99" />
+            <location filename="../../crmdesk/services/documents.py" line="125" />
             <source>не найдена: {0}</source>
             <translation>not found: {0}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="128" />
+            <location filename="../../crmdesk/services/documents.py" line="154" />
             <source>сумма строки больше допустимой ({0})</source>
             <translation>the line amount is more than allowed ({0})</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="310" />
+            <location filename="../../crmdesk/services/documents.py" line="337" />
             <source>должна быть больше нуля</source>
             <translation>must be greater than zero</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="312" />
+            <location filename="../../crmdesk/services/documents.py" line="339" />
             <source>в документе нет ни одной строки</source>
             <translation>the document has no lines</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="417" />
+            <location filename="../../crmdesk/services/documents.py" line="444" />
             <source>Счёт {0} оплачен документами {1}: сначала отмените их проведение.</source>
             <translation>Invoice {0} is paid by documents {1}: cancel their posting first.</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="316" />
+            <location filename="../../crmdesk/services/documents.py" line="343" />
             <source>Количество</source>
             <translation>Quantity</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/documents.py" line="316" />
+            <location filename="../../crmdesk/services/documents.py" line="343" />
             <location filename="../../crmdesk/services/limits.py" line="116" />
             <location filename="../../crmdesk/services/mail.py" line="112" />
             <location filename="../../crmdesk/services/sms.py" line="40" />
@@ -7049,53 +7055,53 @@ Work with the restored database? crmdesk will remember it and open it on the nex
             <translation>the number is more than allowed</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" line="256" />
+            <location filename="../../crmdesk/services/lists.py" line="257" />
             <source>«{0}» — не дата (ожидается дд.мм.гггг)</source>
             <translation>“{0}” is not a date (dd.mm.yyyy expected)</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" line="154" />
+            <location filename="../../crmdesk/services/lists.py" line="155" />
             <source>в списке «{0}» нет колонки «{1}»</source>
             <translation>list “{0}” has no column “{1}”</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" line="286" />
+            <location filename="../../crmdesk/services/lists.py" line="287" />
             <source>Условие</source>
             <translation>Condition</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" line="286" />
+            <location filename="../../crmdesk/services/lists.py" line="287" />
             <source>неизвестно «{0}»</source>
             <translation>unknown “{0}”</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" line="298" />
+            <location filename="../../crmdesk/services/lists.py" line="299" />
             <source>значение для отбора не заполнено</source>
             <translation>the filter value is empty</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" line="221" />
+            <location filename="../../crmdesk/services/lists.py" line="222" />
             <location filename="../../crmdesk/services/segments.py" line="45" />
             <source>Отбор</source>
             <translation>Filter</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" line="221" />
+            <location filename="../../crmdesk/services/lists.py" line="222" />
             <source>в списке «{0}» нет отбора «{1}»</source>
             <translation>list “{0}” has no filter “{1}”</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" line="245" />
+            <location filename="../../crmdesk/services/lists.py" line="246" />
             <source>значение «{0}» не подходит: {1}</source>
             <translation>value “{0}” does not fit: {1}</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" line="266" />
+            <location filename="../../crmdesk/services/lists.py" line="267" />
             <source>«{0}» — не число дней</source>
             <translation>“{0}” is not a number of days</translation>
         </message>
         <message>
-            <location filename="../../crmdesk/services/lists.py" line="1182" />
+            <location filename="../../crmdesk/services/lists.py" line="1227" />
             <source>Список</source>
             <translation>List</translation>
         </message>

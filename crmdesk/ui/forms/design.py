@@ -35,7 +35,8 @@ class ProposalDesignForm(ObjectForm):
         Field("logo_state", D.FIELDS["logo"], readonly=True),
         Field("intro", D.FIELDS["intro"], "multiline"),
         Field("terms", D.FIELDS["terms"], "multiline"),
-        Field("footer", D.FIELDS["footer"], hint="пусто: название, телефон и эл. почта организации"),
+        Field("footer", D.FIELDS["footer"],
+              hint="пусто: название, телефон и эл. почта организации"),
     ]
     rows = [
         ["design", "accent"],
