@@ -266,3 +266,28 @@ def test_act_printed_from_a_free_request(window, qtbot, tmp_path):  # noqa: F811
     text = "".join(p.extract_text() for p in PdfReader(path).pages)
     assert f"Акт № {number}" in text and "Отрегулирован доводчик" in text
     shots(shell, qtbot, tmp_path, "act_preview")
+
+
+def test_deadline_control_from_the_dispatchers_timer(window, make_shell, qtbot):  # noqa: F811
+    """A dispatcher's desk runs the deadline control by itself: a request past its deadline
+    becomes the dispatcher's task in the reminders window, once; an executor's desk, which
+    may not dispatch, makes nothing."""
+    _shell, engine = window
+    with unit_of_work(engine) as ctx:
+        from crmdesk.services.settings import set_setting
+        from crmdesk.services.users import ALLOW_EMPTY
+
+        set_setting(ctx.session, ALLOW_EMPTY, True)
+        late = rq.create_request(ctx, {"description": "Течёт кран", "applicant_name": "Ким",
+                                       "deadline": utcnow() - timedelta(hours=2)})
+        number = late.number
+    shell = make_shell(engine, "dispetcher")
+    shell.check_reminders()
+    rows = [shell.reminder_window.table.item(r, 1).text()
+            for r in range(shell.reminder_window.table.rowCount())]
+    assert f"Просрочена заявка № {number}" in rows
+    shell._periodic_at = None  # as if an hour had passed: nothing is made twice
+    shell.check_reminders()
+    with unit_of_work(engine, read_only=True) as ctx:
+        assert ctx.session.scalar(select(func.count()).select_from(Task).where(
+            Task.title == f"Просрочена заявка № {number}")) == 1

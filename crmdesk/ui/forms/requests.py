@@ -395,8 +395,27 @@ def _add_sections() -> None:
     add_items("reports", Item("report", "requests", "Анализ заявок", "chart"))
 
 
+def _deadline_check(ctx) -> None:
+    """On a dispatcher's desk the reminder timer controls the requests' deadlines: the
+    executor's reminder before a deadline, the dispatcher's task once it has passed (each
+    once per request, whichever desk runs it first; ``crmdesk request check-deadlines``
+    does the same for a scheduler)."""
+    from crmdesk.services.requestwork import check_deadlines
+
+    if rq.can_dispatch(ctx):
+        check_deadlines(ctx)
+
+
+def _add_deadline_check() -> None:
+    from crmdesk.ui.shell.reminders import PERIODIC
+
+    if _deadline_check not in PERIODIC:
+        PERIODIC.append(_deadline_check)
+
+
 _install()
 _add_sections()
 _add_letter_command()
+_add_deadline_check()
 
 from crmdesk.ui.forms import service_admin  # noqa: E402, F401 — the service's admin forms
