@@ -57,6 +57,10 @@ def register(sub, common) -> None:
                         help="напоминания исполнителям и задачи диспетчеру по срокам; для "
                              "планировщика заданий")
     chk.set_defaults(handler=deadlines_command)
+    act = rs.add_parser("act", parents=[common], help="акт выполненных работ по заявке (PDF/XLSX)")
+    act.add_argument("number", metavar="НОМЕР")
+    act.add_argument("-o", "--output", metavar="FILE", help="файл .pdf или .xlsx")
+    act.set_defaults(handler=act_command)
     att = rs.add_parser("attach", parents=[common], help="приложить файл (фото, запись, документ)")
     att.add_argument("number", metavar="НОМЕР")
     att.add_argument("file")
@@ -208,6 +212,24 @@ def deadlines_command(args, engine) -> int:
     emit(args, made, lambda: f"Напоминаний: {made['reminders']}, "
                              f"задач по просрочке: {made['escalations']}, "
                              f"о поверке счётчиков: {made['verifications']}")
+    return 0
+
+
+def act_command(args, engine) -> int:
+    """The request's «Акт выполненных работ», the one its form prints, into a file."""
+    from crmdesk.commands.reports import _format
+    from crmdesk.reports.request_act import request_act_pdf, request_act_xlsx
+    from crmdesk.services.context import unit_of_work
+    from crmdesk.services.requests import find_request
+
+    fmt = _format(args.output)
+    with unit_of_work(engine, args.user, read_only=True) as ctx:
+        req = find_request(ctx, args.number)
+        data = (request_act_pdf if fmt == "pdf" else request_act_xlsx)(ctx, req.id)
+        number = req.number
+    Path(args.output).write_bytes(data)
+    info = {"number": number, "file": str(args.output), "bytes": len(data)}
+    emit(args, info, lambda: f"Акт по заявке № {number} сохранён в {args.output}")
     return 0
 
 

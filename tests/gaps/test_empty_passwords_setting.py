@@ -46,7 +46,9 @@ def test_the_check_box_governs_signing_in_without_a_password(make_shell, team, q
     form = _open_settings(window)
     box = form.editors["allow_empty_passwords"].edit
     assert isinstance(box, QCheckBox) and not box.isChecked()
-    assert "без пароля" in box.text()  # the short explanation beside it
+    note = form.editors["allow_empty_passwords"].note  # a long explanation wraps beside it
+    assert "без пароля" in (note.text() if note is not None else box.text())
+    assert note is None or note.isVisible()
     form.grab().save(str(qtbot_shot_dir(team) / "settings.png"))
 
     qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=box.rect().topLeft() + _inside())

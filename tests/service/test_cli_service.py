@@ -70,7 +70,7 @@ def test_demo_registry_filters_and_rights(demo):
     assert "Traceback" not in bad.stderr
 
 
-def test_create_by_phone_then_assign_and_finish(demo):
+def test_create_by_phone_then_assign_and_finish(demo, tmp_path):
     made = json.loads(crm(demo, "request", "create", "--phone", "8 (912) 345-67-89",
                           "--name", "Сидоров", "--category", "Сантехника", "--text",
                           "Капает с потолка", "--json").stdout)
@@ -82,6 +82,16 @@ def test_create_by_phone_then_assign_and_finish(demo):
     done = json.loads(crm(demo, "--user", "slesar", "request", "done", num, "--result",
                           "Подтянуто соединение", "--json").stdout)
     assert done["status"] == "Выполнена"
+    # the act of the free request, as its form prints it, in both formats
+    crm(demo, "request", "act", num, "-o", str(tmp_path / "act.pdf"))
+    text = "".join(p.extract_text() for p in PdfReader(tmp_path / "act.pdf").pages)
+    assert "Акт" in text and "Подтянуто соединение" in text
+    crm(demo, "request", "act", num, "-o", str(tmp_path / "act.xlsx"))
+    cells = [str(c.value) for row in load_workbook(tmp_path / "act.xlsx").active.iter_rows()
+             for c in row if c.value is not None]
+    assert any("Подтянуто соединение" in c for c in cells)
+    wrong = crm(demo, "request", "act", num, "-o", str(tmp_path / "act.doc"), ok=False)
+    assert wrong.returncode == 1 and "-o" in wrong.stderr and not (tmp_path / "act.doc").exists()
     none = crm(demo, "request", "create", "--text", "x", "--category", "Космос", ok=False)
     assert none.returncode == 1 and "нет категории «Космос»" in none.stderr
 

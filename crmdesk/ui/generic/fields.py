@@ -255,6 +255,8 @@ class BoolEditor(Editor):
                 note = QLabel(text, self)
                 note.setWordWrap(True)
                 note.mousePressEvent = lambda _event: self.edit.toggle()
+                self.edit.setAccessibleName(text)  # what a screen reader says of the box
+        self.note = note
         self.edit.toggled.connect(lambda _v: self.edited.emit())
         self.layout_.addWidget(self.edit)
         if note is not None:
