@@ -24,9 +24,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from xml.etree.ElementTree import iterparse
 
-from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
-from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
-
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _REL_STRICT = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 _COL = re.compile(r"\$?([A-Za-z]{1,4})")
@@ -261,6 +258,9 @@ class Workbook:
                         target = posixpath.normpath(posixpath.join("xl", target))
                     rels[elem.get("Id")] = target
         sheets: dict[str, str] = {}
+        # openpyxl only when a workbook is read: importing it costs 0.3 s of every start
+        from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
+
         self.epoch = CALENDAR_WINDOWS_1900
         for elem in self._parse("xl/workbook.xml"):
             local = _local(elem.tag)
@@ -334,6 +334,8 @@ class Workbook:
                         custom[_int(elem.get("numFmtId"), -1)] = elem.get("formatCode", "")
                     elif local == "cellXfs":
                         xfs = [_int(x.get("numFmtId"), 0) for x in elem]
+                from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+
                 for i, fmt_id in enumerate(xfs):
                     fmt = custom.get(fmt_id, BUILTIN_FORMATS.get(fmt_id))
                     if fmt and is_date_format(fmt):
@@ -537,6 +539,8 @@ def _value(c, strings, dates, epoch, v_tag, is_tag, lim: Limits):
         raise ValueError(f"число «{text[:20]}…»")
     number = float(text) if any(ch in text for ch in ".eEnN") else int(text)
     if dates and c.get("s") is not None and _int(c.get("s"), -1) in dates:
+        from openpyxl.utils.datetime import from_excel
+
         try:
             return from_excel(number, epoch)
         except (ValueError, OverflowError):

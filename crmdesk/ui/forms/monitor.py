@@ -4,9 +4,11 @@ figure a link to the list or report behind it."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from html import escape
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel
 
 from crmdesk.services import monitor as figures
@@ -26,7 +28,13 @@ def _link(key: str, text: str) -> str:
 
 
 class HeadMonitor(QFrame):
-    """The figures, refreshed when deals, documents or tasks change."""
+    """The figures, refreshed when deals, documents or tasks change.
+
+    They are counted in a thread (seconds over a base of a million clients): the start page
+    paints at once with «Загрузка…», and a colleague's posting never freezes the window; a
+    refresh asked while one runs is run once after it."""
+
+    loaded = Signal(object, int)  # (services.monitor's figures, generation), from the thread
 
     def __init__(self, shell, parent=None):
         super().__init__(parent)
@@ -47,6 +55,12 @@ class HeadMonitor(QFrame):
                 grid.addWidget(label, 0, n)
                 grid.setColumnStretch(n, 1)
             self.cells[key] = label
+        for label in self.cells.values():
+            label.setText(tr("Загрузка…"))
+        self._thread: threading.Thread | None = None
+        self._again = False
+        self._generation = 0
+        self.loaded.connect(self._show)
         self.app.hub.changed.connect(self._on_changed)
         self.refresh()
 
@@ -55,8 +69,45 @@ class HeadMonitor(QFrame):
             self.refresh()
 
     def refresh(self) -> None:
-        with self.app.uow(read_only=True) as ctx:
-            m = figures.monitor(ctx)
+        if self._thread is not None and self._thread.is_alive():
+            self._again = True  # counted once more when this count ends
+            return
+        self._again = False
+        self._generation += 1
+        self._thread = threading.Thread(target=self._count, args=(self._generation,),
+                                        name="crmdesk-monitor", daemon=True)
+        self._thread.start()
+
+    def wait(self, timeout: float = 30.0) -> None:
+        """For scripts and tests: until the figures asked for so far are counted."""
+        from PySide6.QtCore import QCoreApplication
+
+        while self._thread is not None and (self._thread.is_alive() or self._again):
+            self._thread.join(0.02)
+            QCoreApplication.processEvents()
+            timeout -= 0.02
+            if timeout <= 0:
+                break
+        QCoreApplication.processEvents()
+
+    def _count(self, generation: int) -> None:
+        try:
+            with self.app.uow(read_only=True) as ctx:
+                m = figures.monitor(ctx)
+        except Exception:  # noqa: BLE001 — a figure that fails must not break the start page
+            logging.getLogger(__name__).exception("head monitor")
+            m = None
+        try:
+            self.loaded.emit(m, generation)
+        except RuntimeError:  # the start page was closed meanwhile
+            pass
+
+    def _show(self, m, generation: int) -> None:
+        if self._again and generation == self._generation:
+            self._thread.join()  # its emit was its last act: it is ending
+            self.refresh()
+        if m is None or generation != self._generation:
+            return  # a failed count, or one overtaken by a newer
         done = f" ({m.done} %)".replace(".", ",") if m.done is not None else ""
         self.cells["sales"].setText(
             f"<b>{tr('Продажи за месяц')}</b><br>"

@@ -17,6 +17,7 @@ def test_the_head_sees_the_monitor_and_its_figures_open_the_lists(make_shell, de
     window = make_shell(demo_engine, "smirnova")
     start = window.open_special("start", "start")
     assert start.monitor is not None
+    start.monitor.wait()  # counted in a thread: the page paints before the figures come
     with unit_of_work(demo_engine, "smirnova") as ctx:
         m = monitor(ctx)
     assert format_money(m.receivables) in start.monitor.cells["money"].text()
