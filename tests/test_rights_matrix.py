@@ -114,6 +114,7 @@ INVOCATIONS: dict[str, list[list[str]]] = {
     "request done": [["request", "done", "ЗВ-2026-000001", "--result", "Сделано"]],
     "request attach": [["request", "attach", "ЗВ-2026-000001", "{tmp}/in.csv"]],
     "request check-deadlines": [["request", "check-deadlines"]],
+    "request act": [["request", "act", "ЗВ-2026-000001", "-o", "{tmp}/act.pdf"]],
     "readings import": [["readings", "import", "{tmp}/in.csv", "--dry-run"]],
     "readings export": [["readings", "export", "--month", "2026-11", "-o", "{tmp}/r.xlsx"]],
     "housing": [["housing", "off"]],
