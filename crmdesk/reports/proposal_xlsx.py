@@ -6,15 +6,13 @@ Numbers stay numbers (quantities, prices, amounts), so the client's accountant c
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.page import PageMargins
 
 from crmdesk.reports.proposal import Proposal, proposal_data
-from crmdesk.reports.xlsxstyle import arial_book, merge
+from crmdesk.reports.xlsxstyle import arial_book, merge, page_bytes
 from crmdesk.services.context import Context
 
 MONEY = "#,##0.00"
@@ -24,6 +22,7 @@ HEADER = ("№", "Товары (работы, услуги)", "Описание"
           "Сумма")
 WIDTHS = (5, 34, 30, 9, 7, 13, 9, 14)
 LAST = len(HEADER)
+CENT = Decimal("0.01")
 
 
 def _qty_format(value) -> str:
@@ -93,7 +92,8 @@ def proposal_sheet(data: Proposal) -> bytes:
         formats = (None, None, None, _qty_format(item.quantity), None, MONEY, "0.##", MONEY)
         for c, (value, fmt) in enumerate(zip(values, formats, strict=True), 1):
             if isinstance(value, Decimal):
-                value = float(value) if fmt != MONEY else float(round(value, 2))
+                # Decimal as it is (openpyxl writes it as a number): money never passes float
+                value = value.quantize(CENT) if fmt == MONEY else value
             cell = ws.cell(row, c, value)
             cell.font = Font(name="Arial", size=9)
             numeric = c in (1, 4, 6, 7, 8)
@@ -112,7 +112,7 @@ def proposal_sheet(data: Proposal) -> bytes:
         label_cell.font = Font(name="Arial", size=10, bold=True)
         label_cell.alignment = Alignment(horizontal="right")
         merge(ws, row, 1, row, LAST - 1)
-        cell = ws.cell(row, LAST, None if value is None else float(round(value, 2)))
+        cell = ws.cell(row, LAST, None if value is None else value.quantize(CENT))
         if value is None:
             cell.value = "—"
         cell.font = Font(name="Arial", size=10, bold=True)
@@ -143,19 +143,8 @@ def proposal_sheet(data: Proposal) -> bytes:
         row += 1
         line(data.footer, size=8, font_colour="FF666666")
 
-    setup = ws.page_setup
-    setup.paperSize = ws.PAPERSIZE_A4
-    setup.orientation = "portrait"
-    setup.fitToWidth, setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins = PageMargins(left=0.5, right=0.4, top=0.5, bottom=0.5, header=0.2,
-                                  footer=0.2)
-    ws.print_area = f"A1:{get_column_letter(LAST)}{row}"
-    ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.sheet_view.showGridLines = False
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return page_bytes(wb, ws, LAST, row, (header_row, header_row),
+                      margins=(0.5, 0.4, 0.5, 0.5))
 
 
 def proposal_xlsx(ctx: Context, doc_id: int) -> bytes:

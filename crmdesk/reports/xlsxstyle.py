@@ -68,9 +68,11 @@ def arial_book():
     return wb
 
 
-def landscape_bytes(wb, ws, last_col: int, last_row: int, title_rows: tuple[int, int]) -> bytes:
-    """A wide form (ТОРГ-12, УПД) on A4 landscape, one page wide, its table header repeated
-    on every page, without the grid; the workbook as bytes."""
+def page_bytes(wb, ws, last_col: int, last_row: int, title_rows: tuple[int, int],
+               orientation: str = "portrait",
+               margins: tuple[float, float, float, float] = (0.4, 0.4, 0.4, 0.4)) -> bytes:
+    """A form on A4, one page wide, its table header repeated on every page, without the
+    grid; margins (left, right, top, bottom) in inches; the workbook as bytes."""
     import io
 
     from openpyxl.utils import get_column_letter
@@ -78,10 +80,11 @@ def landscape_bytes(wb, ws, last_col: int, last_row: int, title_rows: tuple[int,
 
     setup = ws.page_setup
     setup.paperSize = ws.PAPERSIZE_A4
-    setup.orientation = "landscape"
+    setup.orientation = orientation
     setup.fitToWidth, setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.4, bottom=0.4, header=0.2,
+    left, right, top, bottom = margins
+    ws.page_margins = PageMargins(left=left, right=right, top=top, bottom=bottom, header=0.2,
                                   footer=0.2)
     ws.print_area = f"A1:{get_column_letter(last_col)}{last_row}"
     ws.print_title_rows = f"{title_rows[0]}:{title_rows[1]}"
@@ -89,3 +92,8 @@ def landscape_bytes(wb, ws, last_col: int, last_row: int, title_rows: tuple[int,
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def landscape_bytes(wb, ws, last_col: int, last_row: int, title_rows: tuple[int, int]) -> bytes:
+    """A wide form (ТОРГ-12, УПД) on A4 landscape (see ``page_bytes``)."""
+    return page_bytes(wb, ws, last_col, last_row, title_rows, orientation="landscape")

@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import shutil  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 
 import pytest  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
@@ -164,3 +165,38 @@ def day(make_shell, engine, tmp_path):
         return sub.widget() if sub else None
 
     return SimpleNamespace(window=window, engine=engine, shot=shot, steps=steps, active=active)
+
+
+@contextmanager
+def translated(language):
+    """Install crmdesk's translator as the start does; take it off afterwards, so that the
+    rest of the suite stays Russian. Yields what install_translator chose."""
+    from PySide6.QtCore import QLocale
+
+    from crmdesk.app import make_qt_app
+    from crmdesk.ui.i18n import install_translator
+
+    app = make_qt_app()
+    names = ("_crmdesk_translator", "_crmdesk_qt_translator")
+    before = {name: getattr(app, name, None) for name in names}
+    locale = QLocale()
+    try:
+        yield install_translator(app, language)
+    finally:
+        QLocale.setDefault(locale)
+        for name in names:
+            translator = getattr(app, name, None)
+            if translator is not None and translator is not before[name]:
+                app.removeTranslator(translator)
+                setattr(app, name, before[name])
+
+
+@pytest.fixture
+def english(qapp):
+    with translated("en") as chosen:
+        assert chosen == "en"
+        yield
+    from crmdesk.ui.i18n import tr
+
+    assert tr("Главное") == "Главное"
+

@@ -5,16 +5,15 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QToolButton
 
 from crmdesk.services import lists
-from crmdesk.ui.i18n import install_translator, tr
+from crmdesk.ui.i18n import tr
 from crmdesk.ui.shell.sections import SECTIONS
+from tests.ui.conftest import translated
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,35 +26,6 @@ def _tool():
     return sys.modules["translations"]
 
 
-@contextmanager
-def _translator(language):
-    """Install crmdesk's translator as the start does; take it off afterwards, so that the
-    rest of the suite stays Russian. Yields what install_translator chose."""
-    from crmdesk.app import make_qt_app
-
-    app = make_qt_app()
-    names = ("_crmdesk_translator", "_crmdesk_qt_translator")
-    before = {name: getattr(app, name, None) for name in names}
-    from PySide6.QtCore import QLocale
-
-    locale = QLocale()
-    try:
-        yield install_translator(app, language)
-    finally:
-        QLocale.setDefault(locale)
-        for name in names:
-            translator = getattr(app, name, None)
-            if translator is not None and translator is not before[name]:
-                app.removeTranslator(translator)
-                setattr(app, name, before[name])
-
-
-@pytest.fixture
-def english(qapp):
-    with _translator("en") as chosen:
-        assert chosen == "en"
-        yield
-    assert tr("Главное") == "Главное"
 
 
 def test_every_text_of_the_source_is_translated():
@@ -189,7 +159,7 @@ def test_english_chosen_in_the_settings_is_what_the_next_start_reads(
     assert form.write()
     stored = QSettings(str(data_dir() / "ui-state.ini"), QSettings.Format.IniFormat)
     assert stored.value("language") == "en"  # the key crmdesk.app.main reads before login
-    with _translator(stored.value("language")) as chosen:  # the next start
+    with translated(stored.value("language")) as chosen:  # the next start
         assert chosen == "en"
         assert tr("Главное") == "Home"
     reopened = entity("settings").open(shell, None, None) or form

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QStyle, QToolButton
 from sqlalchemy import func, select
@@ -18,38 +16,11 @@ from crmdesk.services import errors
 from crmdesk.services.context import unit_of_work
 from crmdesk.services.errors import AccessDenied, InvalidData, ValidationError
 from crmdesk.ui.generic.objectform import ObjectForm
-from crmdesk.ui.i18n import install_translator, tr, tr_error, tr_message
+from crmdesk.ui.i18n import tr_error, tr_message
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@contextmanager
-def _language(language):
-    from PySide6.QtCore import QLocale
-
-    from crmdesk.app import make_qt_app
-
-    app = make_qt_app()
-    names = ("_crmdesk_translator", "_crmdesk_qt_translator")
-    before = {name: getattr(app, name, None) for name in names}
-    locale = QLocale()
-    try:
-        yield install_translator(app, language)
-    finally:
-        QLocale.setDefault(locale)
-        for name in names:
-            translator = getattr(app, name, None)
-            if translator is not None and translator is not before[name]:
-                app.removeTranslator(translator)
-                setattr(app, name, before[name])
-
-
-@pytest.fixture
-def english(qapp):
-    with _language("en") as chosen:
-        assert chosen == "en"
-        yield
-    assert tr("Главное") == "Главное"
 
 
 def _tool():
