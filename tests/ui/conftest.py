@@ -200,3 +200,16 @@ def english(qapp):
 
     assert tr("Главное") == "Главное"
 
+
+def translations_tool():
+    """tools/translations.py as a module (it is a script, not part of the package)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "tools" / "translations.py"
+    spec = importlib.util.spec_from_file_location("translations", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("translations", module)
+    spec.loader.exec_module(sys.modules["translations"])
+    return sys.modules["translations"]

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
-from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QToolButton
@@ -13,23 +10,11 @@ from PySide6.QtWidgets import QApplication, QToolButton
 from crmdesk.services import lists
 from crmdesk.ui.i18n import tr
 from crmdesk.ui.shell.sections import SECTIONS
-from tests.ui.conftest import translated
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _tool():
-    spec = importlib.util.spec_from_file_location("translations", ROOT / "tools/translations.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("translations", module)
-    spec.loader.exec_module(sys.modules["translations"])
-    return sys.modules["translations"]
-
-
+from tests.ui.conftest import translated, translations_tool
 
 
 def test_every_text_of_the_source_is_translated():
-    tool = _tool()
+    tool = translations_tool()
     problems = tool.problems("en")
     assert problems == [], "run tools/translations.py update, translate, compile:\n" + "\n".join(
         problems
@@ -46,7 +31,7 @@ def test_every_text_of_the_source_is_translated():
 def test_update_keeps_translations_marks_gone_texts_obsolete_and_check_fails(
     tmp_path, monkeypatch, capsys
 ):
-    tool = _tool()
+    tool = translations_tool()
     shipped = tool.ts_path("en").read_text(encoding="utf-8")
     monkeypatch.setattr(tool, "TRANSLATIONS", tmp_path)
     gone = "<message><source>Текст, которого больше нет</source><translation>Gone</translation>"
@@ -68,7 +53,7 @@ def test_update_keeps_translations_marks_gone_texts_obsolete_and_check_fails(
 
 
 def test_the_shipped_qm_is_compiled_from_the_ts(tmp_path):
-    tool = _tool()
+    tool = translations_tool()
     fresh = tool.compile_ts("en", tmp_path / "crmdesk_en.qm")
     shipped = tool.qm_path("en")
     assert shipped.exists(), "run tools/translations.py compile"
@@ -134,7 +119,7 @@ def test_placeholders_survive_translation(english):
     assert tr("Пользователь: {0} ({1})").format("Anna", "Manager") == "User: Anna (Manager)"
     text = QCoreApplication.translate("FirstStartWizard", "Не удалось подключиться к {0}: {1}.")
     assert text.format("db", "refused") == "Could not connect to db: refused."
-    tool = _tool()
+    tool = translations_tool()
     for (_context, source), entry in tool.read_ts(tool.ts_path("en")).items():
         assert sorted(re.findall(r"\{\d*\}", source)) == sorted(
             re.findall(r"\{\d*\}", entry.translation)
@@ -173,7 +158,7 @@ def test_the_translator_is_found_for_an_installed_app(english):
 
 def test_add_sets_handed_in_translations_and_refuses_what_does_not_fit(tmp_path, monkeypatch,
                                                                        capsys):
-    tool = _tool()
+    tool = translations_tool()
     shipped = tool.ts_path("en").read_text(encoding="utf-8")
     monkeypatch.setattr(tool, "TRANSLATIONS", tmp_path)
     forgotten = "<source>Записать и закрыть</source>"

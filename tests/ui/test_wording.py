@@ -3,10 +3,6 @@ codes, one term for e-mail, phones of users and of the organization formatted.""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QStyle, QToolButton
 from sqlalchemy import func, select
@@ -17,25 +13,13 @@ from crmdesk.services.context import unit_of_work
 from crmdesk.services.errors import AccessDenied, InvalidData, ValidationError
 from crmdesk.ui.generic.objectform import ObjectForm
 from crmdesk.ui.i18n import tr_error, tr_message
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-
-
-def _tool():
-    spec = importlib.util.spec_from_file_location("translations", ROOT / "tools/translations.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("translations", module)
-    spec.loader.exec_module(sys.modules["translations"])
-    return sys.modules["translations"]
-
+from tests.ui.conftest import translations_tool
 
 # --- the rules layer's messages --------------------------------------------------------------
 
 
 def test_service_messages_are_extracted_as_patterns_and_listed_for_the_ui():
-    tool = _tool()
+    tool = translations_tool()
     texts = {t for _c, t, _f, _l in tool.service_texts()}
     assert errors.FIELD_EMPTY in texts and errors.FIELD_WRONG in texts  # errors.py itself
     assert "Недостаточно прав: у пользователя {0} нет права «{1}»." in texts  # rights refusal
