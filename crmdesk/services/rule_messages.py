@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from crmdesk.integrations import smtp as smtpmod
 from crmdesk.integrations.sms import SmsError, SmsResult, sms_parts
@@ -148,10 +148,14 @@ def send_queued(engine) -> list[tuple[int, str, str]]:
     out = []
     for run_id, row_id in pending:
         with unit_of_work(engine) as ctx:
-            row = ctx.session.get(OutboxMessage, row_id)
-            if row.status != "pending":  # another desktop took it
+            # taken by one conditional update: of two desktops sending at once, one wins
+            taken = ctx.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending")
+                .values(status="sending")).rowcount
+            if not taken:  # another desktop took it
                 continue
-            row.status = "sending"
+            row = ctx.session.get(OutboxMessage, row_id)
             try:
                 send = _sender(ctx, row)
             except (CrmError, SmsError) as exc:

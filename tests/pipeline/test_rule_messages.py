@@ -209,3 +209,40 @@ def test_the_rule_needs_a_template_of_its_channel(uow):
         with pytest.raises(ValidationError, match="шаблон для SMS"):
             processes.save_rule(ctx, {"process_id": pid, "name": "x", "event": "order_posted",
                                       "action": "email", "template_id": sms_tpl.id})
+
+
+def test_two_desktops_sending_at_once_send_a_left_pending_letter_once(
+        uow, relay, team, monkeypatch):  # noqa: F811
+    import threading
+
+    from crmdesk.services import rule_messages
+
+    with uow() as ctx:
+        _rule(ctx, "email", "Счёт отправлен")
+    cid, deal_id = _client(uow, emails=["office@vodokanal.example"])
+    monkeypatch.setattr(rule_messages, "send_queued", lambda engine: [])
+    with uow("ivanov") as ctx:  # queued by a program that stopped before sending
+        doc(ctx, "invoice", cid, deal_id, "100")
+    monkeypatch.undo()
+    # both desktops list the row as pending before either takes it
+    listed = threading.Barrier(2)
+
+    def send():
+        rule_messages.send_queued(team)
+
+    original = rule_messages.unit_of_work
+    calls = threading.local()
+
+    def pausing(engine, *args, **kwargs):
+        calls.n = getattr(calls, "n", 0) + 1
+        if calls.n == 2:  # the second unit of work is the taking one: both have listed
+            listed.wait(10)
+        return original(engine, *args, **kwargs)
+
+    monkeypatch.setattr(rule_messages, "unit_of_work", pausing)
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(relay.items) == 1  # one letter, not two
